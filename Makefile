@@ -1,0 +1,125 @@
+# numabench build. `make` builds ./numabench; `make check` runs every test; `make run` runs the
+# default suite on this host. See README.md.
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+SAN ?=
+BUILD ?= build$(if $(SAN),-san)
+NB_VERSION := 0.1.0
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+# Debian packages for building and testing (make deps installs them, idempotently).
+DEB_BUILD := build-essential pkg-config libnuma-dev libhwloc-dev libpfm4-dev libjansson-dev
+DEB_TEST := libcmocka-dev qemu-system-x86 busybox-static cpio zstd python3 clang \
+	libclang-rt-14-dev chromium numactl
+DEPS_STAMP := .deps-installed
+
+PKGS := hwloc jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' \
+	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -Iharness -Ibench -Ikernels -Ianalysis
+ifeq ($(SAN),1)
+CC := clang
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+LIBS = $(PKG_LIBS) -lnuma -lpfm -lpthread -lm
+
+SRCS := $(filter-out $(EXCLUDE),$(wildcard harness/*.c bench/*.c kernels/*.c analysis/*.c))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/bench/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*_test.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BIN := numabench$(if $(SAN),-san)
+
+.PHONY: all deps probe run check unit host-tests guest-tests san-check bench fuzz install \
+	clean format format-check
+
+all: probe $(BIN)
+
+# Stop early with the package to install when a library is missing.
+probe:
+	@for p in $(PKGS); do pkg-config --exists $$p || { \
+	  pkg=$$( [ $$p = hwloc ] && echo libhwloc-dev || echo lib$$p-dev ); \
+	  echo "numabench: missing library $$p: install it with: apt-get install $$pkg (or: make deps)" >&2; \
+	  exit 1; }; done
+	@printf '#include <numa.h>\nint main(void){return numa_available();}\n' | \
+	  $(CC) -x c - -o /dev/null -lnuma 2>/dev/null || { \
+	  echo "numabench: missing libnuma: install it with: apt-get install libnuma-dev (or: make deps)" >&2; exit 1; }
+	@printf '#include <perfmon/pfmlib_perf_event.h>\nint main(void){return pfm_initialize();}\n' | \
+	  $(CC) -x c - -o /dev/null -lpfm 2>/dev/null || { \
+	  echo "numabench: missing libpfm4: install it with: apt-get install libpfm4-dev (or: make deps)" >&2; exit 1; }
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; fi
+	@touch $@
+
+$(BIN): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) -lcmocka
+
+-include $(OBJS:.o=.d)
+
+run: deps all
+	./numabench run quick
+
+unit: all $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+host-tests: all
+	bash tests/host/run.sh ./$(BIN)
+
+guest-tests: all
+	bash tests/guest/run.sh ./numabench
+
+san-check:
+	$(MAKE) SAN=1 all unit
+	bash tests/host/run.sh ./numabench-san
+
+# The README's test command.
+check: deps
+	$(MAKE) all
+	$(MAKE) format-check
+	$(MAKE) unit
+	$(MAKE) host-tests
+	$(MAKE) san-check
+	$(MAKE) guest-tests
+
+bench: all
+	bash tests/bench/run.sh ./numabench
+
+fuzz:
+	bash tests/fuzz/run.sh 60
+
+format:
+	clang-format -i $(SRCS) $(wildcard harness/*.h bench/*.h kernels/*.h analysis/*.h tests/unit/*.c)
+
+format-check:
+	@clang-format --dry-run --Werror $(SRCS) $(wildcard harness/*.h bench/*.h kernels/*.h analysis/*.h tests/unit/*.c)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/numabench/configs/guests \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 numabench $(DESTDIR)$(PREFIX)/bin/numabench
+	install -m 0644 configs/*.json $(DESTDIR)$(PREFIX)/share/numabench/configs/
+	install -m 0644 configs/guests/*.json $(DESTDIR)$(PREFIX)/share/numabench/configs/guests/
+	install -m 0644 man/numabench.1 $(DESTDIR)$(PREFIX)/share/man/man1/numabench.1
+
+clean:
+	rm -rf build build-san numabench numabench-san

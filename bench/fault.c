@@ -1,0 +1,163 @@
+/* numabench bench `fault`: first-touch page fault cost per page, for every (CPU node,
+ * memory node) pair and page size. The faults are counted (getrusage minor faults), not
+ * assumed: a THP buffer should take one fault per 2 MiB, and the JSON says how many it took. */
+#include "bench.h"
+#include "kernels.h"
+#include "place.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static const struct nb_param_def params[] = {
+    {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
+     "buffer first-touched per sample"},
+    {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+struct cell_arg {
+	size_t size;
+	int node, thp;
+	int reps;
+	double ns_per_page[64], faults_per_page[64];
+	int n;
+	int err;
+	struct nb_placement pl;
+	double thp_share;
+};
+
+static long minflt_self(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt;
+}
+
+static void measure(void *v)
+{
+	struct cell_arg *a = v;
+	long psz = sysconf(_SC_PAGESIZE);
+	for (int r = 0; r < a->reps && !nb_interrupted; r++) {
+		struct nb_buf b;
+		if (nb_buf_alloc(&b, a->size, NB_BIND, a->node,
+				 a->thp ? NB_PAGES_THP : NB_PAGES_4K)) {
+			a->err = errno;
+			return;
+		}
+		double pages = (double)b.len / (double)psz;
+		long f0 = minflt_self();
+		uint64_t t0 = nb_now_ns();
+		nb_touch_pages(b.p, b.len, (size_t)psz);
+		uint64_t t1 = nb_now_ns();
+		long f1 = minflt_self();
+		a->ns_per_page[a->n] = (double)(t1 - t0) / pages;
+		a->faults_per_page[a->n] = (double)(f1 - f0) / pages;
+		a->n++;
+		if (r == 0) {
+			nb_placement_query(b.p, b.len, a->node, &a->pl);
+			a->thp_share = (double)nb_thp_bytes(b.p, b.len) / (double)b.len;
+		}
+		nb_buf_free(&b);
+	}
+}
+
+static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, int cpu_node,
+			       int mem_node, int thp, json_t *cell)
+{
+	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, cpu_node, cpus);
+	if (thp && !strcmp(ctx->caps->thp, "never")) {
+		nb_run_reason(cell, "THP is disabled (transparent_hugepage/enabled = never)");
+		return NB_SKIPPED;
+	}
+	static struct cell_arg a;
+	memset(&a, 0, sizeof(a));
+	a.size = nb_param_u64(p, "size");
+	a.node = mem_node;
+	a.thp = thp;
+	a.reps = ctx->repeat ? ctx->repeat : ctx->quick ? 5 : 11;
+	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
+		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
+		return NB_FAILED;
+	}
+	json_object_set_new(cell, "metrics",
+			    json_pack("{s:o,s:o}", "fault_ns_per_page",
+				      nb_metric("ns", "lower", a.ns_per_page, a.n),
+				      "faults_per_page",
+				      nb_metric("faults", "lower", a.faults_per_page, a.n)));
+	json_object_set_new(cell, "placement", nb_placement_json(&a.pl, mem_node, "move_pages"));
+	enum nb_status st = NB_OK;
+	if (a.pl.on_intended < NB_PLACE_MIN_SHARE) {
+		nb_run_reason(cell, "only %.1f%% of pages on node %d", 100 * a.pl.on_intended,
+			      mem_node);
+		st = NB_UNTRUSTWORTHY;
+	}
+	if (thp) {
+		json_object_set_new(cell, "thp_share", json_real(a.thp_share));
+		if (a.thp_share < 0.9 && st == NB_OK) {
+			nb_run_reason(cell, "THP requested but only %.0f%% of the buffer is huge",
+				      100 * a.thp_share);
+			st = NB_UNTRUSTWORTHY;
+		}
+	}
+	return st;
+}
+
+static bool local_cell(json_t *c, void *arg)
+{
+	const char *want = arg;
+	const char *v = json_string_value(json_object_get(c, want[0] == 'k' ? "kernel" : "pages"));
+	return json_integer_value(json_object_get(c, "cpu_node")) ==
+		   json_integer_value(json_object_get(c, "mem_node")) &&
+	       v && !strcmp(v, want + 2);
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
+	int nmn = nb_ctx_mem_nodes(ctx, mn);
+	const struct nb_param_val *pages = nb_param(p, "pages");
+	json_t *cells = json_array();
+	enum nb_status worst = NB_OK;
+	int bad = 0, total = 0;
+	json_object_set_new(run, "cells", cells);
+	for (int pg = 0; pg < pages->nlist; pg++)
+		for (int i = 0; i < ncn; i++)
+			for (int j = 0; j < nmn && !nb_interrupted; j++) {
+				int thp = (int)pages->list[pg];
+				json_t *cell = json_pack("{s:i,s:i,s:s}", "cpu_node", cn[i],
+							 "mem_node", mn[j], "pages",
+							 thp ? "thp" : "4k");
+				nb_progress("fault: cpu node %d -> mem node %d, %s", cn[i], mn[j],
+					    thp ? "thp" : "4k");
+				enum nb_status st = run_cell(ctx, p, cn[i], mn[j], thp, cell);
+				json_object_set_new(cell, "status", json_string(nb_status_name(st)));
+				json_array_append_new(cells, cell);
+				total++;
+				if (st != NB_SKIPPED && st > worst)
+					worst = st;
+				bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
+			}
+	nb_run_headline(run, "fault_ns_per_page", "local 4k first touch:", local_cell, "p:4k");
+	if (worst != NB_OK)
+		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
+			      bad, total);
+	return worst;
+}
+
+static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
+{
+	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "fault.size", err, len);
+}
+
+const struct nb_bench nb_bench_fault = {
+    .abi = NB_BENCH_ABI,
+    .name = "fault",
+    .summary = "first-touch page fault cost per page (4 KiB and THP), every node pair",
+    .params = params,
+    .run = run,
+    .validate = validate,
+};

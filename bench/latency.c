@@ -1,0 +1,204 @@
+/* numabench bench `latency`: idle load-to-use latency matrix (CPU node x memory node) by
+ * dependent-load pointer chase, swept over buffer sizes and page sizes. */
+#include "bench.h"
+#include "kernels.h"
+#include "place.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct nb_param_def params[] = {
+    {"size", NB_P_SIZES, "bytes", "16K,256K,4M,64M,256M,1G", 4096, 64.0 * (1ull << 30), NULL,
+     "buffer sizes to sweep (L1 to DRAM)"},
+    {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes backing the buffer"},
+    {"tlb_group", NB_P_SIZE, "bytes", "256K", 4096, 1ull << 30, NULL,
+     "random order stays inside groups of this many bytes (bounds TLB misses)"},
+    {"loads", NB_P_INT, "loads", "", 1000, 1e10, NULL,
+     "dependent loads per sample (default: 2 passes over the buffer, 1M..8M)"},
+    {"cv_max", NB_P_DOUBLE, "ratio", "0.10", 0, 1, NULL,
+     "a cell whose samples vary more than this is untrustworthy"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+struct cell_arg {
+	struct nb_buf *buf;
+	size_t group;
+	uint64_t loads;
+	int min_reps, max_reps;
+	double target;
+	double samples[64];
+	int n;
+	int err;
+	void *sink;
+};
+
+static double one_sample(void *v)
+{
+	struct cell_arg *a = v;
+	void *start = a->sink;
+	uint64_t t0 = nb_now_ns();
+	a->sink = nb_chase_run(start, a->loads);
+	uint64_t t1 = nb_now_ns();
+	return (double)(t1 - t0) / (double)a->loads;
+}
+
+/* Runs on a thread pinned to the CPU node: it builds the chain (so it is the first toucher
+ * of every line), warms up, and measures. */
+static void measure(void *v)
+{
+	struct cell_arg *a = v;
+	a->sink = nb_chase_build(a->buf->p, a->buf->len, a->group, 0x5eed ^ a->buf->len);
+	if (!a->sink) {
+		a->err = ENOMEM;
+		return;
+	}
+	uint64_t lines = a->buf->len / NB_LINE;
+	a->sink = nb_chase_run(a->sink, lines < (1u << 20) ? lines : (1u << 20));
+	a->n = nb_repeat_until(one_sample, a, a->samples, a->min_reps, a->max_reps, a->target);
+}
+
+static uint64_t default_loads(size_t len)
+{
+	uint64_t l = 2 * (len / NB_LINE);
+	return l < (1u << 20) ? (1u << 20) : l > (8u << 20) ? (8u << 20) : l;
+}
+
+struct cell_key {
+	int cpu_node, mem_node;
+	uint64_t size;
+	int thp;
+};
+
+static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_key k,
+			       json_t *cell)
+{
+	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, k.cpu_node, cpus);
+	struct nb_buf buf;
+	if (k.thp && !strcmp(ctx->caps->thp, "never")) {
+		nb_run_reason(cell, "THP is disabled (transparent_hugepage/enabled = never)");
+		return NB_SKIPPED;
+	}
+	if (nb_buf_alloc(&buf, k.size, NB_BIND, k.mem_node, k.thp ? NB_PAGES_THP : NB_PAGES_4K)) {
+		nb_run_reason(cell, "cannot allocate %llu bytes on node %d: %s",
+			      (unsigned long long)k.size, k.mem_node, strerror(errno));
+		return NB_FAILED;
+	}
+	struct cell_arg a = {.buf = &buf, .group = nb_param_u64(p, "tlb_group")};
+	a.loads = nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len);
+	a.min_reps = ctx->repeat ? ctx->repeat : ctx->quick ? 3 : 5;
+	a.max_reps = ctx->repeat ? ctx->repeat : ctx->quick ? 8 : 30;
+	a.target = 0.01;
+	enum nb_status st = NB_OK;
+	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
+		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
+		nb_buf_free(&buf);
+		return NB_FAILED;
+	}
+	struct nb_placement pl;
+	json_t *m = nb_metric("ns", "lower", a.samples, a.n);
+	json_object_set_new(cell, "metrics", json_pack("{s:o}", "latency_ns", m));
+	json_object_set_new(cell, "loads_per_sample", json_integer((json_int_t)a.loads));
+	if (nb_placement_query(buf.p, buf.len, k.mem_node, &pl) == 0) {
+		json_object_set_new(cell, "placement",
+				    nb_placement_json(&pl, k.mem_node, "move_pages"));
+		if (pl.on_intended < NB_PLACE_MIN_SHARE) {
+			nb_run_reason(cell, "only %.1f%% of pages on node %d", 100 * pl.on_intended,
+				      k.mem_node);
+			st = NB_UNTRUSTWORTHY;
+		}
+	} else {
+		nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
+		st = NB_UNTRUSTWORTHY;
+	}
+	if (k.thp) {
+		double share = (double)nb_thp_bytes(buf.p, buf.len) / (double)buf.len;
+		json_object_set_new(cell, "thp_share", json_real(share));
+		if (share < 0.9 && st == NB_OK) {
+			nb_run_reason(cell, "THP requested but only %.0f%% of the buffer is huge",
+				      100 * share);
+			st = NB_UNTRUSTWORTHY;
+		}
+	}
+	double cv = json_real_value(json_object_get(m, "cv"));
+	if (st == NB_OK && cv > nb_param_double(p, "cv_max")) {
+		nb_run_reason(cell, "samples vary too much (CV %.1f%% > %.1f%%)", 100 * cv,
+			      100 * nb_param_double(p, "cv_max"));
+		st = NB_UNTRUSTWORTHY;
+	}
+	nb_buf_free(&buf);
+	return st;
+}
+
+static bool local_cell(json_t *c, void *arg)
+{
+	const char *want = arg;
+	const char *v = json_string_value(json_object_get(c, want[0] == 'k' ? "kernel" : "pages"));
+	return json_integer_value(json_object_get(c, "cpu_node")) ==
+		   json_integer_value(json_object_get(c, "mem_node")) &&
+	       v && !strcmp(v, want + 2);
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
+	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
+	const struct nb_param_val *sizes = nb_param(p, "size"), *pages = nb_param(p, "pages");
+	json_t *cells = json_array();
+	enum nb_status worst = NB_OK;
+	int done = 0, total = ncn * nmn * sizes->nlist * pages->nlist, bad = 0;
+	json_object_set_new(run, "cells", cells);
+	for (int pg = 0; pg < pages->nlist; pg++)
+		for (int s = 0; s < sizes->nlist; s++)
+			for (int i = 0; i < ncn; i++)
+				for (int j = 0; j < nmn && !nb_interrupted; j++) {
+					struct cell_key k = {cn[i], mn[j], sizes->list[s],
+							     (int)pages->list[pg]};
+					char sz[32];
+					nb_fmt_size(k.size, sz, sizeof(sz));
+					nb_progress("latency: cpu node %d -> mem node %d, %s %s (%d/%d)",
+						    k.cpu_node, k.mem_node, sz, k.thp ? "thp" : "4k",
+						    ++done, total);
+					json_t *cell = json_pack("{s:i,s:i,s:s,s:I,s:s}", "cpu_node",
+								 k.cpu_node, "mem_node", k.mem_node,
+								 "size", sz, "size_bytes",
+								 (json_int_t)k.size, "pages",
+								 k.thp ? "thp" : "4k");
+					enum nb_status st = run_cell(ctx, p, k, cell);
+					json_object_set_new(cell, "status",
+							    json_string(nb_status_name(st)));
+					json_array_append_new(cells, cell);
+					if (st != NB_SKIPPED && st > worst)
+						worst = st;
+					bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
+				}
+	if (worst != NB_OK)
+		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
+			      bad, total);
+	nb_run_headline(run, "latency_ns", "local latency, largest 4k size:", local_cell, "p:4k");
+	json_object_set_new(run, "method",
+			    json_string("dependent-load pointer chase, random order inside "
+					"TLB-locality groups (as multichase)"));
+	return worst;
+}
+
+static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
+{
+	const struct nb_param_val *s = nb_param(p, "size");
+	for (int i = 0; i < s->nlist; i++)
+		if (nb_ctx_check_mem(ctx, s->list[i], "latency.size", err, len))
+			return -1;
+	return 0;
+}
+
+const struct nb_bench nb_bench_latency = {
+    .abi = NB_BENCH_ABI,
+    .name = "latency",
+    .summary = "load-to-use latency matrix (cpu node x memory node), pointer chase",
+    .params = params,
+    .run = run,
+    .validate = validate,
+};

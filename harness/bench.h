@@ -1,0 +1,132 @@
+/* numabench: the bench descriptor, parameters and the run context. */
+#ifndef NB_BENCH_H
+#define NB_BENCH_H
+
+#include "nb.h"
+#include "topo.h"
+
+#define NB_BENCH_ABI 1
+#define NB_MAX_PARAMS 16
+
+enum nb_ptype {
+	NB_P_INT,   /* unsigned integer, min/max apply */
+	NB_P_SIZE,  /* bytes with K/M/G suffix, min/max apply */
+	NB_P_SIZES, /* comma list of sizes (a sweep) */
+	NB_P_ENUM,  /* one of choices ("a|b|c") */
+	NB_P_ENUMS, /* comma list from choices */
+	NB_P_DOUBLE,
+};
+
+struct nb_param_def {
+	const char *name;
+	enum nb_ptype type;
+	const char *unit; /* "bytes", "threads", "ms", "" */
+	const char *def;  /* default as text; "" means computed by the bench */
+	double min, max;  /* INT/SIZE/DOUBLE range (inclusive); max 0 = none */
+	const char *choices;
+	const char *help;
+};
+
+/* Requirements a bench declares; probe() adds what only the machine can tell. */
+enum {
+	NB_REQ_ROOT = 1u << 0,
+	NB_REQ_2NODES = 1u << 1,
+	NB_REQ_BALANCING = 1u << 2,
+	NB_REQ_DEBUGFS = 1u << 3,
+	NB_REQ_PTRACE = 1u << 4,
+	NB_REQ_PMU = 1u << 5,
+};
+
+/* Parsed parameter values of one run, by index in the descriptor's table. */
+struct nb_param_val {
+	const char *text; /* as given (or default), owned by the params */
+	uint64_t u;       /* INT/SIZE */
+	double d;         /* DOUBLE */
+	uint64_t *list;   /* SIZES; or indexes into choices for ENUMS */
+	int nlist;
+	int choice; /* ENUM: index into choices */
+};
+
+struct nb_params {
+	const struct nb_bench *bench;
+	struct nb_param_val v[NB_MAX_PARAMS];
+};
+
+struct nb_ctx;
+
+struct nb_bench {
+	int abi; /* NB_BENCH_ABI, checked at registration */
+	const char *name;
+	const char *summary;
+	const struct nb_param_def *params; /* terminated by name == NULL */
+	unsigned req;
+	/* Why this bench cannot run here (static string), or NULL if it can. */
+	const char *(*probe)(const struct nb_ctx *ctx);
+	/* Fill `run` (a JSON object with bench/params already set); return the status.
+	 * On skip/fail/untrustworthy set ctx reason through nb_run_reason(). */
+	enum nb_status (*run)(struct nb_ctx *ctx, const struct nb_params *p, json_t *run);
+	/* Optional: refuse parameters this machine cannot satisfy (e.g. a buffer larger than
+	 * a node's free memory) before anything runs. 0, or -1 with a one-line message. */
+	int (*validate)(const struct nb_ctx *ctx, const struct nb_params *p, char *err,
+			size_t errlen);
+};
+
+/* The run context shared by every bench in one invocation. */
+struct nb_ctx {
+	struct nb_topo *topo;
+	struct nb_caps *caps;
+	int nodes[NB_MAX_NODES]; /* nodes this run may use (after --nodes and cgroup) */
+	int nnodes;
+	int cpus[NB_MAX_CPUS]; /* cpus this run may use (after --cpus and cgroup) */
+	int ncpus;
+	int repeat;  /* --repeat N: 0 = adaptive (until CI target or cap) */
+	bool quick;  /* --quick: smaller sweeps, fewer repetitions */
+	const char *events; /* --events list, or NULL for the default set */
+	const char *progress_label;
+};
+
+/* Parameter access by name (aborts on a name the descriptor does not declare:
+ * that is a programming error, not user input). */
+const struct nb_param_val *nb_param(const struct nb_params *p, const char *name);
+uint64_t nb_param_u64(const struct nb_params *p, const char *name);
+double nb_param_double(const struct nb_params *p, const char *name);
+const char *nb_param_str(const struct nb_params *p, const char *name);
+
+/* Parse "NAME=VALUE" for bench b into p (p starts from defaults via nb_params_init).
+ * On error writes a one-line message naming the bad value and what is valid into err. */
+int nb_params_init(struct nb_params *p, const struct nb_bench *b, char *err, size_t errlen);
+int nb_params_set(struct nb_params *p, const char *name, const char *value, char *err,
+		  size_t errlen);
+void nb_params_free(struct nb_params *p);
+json_t *nb_params_json(const struct nb_params *p);
+
+/* Result helpers. */
+void nb_run_reason(json_t *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A metric with samples; computes the summary. direction: "lower" or "higher". */
+json_t *nb_metric(const char *unit, const char *direction, const double *samples, int n);
+/* Add metric to run["metrics"][key]. */
+void nb_run_metric(json_t *run, const char *key, json_t *metric);
+
+/* run["headline"]: "label MEDIAN UNIT" of the last cell for which pick() is true. */
+void nb_run_headline(json_t *run, const char *metric, const char *label,
+		     bool (*pick)(json_t *cell, void *arg), void *arg);
+
+/* Progress line on a terminal (stderr), silent otherwise. */
+void nb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nb_progress_done(void);
+
+
+/* Nodes of the run that have memory / cpus (after --nodes, --cpus and the cgroup). */
+int nb_ctx_mem_nodes(const struct nb_ctx *ctx, int *out);
+int nb_ctx_cpu_nodes(const struct nb_ctx *ctx, int *out);
+/* CPUs of node usable in this run. */
+int nb_ctx_node_cpus(const struct nb_ctx *ctx, int node, int *out);
+/* -1 with a message when `bytes` (per node) exceeds the free memory of a node of the run. */
+int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what, char *err,
+		     size_t errlen);
+
+/* The registry (bench/registry.c). */
+extern const struct nb_bench *const nb_benches[];
+const struct nb_bench *nb_bench_find(const char *name);
+
+#endif

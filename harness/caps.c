@@ -1,0 +1,185 @@
+/* numabench: capabilities of this machine, probed rather than assumed. */
+#include "topo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <numa.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static bool pmu_present(void)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_HARDWARE;
+	a.config = PERF_COUNT_HW_CPU_CYCLES;
+	a.disabled = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void thp_mode(char *out, size_t len)
+{
+	char buf[128];
+	out[0] = 0;
+	if (nb_read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)))
+		return;
+	char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
+	if (a && b) {
+		*b = 0;
+		snprintf(out, len, "%s", a + 1);
+	}
+}
+
+/*
+ * Effective FOLL_FORCE of /proc/PID/mem (KERNEL-NOTES: proc_mem.force_override, 6.12 and
+ * 6.1.113+): a child maps a page PROT_NONE after writing a marker; the parent preads it.
+ * Success means the kernel applied FOLL_FORCE.
+ */
+static int probe_proc_mem_force(void)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	long psz = sysconf(_SC_PAGESIZE);
+	char *page = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		memcpy(page, "numabench", 10);
+		mprotect(page, psz, PROT_NONE);
+		char c = 1;
+		if (write(pfd[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	int res = -1;
+	char c;
+	if (pid > 0 && read(pfd[0], &c, 1) == 1) {
+		char path[64], buf[10];
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = pread(fd, buf, sizeof(buf), (off_t)(uintptr_t)page);
+			res = (n == (ssize_t)sizeof(buf) && !memcmp(buf, "numabench", 10)) ? 1 : 0;
+			close(fd);
+		}
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	close(pfd[0]);
+	munmap(page, psz);
+	return res;
+}
+
+/* Hypervisor vendor from CPUID leaf 0x40000000 (x86); "none" on bare metal. */
+static void virt_detect(char *out, size_t len)
+{
+	snprintf(out, len, "none");
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 31)))
+		return;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
+	char v[13];
+	memcpy(v, &b, 4);
+	memcpy(v + 4, &c, 4);
+	memcpy(v + 8, &d, 4);
+	v[12] = 0;
+	const char *name = strstr(v, "KVMKVMKVM")      ? "kvm"
+			   : strstr(v, "TCGTCGTCGTCG") ? "qemu-tcg"
+			   : strstr(v, "Microsoft Hv") ? "hyperv"
+			   : strstr(v, "VMware")       ? "vmware"
+			   : strstr(v, "XenVMM")       ? "xen"
+						       : "other";
+	snprintf(out, len, "%s", name);
+#endif
+}
+
+static void allowed_sets(struct nb_caps *c)
+{
+	c->allowed_nodes[0] = c->allowed_cpus[0] = 0;
+	if (numa_available() >= 0) {
+		struct bitmask *m = numa_get_mems_allowed();
+		size_t off = 0;
+		for (unsigned i = 0; i < m->size && off + 8 < sizeof(c->allowed_nodes); i++)
+			if (numa_bitmask_isbitset(m, i))
+				off += snprintf(c->allowed_nodes + off, sizeof(c->allowed_nodes) - off,
+						"%s%u", off ? "," : "", i);
+		numa_bitmask_free(m);
+	}
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		size_t off = 0;
+		for (int i = 0; i < CPU_SETSIZE && off + 8 < sizeof(c->allowed_cpus); i++)
+			if (CPU_ISSET(i, &set))
+				off += snprintf(c->allowed_cpus + off, sizeof(c->allowed_cpus) - off,
+						"%s%d", off ? "," : "", i);
+	}
+}
+
+static bool dir_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void nb_caps_probe(struct nb_caps *c)
+{
+	long v;
+	memset(c, 0, sizeof(*c));
+	c->root = geteuid() == 0;
+	c->perf_event_paranoid =
+	    nb_read_long("/proc/sys/kernel/perf_event_paranoid", &v) ? -99 : (int)v;
+	c->pmu = pmu_present();
+	c->debugfs = dir_exists("/sys/kernel/debug/sched") || dir_exists("/sys/kernel/debug/tracing");
+	c->tracefs = dir_exists("/sys/kernel/tracing/events") ||
+		     dir_exists("/sys/kernel/debug/tracing/events");
+	thp_mode(c->thp, sizeof(c->thp));
+	c->numa_balancing = nb_read_long("/proc/sys/kernel/numa_balancing", &v) ? -1 : (int)v;
+	c->ptrace_scope = nb_read_long("/proc/sys/kernel/yama/ptrace_scope", &v) ? -1 : (int)v;
+	c->proc_mem_force = probe_proc_mem_force();
+	allowed_sets(c);
+	virt_detect(c->virt, sizeof(c->virt));
+}
+
+json_t *nb_caps_json(const struct nb_caps *c)
+{
+	json_t *o = json_pack("{s:b,s:i,s:b,s:b,s:b,s:s,s:s,s:s,s:s}", "root", c->root,
+			      "perf_event_paranoid", c->perf_event_paranoid, "pmu", c->pmu,
+			      "debugfs", c->debugfs, "tracefs", c->tracefs, "thp", c->thp,
+			      "allowed_nodes", c->allowed_nodes, "allowed_cpus", c->allowed_cpus,
+			      "virtualization", c->virt);
+	json_object_set_new(o, "numa_balancing",
+			    c->numa_balancing < 0 ? json_null() : json_integer(c->numa_balancing));
+	json_object_set_new(o, "proc_mem_force",
+			    c->proc_mem_force < 0 ? json_null() : json_boolean(c->proc_mem_force));
+	json_object_set_new(o, "ptrace_scope",
+			    c->ptrace_scope < 0 ? json_null() : json_integer(c->ptrace_scope));
+	return o;
+}

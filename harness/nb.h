@@ -1,0 +1,64 @@
+/* numabench: shared definitions every part of the program uses. */
+#ifndef NB_H
+#define NB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define NB_SCHEMA "numabench.result/1"
+#define NB_SCHEMA_MAJOR 1
+#ifndef NB_VERSION
+#define NB_VERSION "0.1.0"
+#endif
+
+/*
+ * Exit codes, defined once. Documented in README.md and `numabench --help`.
+ * A run's exit code follows from the worst outcome of its benches:
+ * failed > untrustworthy > ok/skipped.
+ */
+enum nb_exit {
+	NB_EXIT_OK = 0,            /* every bench ok or skipped */
+	NB_EXIT_FAILED = 1,        /* at least one bench failed */
+	NB_EXIT_USAGE = 2,         /* bad command line, parameter, config or input file */
+	NB_EXIT_UNTRUSTWORTHY = 3, /* no failure, but at least one result is untrustworthy */
+	NB_EXIT_ENV = 4,           /* environment: cannot write results, no memory, I/O error */
+	NB_EXIT_REGRESSION = 5,    /* compare --threshold found a significant regression */
+	NB_EXIT_GUEST = 6,         /* guest did not boot, hung or returned no results */
+	NB_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM/SIGHUP: state restored, partial results kept */
+};
+
+/* Outcome taxonomy of one bench run. */
+enum nb_status { NB_OK = 0, NB_SKIPPED, NB_UNTRUSTWORTHY, NB_FAILED };
+const char *nb_status_name(enum nb_status s);
+
+/* Messages: everything human goes to stderr; JSON goes to its own file. */
+void nb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void nb_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int nb_verbose;
+/* Set when SIGINT/SIGTERM/SIGHUP arrived; long loops check it and return. */
+extern volatile int nb_interrupted;
+
+/* Parsing helpers: strict, whole-string, no silent wrap. Return 0 or -1. */
+int nb_parse_u64(const char *s, uint64_t *out);
+int nb_parse_size(const char *s, uint64_t *out); /* K/M/G/T suffixes, powers of 1024 */
+int nb_parse_double(const char *s, double *out);
+/* "0-3,5" into a sorted unique int list; returns count or -1. */
+int nb_parse_list(const char *s, int *out, int max);
+/* Format a size like 4K, 1M, 1G (exact) or the number of bytes. */
+void nb_fmt_size(uint64_t v, char *buf, size_t len);
+
+/* Time. CLOCK_MONOTONIC_RAW: not slewed by NTP. */
+uint64_t nb_now_ns(void);
+
+/* Read a small text file (sysfs/proc) into buf, stripped of trailing newline. */
+int nb_read_file(const char *path, char *buf, size_t len);
+int nb_read_long(const char *path, long *out);
+
+/* Root of /proc and /sys (tests replay captured trees); default "". */
+const char *nb_fsroot(void);
+
+#endif

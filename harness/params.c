@@ -1,0 +1,308 @@
+/* numabench: bench parameters (typed, range-checked) and run/metric helpers. */
+#include "bench.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+static int param_index(const struct nb_bench *b, const char *name)
+{
+	for (int i = 0; b->params && b->params[i].name; i++)
+		if (!strcmp(b->params[i].name, name))
+			return i;
+	return -1;
+}
+
+const struct nb_param_val *nb_param(const struct nb_params *p, const char *name)
+{
+	int i = param_index(p->bench, name);
+	if (i < 0) {
+		nb_err("internal: bench %s has no parameter %s", p->bench->name, name);
+		abort();
+	}
+	return &p->v[i];
+}
+
+uint64_t nb_param_u64(const struct nb_params *p, const char *name)
+{
+	return nb_param(p, name)->u;
+}
+
+double nb_param_double(const struct nb_params *p, const char *name)
+{
+	return nb_param(p, name)->d;
+}
+
+const char *nb_param_str(const struct nb_params *p, const char *name)
+{
+	return nb_param(p, name)->text;
+}
+
+/* Index of word in "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *word, size_t wlen)
+{
+	int i = 0;
+	for (const char *c = choices; c && *c; i++) {
+		size_t n = strcspn(c, "|");
+		if (n == wlen && !strncmp(c, word, n))
+			return i;
+		c += n + (c[n] == '|');
+	}
+	return -1;
+}
+
+static int check_range(const struct nb_param_def *d, double v, const char *bench,
+		       const char *value, char *err, size_t len)
+{
+	if (v < d->min || (d->max > 0 && v > d->max)) {
+		char lo[32], hi[32];
+		if (d->type == NB_P_SIZE || d->type == NB_P_SIZES) {
+			nb_fmt_size((uint64_t)d->min, lo, sizeof(lo));
+			nb_fmt_size((uint64_t)d->max, hi, sizeof(hi));
+		} else {
+			snprintf(lo, sizeof(lo), "%g", d->min);
+			snprintf(hi, sizeof(hi), "%g", d->max);
+		}
+		snprintf(err, len, "%s.%s=%s is out of range (valid: %s..%s %s)", bench, d->name,
+			 value, lo, d->max > 0 ? hi : "", d->unit);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_list(const struct nb_param_def *d, struct nb_param_val *v, const char *bench,
+		      const char *value, char *err, size_t len)
+{
+	free(v->list);
+	v->list = NULL;
+	v->nlist = 0;
+	char *dup = strdup(value), *save = NULL;
+	int rc = 0;
+	for (char *tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t x;
+		if (d->type == NB_P_SIZES) {
+			if (nb_parse_size(tok, &x)) {
+				snprintf(err, len,
+					 "%s.%s: \"%s\" is not a size (valid: a list like 4K,1M,1G)",
+					 bench, d->name, tok);
+				rc = -1;
+			} else {
+				rc = check_range(d, (double)x, bench, tok, err, len);
+			}
+		} else {
+			int c = choice_index(d->choices, tok, strlen(tok));
+			if (c < 0) {
+				snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench,
+					 d->name, tok, d->choices);
+				rc = -1;
+			}
+			x = (uint64_t)c;
+		}
+		if (!rc) {
+			v->list = realloc(v->list, sizeof(uint64_t) * (v->nlist + 1));
+			v->list[v->nlist++] = x;
+		}
+	}
+	free(dup);
+	if (!rc && v->nlist == 0) {
+		snprintf(err, len, "%s.%s: empty list", bench, d->name);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, const char *bench,
+		       const char *value, char *err, size_t len)
+{
+	switch (d->type) {
+	case NB_P_INT:
+		if (nb_parse_u64(value, &v->u)) {
+			snprintf(err, len, "%s.%s=%s is not a whole number (valid: %g..%g)", bench,
+				 d->name, value, d->min, d->max);
+			return -1;
+		}
+		return check_range(d, (double)v->u, bench, value, err, len);
+	case NB_P_SIZE:
+		if (nb_parse_size(value, &v->u)) {
+			snprintf(err, len, "%s.%s=%s is not a size (valid: bytes with K/M/G suffix)",
+				 bench, d->name, value);
+			return -1;
+		}
+		return check_range(d, (double)v->u, bench, value, err, len);
+	case NB_P_DOUBLE:
+		if (nb_parse_double(value, &v->d)) {
+			snprintf(err, len, "%s.%s=%s is not a number", bench, d->name, value);
+			return -1;
+		}
+		return check_range(d, v->d, bench, value, err, len);
+	case NB_P_ENUM:
+		v->choice = choice_index(d->choices, value, strlen(value));
+		if (v->choice < 0) {
+			snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench, d->name,
+				 value, d->choices);
+			return -1;
+		}
+		return 0;
+	case NB_P_SIZES:
+	case NB_P_ENUMS:
+		return parse_list(d, v, bench, value, err, len);
+	}
+	return -1;
+}
+
+int nb_params_set(struct nb_params *p, const char *name, const char *value, char *err,
+		  size_t errlen)
+{
+	const struct nb_bench *b = p->bench;
+	int i = param_index(b, name);
+	if (i < 0) {
+		char names[512] = "";
+		size_t off = 0;
+		for (int k = 0; b->params && b->params[k].name && off < sizeof(names) - 64; k++)
+			off += snprintf(names + off, sizeof(names) - off, "%s%s", k ? ", " : "",
+					b->params[k].name);
+		snprintf(errlen ? err : NULL, errlen, "unknown parameter %s.%s (valid: %s)", b->name,
+			 name, off ? names : "none");
+		return -1;
+	}
+	struct nb_param_val nv = p->v[i];
+	nv.list = NULL;
+	nv.nlist = 0;
+	if (parse_value(&b->params[i], &nv, b->name, value, err, errlen)) {
+		free(nv.list);
+		return -1;
+	}
+	free(p->v[i].list);
+	free((char *)p->v[i].text);
+	nv.text = strdup(value);
+	p->v[i] = nv;
+	return 0;
+}
+
+int nb_params_init(struct nb_params *p, const struct nb_bench *b, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->bench = b;
+	for (int i = 0; b->params && b->params[i].name; i++) {
+		if (i >= NB_MAX_PARAMS) {
+			snprintf(err, errlen, "internal: bench %s has too many parameters", b->name);
+			return -1;
+		}
+		if (b->params[i].def[0] && nb_params_set(p, b->params[i].name, b->params[i].def,
+							 err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+void nb_params_free(struct nb_params *p)
+{
+	for (int i = 0; i < NB_MAX_PARAMS; i++) {
+		free(p->v[i].list);
+		free((char *)p->v[i].text);
+		p->v[i].list = NULL;
+		p->v[i].text = NULL;
+	}
+}
+
+json_t *nb_params_json(const struct nb_params *p)
+{
+	json_t *o = json_object();
+	for (int i = 0; p->bench->params && p->bench->params[i].name; i++)
+		if (p->v[i].text)
+			json_object_set_new(o, p->bench->params[i].name,
+					    json_string(p->v[i].text));
+	return o;
+}
+
+void nb_run_reason(json_t *run, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_set_new(run, "reason", json_string(buf));
+}
+
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *nb_metric(const char *unit, const char *direction, const double *samples, int n)
+{
+	struct nb_summary s;
+	nb_summarize(samples, n, &s);
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, num(samples[i]));
+	json_t *m = json_pack("{s:s,s:s,s:o,s:i}", "unit", unit, "direction", direction,
+			      "samples", arr, "n", n);
+	json_object_set_new(m, "min", num(s.min));
+	json_object_set_new(m, "max", num(s.max));
+	json_object_set_new(m, "median", num(s.median));
+	json_object_set_new(m, "mean", num(s.mean));
+	json_object_set_new(m, "stddev", num(s.stddev));
+	json_object_set_new(m, "cv", num(s.cv));
+	json_object_set_new(m, "p5", num(s.p5));
+	json_object_set_new(m, "p95", num(s.p95));
+	json_object_set_new(m, "ci95", json_pack("[o,o]", num(s.ci95_lo), num(s.ci95_hi)));
+	return m;
+}
+
+void nb_run_metric(json_t *run, const char *key, json_t *metric)
+{
+	json_t *ms = json_object_get(run, "metrics");
+	if (!ms) {
+		ms = json_object();
+		json_object_set_new(run, "metrics", ms);
+	}
+	json_object_set_new(ms, key, metric);
+}
+
+static int progress_shown;
+
+void nb_progress(const char *fmt, ...)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r\033[K%s", buf);
+	progress_shown = 1;
+}
+
+void nb_progress_done(void)
+{
+	if (progress_shown)
+		fprintf(stderr, "\r\033[K");
+	progress_shown = 0;
+}
+
+void nb_run_headline(json_t *run, const char *metric, const char *label,
+		     bool (*pick)(json_t *cell, void *arg), void *arg)
+{
+	size_t i;
+	json_t *c, *best = NULL;
+	json_array_foreach(json_object_get(run, "cells"), i, c)
+	{
+		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
+		if (m && json_is_number(json_object_get(m, "median")) && pick(c, arg))
+			best = m;
+	}
+	if (!best)
+		return;
+	char buf[160];
+	snprintf(buf, sizeof(buf), "%s %.4g %s", label,
+		 json_number_value(json_object_get(best, "median")),
+		 json_string_value(json_object_get(best, "unit")));
+	json_object_set_new(run, "headline", json_string(buf));
+}

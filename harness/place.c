@@ -1,0 +1,304 @@
+/* numabench: placement of threads and buffers (libnuma), and verification of it. */
+#include "place.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define THP_SIZE (2u << 20)
+
+int nb_pin_self(const int *cpus, int n)
+{
+	cpu_set_t set, got;
+	CPU_ZERO(&set);
+	for (int i = 0; i < n; i++)
+		CPU_SET(cpus[i], &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -1;
+	/* Never trust a pin: read it back (perf bench once faked success here). */
+	if (sched_getaffinity(0, sizeof(got), &got) || !CPU_EQUAL(&set, &got)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int nb_pin_self_node(const struct nb_topo *t, int node)
+{
+	const struct nb_node *n = nb_topo_node(t, node);
+	if (!n || n->ncpus == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return nb_pin_self(n->cpus, n->ncpus);
+}
+
+static int apply_policy(struct nb_buf *b)
+{
+	unsigned long mask[NB_MAX_NODES / (8 * sizeof(unsigned long)) + 1];
+	memset(mask, 0, sizeof(mask));
+	int mode;
+	switch (b->policy) {
+	case NB_BIND:
+		mode = MPOL_BIND;
+		break;
+	case NB_PREFERRED:
+		mode = MPOL_PREFERRED;
+		break;
+	case NB_INTERLEAVE: {
+		mode = MPOL_INTERLEAVE;
+		struct bitmask *m = numa_get_mems_allowed();
+		for (unsigned i = 0; i < m->size && i < NB_MAX_NODES; i++)
+			if (numa_bitmask_isbitset(m, i))
+				mask[i / (8 * sizeof(long))] |= 1ul << (i % (8 * sizeof(long)));
+		numa_bitmask_free(m);
+		break;
+	}
+	default:
+		return 0; /* local: the first toucher's node */
+	}
+	if (b->policy != NB_INTERLEAVE) {
+		if (b->node < 0 || b->node >= NB_MAX_NODES) {
+			errno = EINVAL;
+			return -1;
+		}
+		mask[b->node / (8 * sizeof(long))] |= 1ul << (b->node % (8 * sizeof(long)));
+	}
+	return (int)mbind(b->p, b->maplen, mode, mask, NB_MAX_NODES + 1, MPOL_MF_STRICT);
+}
+
+int nb_buf_alloc(struct nb_buf *b, size_t len, enum nb_policy pol, int node, enum nb_pages pg)
+{
+	memset(b, 0, sizeof(*b));
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	size_t align = pg == NB_PAGES_THP ? THP_SIZE : psz;
+	size_t want = (len + align - 1) / align * align;
+	len = (len + psz - 1) / psz * psz;
+	/* Over-map to align THP buffers on a 2 MiB boundary, then trim. A THP buffer smaller
+	 * than 2 MiB still gets a whole huge page so the kernel can back it with one. */
+	size_t maplen = want + (pg == NB_PAGES_THP ? THP_SIZE : 0);
+	char *p = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	char *a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if ((size_t)(a - p) + want < maplen)
+		munmap(a + want, maplen - (size_t)(a - p) - want);
+	b->p = a;
+	b->len = len;
+	b->maplen = want;
+	b->policy = pol;
+	b->node = node;
+	b->pages = pg;
+	if (madvise(a, want, pg == NB_PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) ||
+	    apply_policy(b)) {
+		int e = errno;
+		munmap(a, want);
+		b->p = NULL;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void nb_buf_free(struct nb_buf *b)
+{
+	if (b->p)
+		munmap(b->p, b->maplen);
+	b->p = NULL;
+}
+
+struct touch_arg {
+	struct nb_buf *b;
+	const int *cpus;
+	int n;
+	int err;
+};
+
+static void *touch_thread(void *v)
+{
+	struct touch_arg *t = v;
+	if (nb_pin_self(t->cpus, t->n)) {
+		t->err = errno;
+		return NULL;
+	}
+	long psz = sysconf(_SC_PAGESIZE);
+	volatile char *p = t->b->p;
+	for (size_t off = 0; off < t->b->len; off += (size_t)psz)
+		p[off] = 1;
+	return NULL;
+}
+
+int nb_buf_touch_from(struct nb_buf *b, const int *cpus, int n)
+{
+	pthread_t th;
+	struct touch_arg a = {b, cpus, n, 0};
+	if (pthread_create(&th, NULL, touch_thread, &a))
+		return -1;
+	pthread_join(th, NULL);
+	if (a.err) {
+		errno = a.err;
+		return -1;
+	}
+	return 0;
+}
+
+static void finish(struct nb_placement *o, int intended)
+{
+	uint64_t on = intended >= 0 && intended < NB_MAX_NODES ? o->per_node[intended] : 0;
+	o->on_intended = o->pages_sampled ? (double)on / (double)o->pages_sampled : 0;
+}
+
+int nb_placement_query(const void *p, size_t len, int intended, struct nb_placement *o)
+{
+	enum { MAXS = 4096 };
+	long psz = sysconf(_SC_PAGESIZE);
+	memset(o, 0, sizeof(*o));
+	o->pages_total = len / (size_t)psz;
+	uint64_t step = o->pages_total > MAXS ? o->pages_total / MAXS : 1;
+	void *pages[MAXS];
+	int status[MAXS];
+	unsigned n = 0;
+	for (uint64_t i = 0; i < o->pages_total && n < MAXS; i += step)
+		pages[n++] = (char *)p + i * (uint64_t)psz;
+	if (numa_move_pages(0, n, pages, NULL, status, 0))
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (status[i] >= 0 && status[i] < NB_MAX_NODES) {
+			o->per_node[status[i]]++;
+			o->pages_sampled++;
+		} else {
+			o->not_present++;
+		}
+	}
+	finish(o, intended);
+	return 0;
+}
+
+/* Parse one numa_maps line: "ADDR policy ... N0=12 N1=3 kernelpagesize_kB=4". */
+static void numa_maps_line(const char *line, struct nb_placement *o)
+{
+	long kb = 4;
+	const char *k = strstr(line, "kernelpagesize_kB=");
+	if (k)
+		kb = strtol(k + 18, NULL, 10);
+	long mult = kb / (sysconf(_SC_PAGESIZE) / 1024);
+	for (const char *s = strstr(line, " N"); s; s = strstr(s + 1, " N")) {
+		char *end;
+		long node = strtol(s + 2, &end, 10);
+		if (*end != '=' || node < 0 || node >= NB_MAX_NODES)
+			continue;
+		long pages = strtol(end + 1, NULL, 10);
+		o->per_node[node] += (uint64_t)(pages * mult);
+		o->pages_sampled += (uint64_t)(pages * mult);
+		if (kb >= 2048)
+			o->thp_pages += (uint64_t)pages;
+	}
+}
+
+int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended,
+			   struct nb_placement *o)
+{
+	char path[64], line[4096];
+	memset(o, 0, sizeof(*o));
+	o->pages_total = len / (size_t)sysconf(_SC_PAGESIZE);
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid ? pid : (int)getpid());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+	while (fgets(line, sizeof(line), f)) {
+		uintptr_t start = (uintptr_t)strtoull(line, NULL, 16);
+		/* numa_maps gives VMA starts only; a buffer is its own VMA (or several, after
+		 * mbind splits), so count VMAs that start inside it. */
+		if (start >= lo && start < hi)
+			numa_maps_line(line, o);
+	}
+	fclose(f);
+	o->not_present = o->pages_total > o->pages_sampled ? o->pages_total - o->pages_sampled : 0;
+	finish(o, intended);
+	return 0;
+}
+
+json_t *nb_placement_json(const struct nb_placement *pl, int intended, const char *method)
+{
+	json_t *per = json_object();
+	for (int i = 0; i < NB_MAX_NODES; i++) {
+		if (!pl->per_node[i])
+			continue;
+		char k[16];
+		snprintf(k, sizeof(k), "%d", i);
+		json_object_set_new(per, k, json_integer((json_int_t)pl->per_node[i]));
+	}
+	return json_pack("{s:i,s:o,s:I,s:I,s:I,s:f,s:s,s:b}", "intended_node", intended,
+			 "pages_per_node", per, "pages_total", (json_int_t)pl->pages_total,
+			 "pages_counted", (json_int_t)pl->pages_sampled, "not_present",
+			 (json_int_t)pl->not_present, "on_intended", pl->on_intended, "method",
+			 method, "verified", pl->on_intended >= NB_PLACE_MIN_SHARE);
+}
+
+struct pinned_arg {
+	const int *cpus;
+	int n;
+	void (*fn)(void *);
+	void *arg;
+	int err;
+};
+
+static void *pinned_thread(void *v)
+{
+	struct pinned_arg *a = v;
+	if (nb_pin_self(a->cpus, a->n)) {
+		a->err = errno ? errno : EINVAL;
+		return NULL;
+	}
+	a->fn(a->arg);
+	return NULL;
+}
+
+int nb_run_pinned(const int *cpus, int n, void (*fn)(void *), void *arg)
+{
+	pthread_t th;
+	struct pinned_arg a = {cpus, n, fn, arg, 0};
+	int e = pthread_create(&th, NULL, pinned_thread, &a);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	pthread_join(th, NULL);
+	if (a.err) {
+		errno = a.err;
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t nb_thp_bytes(const void *p, size_t len)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "re");
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+	uint64_t total = 0;
+	bool in = false;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {
+			in = a < hi && b > lo;
+			continue;
+		}
+		unsigned long kb;
+		if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			total += (uint64_t)kb * 1024;
+	}
+	if (f)
+		fclose(f);
+	return total < len ? total : len; /* a small buffer sits in one whole huge page */
+}

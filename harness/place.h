@@ -1,0 +1,51 @@
+/* numabench: placement of threads and buffers, and its verification. */
+#ifndef NB_PLACE_H
+#define NB_PLACE_H
+
+#include "nb.h"
+#include "topo.h"
+
+enum nb_policy { NB_BIND, NB_PREFERRED, NB_INTERLEAVE, NB_LOCAL };
+enum nb_pages { NB_PAGES_4K, NB_PAGES_THP };
+
+struct nb_buf {
+	void *p;
+	size_t len;    /* requested length rounded up to the base page size */
+	size_t maplen; /* mapped length (a whole number of huge pages for THP) */
+	enum nb_policy policy;
+	int node; /* intended node (BIND/PREFERRED); -1 for INTERLEAVE/LOCAL */
+	enum nb_pages pages;
+};
+
+/* Pin the calling thread to cpus (ids); -1 with errno. Verified with sched_getaffinity. */
+int nb_pin_self(const int *cpus, int n);
+int nb_pin_self_node(const struct nb_topo *t, int node);
+/* mmap len bytes (THP: 2 MiB aligned, MADV_HUGEPAGE; 4k: MADV_NOHUGEPAGE) and apply policy
+ * with mbind. Memory is not touched. Returns 0 or -1 with errno. */
+int nb_buf_alloc(struct nb_buf *b, size_t len, enum nb_policy pol, int node, enum nb_pages pg);
+void nb_buf_free(struct nb_buf *b);
+/* First touch by a thread pinned to `cpus` (the first-toucher is explicit). */
+int nb_buf_touch_from(struct nb_buf *b, const int *cpus, int n);
+
+/* Placement of a range: pages per node, counted with move_pages(2) query mode
+ * (sampled: at most max_samples pages, evenly spaced). nodes_out[node] += pages. */
+struct nb_placement {
+	uint64_t pages_total, pages_sampled;
+	uint64_t per_node[NB_MAX_NODES];
+	uint64_t not_present; /* -ENOENT etc. */
+	uint64_t thp_pages;   /* huge pages backing (from smaps, when known) */
+	double on_intended;   /* share of sampled pages on the intended node */
+};
+int nb_placement_query(const void *p, size_t len, int intended, struct nb_placement *out);
+/* Placement of [p, p+len) of process pid from /proc/PID/numa_maps (never faults). */
+int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended,
+			   struct nb_placement *out);
+json_t *nb_placement_json(const struct nb_placement *pl, int intended, const char *method);
+/* Run fn(arg) on a new thread pinned to cpus, and wait for it. -1 with errno if pinning failed. */
+int nb_run_pinned(const int *cpus, int n, void (*fn)(void *), void *arg);
+/* Bytes of [p, p+len) backed by transparent huge pages (AnonHugePages in smaps). */
+uint64_t nb_thp_bytes(const void *p, size_t len);
+/* Share below which a placement makes a run untrustworthy. */
+#define NB_PLACE_MIN_SHARE 0.95
+
+#endif

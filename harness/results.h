@@ -1,0 +1,20 @@
+/* numabench: results files (schema numabench.result/1). */
+#ifndef NB_RESULTS_H
+#define NB_RESULTS_H
+
+#include "nb.h"
+#include "topo.h"
+
+/* A new result document: schema, tool, host, capabilities, topology; empty runs[]. */
+json_t *nb_result_new(const struct nb_topo *t, const struct nb_caps *c, int argc, char **argv);
+/* Atomic write: temp file in the same folder, fsync, rename; sorted keys.
+ * Refuses to write through a symlink. 0 or -1 with a message in err. */
+int nb_result_write(const char *path, json_t *doc, char *err, size_t errlen);
+/* Read and validate the schema's major version. NULL with a message in err. */
+json_t *nb_result_read(const char *path, char *err, size_t errlen);
+/* Same on a buffer (fuzzing, tests). */
+json_t *nb_result_parse(const char *buf, size_t len, char *err, size_t errlen);
+/* Default output path results/HOST-UTCSTAMP.json (into buf). */
+void nb_result_default_path(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,619 @@
+/* numabench: `run`: suites, parameters, knobs, the bench loop and the results file. */
+#include "bench.h"
+#include "results.h"
+#include "tunables.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef NB_DATADIR
+#define NB_DATADIR "/usr/local/share/numabench"
+#endif
+
+#define MAX_JOBS 64
+#define MAX_SETS 64
+
+struct job {
+	const struct nb_bench *b;
+	struct nb_params p;
+};
+
+struct run_opts {
+	const char *out;
+	int repeat;
+	bool quick;
+	const char *sets[MAX_SETS];
+	int nsets;
+	const char *nodes, *cpus, *events;
+	struct job jobs[MAX_JOBS];
+	int njobs;
+};
+
+/* Folder of configs: beside the binary (a build tree), else the installed data folder. */
+const char *nb_configs_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("NUMABENCH_CONFIGS");
+	if (env && *env)
+		return env;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(dir, sizeof(dir), "%s/configs", exe);
+			if (access(dir, R_OK) == 0)
+				return dir;
+		}
+	}
+	return NB_DATADIR "/configs";
+}
+
+static int add_job(struct run_opts *o, const struct nb_bench *b, json_t *params, const char *src)
+{
+	char err[512];
+	if (o->njobs >= MAX_JOBS) {
+		nb_err("too many benches in one run (at most %d)", MAX_JOBS);
+		return -1;
+	}
+	struct job *j = &o->jobs[o->njobs];
+	j->b = b;
+	if (nb_params_init(&j->p, b, err, sizeof(err))) {
+		nb_err("%s", err);
+		return -1;
+	}
+	o->njobs++;
+	const char *k;
+	json_t *v;
+	json_object_foreach(params, k, v)
+	{
+		char num[64];
+		const char *val = json_string_value(v);
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			val = num;
+		}
+		if (!val) {
+			nb_err("%s: %s.%s must be a string or an integer", src, b->name, k);
+			return -1;
+		}
+		if (nb_params_set(&j->p, k, val, err, sizeof(err))) {
+			nb_err("%s: %s", src, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void list_names(char *buf, size_t len)
+{
+	size_t off = 0;
+	for (int i = 0; nb_benches[i] && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", nb_benches[i]->name);
+}
+
+static int load_suite(struct run_opts *o, const char *path, const char *name)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		nb_err("suite %s: invalid JSON at line %d: %s", path, je.line, je.text);
+		return -1;
+	}
+	json_t *benches = json_object_get(doc, "benches");
+	int rc = 0;
+	if (!json_is_array(benches)) {
+		nb_err("suite %s: \"benches\" must be an array of {\"bench\":NAME,\"params\":{}}",
+		       path);
+		rc = -1;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(benches, i, e)
+	{
+		if (rc)
+			break;
+		const char *bn = json_string_value(json_object_get(e, "bench"));
+		const struct nb_bench *b = bn ? nb_bench_find(bn) : NULL;
+		json_t *params = json_object_get(e, "params");
+		if (!b) {
+			nb_err("suite %s: unknown bench \"%s\"", name, bn ? bn : "(missing)");
+			rc = -1;
+		} else if (params && !json_is_object(params)) {
+			nb_err("suite %s: params of %s must be an object", name, bn);
+			rc = -1;
+		} else {
+			rc = add_job(o, b, params ? params : json_object(), name);
+		}
+	}
+	json_decref(doc);
+	return rc;
+}
+
+static int add_target(struct run_opts *o, const char *t)
+{
+	const struct nb_bench *b = nb_bench_find(t);
+	if (b) {
+		json_t *empty = json_object();
+		int rc = add_job(o, b, empty, t);
+		json_decref(empty);
+		return rc;
+	}
+	char path[PATH_MAX];
+	if (strchr(t, '/') || strstr(t, ".json"))
+		snprintf(path, sizeof(path), "%s", t);
+	else
+		snprintf(path, sizeof(path), "%s/%s.json", nb_configs_dir(), t);
+	if (strchr(t, '/') || access(path, R_OK) == 0)
+		return load_suite(o, path, t);
+	char names[512];
+	list_names(names, sizeof(names));
+	nb_err("unknown suite or bench \"%s\" (benches: %s; suites: see numabench list)", t, names);
+	return -1;
+}
+
+static int apply_set(struct run_opts *o, const char *s)
+{
+	char err[512], key[128];
+	const char *eq = strchr(s, '='), *dot = strchr(s, '.');
+	if (!eq || !dot || dot > eq || (size_t)(eq - s) >= sizeof(key)) {
+		nb_err("--set %s: expected BENCH.PARAM=VALUE or knob.NAME=VALUE", s);
+		return -1;
+	}
+	memcpy(key, s, (size_t)(eq - s));
+	key[eq - s] = 0;
+	key[dot - s] = 0;
+	const char *param = key + (dot - s) + 1, *val = eq + 1;
+	if (!strcmp(key, "knob")) {
+		const struct nb_tunable *t = nb_tunable_find(param);
+		if (!t) {
+			nb_err("--set knob.%s: unknown tunable (see numabench knobs)", param);
+			return -1;
+		}
+		if (nb_tunable_check(t, val, err, sizeof(err))) {
+			nb_err("%s", err);
+			return -1;
+		}
+		return 0;
+	}
+	const struct nb_bench *b = nb_bench_find(key);
+	if (!b) {
+		char names[512];
+		list_names(names, sizeof(names));
+		nb_err("--set %s: unknown bench \"%s\" (valid: %s, knob)", s, key, names);
+		return -1;
+	}
+	int applied = 0;
+	for (int i = 0; i < o->njobs; i++) {
+		if (o->jobs[i].b != b)
+			continue;
+		if (nb_params_set(&o->jobs[i].p, param, val, err, sizeof(err))) {
+			nb_err("%s", err);
+			return -1;
+		}
+		applied++;
+	}
+	if (!applied) {
+		/* Still validate the name and value, so a typo is named as such. */
+		struct nb_params tmp;
+		int rc = nb_params_init(&tmp, b, err, sizeof(err)) ||
+			 nb_params_set(&tmp, param, val, err, sizeof(err));
+		nb_params_free(&tmp);
+		if (rc)
+			nb_err("%s", err);
+		else
+			nb_err("--set %s: bench %s is not part of this run", s, b->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option lo[] = {
+	    {"output", required_argument, 0, 'o'}, {"repeat", required_argument, 0, 'r'},
+	    {"quick", no_argument, 0, 'q'},        {"set", required_argument, 0, 's'},
+	    {"nodes", required_argument, 0, 'n'},  {"cpus", required_argument, 0, 'c'},
+	    {"events", required_argument, 0, 'e'}, {"verbose", no_argument, 0, 'v'},
+	    {0, 0, 0, 0}};
+	int c;
+	uint64_t v;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:r:qs:n:c:e:v", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'r':
+			if (nb_parse_u64(optarg, &v) || v < 1 || v > 64) {
+				nb_err("--repeat %s: expected a whole number 1..64", optarg);
+				return -1;
+			}
+			o->repeat = (int)v;
+			break;
+		case 'q':
+			o->quick = true;
+			break;
+		case 's':
+			if (o->nsets >= MAX_SETS) {
+				nb_err("too many --set options (at most %d)", MAX_SETS);
+				return -1;
+			}
+			o->sets[o->nsets++] = optarg;
+			break;
+		case 'n':
+			o->nodes = optarg;
+			break;
+		case 'c':
+			o->cpus = optarg;
+			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case 'v':
+			nb_verbose = 1;
+			break;
+		default:
+			nb_err("run: unknown or incomplete option \"%s\" (see numabench help run)",
+			       argv[optind - 1]);
+			return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		if (add_target(o, argv[i]))
+			return -1;
+	if (o->njobs == 0 && add_target(o, "quick"))
+		return -1;
+	for (int i = 0; i < o->nsets; i++)
+		if (apply_set(o, o->sets[i]))
+			return -1;
+	return 0;
+}
+
+static bool in_list(const char *list, int v)
+{
+	int ids[NB_MAX_CPUS];
+	int n = nb_parse_list(list, ids, NB_MAX_CPUS);
+	for (int i = 0; i < n; i++)
+		if (ids[i] == v)
+			return true;
+	return false;
+}
+
+/* Nodes and cpus of the run: topology ∩ cgroup-allowed ∩ --nodes/--cpus. */
+static int setup_ctx(struct nb_ctx *ctx, const struct run_opts *o)
+{
+	const struct nb_topo *t = ctx->topo;
+	int want[NB_MAX_CPUS], n;
+	char valid[256] = "";
+	for (int i = 0, off = 0; i < t->nnodes; i++)
+		if (in_list(ctx->caps->allowed_nodes, t->nodes[i].id))
+			off += snprintf(valid + off, sizeof(valid) - off, "%s%d", off ? "," : "",
+					t->nodes[i].id);
+	if (o->nodes) {
+		n = nb_parse_list(o->nodes, want, NB_MAX_NODES);
+		if (n <= 0) {
+			nb_err("--nodes %s: expected a list like 0,1 or 0-3 (valid nodes: %s)",
+			       o->nodes, valid);
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!nb_topo_node(t, want[i]) ||
+			    !in_list(ctx->caps->allowed_nodes, want[i])) {
+				nb_err("--nodes: node %d %s (valid nodes: %s)", want[i],
+				       nb_topo_node(t, want[i]) ? "is not allowed by the cgroup"
+								: "does not exist",
+				       valid);
+				return -1;
+			}
+			ctx->nodes[ctx->nnodes++] = want[i];
+		}
+	} else {
+		for (int i = 0; i < t->nnodes; i++)
+			if (in_list(ctx->caps->allowed_nodes, t->nodes[i].id))
+				ctx->nodes[ctx->nnodes++] = t->nodes[i].id;
+	}
+	if (o->cpus) {
+		n = nb_parse_list(o->cpus, want, NB_MAX_CPUS);
+		if (n <= 0) {
+			nb_err("--cpus %s: expected a list like 0,2 or 0-3 (allowed: %s)", o->cpus,
+			       ctx->caps->allowed_cpus);
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!in_list(ctx->caps->allowed_cpus, want[i])) {
+				nb_err("--cpus: cpu %d is not online or not allowed (allowed: %s)",
+				       want[i], ctx->caps->allowed_cpus);
+				return -1;
+			}
+			ctx->cpus[ctx->ncpus++] = want[i];
+		}
+	} else {
+		n = nb_parse_list(ctx->caps->allowed_cpus, want, NB_MAX_CPUS);
+		for (int i = 0; i < n; i++)
+			ctx->cpus[ctx->ncpus++] = want[i];
+	}
+	return 0;
+}
+
+static int check_output(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		nb_err("-o %s: is a symlink; refusing to write results through it", path);
+		return -1;
+	}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK)) {
+		nb_err("-o %s: folder %s is not writable: %s", path, dir, strerror(errno));
+		return -1;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		nb_err("-o %s: is a folder, expected a file name", path);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *requirement_reason(const struct nb_ctx *ctx, const struct nb_bench *b)
+{
+	int mem[NB_MAX_NODES];
+	if ((b->req & NB_REQ_ROOT) && !ctx->caps->root)
+		return "needs root";
+	if ((b->req & NB_REQ_2NODES) && nb_ctx_mem_nodes(ctx, mem) < 2)
+		return "needs at least 2 NUMA nodes with memory; this run has 1";
+	if ((b->req & NB_REQ_BALANCING) && ctx->caps->numa_balancing < 0)
+		return "kernel has no automatic NUMA balancing (CONFIG_NUMA_BALANCING)";
+	if ((b->req & NB_REQ_DEBUGFS) && !ctx->caps->debugfs)
+		return "debugfs is not mounted at /sys/kernel/debug";
+	if ((b->req & NB_REQ_PMU) && !ctx->caps->pmu)
+		return "no hardware PMU";
+	return b->probe ? b->probe(ctx) : NULL;
+}
+
+static enum nb_status run_job(struct nb_ctx *ctx, struct job *j, json_t *run)
+{
+	const char *why = requirement_reason(ctx, j->b);
+	if (why) {
+		nb_run_reason(run, "%s", why);
+		return NB_SKIPPED;
+	}
+	return j->b->run(ctx, &j->p, run);
+}
+
+static void set_knobs(const struct run_opts *o, json_t *doc, int *fail)
+{
+	char err[512];
+	for (int i = 0; i < o->nsets; i++) {
+		if (strncmp(o->sets[i], "knob.", 5))
+			continue;
+		char name[64];
+		const char *eq = strchr(o->sets[i], '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->sets[i] - 5), o->sets[i] + 5);
+		if (nb_tunable_set(nb_tunable_find(name), eq + 1, err, sizeof(err))) {
+			nb_err("%s", err);
+			*fail = 1;
+			return;
+		}
+	}
+	json_object_set_new(json_object_get(doc, "tunables"), "during", nb_tunables_json());
+}
+
+static const char *headline(json_t *run, char *buf, size_t len)
+{
+	json_t *ms = json_object_get(run, "metrics");
+	const char *k;
+	json_t *m;
+	buf[0] = 0;
+	if (json_is_string(json_object_get(run, "headline"))) {
+		snprintf(buf, len, "%s", json_string_value(json_object_get(run, "headline")));
+		return buf;
+	}
+	json_object_foreach(ms, k, m)
+	{
+		snprintf(buf, len, "%s %.4g %s", k, json_number_value(json_object_get(m, "median")),
+			 json_string_value(json_object_get(m, "unit")));
+		break;
+	}
+	return buf;
+}
+
+static void summary(json_t *runs)
+{
+	size_t i;
+	json_t *r;
+	printf("%-10s %-14s %-44s %s\n", "bench", "status", "headline (median)", "reason");
+	json_array_foreach(runs, i, r)
+	{
+		char h[128];
+		const char *reason = json_string_value(json_object_get(r, "reason"));
+		printf("%-10s %-14s %-44s %s\n", json_string_value(json_object_get(r, "bench")),
+		       json_string_value(json_object_get(r, "status")),
+		       headline(r, h, sizeof(h)), reason ? reason : "");
+	}
+}
+
+static int exec_jobs(struct nb_ctx *ctx, struct run_opts *o, json_t *doc)
+{
+	json_t *runs = json_object_get(doc, "runs");
+	enum nb_status worst = NB_OK;
+	for (int i = 0; i < o->njobs; i++) {
+		struct job *j = &o->jobs[i];
+		json_t *run = json_pack("{s:s,s:o}", "bench", j->b->name, "params",
+					nb_params_json(&j->p));
+		enum nb_status st;
+		uint64_t t0 = nb_now_ns();
+		if (nb_interrupted) {
+			st = NB_SKIPPED;
+			nb_run_reason(run, "interrupted before it started");
+		} else {
+			nb_progress("[%d/%d] %s", i + 1, o->njobs, j->b->name);
+			st = run_job(ctx, j, run);
+			nb_progress_done();
+		}
+		if (nb_interrupted && st == NB_OK) {
+			st = NB_FAILED;
+			nb_run_reason(run, "interrupted by a signal");
+		}
+		json_object_set_new(run, "status", json_string(nb_status_name(st)));
+		json_object_set_new(run, "duration_s", json_real((nb_now_ns() - t0) / 1e9));
+		json_array_append_new(runs, run);
+		if (st != NB_SKIPPED && st > worst)
+			worst = st;
+	}
+	return worst == NB_FAILED	  ? NB_EXIT_FAILED
+	       : worst == NB_UNTRUSTWORTHY ? NB_EXIT_UNTRUSTWORTHY
+					   : NB_EXIT_OK;
+}
+
+static int run_all(struct run_opts *o, int argc, char **argv)
+{
+	struct nb_topo topo;
+	struct nb_caps caps;
+	struct nb_ctx ctx;
+	char err[512], path[PATH_MAX];
+	if (nb_topo_load(&topo))
+		return NB_EXIT_ENV;
+	nb_caps_probe(&caps);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.topo = &topo;
+	ctx.caps = &caps;
+	ctx.repeat = o->repeat;
+	ctx.quick = o->quick;
+	ctx.events = o->events;
+	int rc = NB_EXIT_USAGE;
+	if (setup_ctx(&ctx, o))
+		goto out;
+	for (int i = 0; i < o->njobs; i++) {
+		if (o->jobs[i].b->validate &&
+		    o->jobs[i].b->validate(&ctx, &o->jobs[i].p, err, sizeof(err))) {
+			nb_err("%s", err);
+			goto out;
+		}
+	}
+	if (o->out)
+		snprintf(path, sizeof(path), "%s", o->out);
+	else {
+		mkdir("results", 0755);
+		nb_result_default_path(path, sizeof(path));
+	}
+	if (check_output(path))
+		goto out;
+	json_t *doc = nb_result_new(&topo, &caps, argc, argv);
+	json_t *tun = json_object_get(doc, "tunables");
+	json_object_set_new(tun, "before", nb_tunables_json());
+	int fail = 0;
+	set_knobs(o, doc, &fail);
+	rc = fail ? NB_EXIT_ENV : exec_jobs(&ctx, o, doc);
+	if (nb_tunables_restore(false) < 0)
+		rc = NB_EXIT_ENV;
+	json_object_set_new(tun, "after", nb_tunables_json());
+	if (nb_interrupted) {
+		json_object_set_new(doc, "interrupted", json_true());
+		rc = NB_EXIT_INTERRUPTED;
+	}
+	if (fail) {
+		/* Nothing ran: keep whatever results file was there. */
+		json_decref(doc);
+		goto out;
+	}
+	summary(json_object_get(doc, "runs"));
+	if (nb_result_write(path, doc, err, sizeof(err))) {
+		nb_err("%s", err);
+		rc = NB_EXIT_ENV;
+	} else {
+		fprintf(stderr, "numabench: results written to %s\n", path);
+	}
+	json_decref(doc);
+out:
+	nb_topo_free(&topo);
+	return rc;
+}
+
+int nb_cmd_run(int argc, char **argv)
+{
+	static struct run_opts o; /* large: keep it off the stack */
+	memset(&o, 0, sizeof(o));
+	int rc = parse_opts(argc, argv, &o) ? NB_EXIT_USAGE : run_all(&o, argc, argv);
+	for (int i = 0; i < o.njobs; i++)
+		nb_params_free(&o.jobs[i].p);
+	return rc;
+}
+
+/* ---- context helpers used by benches ---- */
+
+static bool ctx_has_node(const struct nb_ctx *ctx, int id)
+{
+	for (int i = 0; i < ctx->nnodes; i++)
+		if (ctx->nodes[i] == id)
+			return true;
+	return false;
+}
+
+int nb_ctx_mem_nodes(const struct nb_ctx *ctx, int *out)
+{
+	int n = 0;
+	for (int i = 0; i < ctx->topo->nnodes; i++) {
+		const struct nb_node *nd = &ctx->topo->nodes[i];
+		if (nd->memory_bytes > 0 && ctx_has_node(ctx, nd->id))
+			out[n++] = nd->id;
+	}
+	return n;
+}
+
+int nb_ctx_node_cpus(const struct nb_ctx *ctx, int node, int *out)
+{
+	const struct nb_node *nd = nb_topo_node(ctx->topo, node);
+	int n = 0;
+	for (int c = 0; nd && c < nd->ncpus; c++)
+		for (int k = 0; k < ctx->ncpus; k++)
+			if (ctx->cpus[k] == nd->cpus[c])
+				out[n++] = nd->cpus[c];
+	return n;
+}
+
+int nb_ctx_cpu_nodes(const struct nb_ctx *ctx, int *out)
+{
+	int n = 0, cpus[NB_MAX_CPUS];
+	for (int i = 0; i < ctx->topo->nnodes; i++) {
+		int id = ctx->topo->nodes[i].id;
+		if (ctx_has_node(ctx, id) && nb_ctx_node_cpus(ctx, id, cpus) > 0)
+			out[n++] = id;
+	}
+	return n;
+}
+
+int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what, char *err,
+		     size_t errlen)
+{
+	int mem[NB_MAX_NODES], n = nb_ctx_mem_nodes(ctx, mem);
+	for (int i = 0; i < n; i++) {
+		uint64_t fr = nb_node_free_bytes(mem[i]);
+		if (fr && bytes > fr) {
+			char a[32], b[32];
+			nb_fmt_size(bytes, a, sizeof(a));
+			snprintf(b, sizeof(b), "%.1fM", fr / 1048576.0);
+			snprintf(err, errlen,
+				 "%s=%s is larger than node %d's free memory (%s); valid: a size "
+				 "below that",
+				 what, a, mem[i], b);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* numabench: NUMA-related tunables, with a crash-safe journal of original values. */
+#ifndef NB_TUNABLES_H
+#define NB_TUNABLES_H
+
+#include "nb.h"
+
+struct nb_tunable {
+	const char *name;    /* knob name used by --set knob.NAME=VALUE */
+	const char *path;    /* current path */
+	const char *oldpath; /* pre-5.13 /proc/sys name, or NULL */
+	const char *type;    /* "int" or "enum" */
+	const char *unit;
+	long min, max;       /* int range (inclusive) */
+	const char *choices; /* enum: "always|madvise|never" */
+	const char *needs;   /* "root", "root+debugfs" */
+	const char *help;
+};
+
+extern const struct nb_tunable nb_tunables[];
+const struct nb_tunable *nb_tunable_find(const char *name);
+/* Resolved path on this kernel (current or old name), or NULL when absent. */
+const char *nb_tunable_path(const struct nb_tunable *t);
+/* Current value as text ("" + -1 when absent/unreadable). */
+int nb_tunable_get(const struct nb_tunable *t, char *buf, size_t len);
+/* Validate a value without writing: 0 or -1 with a one-line message in err. */
+int nb_tunable_check(const struct nb_tunable *t, const char *value, char *err, size_t errlen);
+/* Journal the original value (once per tunable), then write. 0 or -1 with err. */
+int nb_tunable_set(const struct nb_tunable *t, const char *value, char *err, size_t errlen);
+/* Restore every journaled tunable and clear the journal. Returns how many were restored,
+ * -1 on an error (the journal is kept). Safe from a signal handler context? No: call it from
+ * the main flow; signal handlers set nb_interrupted and the main flow restores. */
+int nb_tunables_restore(bool announce);
+/* Journal location (NB_JOURNAL env overrides, default /var/lib/numabench/journal or
+ * $XDG_STATE_HOME for non-root). */
+const char *nb_journal_path(void);
+json_t *nb_tunables_json(void); /* every tunable's current value, by name */
+/* Async-signal-safe restore of what this process changed (journal kept for the main flow). */
+void nb_tunables_restore_signal(void);
+
+#endif

@@ -1,0 +1,75 @@
+/* numabench: pointer-chase kernel (dependent loads). */
+#include "kernels.h"
+
+#include <stdlib.h>
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void shuffle(size_t *v, size_t n, uint64_t *s)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(splitmix(s) % i);
+		size_t t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+void *nb_chase_build(void *buf, size_t len, size_t group, uint64_t seed)
+{
+	size_t lines = len / NB_LINE, per = group / NB_LINE;
+	if (lines < 2)
+		return NULL;
+	if (per < 1 || per > lines)
+		per = lines;
+	size_t ngroups = (lines + per - 1) / per;
+	size_t *order = malloc(sizeof(size_t) * lines), *groups = malloc(sizeof(size_t) * ngroups);
+	if (!order || !groups) {
+		free(order);
+		free(groups);
+		return NULL;
+	}
+	for (size_t g = 0; g < ngroups; g++)
+		groups[g] = g;
+	shuffle(groups, ngroups, &seed);
+	size_t k = 0;
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		size_t first = groups[gi] * per, last = first + per > lines ? lines : first + per;
+		size_t start = k;
+		for (size_t l = first; l < last; l++)
+			order[k++] = l;
+		shuffle(order + start, k - start, &seed);
+	}
+	char *base = buf;
+	for (size_t i = 0; i < lines; i++)
+		*(void **)(base + order[i] * NB_LINE) = base + order[(i + 1) % lines] * NB_LINE;
+	void *start = base + order[0] * NB_LINE;
+	free(order);
+	free(groups);
+	return start;
+}
+
+void *nb_chase_run(void *p, uint64_t n)
+{
+	void **q = p;
+	/* Unrolled by 8: the loads stay dependent, the loop overhead shrinks. */
+	for (; n >= 8; n -= 8) {
+		q = *q;
+		q = *q;
+		q = *q;
+		q = *q;
+		q = *q;
+		q = *q;
+		q = *q;
+		q = *q;
+	}
+	while (n--)
+		q = *q;
+	return q;
+}

@@ -1,0 +1,129 @@
+/* numabench: stream kernels (read, write, non-temporal write, copy, triad) and first touch. */
+#include "kernels.h"
+
+#include <string.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#define NB_SSE2 1
+#endif
+
+/* n is a multiple of 8 (the harness sizes arrays so); four independent accumulators keep the
+ * adds off the critical path so the loop is bound by loads, not by add latency. */
+static double k_read(double *a, const double *b, const double *c, size_t n, double s)
+{
+	(void)b, (void)c, (void)s;
+#ifdef NB_SSE2
+	__m128d s0 = _mm_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+	for (size_t i = 0; i < n; i += 8) {
+		s0 = _mm_add_pd(s0, _mm_load_pd(a + i));
+		s1 = _mm_add_pd(s1, _mm_load_pd(a + i + 2));
+		s2 = _mm_add_pd(s2, _mm_load_pd(a + i + 4));
+		s3 = _mm_add_pd(s3, _mm_load_pd(a + i + 6));
+	}
+	__m128d t = _mm_add_pd(_mm_add_pd(s0, s1), _mm_add_pd(s2, s3));
+	double out[2];
+	_mm_storeu_pd(out, t);
+	return out[0] + out[1];
+#else
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		s0 += a[i];
+		s1 += a[i + 1];
+		s2 += a[i + 2];
+		s3 += a[i + 3];
+	}
+	return s0 + s1 + s2 + s3;
+#endif
+}
+
+static double k_write(double *a, const double *b, const double *c, size_t n, double s)
+{
+	(void)b, (void)c;
+#ifdef NB_SSE2
+	__m128d v = _mm_set1_pd(s);
+	for (size_t i = 0; i < n; i += 8) {
+		_mm_store_pd(a + i, v);
+		_mm_store_pd(a + i + 2, v);
+		_mm_store_pd(a + i + 4, v);
+		_mm_store_pd(a + i + 6, v);
+	}
+#else
+	for (size_t i = 0; i < n; i++)
+		a[i] = s;
+#endif
+	return a[0];
+}
+
+static double k_ntwrite(double *a, const double *b, const double *c, size_t n, double s)
+{
+	(void)b, (void)c;
+#ifdef NB_SSE2
+	__m128d v = _mm_set1_pd(s);
+	for (size_t i = 0; i < n; i += 8) {
+		_mm_stream_pd(a + i, v);
+		_mm_stream_pd(a + i + 2, v);
+		_mm_stream_pd(a + i + 4, v);
+		_mm_stream_pd(a + i + 6, v);
+	}
+	_mm_sfence();
+#else
+	for (size_t i = 0; i < n; i++)
+		__builtin_nontemporal_store(s, &a[i]);
+#endif
+	return s;
+}
+
+static double k_copy(double *a, const double *b, const double *c, size_t n, double s)
+{
+	(void)c, (void)s;
+#ifdef NB_SSE2
+	for (size_t i = 0; i < n; i += 8) {
+		_mm_store_pd(a + i, _mm_load_pd(b + i));
+		_mm_store_pd(a + i + 2, _mm_load_pd(b + i + 2));
+		_mm_store_pd(a + i + 4, _mm_load_pd(b + i + 4));
+		_mm_store_pd(a + i + 6, _mm_load_pd(b + i + 6));
+	}
+#else
+	memcpy(a, b, n * sizeof(double));
+#endif
+	return a[0];
+}
+
+static double k_triad(double *a, const double *b, const double *c, size_t n, double s)
+{
+#ifdef NB_SSE2
+	__m128d v = _mm_set1_pd(s);
+	for (size_t i = 0; i < n; i += 4) {
+		_mm_store_pd(a + i, _mm_add_pd(_mm_load_pd(b + i), _mm_mul_pd(v, _mm_load_pd(c + i))));
+		_mm_store_pd(a + i + 2,
+			     _mm_add_pd(_mm_load_pd(b + i + 2), _mm_mul_pd(v, _mm_load_pd(c + i + 2))));
+	}
+#else
+	for (size_t i = 0; i < n; i++)
+		a[i] = b[i] + s * c[i];
+#endif
+	return a[0];
+}
+
+const struct nb_stream_kernel nb_stream_kernels[NB_K_COUNT] = {
+    [NB_K_READ] = {"read", 8, 8, 1, 1, k_read},
+    [NB_K_WRITE] = {"write", 8, 16, 0, 1, k_write},
+    [NB_K_NTWRITE] = {"ntwrite", 8, 8, 0, 1, k_ntwrite},
+    [NB_K_COPY] = {"copy", 16, 24, 0, 2, k_copy},
+    [NB_K_TRIAD] = {"triad", 24, 32, 2, 3, k_triad},
+};
+
+const struct nb_stream_kernel *nb_stream_find(const char *name)
+{
+	for (int i = 0; i < NB_K_COUNT; i++)
+		if (!strcmp(nb_stream_kernels[i].name, name))
+			return &nb_stream_kernels[i];
+	return NULL;
+}
+
+void nb_touch_pages(void *p, size_t len, size_t page)
+{
+	volatile char *c = p;
+	for (size_t off = 0; off < len; off += page)
+		c[off] = 1;
+}
