@@ -2,6 +2,7 @@
 #include "bench.h"
 #include "results.h"
 #include "tunables.h"
+#include "child.h"
 #include "cmds.h"
 
 #include <errno.h>
@@ -105,6 +106,7 @@ static void on_signal(int sig)
 		_exit(NB_EXIT_INTERRUPTED);
 	nb_interrupted = 1;
 	nb_tunables_restore_signal();
+	nb_children_kill_all();
 }
 
 static void install_signals(void)

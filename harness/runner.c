@@ -1,5 +1,6 @@
 /* numabench: `run`: suites, parameters, knobs, the bench loop and the results file. */
 #include "bench.h"
+#include "child.h"
 #include "results.h"
 #include "tunables.h"
 
@@ -520,6 +521,7 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	int fail = 0;
 	set_knobs(o, doc, &fail);
 	rc = fail ? NB_EXIT_ENV : exec_jobs(&ctx, o, doc);
+	nb_children_kill_all();
 	if (nb_tunables_restore(false) < 0)
 		rc = NB_EXIT_ENV;
 	json_object_set_new(tun, "after", nb_tunables_json());
