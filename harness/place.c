@@ -210,8 +210,10 @@ int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended,
 	char path[64], line[4096];
 	memset(o, 0, sizeof(*o));
 	o->pages_total = len / (size_t)sysconf(_SC_PAGESIZE);
+	char path2[512];
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid ? pid : (int)getpid());
-	FILE *f = fopen(path, "re");
+	snprintf(path2, sizeof(path2), "%s%s", nb_fsroot(), path);
+	FILE *f = fopen(path2, "re");
 	if (!f)
 		return -1;
 	uintptr_t lo = (uintptr_t)p, hi = lo + len;

@@ -1,6 +1,7 @@
 /* numabench: `run`: suites, parameters, knobs, the bench loop and the results file. */
 #include "bench.h"
 #include "child.h"
+#include "counters.h"
 #include "results.h"
 #include "tunables.h"
 
@@ -387,14 +388,33 @@ static const char *requirement_reason(const struct nb_ctx *ctx, const struct nb_
 	return b->probe ? b->probe(ctx) : NULL;
 }
 
+/* Counters cover the whole bench run: opened on this thread with inherit before the bench
+ * creates its threads and children, so their counts are included. */
 static enum nb_status run_job(struct nb_ctx *ctx, struct job *j, json_t *run)
 {
+	char err[512], why_c[256];
 	const char *why = requirement_reason(ctx, j->b);
 	if (why) {
 		nb_run_reason(run, "%s", why);
 		return NB_SKIPPED;
 	}
-	return j->b->run(ctx, &j->p, run);
+	struct nb_counters *c = nb_counters_new(ctx->events, err, sizeof(err));
+	if (c) {
+		nb_counters_open(c, 0, -1, true);
+		nb_counters_start(c);
+	}
+	enum nb_status st = j->b->run(ctx, &j->p, run);
+	if (!c)
+		return st;
+	nb_counters_stop(c);
+	json_object_set_new(run, "counters", nb_counters_json(c));
+	if (st == NB_OK && nb_counters_untrustworthy(c, NB_COUNTERS_MIN_RUNNING, why_c,
+						     sizeof(why_c))) {
+		nb_run_reason(run, "%s", why_c);
+		st = NB_UNTRUSTWORTHY;
+	}
+	nb_counters_free(c);
+	return st;
 }
 
 static void set_knobs(const struct run_opts *o, json_t *doc, int *fail)
@@ -500,6 +520,14 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	int rc = NB_EXIT_USAGE;
 	if (setup_ctx(&ctx, o))
 		goto out;
+	if (o->events) {
+		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
+		if (!c) {
+			nb_err("--events: %s", err);
+			goto out;
+		}
+		nb_counters_free(c);
+	}
 	for (int i = 0; i < o->njobs; i++) {
 		if (o->jobs[i].b->validate &&
 		    o->jobs[i].b->validate(&ctx, &o->jobs[i].p, err, sizeof(err))) {

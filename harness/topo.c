@@ -62,6 +62,21 @@ static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 	hwloc_distances_release(h, d);
 }
 
+/* hwloc drops a 1x1 matrix; libnuma reads the same SLIT row from sysfs. */
+static void distances_fallback(struct nb_topo *t)
+{
+	if (t->have_distances || numa_available() < 0)
+		return;
+	for (int i = 0; i < t->nnodes; i++)
+		for (int j = 0; j < t->nnodes; j++) {
+			int d = numa_distance(t->nodes[i].id, t->nodes[j].id);
+			if (d <= 0)
+				return;
+			t->distances[i][j] = (uint64_t)d;
+		}
+	t->have_distances = true;
+}
+
 /* HMAT-derived attributes: value of attr for (initiator node's cpus, target node). */
 static void load_memattrs(struct nb_topo *t, hwloc_topology_t h)
 {
@@ -154,6 +169,7 @@ int nb_topo_load(struct nb_topo *t)
 		return -1;
 	}
 	load_distances(t, h);
+	distances_fallback(t);
 	load_memattrs(t, h);
 	load_caches(t, h);
 	return 0;

@@ -1,0 +1,57 @@
+/* numabench: counter groups (perf_event_open, event names through libpfm4, software events,
+ * NUMA tracepoints through tracefs ids). Values are never scaled: a counter that ran less than
+ * its enabled time is flagged `multiplexed`, and below a threshold the run is untrustworthy. */
+#ifndef NB_COUNTERS_H
+#define NB_COUNTERS_H
+
+#include "nb.h"
+
+#include <sys/types.h>
+
+struct nb_counters; /* opaque */
+
+/* The running/enabled ratio below which a run is untrustworthy unless a bench says otherwise. */
+#define NB_COUNTERS_MIN_RUNNING 0.95
+
+/*
+ * Parse a comma list of event names ("cycles,instructions,page-faults,migrate:mm_migrate_pages").
+ * NULL or "" = the default set: the NUMA hardware set for this CPU (cycles, instructions,
+ * llc-misses, dram-local, dram-remote, dtlb-misses, each recording what it resolved to), the
+ * software events and the NUMA tracepoints. "default" inside a list expands to that set.
+ * Hardware names are anything libpfm4 encodes (Intel "MEM_LOAD_L3_MISS_RETIRED.REMOTE_DRAM",
+ * AMD names, perf generic names, "pmu::EVENT:UMASK"). Tracepoints are "system:name".
+ * Unknown names: NULL with a one-line message naming the event in err. Events that exist but
+ * cannot be opened here are kept as unavailable with errno and reason.
+ */
+struct nb_counters *nb_counters_new(const char *events, char *err, size_t errlen);
+
+/*
+ * Open for a thread (tid 0 = calling thread; with inherit, also threads and children it creates
+ * afterwards) or system-wide on one cpu (tid -1, cpu >= 0; needs CAP_PERFMON or
+ * perf_event_paranoid <= 0). cpu -1 with a tid = any cpu. Returns the number of available
+ * counters (0 is not an error: everything is listed as unavailable with a reason), -1 on bad
+ * arguments.
+ */
+int nb_counters_open(struct nb_counters *c, pid_t tid, int cpu, bool inherit);
+void nb_counters_start(struct nb_counters *c); /* reset + enable */
+void nb_counters_stop(struct nb_counters *c);  /* disable + read */
+/* Read without stopping: values become the counts since start. 0, or -1 if a read failed. */
+int nb_counters_read(struct nb_counters *c);
+
+/* JSON array: each {event, encoding, value, time_enabled, time_running, multiplexed, available,
+ * reason?, errno?, kind: hardware|software|tracepoint, resolved_from?, pmu?, tracefs?}.
+ * value is null for an unavailable counter. */
+json_t *nb_counters_json(const struct nb_counters *c);
+/* True when some available counter ran < min_running_ratio of its enabled time; why names it. */
+bool nb_counters_untrustworthy(const struct nb_counters *c, double min_running_ratio, char *why,
+                               size_t len);
+/* Value by event name (or default role, e.g. "dram-remote"), or -1 if unavailable/unknown. */
+int64_t nb_counters_value(const struct nb_counters *c, const char *event);
+int nb_counters_count(const struct nb_counters *c);     /* number of counters in the set */
+int nb_counters_available(const struct nb_counters *c); /* how many opened */
+void nb_counters_free(struct nb_counters *c);
+
+/* `numabench events [--json] [--all] [LIST]`, argv[0] == "events". Exit code per nb_exit. */
+int nb_cmd_events(int argc, char **argv);
+
+#endif

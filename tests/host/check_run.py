@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Check a numabench results file against the contract: schema, honest statuses, verified
+placement, sane units. Usage: check_run.py RESULT.json EXIT_CODE [--expect-bench NAME ...]"""
+import json
+import sys
+
+STATUSES = {"ok", "skipped", "failed", "untrustworthy"}
+METRIC_KEYS = {"unit", "direction", "samples", "min", "median", "mean", "stddev", "cv", "p5",
+               "p95", "ci95"}
+# unit, direction, sane range of medians (wide: any machine, any VM)
+KNOWN = {
+    "latency_ns": ("ns", "lower", 0.05, 100000),
+    "bandwidth_gbs": ("GB/s", "higher", 0.01, 100000),
+    "traffic_gbs": ("GB/s", "higher", 0.01, 100000),
+    "fault_ns_per_page": ("ns", "lower", 1, 10000000),
+    "faults_per_page": ("faults", "lower", 0, 2),
+}
+errors = []
+
+
+def err(msg):
+    errors.append(msg)
+
+
+def check_metric(where, key, m):
+    missing = METRIC_KEYS - set(m)
+    if missing:
+        err(f"{where}: metric {key} lacks {sorted(missing)}")
+        return
+    if m["direction"] not in ("lower", "higher"):
+        err(f"{where}: metric {key} direction {m['direction']}")
+    if not m["samples"]:
+        err(f"{where}: metric {key} has no samples")
+        return
+    if key in KNOWN:
+        unit, direction, lo, hi = KNOWN[key]
+        if m["unit"] != unit or m["direction"] != direction:
+            err(f"{where}: {key} unit/direction {m['unit']}/{m['direction']}")
+        if not (lo <= m["median"] <= hi):
+            err(f"{where}: {key} median {m['median']} outside sane range {lo}..{hi}")
+    if not (m["min"] <= m["median"] <= m["max"] if "max" in m else True):
+        err(f"{where}: {key} median outside min..max")
+    lo, hi = m["ci95"]
+    if lo is not None and not (lo <= m["mean"] <= hi):
+        err(f"{where}: {key} mean outside its CI")
+
+
+def check_placement(where, item):
+    pl = item.get("placement")
+    if pl is None:
+        return
+    verified = pl["on_intended"] >= 0.95
+    if pl.get("verified") != verified:
+        err(f"{where}: placement.verified disagrees with on_intended {pl['on_intended']}")
+    if not verified and item.get("status") == "ok":
+        err(f"{where}: status ok but only {pl['on_intended']:.2%} on node {pl['intended_node']}")
+    if sum(int(v) for v in pl["pages_per_node"].values()) != pl["pages_counted"]:
+        err(f"{where}: pages_per_node does not sum to pages_counted")
+
+
+def check_cell(where, bench, c):
+    st = c.get("status")
+    if st not in STATUSES:
+        err(f"{where}: cell status {st}")
+    if st != "ok" and not c.get("reason"):
+        err(f"{where}: cell {st} without a reason")
+    if st in ("ok", "untrustworthy"):
+        for k, m in c.get("metrics", {}).items():
+            check_metric(where, k, m)
+        if bench in ("latency", "bandwidth", "fault") and "placement" not in c:
+            err(f"{where}: placed memory but no placement record")
+    check_placement(where, c)
+    if bench == "fault" and st == "ok":
+        fpp = c["metrics"]["faults_per_page"]["median"]
+        if c["pages"] == "4k" and not (0.9 <= fpp <= 1.1):
+            err(f"{where}: 4k first touch took {fpp} faults per page")
+        if c["pages"] == "thp" and fpp > 0.05:
+            err(f"{where}: THP (verified) first touch took {fpp} faults per page")
+
+
+def main():
+    path, code = sys.argv[1], int(sys.argv[2])
+    expect = sys.argv[4:] if len(sys.argv) > 3 and sys.argv[3] == "--expect-bench" else []
+    doc = json.load(open(path))
+    if doc.get("schema") != "numabench.result/1":
+        err(f"schema {doc.get('schema')}")
+    for k in ("tool", "host", "capabilities", "topology", "tunables", "runs"):
+        if k not in doc:
+            err(f"missing top-level {k}")
+    for k in ("hostname", "kernel", "cmdline", "cpu_model", "virtualization"):
+        if k not in doc.get("host", {}):
+            err(f"host lacks {k}")
+    topo = doc["topology"]
+    for n in topo["nodes"]:
+        if not {"id", "cpus", "memory_bytes"} <= set(n):
+            err(f"topology node lacks fields: {n}")
+    if topo["distances"] and len(topo["distances"]) != len(topo["nodes"]):
+        err("distance matrix is not nodes x nodes")
+    tun = doc["tunables"]
+    if tun.get("before") != tun.get("after"):
+        err(f"tunables not restored: before {tun.get('before')} after {tun.get('after')}")
+    worst = "ok"
+    order = ["ok", "untrustworthy", "failed"]
+    benches = []
+    for i, r in enumerate(doc["runs"]):
+        where = f"runs[{i}] {r.get('bench')}"
+        benches.append(r.get("bench"))
+        st = r.get("status")
+        if st not in STATUSES:
+            err(f"{where}: status {st}")
+            continue
+        if st != "ok" and not r.get("reason"):
+            err(f"{where}: {st} without a reason")
+        if st != "skipped" and order.index(st) > order.index(worst):
+            worst = st
+        for k, m in r.get("metrics", {}).items():
+            check_metric(where, k, m)
+        cells = r.get("cells", [])
+        for j, c in enumerate(cells):
+            check_cell(f"{where} cells[{j}]", r["bench"], c)
+        cell_states = {c.get("status") for c in cells} - {"skipped"}
+        if st == "ok" and cell_states - {"ok"}:
+            err(f"{where}: run ok but cells are {cell_states}")
+        if st == "skipped" and cells:
+            err(f"{where}: skipped but has cells")
+    want_code = {"ok": 0, "untrustworthy": 3, "failed": 1}[worst]
+    if doc.get("interrupted"):
+        want_code = 130
+    if code != want_code:
+        err(f"exit code {code}, expected {want_code} from the worst status {worst}")
+    for b in expect:
+        if b not in benches:
+            err(f"bench {b} did not run")
+    for e in errors:
+        print("check_run: " + e, file=sys.stderr)
+    print(f"check_run: {path}: {len(doc['runs'])} runs, worst {worst}, "
+          f"{len(errors)} problem(s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+/* Unit tests of the harness core: statistics, permutation, parsing, parameters, results
+ * files, placement parsing, tunables validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "bench.h"
+#include "kernels.h"
+#include "place.h"
+#include "results.h"
+#include "stats.h"
+#include "tunables.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void test_summary_known_values(void **state)
+{
+	(void)state;
+	double v[10] = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+	struct nb_summary s;
+	nb_summarize(v, 10, &s);
+	assert_int_equal(s.n, 10);
+	assert_float_equal(s.min, 1, 1e-12);
+	assert_float_equal(s.max, 10, 1e-12);
+	assert_float_equal(s.mean, 5.5, 1e-12);
+	assert_float_equal(s.median, 5.5, 1e-12);
+	assert_float_equal(s.stddev, 3.0276503540974917, 1e-12); /* sample stddev */
+	assert_float_equal(s.p5, 1.45, 1e-12);                    /* linear interpolation */
+	assert_float_equal(s.p95, 9.55, 1e-12);
+	assert_float_equal(s.cv, 3.0276503540974917 / 5.5, 1e-12);
+	/* t(0.975, 9) = 2.262 */
+	assert_float_equal(s.ci95_hi - s.mean, 2.262 * 3.0276503540974917 / sqrt(10), 1e-9);
+	assert_float_equal(v[0], 10, 0); /* input untouched */
+}
+
+static void test_summary_edges(void **state)
+{
+	(void)state;
+	struct nb_summary s;
+	nb_summarize(NULL, 0, &s);
+	assert_true(isnan(s.mean));
+	double one = 42;
+	nb_summarize(&one, 1, &s);
+	assert_float_equal(s.median, 42, 0);
+	assert_float_equal(s.stddev, 0, 0);
+	assert_true(isinf(nb_rel_ci(&s)));
+	assert_float_equal(nb_t95(1), 12.706, 1e-9);
+	assert_float_equal(nb_t95(30), 2.042, 1e-9);
+	assert_float_equal(nb_t95(1000), 1.962, 2e-3);
+}
+
+static void test_mann_whitney(void **state)
+{
+	(void)state;
+	double a[] = {1, 2, 3}, b[] = {4, 5, 6};
+	/* U = 0, mu = 4.5, sigma^2 = 5.25, z = (4.5 - 0.5) / sqrt(5.25) */
+	double z = 4.0 / sqrt(5.25);
+	assert_float_equal(nb_mann_whitney_p(a, 3, b, 3), erfc(z / sqrt(2)), 1e-12);
+	double c[] = {1, 2, 3, 4}, d[] = {1, 2, 3, 4};
+	assert_true(nb_mann_whitney_p(c, 4, d, 4) > 0.9);
+}
+
+static int calls;
+static double noisy(void *arg)
+{
+	(void)arg;
+	return ++calls % 2 ? 100.0 : 101.0;
+}
+
+static void test_repeat_until(void **state)
+{
+	(void)state;
+	double out[64];
+	calls = 0;
+	int n = nb_repeat_until(noisy, NULL, out, 3, 50, 0.01);
+	assert_true(n >= 3 && n < 50); /* converges: CI half-width well under 1% */
+	calls = 0;
+	n = nb_repeat_until(noisy, NULL, out, 3, 10, 0.0);
+	assert_int_equal(n, 10); /* unreachable target: stops at the cap */
+}
+
+static void test_chase_is_one_cycle_with_locality(void **state)
+{
+	(void)state;
+	size_t len = 1 << 20, group = 64 << 10, lines = len / NB_LINE;
+	char *buf = aligned_alloc(4096, len);
+	unsigned char *seen = calloc(lines, 1);
+	void *start = nb_chase_build(buf, len, group, 7);
+	assert_non_null(start);
+	void *p = start;
+	size_t group_changes = 0;
+	for (size_t i = 0; i < lines; i++) {
+		size_t idx = (size_t)((char *)p - buf) / NB_LINE;
+		assert_int_equal(seen[idx], 0); /* each line once */
+		seen[idx] = 1;
+		void *next = *(void **)p;
+		if (((char *)next - buf) / group != ((char *)p - buf) / group)
+			group_changes++;
+		p = next;
+	}
+	assert_ptr_equal(p, start); /* a single cycle through every line */
+	assert_int_equal(group_changes, len / group); /* groups are visited whole */
+	/* Not sequential: the prefetcher must not help. */
+	size_t seq = 0;
+	p = start;
+	for (size_t i = 0; i < lines; i++, p = *(void **)p)
+		seq += (char *)*(void **)p - (char *)p == NB_LINE;
+	assert_true(seq < lines / 10);
+	free(seen);
+	free(buf);
+}
+
+static void test_parse(void **state)
+{
+	(void)state;
+	uint64_t v;
+	int ids[16];
+	assert_int_equal(nb_parse_size("4K", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(nb_parse_size("1GiB", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(nb_parse_size("12x", &v), -1);
+	assert_int_equal(nb_parse_size("-1", &v), -1);
+	assert_int_equal(nb_parse_size("99999999999999T", &v), -1);
+	assert_int_equal(nb_parse_u64("12a", &v), -1);
+	assert_int_equal(nb_parse_u64("", &v), -1);
+	assert_int_equal(nb_parse_list("3,0-2,2", ids, 16), 4);
+	assert_int_equal(ids[0], 0);
+	assert_int_equal(ids[3], 3);
+	assert_int_equal(nb_parse_list("2-1", ids, 16), -1);
+	assert_int_equal(nb_parse_list("a", ids, 16), -1);
+	assert_int_equal(nb_parse_list("0-100", ids, 16), -1); /* too many */
+	char buf[32];
+	nb_fmt_size(3u << 20, buf, sizeof(buf));
+	assert_string_equal(buf, "3M");
+	nb_fmt_size(1000, buf, sizeof(buf));
+	assert_string_equal(buf, "1000");
+}
+
+static void test_params(void **state)
+{
+	(void)state;
+	const struct nb_bench *b = nb_bench_find("latency");
+	struct nb_params p;
+	char err[256];
+	assert_non_null(b);
+	assert_int_equal(nb_params_init(&p, b, err, sizeof(err)), 0);
+	assert_true(nb_param(&p, "size")->nlist >= 3);
+	assert_int_equal(nb_params_set(&p, "size", "4K,1M", err, sizeof(err)), 0);
+	assert_int_equal(nb_param(&p, "size")->nlist, 2);
+	assert_int_equal(nb_param(&p, "size")->list[1], 1 << 20);
+	assert_int_equal(nb_params_set(&p, "pages", "thp", err, sizeof(err)), 0);
+	assert_int_equal(nb_param(&p, "pages")->list[0], 1);
+	assert_int_equal(nb_params_set(&p, "pages", "2m", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "4k|thp"));
+	assert_int_equal(nb_params_set(&p, "size", "abc", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "abc"));
+	assert_int_equal(nb_params_set(&p, "size", "1K", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(nb_params_set(&p, "bogus", "1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown parameter latency.bogus"));
+	/* a failed set leaves the previous value */
+	assert_int_equal(nb_param(&p, "size")->nlist, 2);
+	json_t *j = nb_params_json(&p);
+	assert_string_equal(json_string_value(json_object_get(j, "size")), "4K,1M");
+	json_decref(j);
+	nb_params_free(&p);
+}
+
+static void test_metric_json(void **state)
+{
+	(void)state;
+	double s[] = {1, 2, 3};
+	json_t *m = nb_metric("ns", "lower", s, 3);
+	assert_string_equal(json_string_value(json_object_get(m, "unit")), "ns");
+	assert_string_equal(json_string_value(json_object_get(m, "direction")), "lower");
+	assert_int_equal(json_array_size(json_object_get(m, "samples")), 3);
+	assert_float_equal(json_real_value(json_object_get(m, "median")), 2, 0);
+	assert_int_equal(json_array_size(json_object_get(m, "ci95")), 2);
+	for (const char *const *k = (const char *const[]){"min", "mean", "stddev", "cv", "p5",
+							   "p95", NULL};
+	     *k; k++)
+		assert_non_null(json_object_get(m, *k));
+	json_decref(m);
+}
+
+static void test_results_roundtrip(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	struct nb_caps c;
+	char err[512], dir[] = "/tmp/nbtestXXXXXX", path[256], link[256];
+	assert_int_equal(nb_topo_load(&t), 0);
+	memset(&c, 0, sizeof(c));
+	strcpy(c.virt, "none");
+	char *argv[] = {"numabench", "run"};
+	json_t *doc = nb_result_new(&t, &c, 2, argv);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	assert_int_equal(nb_result_write(path, doc, err, sizeof(err)), 0);
+	json_t *back = nb_result_read(path, err, sizeof(err));
+	assert_non_null(back);
+	assert_true(json_equal(doc, back));
+	/* a symlink is refused and the target stays intact */
+	snprintf(link, sizeof(link), "%s/l.json", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(nb_result_write(link, doc, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "symlink"));
+	/* unknown major version, garbage, truncation */
+	json_object_set_new(doc, "schema", json_string("numabench.result/2"));
+	char *txt = json_dumps(doc, 0);
+	assert_null(nb_result_parse(txt, strlen(txt), err, sizeof(err)));
+	assert_non_null(strstr(err, "major version 2"));
+	assert_null(nb_result_parse(txt, strlen(txt) / 2, err, sizeof(err)));
+	assert_non_null(strstr(err, "invalid JSON"));
+	assert_null(nb_result_parse("{\"schema\":\"other/1\",\"runs\":[]}", 30, err, sizeof(err)));
+	assert_non_null(strstr(err, "unknown schema"));
+	assert_null(nb_result_parse("[1]", 3, err, sizeof(err)));
+	free(txt);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	json_decref(doc);
+	json_decref(back);
+	nb_topo_free(&t);
+}
+
+static void test_numa_maps_fixture(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/nbfsXXXXXX", d[256], f[300];
+	assert_non_null(mkdtemp(root));
+	snprintf(d, sizeof(d), "%s/proc", root);
+	mkdir(d, 0755);
+	snprintf(d, sizeof(d), "%s/proc/4242", root);
+	mkdir(d, 0755);
+	snprintf(f, sizeof(f), "%s/numa_maps", d);
+	FILE *fp = fopen(f, "w");
+	fprintf(fp, "7f0000000000 bind:1 anon=300 dirty=300 N0=100 N1=200 kernelpagesize_kB=4\n"
+		    "7f0000200000 default anon=100 dirty=100 N1=100 kernelpagesize_kB=4\n"
+		    "7f1000000000 default anon=5 dirty=5 N0=5 kernelpagesize_kB=4\n");
+	fclose(fp);
+	setenv("NUMABENCH_FSROOT", root, 1);
+	struct nb_placement pl;
+	assert_int_equal(nb_placement_numa_maps(4242, (void *)0x7f0000000000, 4 << 20, 1, &pl), 0);
+	unsetenv("NUMABENCH_FSROOT");
+	assert_int_equal(pl.per_node[0], 100);
+	assert_int_equal(pl.per_node[1], 300);
+	assert_int_equal(pl.pages_sampled, 400);
+	assert_float_equal(pl.on_intended, 0.75, 1e-12);
+	unlink(f);
+	rmdir(d);
+	snprintf(d, sizeof(d), "%s/proc", root);
+	rmdir(d);
+	rmdir(root);
+}
+
+static void test_tunables_validation(void **state)
+{
+	(void)state;
+	char err[256];
+	const struct nb_tunable *t = nb_tunable_find("scan_size_mb");
+	assert_non_null(t);
+	assert_int_equal(nb_tunable_check(t, "0", err, sizeof(err)), -1); /* crashed kernels */
+	assert_non_null(strstr(err, "scan_size_mb=0"));
+	assert_int_equal(nb_tunable_check(t, "256", err, sizeof(err)), 0);
+	t = nb_tunable_find("numa_balancing");
+	assert_int_equal(nb_tunable_check(t, "4", err, sizeof(err)), -1);
+	assert_int_equal(nb_tunable_check(t, "3", err, sizeof(err)), 0);
+	assert_int_equal(nb_tunable_check(t, "1x", err, sizeof(err)), -1);
+	t = nb_tunable_find("thp_enabled");
+	assert_int_equal(nb_tunable_check(t, "madvise", err, sizeof(err)), 0);
+	assert_int_equal(nb_tunable_check(t, "mad", err, sizeof(err)), -1);
+	assert_null(nb_tunable_find("../../etc/passwd"));
+}
+
+/* Journal: set a real tunable, "crash" (forget in-process state by restoring from the file
+ * as a fresh invocation would), and check the original value is back. Root only. */
+static void test_journal_restore(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		skip();
+	}
+	char err[256], orig[64], now[64], jpath[] = "/tmp/nbjournalXXXXXX";
+	int fd = mkstemp(jpath);
+	close(fd);
+	unlink(jpath);
+	setenv("NUMABENCH_JOURNAL", jpath, 1);
+	const struct nb_tunable *t = nb_tunable_find("zone_reclaim_mode");
+	assert_int_equal(nb_tunable_get(t, orig, sizeof(orig)), 0);
+	const char *other = strcmp(orig, "1") ? "1" : "0";
+	assert_int_equal(nb_tunable_set(t, other, err, sizeof(err)), 0);
+	assert_int_equal(nb_tunable_set(t, other, err, sizeof(err)), 0); /* journaled once */
+	nb_tunable_get(t, now, sizeof(now));
+	assert_string_equal(now, other);
+	assert_int_equal(access(jpath, F_OK), 0);
+	assert_int_equal(nb_tunables_restore(false), 1);
+	nb_tunable_get(t, now, sizeof(now));
+	assert_string_equal(now, orig);
+	assert_int_equal(access(jpath, F_OK), -1); /* journal cleared */
+	unsetenv("NUMABENCH_JOURNAL");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_summary_known_values),
+	    cmocka_unit_test(test_summary_edges),
+	    cmocka_unit_test(test_mann_whitney),
+	    cmocka_unit_test(test_repeat_until),
+	    cmocka_unit_test(test_chase_is_one_cycle_with_locality),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_metric_json),
+	    cmocka_unit_test(test_results_roundtrip),
+	    cmocka_unit_test(test_numa_maps_fixture),
+	    cmocka_unit_test(test_tunables_validation),
+	    cmocka_unit_test(test_journal_restore),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
