@@ -102,6 +102,38 @@ static void list_names(char *buf, size_t len)
 		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", nb_benches[i]->name);
 }
 
+static int suite_jobs(struct run_opts *o, json_t *doc, const char *name)
+{
+	json_t *benches = json_object_get(doc, "benches");
+	if (!json_is_array(benches)) {
+		nb_err("suite %s: \"benches\" must be an array of {\"bench\":NAME,\"params\":{}}",
+		       name);
+		return -1;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(benches, i, e)
+	{
+		const char *bn = json_string_value(json_object_get(e, "bench"));
+		const struct nb_bench *b = bn ? nb_bench_find(bn) : NULL;
+		json_t *params = json_object_get(e, "params");
+		if (!b) {
+			nb_err("suite %s: unknown bench \"%s\"", name, bn ? bn : "(missing)");
+			return -1;
+		}
+		if (params && !json_is_object(params)) {
+			nb_err("suite %s: params of %s must be an object", name, bn);
+			return -1;
+		}
+		json_t *empty = params ? NULL : json_object();
+		int rc = add_job(o, b, params ? params : empty, name);
+		json_decref(empty);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 static int load_suite(struct run_opts *o, const char *path, const char *name)
 {
 	json_error_t je;
@@ -110,33 +142,30 @@ static int load_suite(struct run_opts *o, const char *path, const char *name)
 		nb_err("suite %s: invalid JSON at line %d: %s", path, je.line, je.text);
 		return -1;
 	}
-	json_t *benches = json_object_get(doc, "benches");
-	int rc = 0;
-	if (!json_is_array(benches)) {
-		nb_err("suite %s: \"benches\" must be an array of {\"bench\":NAME,\"params\":{}}",
-		       path);
-		rc = -1;
-	}
-	size_t i;
-	json_t *e;
-	json_array_foreach(benches, i, e)
-	{
-		if (rc)
-			break;
-		const char *bn = json_string_value(json_object_get(e, "bench"));
-		const struct nb_bench *b = bn ? nb_bench_find(bn) : NULL;
-		json_t *params = json_object_get(e, "params");
-		if (!b) {
-			nb_err("suite %s: unknown bench \"%s\"", name, bn ? bn : "(missing)");
-			rc = -1;
-		} else if (params && !json_is_object(params)) {
-			nb_err("suite %s: params of %s must be an object", name, bn);
-			rc = -1;
-		} else {
-			rc = add_job(o, b, params ? params : json_object(), name);
-		}
-	}
+	int rc = suite_jobs(o, doc, name);
 	json_decref(doc);
+	return rc;
+}
+
+static void free_jobs(struct run_opts *o)
+{
+	for (int i = 0; i < o->njobs; i++)
+		nb_params_free(&o->jobs[i].p);
+	o->njobs = 0;
+}
+
+/* For fuzzing and tests: parse a suite from memory; 0 or -1 (message on stderr). */
+int nb_suite_parse(const char *buf, size_t len)
+{
+	static struct run_opts o;
+	json_error_t je;
+	memset(&o, 0, sizeof(o));
+	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!doc)
+		return -1;
+	int rc = suite_jobs(&o, doc, "input");
+	json_decref(doc);
+	free_jobs(&o);
 	return rc;
 }
 
@@ -580,8 +609,17 @@ int nb_cmd_run(int argc, char **argv)
 	static struct run_opts o; /* large: keep it off the stack */
 	memset(&o, 0, sizeof(o));
 	int rc = parse_opts(argc, argv, &o) ? NB_EXIT_USAGE : run_all(&o, argc, argv);
-	for (int i = 0; i < o.njobs; i++)
-		nb_params_free(&o.jobs[i].p);
+	free_jobs(&o);
+	return rc;
+}
+
+/* For fuzzing and tests: parse a `run` command line without running it. */
+int nb_run_parse(int argc, char **argv)
+{
+	static struct run_opts o;
+	memset(&o, 0, sizeof(o));
+	int rc = parse_opts(argc, argv, &o);
+	free_jobs(&o);
 	return rc;
 }
 

@@ -1,0 +1,15 @@
+/* libFuzzer target: suite (config) parsing, parameters included. */
+#include "bench.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int quiet;
+	if (!quiet++)
+		freopen("/dev/null", "w", stderr);
+	nb_suite_parse((const char *)data, size);
+	return 0;
+}

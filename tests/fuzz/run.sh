@@ -1,0 +1,31 @@
+#!/bin/bash
+# Build the libFuzzer targets with clang (ASan+UBSan) and run each for $1 seconds
+# (make check: a short smoke; make fuzz: longer). Prints executions and crashes per target.
+set -u
+SECS=${1:-10}
+cd "$(dirname "$0")/../.."
+B=build-fuzz
+mkdir -p $B/corpus
+command -v clang >/dev/null || { echo "fuzz: clang missing (apt-get install clang libclang-rt-14-dev)"; exit 1; }
+FLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -Iharness -Ibench -Ikernels -Ianalysis $(pkg-config --cflags hwloc jansson)"
+SRCS=$(ls harness/*.c bench/*.c kernels/*.c analysis/*.c 2>/dev/null | grep -v bench/main.c)
+LIBS="$(pkg-config --libs hwloc jansson) -lnuma -lpfm -lpthread -lm"
+fail=0
+for t in results config cmdline; do
+	clang $FLAGS -fsanitize=fuzzer,address,undefined -o $B/fuzz_$t tests/fuzz/fuzz_$t.c $SRCS $LIBS ||
+		{ echo "fuzz: build of $t failed"; exit 1; }
+	mkdir -p $B/corpus/$t
+	case $t in
+	results) cp results/reference/*.json $B/corpus/$t/ 2>/dev/null ;;
+	config) cp configs/*.json $B/corpus/$t/ ;;
+	cmdline) printf 'latency\0--set\0latency.size=4K,1M\0-o\0x.json' >$B/corpus/$t/seed1 ;;
+	esac
+	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 \
+		-artifact_prefix=$B/crash-$t- $B/corpus/$t >$B/fuzz_$t.log 2>&1
+	rc=$?
+	execs=$(awk '/stat::number_of_executed_units/ {print $2}' $B/fuzz_$t.log)
+	crashes=$(ls $B/crash-$t-* 2>/dev/null | wc -l)
+	echo "fuzz $t: ${execs:-0} executions in ${SECS}s, $crashes crash(es), exit $rc"
+	[ $rc -ne 0 ] || [ "$crashes" -ne 0 ] && { fail=1; tail -30 $B/fuzz_$t.log; }
+done
+exit $fail
