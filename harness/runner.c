@@ -257,7 +257,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	    {0, 0, 0, 0}};
 	int c;
 	uint64_t v;
-	optind = 1;
+	optind = 0; /* glibc: 0 also resets the state of a half-parsed option group */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:r:qs:n:c:e:v", lo, NULL)) != -1) {
 		switch (c) {

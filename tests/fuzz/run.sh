@@ -20,7 +20,7 @@ for t in results config cmdline; do
 	config) cp configs/*.json $B/corpus/$t/ ;;
 	cmdline) printf 'latency\0--set\0latency.size=4K,1M\0-o\0x.json' >$B/corpus/$t/seed1 ;;
 	esac
-	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 \
+	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 -close_fd_mask=2 \
 		-artifact_prefix=$B/crash-$t- $B/corpus/$t >$B/fuzz_$t.log 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units/ {print $2}' $B/fuzz_$t.log)
