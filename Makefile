@@ -12,7 +12,7 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # Debian packages for building and testing (make deps installs them, idempotently).
 DEB_BUILD := build-essential pkg-config libnuma-dev libhwloc-dev libpfm4-dev libjansson-dev
 DEB_TEST := libcmocka-dev qemu-system-x86 busybox-static cpio zstd python3 clang \
-	libclang-rt-14-dev chromium numactl
+	libclang-rt-14-dev chromium numactl likwid linux-perf util-linux
 DEPS_STAMP := .deps-installed
 
 PKGS := hwloc jansson
@@ -23,7 +23,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-fo
 CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' \
 	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -Iharness -Ibench -Ikernels -Ianalysis
 ifeq ($(SAN),1)
-CC := clang
+
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -84,13 +84,14 @@ unit: all $(UNIT_BINS)
 
 host-tests: all
 	bash tests/host/run.sh ./$(BIN)
+	bash tests/counters/run.sh ./$(BIN)
 
 guest-tests: all
 	bash tests/guest/run.sh ./numabench
 
 san-check:
 	$(MAKE) SAN=1 all unit
-	bash tests/host/run.sh ./numabench-san
+	bash tests/host/run.sh ./numabench-san fast
 
 # The README's test command.
 check: deps
@@ -99,6 +100,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) host-tests
 	$(MAKE) san-check
+	bash tests/fuzz/run.sh 10
 	$(MAKE) guest-tests
 
 bench: all

@@ -97,8 +97,8 @@ static int team_start(struct team *t, struct nb_buf *bufs, const int *cpus)
 		w->cpu = cpus[i];
 		w->n = slice / sizeof(double);
 		for (int a = 0; a < 3; a++)
-			w->arr[a] = a < t->k->arrays ? (double *)((char *)t->base[a] + slice * i)
-						     : NULL;
+			w->arr[a] =
+			    a < t->k->arrays ? (double *)((char *)t->base[a] + slice * i) : NULL;
 		if (pthread_create(&w->th, NULL, worker_main, w))
 			return -1; /* cannot happen with sane limits; barrier would hang: abort */
 	}
@@ -232,7 +232,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	for (int k = 0; k < kernels->nlist; k++)
 		for (int i = 0; i < ncn; i++) {
 			int cpus[NB_MAX_CPUS], tc[NB_MAX_CPUS];
-			int ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus), ntc = thread_counts(p, ncpu, tc);
+			int ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus),
+			    ntc = thread_counts(p, ncpu, tc);
 			for (int x = 0; x < ntc; x++)
 				for (int j = 0; j < nmn && !nb_interrupted; j++) {
 					struct cell_key c = {cn[i], mn[j], tc[x],
@@ -242,14 +243,16 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					    c.mem_node, "threads", c.threads, "kernel", c.k->name);
 					enum nb_status st;
 					total++;
-					nb_progress("bandwidth: %s, %d thread(s), cpu node %d -> mem "
-						    "node %d",
-						    c.k->name, c.threads, c.cpu_node, c.mem_node);
+					nb_progress(
+					    "bandwidth: %s, %d thread(s), cpu node %d -> mem "
+					    "node %d",
+					    c.k->name, c.threads, c.cpu_node, c.mem_node);
 					if (c.threads > ncpu) {
-						nb_run_reason(cell,
-							      "%d threads but node %d has %d usable "
-							      "cpus (one thread per cpu)",
-							      c.threads, c.cpu_node, ncpu);
+						nb_run_reason(
+						    cell,
+						    "%d threads but node %d has %d usable "
+						    "cpus (one thread per cpu)",
+						    c.threads, c.cpu_node, ncpu);
 						st = NB_SKIPPED;
 					} else {
 						st = run_cell(ctx, p, c, cell);

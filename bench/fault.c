@@ -128,13 +128,14 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		for (int i = 0; i < ncn; i++)
 			for (int j = 0; j < nmn && !nb_interrupted; j++) {
 				int thp = (int)pages->list[pg];
-				json_t *cell = json_pack("{s:i,s:i,s:s}", "cpu_node", cn[i],
-							 "mem_node", mn[j], "pages",
-							 thp ? "thp" : "4k");
+				json_t *cell =
+				    json_pack("{s:i,s:i,s:s}", "cpu_node", cn[i], "mem_node", mn[j],
+					      "pages", thp ? "thp" : "4k");
 				nb_progress("fault: cpu node %d -> mem node %d, %s", cn[i], mn[j],
 					    thp ? "thp" : "4k");
 				enum nb_status st = run_cell(ctx, p, cn[i], mn[j], thp, cell);
-				json_object_set_new(cell, "status", json_string(nb_status_name(st)));
+				json_object_set_new(cell, "status",
+						    json_string(nb_status_name(st)));
 				json_array_append_new(cells, cell);
 				total++;
 				if (st != NB_SKIPPED && st > worst)

@@ -104,13 +104,14 @@ int nb_cmd_list(int argc, char **argv)
 			if (d->choices)
 				json_object_set_new(pj, "choices", json_string(d->choices));
 			if (d->type != NB_P_ENUM && d->type != NB_P_ENUMS)
-				json_object_set_new(pj, "range", json_pack("[f,f]", d->min, d->max));
+				json_object_set_new(pj, "range",
+						    json_pack("[f,f]", d->min, d->max));
 			json_array_append_new(params, pj);
 		}
-		json_array_append_new(benches, json_pack("{s:s,s:s,s:b,s:s?,s:o}", "name", b->name,
-							 "summary", b->summary, "supported",
-							 why == NULL, "reason", why, "params",
-							 params));
+		json_array_append_new(benches,
+				      json_pack("{s:s,s:s,s:b,s:s?,s:o}", "name", b->name,
+						"summary", b->summary, "supported", why == NULL,
+						"reason", why, "params", params));
 	}
 	json_t *out = json_pack("{s:o,s:o}", "benches", benches, "suites", suites_json());
 	if (json) {
@@ -123,28 +124,28 @@ int nb_cmd_list(int argc, char **argv)
 		{
 			const char *r = json_string_value(json_object_get(b, "reason"));
 			printf("  %-10s %s%s%s%s\n", json_string_value(json_object_get(b, "name")),
-			       json_string_value(json_object_get(b, "summary")), r ? " [skips here: " : "",
-			       r ? r : "", r ? "]" : "");
+			       json_string_value(json_object_get(b, "summary")),
+			       r ? " [skips here: " : "", r ? r : "", r ? "]" : "");
 			size_t k;
 			json_t *p;
 			json_array_foreach(json_object_get(b, "params"), k, p)
-			printf("      %s.%s (%s%s%s, default %s): %s\n",
-			       json_string_value(json_object_get(b, "name")),
-			       json_string_value(json_object_get(p, "name")),
-			       json_string_value(json_object_get(p, "type")),
-			       json_object_get(p, "choices") ? " " : "",
-			       json_object_get(p, "choices")
-				   ? json_string_value(json_object_get(p, "choices"))
-				   : "",
-			       json_string_value(json_object_get(p, "default"))[0]
-				   ? json_string_value(json_object_get(p, "default"))
-				   : "auto",
-			       json_string_value(json_object_get(p, "help")));
+			    printf("      %s.%s (%s%s%s, default %s): %s\n",
+				   json_string_value(json_object_get(b, "name")),
+				   json_string_value(json_object_get(p, "name")),
+				   json_string_value(json_object_get(p, "type")),
+				   json_object_get(p, "choices") ? " " : "",
+				   json_object_get(p, "choices")
+				       ? json_string_value(json_object_get(p, "choices"))
+				       : "",
+				   json_string_value(json_object_get(p, "default"))[0]
+				       ? json_string_value(json_object_get(p, "default"))
+				       : "auto",
+				   json_string_value(json_object_get(p, "help")));
 		}
 		printf("suites:\n");
 		json_array_foreach(json_object_get(out, "suites"), i, b)
-		printf("  %-10s %s\n", json_string_value(json_object_get(b, "name")),
-		       json_string_value(json_object_get(b, "description")));
+		    printf("  %-10s %s\n", json_string_value(json_object_get(b, "name")),
+			   json_string_value(json_object_get(b, "description")));
 		json_decref(out);
 	}
 	nb_topo_free(&t);
@@ -161,8 +162,8 @@ int nb_cmd_topo(int argc, char **argv)
 	if (nb_topo_load(&t))
 		return NB_EXIT_ENV;
 	nb_caps_probe(&c);
-	json_t *o = json_pack("{s:o,s:o}", "topology", nb_topo_json(&t), "capabilities",
-			      nb_caps_json(&c));
+	json_t *o =
+	    json_pack("{s:o,s:o}", "topology", nb_topo_json(&t), "capabilities", nb_caps_json(&c));
 	if (json) {
 		print_json(o);
 		nb_topo_free(&t);
@@ -205,16 +206,16 @@ int nb_cmd_knobs(int argc, char **argv)
 		char v[64];
 		const char *path = nb_tunable_path(t);
 		int ok = nb_tunable_get(t, v, sizeof(v)) == 0;
-		json_t *k = json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s,s:s,s:o,s:b}", "name", t->name,
-				      "path", path ? path : t->path, "oldpath", t->oldpath, "type",
-				      t->type, "unit", t->unit, "needs", t->needs, "help", t->help,
-				      "value", ok ? json_string(v) : json_null(), "present",
-				      path != NULL);
+		json_t *k =
+		    json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s,s:s,s:o,s:b}", "name", t->name, "path",
+			      path ? path : t->path, "oldpath", t->oldpath, "type", t->type, "unit",
+			      t->unit, "needs", t->needs, "help", t->help, "value",
+			      ok ? json_string(v) : json_null(), "present", path != NULL);
 		if (t->choices)
 			json_object_set_new(k, "choices", json_string(t->choices));
 		else
-			json_object_set_new(k, "range", json_pack("[I,I]", (json_int_t)t->min,
-								  (json_int_t)t->max));
+			json_object_set_new(
+			    k, "range", json_pack("[I,I]", (json_int_t)t->min, (json_int_t)t->max));
 		json_array_append_new(arr, k);
 	}
 	if (json) {
@@ -237,8 +238,9 @@ int nb_cmd_knobs(int argc, char **argv)
 			snprintf(valid, sizeof(valid), "%s",
 				 json_string_value(json_object_get(k, "choices")));
 		const char *v = json_string_value(json_object_get(k, "value"));
-		printf("%-24s %-10s %-22s %-13s %s\n", json_string_value(json_object_get(k, "name")),
-		       v ? v : "(absent)", valid, json_string_value(json_object_get(k, "needs")),
+		printf("%-24s %-10s %-22s %-13s %s\n",
+		       json_string_value(json_object_get(k, "name")), v ? v : "(absent)", valid,
+		       json_string_value(json_object_get(k, "needs")),
 		       json_string_value(json_object_get(k, "path")));
 	}
 	json_decref(arr);

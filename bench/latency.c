@@ -159,14 +159,14 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 							     (int)pages->list[pg]};
 					char sz[32];
 					nb_fmt_size(k.size, sz, sizeof(sz));
-					nb_progress("latency: cpu node %d -> mem node %d, %s %s (%d/%d)",
-						    k.cpu_node, k.mem_node, sz, k.thp ? "thp" : "4k",
-						    ++done, total);
-					json_t *cell = json_pack("{s:i,s:i,s:s,s:I,s:s}", "cpu_node",
-								 k.cpu_node, "mem_node", k.mem_node,
-								 "size", sz, "size_bytes",
-								 (json_int_t)k.size, "pages",
-								 k.thp ? "thp" : "4k");
+					nb_progress(
+					    "latency: cpu node %d -> mem node %d, %s %s (%d/%d)",
+					    k.cpu_node, k.mem_node, sz, k.thp ? "thp" : "4k",
+					    ++done, total);
+					json_t *cell = json_pack(
+					    "{s:i,s:i,s:s,s:I,s:s}", "cpu_node", k.cpu_node,
+					    "mem_node", k.mem_node, "size", sz, "size_bytes",
+					    (json_int_t)k.size, "pages", k.thp ? "thp" : "4k");
 					enum nb_status st = run_cell(ctx, p, k, cell);
 					json_object_set_new(cell, "status",
 							    json_string(nb_status_name(st)));

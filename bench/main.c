@@ -91,8 +91,9 @@ static const struct cmd *cmd_find(const char *name)
 
 static void usage_all(FILE *f)
 {
-	fprintf(f, "numabench %s: NUMA benchmark and characterization suite\n\n"
-		   "usage: numabench [COMMAND] [ARGS]   (no command: run quick)\n\n",
+	fprintf(f,
+		"numabench %s: NUMA benchmark and characterization suite\n\n"
+		"usage: numabench [COMMAND] [ARGS]   (no command: run quick)\n\n",
 		NB_VERSION);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %s\n", cmds[i].usage);

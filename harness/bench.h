@@ -40,9 +40,9 @@ enum {
 /* Parsed parameter values of one run, by index in the descriptor's table. */
 struct nb_param_val {
 	const char *text; /* as given (or default), owned by the params */
-	uint64_t u;       /* INT/SIZE */
-	double d;         /* DOUBLE */
-	uint64_t *list;   /* SIZES; or indexes into choices for ENUMS */
+	uint64_t u;	  /* INT/SIZE */
+	double d;	  /* DOUBLE */
+	uint64_t *list;	  /* SIZES; or indexes into choices for ENUMS */
 	int nlist;
 	int choice; /* ENUM: index into choices */
 };
@@ -79,8 +79,8 @@ struct nb_ctx {
 	int nnodes;
 	int cpus[NB_MAX_CPUS]; /* cpus this run may use (after --cpus and cgroup) */
 	int ncpus;
-	int repeat;  /* --repeat N: 0 = adaptive (until CI target or cap) */
-	bool quick;  /* --quick: smaller sweeps, fewer repetitions */
+	int repeat;	    /* --repeat N: 0 = adaptive (until CI target or cap) */
+	bool quick;	    /* --quick: smaller sweeps, fewer repetitions */
 	const char *events; /* --events list, or NULL for the default set */
 	const char *progress_label;
 };
@@ -114,7 +114,6 @@ void nb_run_headline(json_t *run, const char *metric, const char *label,
 /* Progress line on a terminal (stderr), silent otherwise. */
 void nb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nb_progress_done(void);
-
 
 /* Nodes of the run that have memory / cpus (after --nodes, --cpus and the cgroup). */
 int nb_ctx_mem_nodes(const struct nb_ctx *ctx, int *out);

@@ -129,8 +129,9 @@ static void allowed_sets(struct nb_caps *c)
 		size_t off = 0;
 		for (unsigned i = 0; i < m->size && off + 8 < sizeof(c->allowed_nodes); i++)
 			if (numa_bitmask_isbitset(m, i))
-				off += snprintf(c->allowed_nodes + off, sizeof(c->allowed_nodes) - off,
-						"%s%u", off ? "," : "", i);
+				off +=
+				    snprintf(c->allowed_nodes + off, sizeof(c->allowed_nodes) - off,
+					     "%s%u", off ? "," : "", i);
 		numa_bitmask_free(m);
 	}
 	cpu_set_t set;
@@ -138,8 +139,9 @@ static void allowed_sets(struct nb_caps *c)
 		size_t off = 0;
 		for (int i = 0; i < CPU_SETSIZE && off + 8 < sizeof(c->allowed_cpus); i++)
 			if (CPU_ISSET(i, &set))
-				off += snprintf(c->allowed_cpus + off, sizeof(c->allowed_cpus) - off,
-						"%s%d", off ? "," : "", i);
+				off +=
+				    snprintf(c->allowed_cpus + off, sizeof(c->allowed_cpus) - off,
+					     "%s%d", off ? "," : "", i);
 	}
 }
 
@@ -157,7 +159,8 @@ void nb_caps_probe(struct nb_caps *c)
 	c->perf_event_paranoid =
 	    nb_read_long("/proc/sys/kernel/perf_event_paranoid", &v) ? -99 : (int)v;
 	c->pmu = pmu_present();
-	c->debugfs = dir_exists("/sys/kernel/debug/sched") || dir_exists("/sys/kernel/debug/tracing");
+	c->debugfs =
+	    dir_exists("/sys/kernel/debug/sched") || dir_exists("/sys/kernel/debug/tracing");
 	c->tracefs = dir_exists("/sys/kernel/tracing/events") ||
 		     dir_exists("/sys/kernel/debug/tracing/events");
 	thp_mode(c->thp, sizeof(c->thp));
@@ -170,11 +173,11 @@ void nb_caps_probe(struct nb_caps *c)
 
 json_t *nb_caps_json(const struct nb_caps *c)
 {
-	json_t *o = json_pack("{s:b,s:i,s:b,s:b,s:b,s:s,s:s,s:s,s:s}", "root", c->root,
-			      "perf_event_paranoid", c->perf_event_paranoid, "pmu", c->pmu,
-			      "debugfs", c->debugfs, "tracefs", c->tracefs, "thp", c->thp,
-			      "allowed_nodes", c->allowed_nodes, "allowed_cpus", c->allowed_cpus,
-			      "virtualization", c->virt);
+	json_t *o =
+	    json_pack("{s:b,s:i,s:b,s:b,s:b,s:s,s:s,s:s,s:s}", "root", c->root,
+		      "perf_event_paranoid", c->perf_event_paranoid, "pmu", c->pmu, "debugfs",
+		      c->debugfs, "tracefs", c->tracefs, "thp", c->thp, "allowed_nodes",
+		      c->allowed_nodes, "allowed_cpus", c->allowed_cpus, "virtualization", c->virt);
 	json_object_set_new(o, "numa_balancing",
 			    c->numa_balancing < 0 ? json_null() : json_integer(c->numa_balancing));
 	json_object_set_new(o, "proc_mem_force",

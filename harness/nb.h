@@ -20,13 +20,13 @@
  * failed > untrustworthy > ok/skipped.
  */
 enum nb_exit {
-	NB_EXIT_OK = 0,            /* every bench ok or skipped */
-	NB_EXIT_FAILED = 1,        /* at least one bench failed */
-	NB_EXIT_USAGE = 2,         /* bad command line, parameter, config or input file */
+	NB_EXIT_OK = 0,		   /* every bench ok or skipped */
+	NB_EXIT_FAILED = 1,	   /* at least one bench failed */
+	NB_EXIT_USAGE = 2,	   /* bad command line, parameter, config or input file */
 	NB_EXIT_UNTRUSTWORTHY = 3, /* no failure, but at least one result is untrustworthy */
-	NB_EXIT_ENV = 4,           /* environment: cannot write results, no memory, I/O error */
-	NB_EXIT_REGRESSION = 5,    /* compare --threshold found a significant regression */
-	NB_EXIT_GUEST = 6,         /* guest did not boot, hung or returned no results */
+	NB_EXIT_ENV = 4,	   /* environment: cannot write results, no memory, I/O error */
+	NB_EXIT_REGRESSION = 5,	   /* compare --threshold found a significant regression */
+	NB_EXIT_GUEST = 6,	   /* guest did not boot, hung or returned no results */
 	NB_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM/SIGHUP: state restored, partial results kept */
 };
 

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static int param_index(const struct nb_bench *b, const char *name)
 {
 	for (int i = 0; b->params && b->params[i].name; i++)
@@ -55,8 +54,8 @@ static int choice_index(const char *choices, const char *word, size_t wlen)
 	return -1;
 }
 
-static int check_range(const struct nb_param_def *d, double v, const char *bench,
-		       const char *value, char *err, size_t len)
+static int check_range(const struct nb_param_def *d, double v, const char *bench, const char *value,
+		       char *err, size_t len)
 {
 	if (v < d->min || (d->max > 0 && v > d->max)) {
 		char lo[32], hi[32];
@@ -86,9 +85,10 @@ static int parse_list(const struct nb_param_def *d, struct nb_param_val *v, cons
 		uint64_t x;
 		if (d->type == NB_P_SIZES) {
 			if (nb_parse_size(tok, &x)) {
-				snprintf(err, len,
-					 "%s.%s: \"%s\" is not a size (valid: a list like 4K,1M,1G)",
-					 bench, d->name, tok);
+				snprintf(
+				    err, len,
+				    "%s.%s: \"%s\" is not a size (valid: a list like 4K,1M,1G)",
+				    bench, d->name, tok);
 				rc = -1;
 			} else {
 				rc = check_range(d, (double)x, bench, tok, err, len);
@@ -128,8 +128,9 @@ static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, con
 		return check_range(d, (double)v->u, bench, value, err, len);
 	case NB_P_SIZE:
 		if (nb_parse_size(value, &v->u)) {
-			snprintf(err, len, "%s.%s=%s is not a size (valid: bytes with K/M/G suffix)",
-				 bench, d->name, value);
+			snprintf(err, len,
+				 "%s.%s=%s is not a size (valid: bytes with K/M/G suffix)", bench,
+				 d->name, value);
 			return -1;
 		}
 		return check_range(d, (double)v->u, bench, value, err, len);
@@ -142,8 +143,8 @@ static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, con
 	case NB_P_ENUM:
 		v->choice = choice_index(d->choices, value, strlen(value));
 		if (v->choice < 0) {
-			snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench, d->name,
-				 value, d->choices);
+			snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench,
+				 d->name, value, d->choices);
 			return -1;
 		}
 		return 0;
@@ -165,8 +166,8 @@ int nb_params_set(struct nb_params *p, const char *name, const char *value, char
 		for (int k = 0; b->params && b->params[k].name && off < sizeof(names) - 64; k++)
 			off += snprintf(names + off, sizeof(names) - off, "%s%s", k ? ", " : "",
 					b->params[k].name);
-		snprintf(errlen ? err : NULL, errlen, "unknown parameter %s.%s (valid: %s)", b->name,
-			 name, off ? names : "none");
+		snprintf(errlen ? err : NULL, errlen, "unknown parameter %s.%s (valid: %s)",
+			 b->name, name, off ? names : "none");
 		return -1;
 	}
 	struct nb_param_val nv = p->v[i];
@@ -189,11 +190,12 @@ int nb_params_init(struct nb_params *p, const struct nb_bench *b, char *err, siz
 	p->bench = b;
 	for (int i = 0; b->params && b->params[i].name; i++) {
 		if (i >= NB_MAX_PARAMS) {
-			snprintf(err, errlen, "internal: bench %s has too many parameters", b->name);
+			snprintf(err, errlen, "internal: bench %s has too many parameters",
+				 b->name);
 			return -1;
 		}
-		if (b->params[i].def[0] && nb_params_set(p, b->params[i].name, b->params[i].def,
-							 err, errlen))
+		if (b->params[i].def[0] &&
+		    nb_params_set(p, b->params[i].name, b->params[i].def, err, errlen))
 			return -1;
 	}
 	return 0;
@@ -214,8 +216,7 @@ json_t *nb_params_json(const struct nb_params *p)
 	json_t *o = json_object();
 	for (int i = 0; p->bench->params && p->bench->params[i].name; i++)
 		if (p->v[i].text)
-			json_object_set_new(o, p->bench->params[i].name,
-					    json_string(p->v[i].text));
+			json_object_set_new(o, p->bench->params[i].name, json_string(p->v[i].text));
 	return o;
 }
 
@@ -241,8 +242,8 @@ json_t *nb_metric(const char *unit, const char *direction, const double *samples
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr, num(samples[i]));
-	json_t *m = json_pack("{s:s,s:s,s:o,s:i}", "unit", unit, "direction", direction,
-			      "samples", arr, "n", n);
+	json_t *m = json_pack("{s:s,s:s,s:o,s:i}", "unit", unit, "direction", direction, "samples",
+			      arr, "n", n);
 	json_object_set_new(m, "min", num(s.min));
 	json_object_set_new(m, "max", num(s.max));
 	json_object_set_new(m, "median", num(s.median));

@@ -204,8 +204,7 @@ static void numa_maps_line(const char *line, struct nb_placement *o)
 	}
 }
 
-int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended,
-			   struct nb_placement *o)
+int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended, struct nb_placement *o)
 {
 	char path[64], line[4096];
 	memset(o, 0, sizeof(*o));

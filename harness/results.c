@@ -73,7 +73,8 @@ int nb_result_write(const char *path, json_t *doc, char *err, size_t errlen)
 	char *dup = strdup(path), tmp[4096];
 	if (!dup)
 		return -1;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dup), strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dup),
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	free(dup);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {

@@ -249,12 +249,15 @@ static int apply_set(struct run_opts *o, const char *s)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option lo[] = {
-	    {"output", required_argument, 0, 'o'}, {"repeat", required_argument, 0, 'r'},
-	    {"quick", no_argument, 0, 'q'},        {"set", required_argument, 0, 's'},
-	    {"nodes", required_argument, 0, 'n'},  {"cpus", required_argument, 0, 'c'},
-	    {"events", required_argument, 0, 'e'}, {"verbose", no_argument, 0, 'v'},
-	    {0, 0, 0, 0}};
+	static const struct option lo[] = {{"output", required_argument, 0, 'o'},
+					   {"repeat", required_argument, 0, 'r'},
+					   {"quick", no_argument, 0, 'q'},
+					   {"set", required_argument, 0, 's'},
+					   {"nodes", required_argument, 0, 'n'},
+					   {"cpus", required_argument, 0, 'c'},
+					   {"events", required_argument, 0, 'e'},
+					   {"verbose", no_argument, 0, 'v'},
+					   {0, 0, 0, 0}};
 	int c;
 	uint64_t v;
 	optind = 0; /* glibc: 0 also resets the state of a half-parsed option group */
@@ -437,8 +440,8 @@ static enum nb_status run_job(struct nb_ctx *ctx, struct job *j, json_t *run)
 		return st;
 	nb_counters_stop(c);
 	json_object_set_new(run, "counters", nb_counters_json(c));
-	if (st == NB_OK && nb_counters_untrustworthy(c, NB_COUNTERS_MIN_RUNNING, why_c,
-						     sizeof(why_c))) {
+	if (st == NB_OK &&
+	    nb_counters_untrustworthy(c, NB_COUNTERS_MIN_RUNNING, why_c, sizeof(why_c))) {
 		nb_run_reason(run, "%s", why_c);
 		st = NB_UNTRUSTWORTHY;
 	}
@@ -493,8 +496,8 @@ static void summary(json_t *runs)
 		char h[128];
 		const char *reason = json_string_value(json_object_get(r, "reason"));
 		printf("%-10s %-14s %-44s %s\n", json_string_value(json_object_get(r, "bench")),
-		       json_string_value(json_object_get(r, "status")),
-		       headline(r, h, sizeof(h)), reason ? reason : "");
+		       json_string_value(json_object_get(r, "status")), headline(r, h, sizeof(h)),
+		       reason ? reason : "");
 	}
 }
 
@@ -504,8 +507,8 @@ static int exec_jobs(struct nb_ctx *ctx, struct run_opts *o, json_t *doc)
 	enum nb_status worst = NB_OK;
 	for (int i = 0; i < o->njobs; i++) {
 		struct job *j = &o->jobs[i];
-		json_t *run = json_pack("{s:s,s:o}", "bench", j->b->name, "params",
-					nb_params_json(&j->p));
+		json_t *run =
+		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
 		enum nb_status st;
 		uint64_t t0 = nb_now_ns();
 		if (nb_interrupted) {
@@ -526,7 +529,7 @@ static int exec_jobs(struct nb_ctx *ctx, struct run_opts *o, json_t *doc)
 		if (st != NB_SKIPPED && st > worst)
 			worst = st;
 	}
-	return worst == NB_FAILED	  ? NB_EXIT_FAILED
+	return worst == NB_FAILED	   ? NB_EXIT_FAILED
 	       : worst == NB_UNTRUSTWORTHY ? NB_EXIT_UNTRUSTWORTHY
 					   : NB_EXIT_OK;
 }

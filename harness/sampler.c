@@ -72,9 +72,10 @@ int nb_sched_numa_read(int pid, int tid, struct nb_sched_numa *s)
 	s->numa_preferred_nid = field(buf, "numa_preferred_nid");
 	s->total_numa_faults = field(buf, "total_numa_faults");
 	s->mm_numa_scan_seq = field(buf, "mm->numa_scan_seq");
-	/* "numa_faults node=0 task_private=.. ; ... group_id" appears only when grouped */
-	const char *g = strstr(buf, "numa_group_id");
-	s->numa_group_id = g ? field(g, "numa_group_id") : -1;
+	/* sched_show_numa() prints "current_node=%d, numa_group_id=%d" on one line (0 = no
+	 * group), not a "key: value" line (kernel/sched/debug.c, 6.1 and 6.12). */
+	const char *g = strstr(buf, "numa_group_id=");
+	s->numa_group_id = g ? strtoll(g + strlen("numa_group_id="), NULL, 10) : -1;
 	/* current cpu: field 39 of /proc/PID/task/TID/stat */
 	if (tid > 0)
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
@@ -97,13 +98,12 @@ int nb_sched_numa_read(int pid, int tid, struct nb_sched_numa *s)
 
 json_t *nb_sched_numa_json(const struct nb_sched_numa *s)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "numa_scan_seq",
-			 (json_int_t)s->numa_scan_seq, "numa_pages_migrated",
-			 (json_int_t)s->numa_pages_migrated, "numa_preferred_nid",
-			 (json_int_t)s->numa_preferred_nid, "total_numa_faults",
-			 (json_int_t)s->total_numa_faults, "mm_numa_scan_seq",
-			 (json_int_t)s->mm_numa_scan_seq, "numa_group_id",
-			 (json_int_t)s->numa_group_id, "cur_node", s->cur_node);
+	return json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "numa_scan_seq", (json_int_t)s->numa_scan_seq,
+	    "numa_pages_migrated", (json_int_t)s->numa_pages_migrated, "numa_preferred_nid",
+	    (json_int_t)s->numa_preferred_nid, "total_numa_faults",
+	    (json_int_t)s->total_numa_faults, "mm_numa_scan_seq", (json_int_t)s->mm_numa_scan_seq,
+	    "numa_group_id", (json_int_t)s->numa_group_id, "cur_node", s->cur_node);
 }
 
 int nb_task_faults(int pid, int64_t *minflt, int64_t *majflt)

@@ -15,7 +15,8 @@ static int cmp_node(const void *a, const void *b)
 static void load_nodes(struct nb_topo *t, hwloc_topology_t h)
 {
 	hwloc_obj_t o = NULL;
-	while ((o = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_NUMANODE, o)) && t->nnodes < NB_MAX_NODES) {
+	while ((o = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_NUMANODE, o)) &&
+	       t->nnodes < NB_MAX_NODES) {
 		struct nb_node *n = &t->nodes[t->nnodes++];
 		memset(n, 0, sizeof(*n));
 		n->id = (int)o->os_index;
@@ -23,8 +24,8 @@ static void load_nodes(struct nb_topo *t, hwloc_topology_t h)
 		unsigned pu;
 		hwloc_bitmap_foreach_begin(pu, o->cpuset)
 		{
-			/* cpuset of a node includes offline cpus only if complete_cpuset; this is the
-			 * usable set. */
+			/* cpuset of a node includes offline cpus only if complete_cpuset; this is
+			 * the usable set. */
 			if (n->ncpus < NB_MAX_CPUS)
 				n->cpus[n->ncpus++] = (int)pu;
 		}
@@ -96,14 +97,16 @@ static void load_memattrs(struct nb_topo *t, hwloc_topology_t h)
 			hwloc_obj_t target =
 			    hwloc_get_numanode_obj_by_os_index(h, (unsigned)t->nodes[ti].id);
 			unsigned n = 0;
-			if (!target || hwloc_memattr_get_initiators(h, attrs[a].id, target, 0, &n,
-								    NULL, NULL) ||
+			if (!target ||
+			    hwloc_memattr_get_initiators(h, attrs[a].id, target, 0, &n, NULL,
+							 NULL) ||
 			    n == 0)
 				continue;
 			struct hwloc_location *locs = calloc(n, sizeof(*locs));
 			hwloc_uint64_t *vals = calloc(n, sizeof(*vals));
 			if (locs && vals &&
-			    !hwloc_memattr_get_initiators(h, attrs[a].id, target, 0, &n, locs, vals)) {
+			    !hwloc_memattr_get_initiators(h, attrs[a].id, target, 0, &n, locs,
+							  vals)) {
 				for (unsigned k = 0; k < n; k++) {
 					if (locs[k].type != HWLOC_LOCATION_TYPE_CPUSET)
 						continue;
@@ -111,9 +114,9 @@ static void load_memattrs(struct nb_topo *t, hwloc_topology_t h)
 					hwloc_bitmap_list_snprintf(cpus, sizeof(cpus),
 								   locs[k].location.cpuset);
 					json_array_append_new(
-					    list, json_pack("{s:i,s:s,s:I}", "target", t->nodes[ti].id,
-							    "initiator_cpus", cpus, "value",
-							    (json_int_t)vals[k]));
+					    list, json_pack("{s:i,s:s,s:I}", "target",
+							    t->nodes[ti].id, "initiator_cpus", cpus,
+							    "value", (json_int_t)vals[k]));
 				}
 			}
 			free(locs);
@@ -125,8 +128,8 @@ static void load_memattrs(struct nb_topo *t, hwloc_topology_t h)
 			json_decref(list);
 	}
 	if (json_object_size(all)) {
-		json_object_set_new(all, "units", json_pack("{s:s,s:s}", "latency", "ns",
-							    "bandwidth", "MiB/s"));
+		json_object_set_new(all, "units",
+				    json_pack("{s:s,s:s}", "latency", "ns", "bandwidth", "MiB/s"));
 		t->memattrs = all;
 	} else {
 		json_decref(all);

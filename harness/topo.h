@@ -8,38 +8,38 @@
 #define NB_MAX_CPUS 1024
 
 struct nb_node {
-	int id;              /* OS node id */
+	int id; /* OS node id */
 	int cpus[NB_MAX_CPUS];
-	int ncpus;           /* 0 for a memory-only node */
-	uint64_t memory_bytes;  /* total */
+	int ncpus;	       /* 0 for a memory-only node */
+	uint64_t memory_bytes; /* total */
 };
 
 struct nb_topo {
 	int nnodes;
 	struct nb_node nodes[NB_MAX_NODES]; /* sorted by id */
-	int ncpus;                          /* online PUs */
+	int ncpus;			    /* online PUs */
 	/* distances[i][j]: from nodes[i] to nodes[j] (hwloc relative distances / SLIT);
 	 * 0 when the platform publishes none. */
 	uint64_t distances[NB_MAX_NODES][NB_MAX_NODES];
 	bool have_distances;
 	json_t *memattrs; /* HMAT/memattr values (object), or NULL */
-	json_t *caches;   /* array of cache levels/sizes */
-	int smt;          /* PUs per core */
-	void *hwloc;      /* hwloc_topology_t */
+	json_t *caches;	  /* array of cache levels/sizes */
+	int smt;	  /* PUs per core */
+	void *hwloc;	  /* hwloc_topology_t */
 };
 
 struct nb_caps {
 	bool root;
 	int perf_event_paranoid; /* -99 when unreadable */
-	bool pmu;                /* a hardware cycles event opens */
+	bool pmu;		 /* a hardware cycles event opens */
 	bool debugfs, tracefs;
-	char thp[32];            /* always|madvise|never, "" when absent */
-	int numa_balancing;      /* -1 when the kernel has none */
-	int proc_mem_force;      /* 1 FOLL_FORCE effective, 0 not, -1 unknown */
-	int ptrace_scope;        /* -1 when no Yama */
+	char thp[32];		 /* always|madvise|never, "" when absent */
+	int numa_balancing;	 /* -1 when the kernel has none */
+	int proc_mem_force;	 /* 1 FOLL_FORCE effective, 0 not, -1 unknown */
+	int ptrace_scope;	 /* -1 when no Yama */
 	char allowed_nodes[256]; /* cgroup cpuset.mems effective, as a list */
 	char allowed_cpus[1024];
-	char virt[32];           /* "none", "kvm", "qemu", ... */
+	char virt[32]; /* "none", "kvm", "qemu", ... */
 };
 
 /* Load the topology; -1 with a message on failure. */

@@ -29,25 +29,25 @@
 const struct nb_tunable nb_tunables[] = {
     {"numa_balancing", PSK "numa_balancing", NULL, "int", "mode", 0, 3, NULL, "root",
      "0 off, 1 normal, 2 memory tiering (5.18+), 3 both"},
-    {"promote_rate_limit_MBps", PSK "numa_balancing_promote_rate_limit_MBps", NULL, "int",
-     "MB/s", 0, INT_MAX, NULL, "root", "tiering promotion rate limit (6.1+)"},
+    {"promote_rate_limit_MBps", PSK "numa_balancing_promote_rate_limit_MBps", NULL, "int", "MB/s",
+     0, INT_MAX, NULL, "root", "tiering promotion rate limit (6.1+)"},
     {"scan_delay_ms", DBG "scan_delay_ms", PSK "numa_balancing_scan_delay_ms", "int", "ms", 0,
      3600000, NULL, "root+debugfs", "delay before a new task's first scan"},
-    {"scan_period_min_ms", DBG "scan_period_min_ms", PSK "numa_balancing_scan_period_min_ms",
-     "int", "ms", 1, 3600000, NULL, "root+debugfs", "shortest time between scans of a task"},
-    {"scan_period_max_ms", DBG "scan_period_max_ms", PSK "numa_balancing_scan_period_max_ms",
-     "int", "ms", 1, 3600000, NULL, "root+debugfs", "longest time between scans of a task"},
+    {"scan_period_min_ms", DBG "scan_period_min_ms", PSK "numa_balancing_scan_period_min_ms", "int",
+     "ms", 1, 3600000, NULL, "root+debugfs", "shortest time between scans of a task"},
+    {"scan_period_max_ms", DBG "scan_period_max_ms", PSK "numa_balancing_scan_period_max_ms", "int",
+     "ms", 1, 3600000, NULL, "root+debugfs", "longest time between scans of a task"},
     /* scan_size_mb=0 has crashed kernels (KERNEL-NOTES): the range starts at 1. */
-    {"scan_size_mb", DBG "scan_size_mb", PSK "numa_balancing_scan_size_mb", "int", "MB", 1,
-     1048576, NULL, "root+debugfs", "memory scanned per scan pass"},
+    {"scan_size_mb", DBG "scan_size_mb", PSK "numa_balancing_scan_size_mb", "int", "MB", 1, 1048576,
+     NULL, "root+debugfs", "memory scanned per scan pass"},
     {"hot_threshold_ms", DBG "hot_threshold_ms", NULL, "int", "ms", 0, 3600000, NULL,
      "root+debugfs", "tiering: access within this time counts as hot (6.1+)"},
     {"thp_enabled", THP "enabled", NULL, "enum", "", 0, 0, "always|madvise|never", "root",
      "transparent huge pages"},
-    {"thp_defrag", THP "defrag", NULL, "enum", "", 0, 0,
-     "always|defer|defer+madvise|madvise|never", "root", "THP allocation defrag policy"},
-    {"zone_reclaim_mode", "/proc/sys/vm/zone_reclaim_mode", NULL, "int", "bits", 0, 7, NULL,
-     "root", "reclaim on the local node before going remote"},
+    {"thp_defrag", THP "defrag", NULL, "enum", "", 0, 0, "always|defer|defer+madvise|madvise|never",
+     "root", "THP allocation defrag policy"},
+    {"zone_reclaim_mode", "/proc/sys/vm/zone_reclaim_mode", NULL, "int", "bits", 0, 7, NULL, "root",
+     "reclaim on the local node before going remote"},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -101,8 +101,8 @@ int nb_tunable_check(const struct nb_tunable *t, const char *value, char *err, s
 	}
 	uint64_t v;
 	if (nb_parse_u64(value, &v) || v < (uint64_t)t->min || v > (uint64_t)t->max) {
-		snprintf(err, errlen, "knob.%s=%s is not valid (valid: %ld..%ld %s)", t->name, value,
-			 t->min, t->max, t->unit);
+		snprintf(err, errlen, "knob.%s=%s is not valid (valid: %ld..%ld %s)", t->name,
+			 value, t->min, t->max, t->unit);
 		return -1;
 	}
 	return 0;
@@ -320,8 +320,8 @@ json_t *nb_tunables_json(void)
 	json_t *o = json_object();
 	for (const struct nb_tunable *t = nb_tunables; t->name; t++) {
 		char v[64];
-		json_object_set_new(o, t->name, nb_tunable_get(t, v, sizeof(v)) ? json_null()
-										: json_string(v));
+		json_object_set_new(o, t->name,
+				    nb_tunable_get(t, v, sizeof(v)) ? json_null() : json_string(v));
 	}
 	return o;
 }

@@ -10,7 +10,7 @@ struct nb_tunable {
 	const char *oldpath; /* pre-5.13 /proc/sys name, or NULL */
 	const char *type;    /* "int" or "enum" */
 	const char *unit;
-	long min, max;       /* int range (inclusive) */
+	long min, max;	     /* int range (inclusive) */
 	const char *choices; /* enum: "always|madvise|never" */
 	const char *needs;   /* "root", "root+debugfs" */
 	const char *help;

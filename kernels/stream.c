@@ -94,9 +94,10 @@ static double k_triad(double *a, const double *b, const double *c, size_t n, dou
 #ifdef NB_SSE2
 	__m128d v = _mm_set1_pd(s);
 	for (size_t i = 0; i < n; i += 4) {
-		_mm_store_pd(a + i, _mm_add_pd(_mm_load_pd(b + i), _mm_mul_pd(v, _mm_load_pd(c + i))));
-		_mm_store_pd(a + i + 2,
-			     _mm_add_pd(_mm_load_pd(b + i + 2), _mm_mul_pd(v, _mm_load_pd(c + i + 2))));
+		_mm_store_pd(a + i,
+			     _mm_add_pd(_mm_load_pd(b + i), _mm_mul_pd(v, _mm_load_pd(c + i))));
+		_mm_store_pd(a + i + 2, _mm_add_pd(_mm_load_pd(b + i + 2),
+						   _mm_mul_pd(v, _mm_load_pd(c + i + 2))));
 	}
 #else
 	for (size_t i = 0; i < n; i++)

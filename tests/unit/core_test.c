@@ -31,7 +31,7 @@ static void test_summary_known_values(void **state)
 	assert_float_equal(s.mean, 5.5, 1e-12);
 	assert_float_equal(s.median, 5.5, 1e-12);
 	assert_float_equal(s.stddev, 3.0276503540974917, 1e-12); /* sample stddev */
-	assert_float_equal(s.p5, 1.45, 1e-12);                    /* linear interpolation */
+	assert_float_equal(s.p5, 1.45, 1e-12);			 /* linear interpolation */
 	assert_float_equal(s.p95, 9.55, 1e-12);
 	assert_float_equal(s.cv, 3.0276503540974917 / 5.5, 1e-12);
 	/* t(0.975, 9) = 2.262 */
@@ -104,7 +104,7 @@ static void test_chase_is_one_cycle_with_locality(void **state)
 			group_changes++;
 		p = next;
 	}
-	assert_ptr_equal(p, start); /* a single cycle through every line */
+	assert_ptr_equal(p, start);		      /* a single cycle through every line */
 	assert_int_equal(group_changes, len / group); /* groups are visited whole */
 	/* Not sequential: the prefetcher must not help. */
 	size_t seq = 0;
@@ -183,8 +183,8 @@ static void test_metric_json(void **state)
 	assert_int_equal(json_array_size(json_object_get(m, "samples")), 3);
 	assert_float_equal(json_real_value(json_object_get(m, "median")), 2, 0);
 	assert_int_equal(json_array_size(json_object_get(m, "ci95")), 2);
-	for (const char *const *k = (const char *const[]){"min", "mean", "stddev", "cv", "p5",
-							   "p95", NULL};
+	for (const char *const *k =
+		 (const char *const[]){"min", "mean", "stddev", "cv", "p5", "p95", NULL};
 	     *k; k++)
 		assert_non_null(json_object_get(m, *k));
 	json_decref(m);
