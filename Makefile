@@ -21,7 +21,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' \
-	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -Iharness -Ibench -Ikernels -Ianalysis
+	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -DNB_DATADIR='"$(PREFIX)/share/numabench"' -Iharness -Ibench -Ikernels -Ianalysis
 ifeq ($(SAN),1)
 
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

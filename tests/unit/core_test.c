@@ -308,6 +308,40 @@ static void test_journal_restore(void **state)
 	unsetenv("NUMABENCH_JOURNAL");
 }
 
+static int parse(const char *line)
+{
+	char buf[512], *argv[32];
+	int argc = 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *tok = strtok(buf, " "); tok && argc < 31; tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return nb_run_parse(argc, argv);
+}
+
+static void test_run_command_line(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("run latency fault --set latency.size=4K,1M -o x.json"), 0);
+	assert_int_equal(parse("run -o x.json --repeat 5 --set fault.size=2M fault"), 0);
+	assert_int_equal(parse("run --set knob.numa_balancing=1 fault"), 0);
+	assert_int_equal(parse("run nosuch"), -1);
+	assert_int_equal(parse("run latency --repeat 0"), -1);
+	assert_int_equal(parse("run latency --repeat 65"), -1);
+	assert_int_equal(parse("run latency --set latency"), -1);
+	assert_int_equal(parse("run latency --set fault.size=2M"), -1); /* not in the run */
+	assert_int_equal(parse("run latency --set knob.scan_size_mb=0"), -1);
+	assert_int_equal(parse("run latency --bogus"), -1);
+	assert_int_equal(parse("run latency -o"), -1);
+	/* a suite from memory */
+	const char *ok = "{\"benches\":[{\"bench\":\"fault\",\"params\":{\"size\":\"4M\"}}]}";
+	assert_int_equal(nb_suite_parse(ok, strlen(ok)), 0);
+	const char *bad = "{\"benches\":[{\"bench\":\"fault\",\"params\":{\"size\":[]}}]}";
+	assert_int_equal(nb_suite_parse(bad, strlen(bad)), -1);
+	const char *nob = "{\"benches\":{}}";
+	assert_int_equal(nb_suite_parse(nob, strlen(nob)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(test_numa_maps_fixture),
 	    cmocka_unit_test(test_tunables_validation),
 	    cmocka_unit_test(test_journal_restore),
+	    cmocka_unit_test(test_run_command_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
