@@ -37,7 +37,7 @@ UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := numabench$(if $(SAN),-san)
 
-.PHONY: all deps probe run check unit host-tests guest-tests san-check bench fuzz install \
+.PHONY: all deps probe run check unit host-tests analysis-tests guest-tests san-check bench fuzz install \
 	clean format format-check
 
 all: probe $(BIN)
@@ -86,6 +86,10 @@ host-tests: all
 	bash tests/host/run.sh ./$(BIN)
 	bash tests/counters/run.sh ./$(BIN)
 
+analysis-tests: all
+	bash tests/analysis/run.sh ./$(BIN)
+	bash tests/analysis/browser.sh ./$(BIN) || [ $$? = 77 ]
+
 guest-tests: all
 	bash tests/guest/run.sh ./numabench
 
@@ -99,6 +103,7 @@ check: deps
 	$(MAKE) format-check
 	$(MAKE) unit
 	$(MAKE) host-tests
+	$(MAKE) analysis-tests
 	$(MAKE) san-check
 	bash tests/fuzz/run.sh 10
 	$(MAKE) guest-tests

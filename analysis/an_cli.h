@@ -1,0 +1,21 @@
+/* numabench analysis: the command line shared by report and compare. */
+#ifndef AN_CLI_H
+#define AN_CLI_H
+
+#include "an_doc.h"
+
+struct an_opts {
+	enum an_fmt fmt;
+	const char *out;  /* -o FILE, or NULL for stdout */
+	double threshold; /* compare --threshold PCT; NAN when not given */
+	char **files;
+	int nfiles;
+};
+
+/* Parse argv (argv[0] is the command name). compare accepts --threshold and 2+ files,
+ * report exactly one. 0, or NB_EXIT_USAGE after one error line. */
+int an_parse_args(int argc, char **argv, bool compare, struct an_opts *o);
+/* Colour only for text on a terminal, and never with NO_COLOR set. */
+bool an_use_color(const struct an_opts *o);
+
+#endif

@@ -1,0 +1,317 @@
+/* numabench analysis: aligning a result against the baseline for `numabench compare`.
+ * Runs align by bench and params, cells by their identity fields, metrics by key. */
+#include "an_compare.h"
+#include "an_json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keys of the elements of an array: label(i), with " #k" for the k-th repeat of a label. */
+static char **keys_of(const json_t *arr, void (*label)(const json_t *, char *, size_t))
+{
+	size_t n = json_array_size(arr);
+	char **k = calloc(n + 1, sizeof(char *)), **lab = calloc(n + 1, sizeof(char *));
+	char buf[AN_TEXT_MAX];
+	if (!k || !lab)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		int rep = 1;
+		label(json_array_get(arr, i), buf, sizeof(buf));
+		if (!(lab[i] = strdup(buf)))
+			abort();
+		for (size_t j = 0; j < i; j++)
+			rep += !strcmp(lab[j], buf);
+		if ((rep > 1 ? asprintf(&k[i], "%s #%d", buf, rep) : asprintf(&k[i], "%s", buf)) <
+		    0)
+			abort();
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lab[i]);
+	free(lab);
+	return k;
+}
+
+static void keys_free(char **k)
+{
+	for (size_t i = 0; k && k[i]; i++)
+		free(k[i]);
+	free(k);
+}
+
+static int key_find(char **keys, const char *k)
+{
+	for (int i = 0; keys[i]; i++)
+		if (!strcmp(keys[i], k))
+			return i;
+	return -1;
+}
+
+static void run_label(const json_t *run, char *buf, size_t len)
+{
+	char params[AN_TEXT_MAX];
+	an_params_text(json_object_get(run, "params"), params, sizeof(params));
+	snprintf(buf, len, "%s %s", json_string_value(json_object_get(run, "bench")), params);
+}
+
+static void cell_label(const json_t *cell, char *buf, size_t len)
+{
+	an_cell_label(cell, NULL, buf, len);
+	if (!*buf)
+		snprintf(buf, len, "cell");
+}
+
+/* A cell's metrics: its "metrics", and any other field that carries samples. */
+static json_t *metrics_of(const json_t *o)
+{
+	json_t *ms = json_object(), *v;
+	const char *k;
+	json_object_update(ms, json_object_get(o, "metrics"));
+	json_object_foreach((json_t *)o, k, v)
+	{
+		if (json_is_array(json_object_get(v, "samples")) && strcmp(k, "metrics"))
+			json_object_set(ms, k, v);
+	}
+	return ms;
+}
+
+static void note(struct an_cmp_set *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct an_cmp_set *k, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[2 * AN_TEXT_MAX];
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	an_names_add(&k->notes, buf);
+}
+
+static const char *unit_of(const json_t *m)
+{
+	const char *u = json_string_value(json_object_get(m, "unit"));
+	return u ? u : "";
+}
+
+/* Units and directions must agree: a ratio of ns to us, or of "lower" to "higher", is no
+ * comparison. -1 after one error line. */
+static int check_same(const struct an_cmp_set *k, const char *where, const json_t *ma,
+		      const json_t *mb)
+{
+	if (strcmp(unit_of(ma), unit_of(mb))) {
+		nb_err("compare: %s: unit \"%s\" in %s but \"%s\" in %s; refusing to compare "
+		       "different units",
+		       where, unit_of(ma), k->an, unit_of(mb), k->bn);
+		return -1;
+	}
+	if (an_metric_dir(ma) != an_metric_dir(mb)) {
+		nb_err("compare: %s: direction \"%s\" in %s but \"%s\" in %s; refusing to compare",
+		       where, an_dir_text(an_metric_dir(ma)), k->an, an_dir_text(an_metric_dir(mb)),
+		       k->bn);
+		return -1;
+	}
+	return 0;
+}
+
+static void add_row(struct an_cmp_set *k, int group, const char *cell, const char *name,
+		    const json_t *ma, const json_t *mb, bool untrusted)
+{
+	double *a, *b;
+	int na = an_metric_samples(ma, &a), nb = an_metric_samples(mb, &b);
+	k->rows = realloc(k->rows, sizeof(*k->rows) * (k->nrows + 1));
+	if (!k->rows)
+		abort();
+	struct an_row *r = &k->rows[k->nrows++];
+	*r = (struct an_row){
+	    group,     strdup(cell), strdup(name), strdup(unit_of(ma)), an_metric_dir(ma),
+	    untrusted, {0}};
+	an_compare(a, na, b, nb, r->dir, &r->c);
+	free(a);
+	free(b);
+}
+
+static int compare_metrics(struct an_cmp_set *k, int group, const char *cell, const json_t *oa,
+			   const json_t *ob, bool untrusted)
+{
+	json_t *msa = metrics_of(oa), *msb = metrics_of(ob), *ma;
+	const char *name, *g = k->groups.v[group];
+	char where[3 * AN_TEXT_MAX];
+	int rc = 0;
+	json_object_foreach(msa, name, ma)
+	{
+		const json_t *mb = json_object_get(msb, name);
+		snprintf(where, sizeof(where), "%s%s%s: %s", g, *cell ? ", " : "", cell, name);
+		if (!mb)
+			note(k, "%s: only in %s", where, k->an);
+		else if ((rc = check_same(k, where, ma, mb)))
+			break;
+		else
+			add_row(k, group, cell, name, ma, mb, untrusted);
+	}
+	json_object_foreach(msb, name, ma)
+	{
+		if (!rc && !json_object_get(msa, name))
+			note(k, "%s%s%s: %s: only in %s", g, *cell ? ", " : "", cell, name, k->bn);
+	}
+	json_decref(msa);
+	json_decref(msb);
+	return rc;
+}
+
+static bool changed_in_kind(const json_t *a, const json_t *b)
+{
+	char ta[AN_TEXT_MAX], tb[AN_TEXT_MAX];
+	if (json_is_number(a) && json_is_number(b))
+		return (an_num(a) == 0) != (an_num(b) == 0);
+	an_value_text(a, ta, sizeof(ta));
+	an_value_text(b, tb, sizeof(tb));
+	return strcmp(ta, tb) != 0;
+}
+
+static void add_change(struct an_cmp_set *k, int group, const char *cell, const char *field,
+		       const json_t *a, const json_t *b)
+{
+	char ta[AN_TEXT_MAX], tb[AN_TEXT_MAX];
+	an_value_text(a, ta, sizeof(ta));
+	an_value_text(b, tb, sizeof(tb));
+	k->changes = realloc(k->changes, sizeof(*k->changes) * (k->nchanges + 1));
+	if (!k->changes)
+		abort();
+	k->changes[k->nchanges++] =
+	    (struct an_change){group, strdup(cell), strdup(field), strdup(ta), strdup(tb)};
+}
+
+/* Scalar fields that are not identity fields: what a cell or mode found out. */
+static void compare_values(struct an_cmp_set *k, int group, const char *cell, const json_t *oa,
+			   const json_t *ob)
+{
+	const char *f;
+	json_t *a, *b;
+	json_object_foreach((json_t *)oa, f, a)
+	{
+		b = json_object_get(ob, f);
+		if (an_ident_rank(f) < 0 && an_is_scalar(a) && (!b || an_is_scalar(b)) &&
+		    changed_in_kind(a, b))
+			add_change(k, group, cell, f, a, b);
+	}
+	json_object_foreach((json_t *)ob, f, b)
+	{
+		if (an_ident_rank(f) < 0 && an_is_scalar(b) && !json_object_get(oa, f))
+			add_change(k, group, cell, f, NULL, b);
+	}
+}
+
+/* Cells (or modes) align by their identity fields. */
+static int compare_records(struct an_cmp_set *k, int group, const json_t *ca, const json_t *cb,
+			   bool untrusted)
+{
+	char **ka = keys_of(ca, cell_label), **kb = keys_of(cb, cell_label);
+	int rc = 0;
+	for (int i = 0; ka[i] && !rc; i++) {
+		int j = key_find(kb, ka[i]);
+		if (j < 0)
+			note(k, "%s, %s: only in %s", k->groups.v[group], ka[i], k->an);
+		else if (!(rc = compare_metrics(k, group, ka[i], json_array_get(ca, i),
+						json_array_get(cb, j), untrusted)))
+			compare_values(k, group, ka[i], json_array_get(ca, i),
+				       json_array_get(cb, j));
+	}
+	for (int j = 0; kb[j] && !rc; j++)
+		if (key_find(ka, kb[j]) < 0)
+			note(k, "%s, %s: only in %s", k->groups.v[group], kb[j], k->bn);
+	keys_free(ka);
+	keys_free(kb);
+	return rc;
+}
+
+/* Arrays of cells, of verdicts (gup: one per path) or of modes (balance: each with its
+ * timeline); not of samples. */
+static bool records(const char *key, const json_t *v)
+{
+	const json_t *first = json_array_get(v, 0);
+	return json_is_object(first) && !json_object_get(first, "t_s") &&
+	       (!strcmp(key, "cells") || !strcmp(key, "verdicts") || an_timeline_like(v));
+}
+
+static int compare_arrays(struct an_cmp_set *k, int group, const json_t *ra, const json_t *rb,
+			  bool untrusted)
+{
+	const char *key;
+	json_t *va;
+	int rc = 0;
+	json_object_foreach((json_t *)ra, key, va)
+	{
+		const json_t *vb = json_object_get(rb, key);
+		if (!rc && records(key, va) && json_is_array(vb))
+			rc = compare_records(k, group, va, vb, untrusted);
+	}
+	return rc;
+}
+
+static bool status_is(const json_t *run, const char *s)
+{
+	const char *st = json_string_value(json_object_get(run, "status"));
+	return st && !strcmp(st, s);
+}
+
+/* Skipped or failed runs have nothing to compare; untrustworthy ones are compared, flagged. */
+static bool comparable(struct an_cmp_set *k, const char *label, const json_t *run, const char *file)
+{
+	const char *reason = json_string_value(json_object_get(run, "reason"));
+	const char *st = json_string_value(json_object_get(run, "status"));
+	if (!st || status_is(run, "ok"))
+		return true;
+	note(k, "%s: %s in %s%s%s", label, st, file, reason ? ": " : "", reason ? reason : "");
+	return status_is(run, "untrustworthy");
+}
+
+static int compare_run(struct an_cmp_set *k, const char *label, const json_t *ra, const json_t *rb)
+{
+	int group = an_names_add(&k->groups, label);
+	bool ok_a = comparable(k, label, ra, k->an), ok_b = comparable(k, label, rb, k->bn);
+	bool untrusted = status_is(ra, "untrustworthy") || status_is(rb, "untrustworthy");
+	if (!ok_a || !ok_b)
+		return 0;
+	if (compare_metrics(k, group, "", ra, rb, untrusted))
+		return -1;
+	return compare_arrays(k, group, ra, rb, untrusted);
+}
+
+int an_cmp_build(struct an_cmp_set *k)
+{
+	const json_t *ra = json_object_get(k->a, "runs"), *rb = json_object_get(k->b, "runs");
+	char **ka = keys_of(ra, run_label), **kb = keys_of(rb, run_label);
+	int rc = 0;
+	for (int i = 0; ka[i] && !rc; i++) {
+		int j = key_find(kb, ka[i]);
+		if (j < 0)
+			note(k, "%s: only in %s", ka[i], k->an);
+		else
+			rc = compare_run(k, ka[i], json_array_get(ra, i), json_array_get(rb, j));
+	}
+	for (int j = 0; kb[j] && !rc; j++)
+		if (key_find(ka, kb[j]) < 0)
+			note(k, "%s: only in %s", kb[j], k->bn);
+	keys_free(ka);
+	keys_free(kb);
+	return rc;
+}
+
+void an_cmp_free(struct an_cmp_set *k)
+{
+	for (int i = 0; i < k->nrows; i++) {
+		free(k->rows[i].cell);
+		free(k->rows[i].metric);
+		free(k->rows[i].unit);
+	}
+	free(k->rows);
+	for (int i = 0; i < k->nchanges; i++) {
+		struct an_change *c = &k->changes[i];
+		free(c->cell);
+		free(c->field);
+		free(c->a);
+		free(c->b);
+	}
+	free(k->changes);
+	an_names_free(&k->groups);
+	an_names_free(&k->notes);
+}

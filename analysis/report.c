@@ -1,0 +1,459 @@
+/* numabench analysis: `numabench report RESULT.json`, the account of one run. */
+#include "analysis.h"
+#include "an_chart.h"
+#include "an_cli.h"
+#include "an_json.h"
+#include "an_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int an_names_find(const struct an_names *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return i;
+	return -1;
+}
+
+int an_names_add(struct an_names *s, const char *name)
+{
+	int i = an_names_find(s, name);
+	if (i >= 0)
+		return i;
+	s->v = realloc(s->v, sizeof(*s->v) * (s->n + 1));
+	if (!s->v || !(s->v[s->n] = strdup(name)))
+		abort();
+	return s->n++;
+}
+
+void an_names_free(struct an_names *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct an_names){0};
+}
+
+void an_names_sort(struct an_names *s, int (*rank)(const char *))
+{
+	for (int a = 1; a < s->n; a++) /* insertion sort: stable, and lists are short */
+		for (int b = a; b > 0 && rank(s->v[b - 1]) > rank(s->v[b]); b--) {
+			char *t = s->v[b];
+			s->v[b] = s->v[b - 1];
+			s->v[b - 1] = t;
+		}
+}
+
+enum an_style an_status_style(const char *status)
+{
+	if (!status || !strcmp(status, "skipped"))
+		return AN_PLAIN;
+	if (!strcmp(status, "ok"))
+		return AN_GOOD;
+	return !strcmp(status, "failed") ? AN_BAD : AN_WARN;
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (int i = 0; list && list[i]; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+static bool object_array(const json_t *v)
+{
+	size_t i;
+	json_t *x;
+	if (!json_is_array(v) || !json_array_size(v))
+		return false;
+	json_array_foreach(v, i, x)
+	{
+		if (!json_is_object(x))
+			return false;
+	}
+	return true;
+}
+
+/* Leaves of v as rows; arrays of objects are collected in later (path -> value). */
+static void kv_rows(struct an_table *t, const char *path, const json_t *v, json_t *later)
+{
+	char sub[512], text[AN_TEXT_MAX];
+	const char *k;
+	json_t *x;
+	if (object_array(v)) {
+		json_object_set(later, path, (json_t *)v);
+		return;
+	}
+	if (!json_is_object(v) || !json_object_size(v)) {
+		an_value_text(v, text, sizeof(text));
+		an_table_row(t);
+		an_table_cell(t, AN_PLAIN, "%s", path);
+		an_table_cell(t, AN_PLAIN, "%s", text);
+		return;
+	}
+	json_object_foreach((json_t *)v, k, x)
+	{
+		snprintf(sub, sizeof(sub), "%s.%s", path, k);
+		kv_rows(t, sub, x, later);
+	}
+}
+
+int an_kv(struct an_doc *d, const json_t *obj, const char *const *first, const char *const *skip)
+{
+	struct an_table *t = an_table_new();
+	json_t *later = json_object(), *x;
+	const char *k;
+	an_table_col(t, "field");
+	an_table_col(t, "value");
+	for (int i = 0; first && first[i]; i++)
+		if ((x = json_object_get(obj, first[i])))
+			kv_rows(t, first[i], x, later);
+	json_object_foreach((json_t *)obj, k, x)
+	{
+		if (!in_list(first, k) && !in_list(skip, k))
+			kv_rows(t, k, x, later);
+	}
+	int n = an_table_rows(t) + (int)json_object_size(later);
+	if (an_table_rows(t))
+		an_table_emit(d, t);
+	else
+		an_table_free(t);
+	json_object_foreach(later, k, x)
+	{
+		an_generic(d, k, x);
+	}
+	json_decref(later);
+	return n;
+}
+
+static void kv_section(struct an_doc *d, const char *title, const json_t *obj,
+		       const char *const *first)
+{
+	an_h(d, 2, "%s", title);
+	if (!an_kv(d, obj, first, NULL))
+		an_p(d, AN_PLAIN, "(none recorded)");
+}
+
+/* Measured fields the benches document, in the order their issues list them. */
+static const char *const measured_order[] = {"pte_updates",	  "hint_faults",
+					     "hint_faults_local", "pages_migrated",
+					     "pgmigrate_success", "pgmigrate_fail",
+					     "placement_before",  "placement_after",
+					     "reader_minflt",	  "convergence_s",
+					     "latency_ns",	  "errno",
+					     "verdict",		  NULL};
+
+/* Identity fields first, then documented measured fields, then the rest. */
+static int column_rank(const char *k)
+{
+	int r = an_ident_rank(k);
+	for (int i = 0; r < 0 && measured_order[i]; i++)
+		if (!strcmp(measured_order[i], k))
+			r = 100 + i;
+	return r < 0 ? 1000 : r;
+}
+
+/* Columns of an object table in column_rank order, first-seen order within a rank; a
+ * "metrics" object contributes one column per metric. */
+static void object_columns(const json_t *arr, const char *const *skip, struct an_names *cols)
+{
+	size_t i;
+	const char *k, *mk;
+	json_t *o, *x, *m;
+	json_array_foreach(arr, i, o)
+	{
+		json_object_foreach(o, k, x)
+		{
+			if (in_list(skip, k))
+				continue;
+			if (strcmp(k, "metrics")) {
+				an_names_add(cols, k);
+				continue;
+			}
+			json_object_foreach(x, mk, m)
+			{
+				an_names_add(cols, mk);
+			}
+		}
+	}
+	an_names_sort(cols, column_rank);
+}
+
+void an_object_table(struct an_doc *d, const json_t *arr, const char *const *skip)
+{
+	struct an_names cols = {0};
+	struct an_table *t = an_table_new();
+	char text[AN_TEXT_MAX];
+	size_t i;
+	json_t *o;
+	object_columns(arr, skip, &cols);
+	for (int c = 0; c < cols.n; c++)
+		an_table_col(t, cols.v[c]);
+	json_array_foreach(arr, i, o)
+	{
+		an_table_row(t);
+		for (int c = 0; c < cols.n; c++) {
+			const json_t *v = json_object_get(o, cols.v[c]);
+			if (!v)
+				v = json_object_get(json_object_get(o, "metrics"), cols.v[c]);
+			an_value_text(v, text, sizeof(text));
+			an_table_cell(t, AN_PLAIN, "%s", text);
+		}
+	}
+	an_table_emit(d, t);
+	an_names_free(&cols);
+}
+
+void an_generic(struct an_doc *d, const char *name, const json_t *v)
+{
+	char text[AN_TEXT_MAX];
+	if (object_array(v)) {
+		an_h(d, 3, "%s", name);
+		an_object_table(d, v, NULL);
+	} else if (json_is_object(v)) {
+		an_h(d, 3, "%s", name);
+		if (!an_kv(d, v, NULL, NULL))
+			an_p(d, AN_PLAIN, "(empty)");
+	} else {
+		an_value_text(v, text, sizeof(text));
+		an_p(d, AN_PLAIN, "%s: %s", name, text);
+	}
+}
+
+/* "0-3,8,10-11" from an array of cpu ids in increasing order. */
+static void cpu_ranges(const json_t *cpus, char *buf, size_t len)
+{
+	struct an_sb s;
+	size_t n = json_array_size(cpus);
+	an_sb_init(&s, buf, len);
+	for (size_t i = 0; i < n;) {
+		json_int_t a = json_integer_value(json_array_get(cpus, i)), b = a;
+		size_t j = i + 1;
+		while (j < n && json_integer_value(json_array_get(cpus, j)) == b + 1)
+			b++, j++;
+		an_sb_add(&s, b > a ? "%s%lld-%lld" : "%s%lld", i ? "," : "", (long long)a,
+			  (long long)b);
+		i = j;
+	}
+	if (!n)
+		an_sb_add(&s, "none (memory only)");
+}
+
+static void node_table(struct an_doc *d, const json_t *nodes)
+{
+	struct an_table *t = an_table_new();
+	char cpus[AN_TEXT_MAX], id[64];
+	size_t i;
+	json_t *n;
+	an_table_col(t, "node");
+	an_table_col(t, "cpus");
+	an_table_col(t, "memory GiB");
+	json_array_foreach(nodes, i, n)
+	{
+		an_value_text(json_object_get(n, "id"), id, sizeof(id));
+		cpu_ranges(json_object_get(n, "cpus"), cpus, sizeof(cpus));
+		an_table_row(t);
+		an_table_cell(t, AN_PLAIN, "%s", id);
+		an_table_cell(t, AN_PLAIN, "%s", cpus);
+		an_table_cell(t, AN_PLAIN, "%.2f",
+			      an_num(json_object_get(n, "memory_bytes")) / (1 << 30));
+	}
+	an_table_emit(d, t);
+}
+
+/* Row i is from node i, in node-id order (the contract); labels are the node ids. */
+static void distance_map(struct an_doc *d, const json_t *nodes, const json_t *dist)
+{
+	int n = (int)json_array_size(dist);
+	char **lab = calloc(n + 1, sizeof(char *));
+	double *v = calloc((size_t)n * n + 1, sizeof(double));
+	if (!lab || !v)
+		abort();
+	for (int i = 0; i < n; i++) {
+		const json_t *id = json_object_get(json_array_get(nodes, i), "id");
+		if (asprintf(&lab[i], "%lld",
+			     id ? (long long)json_integer_value(id) : (long long)i) < 0)
+			abort();
+		for (int j = 0; j < n; j++)
+			v[i * n + j] = an_num(json_array_get(json_array_get(dist, i), j));
+	}
+	struct an_heatmap h = {"Node distances (relative; 10 = local)",
+			       "from",
+			       "to",
+			       n,
+			       n,
+			       (const char *const *)lab,
+			       (const char *const *)lab,
+			       v};
+	an_heatmap(d, &h);
+	for (int i = 0; i < n; i++)
+		free(lab[i]);
+	free(lab);
+	free(v);
+}
+
+static void section_topology(struct an_doc *d, const json_t *topo)
+{
+	static const char *const skip[] = {"nodes", "distances", NULL};
+	const json_t *nodes = json_object_get(topo, "nodes");
+	const json_t *dist = json_object_get(topo, "distances");
+	an_h(d, 2, "Topology");
+	if (!json_object_size(topo)) {
+		an_p(d, AN_PLAIN, "(none recorded)");
+		return;
+	}
+	if (json_array_size(nodes))
+		node_table(d, nodes);
+	if (json_array_size(dist))
+		distance_map(d, nodes, dist);
+	else
+		an_p(d, AN_PLAIN, "No distance matrix recorded.");
+	an_kv(d, topo, NULL, skip);
+}
+
+/* Phases (before, during, after, then any other) and the tunable names they hold. */
+static void tunable_names(const json_t *tun, struct an_names *phases, struct an_names *names)
+{
+	static const char *const order[] = {"before", "during", "after", NULL};
+	const char *k, *tk;
+	json_t *x, *v;
+	for (int i = 0; order[i]; i++)
+		if (json_object_get(tun, order[i]))
+			an_names_add(phases, order[i]);
+	json_object_foreach((json_t *)tun, k, x)
+	{
+		an_names_add(phases, k);
+		json_object_foreach(x, tk, v)
+		{
+			an_names_add(names, tk);
+		}
+	}
+}
+
+/* A value after the run that differs from before it was not put back: say so. */
+static void tunable_row(struct an_table *t, const json_t *tun, const struct an_names *phases,
+			const char *name)
+{
+	char text[AN_TEXT_MAX], before[AN_TEXT_MAX];
+	const json_t *b = json_object_get(json_object_get(tun, "before"), name);
+	an_value_text(b, before, sizeof(before));
+	an_table_row(t);
+	an_table_cell(t, AN_PLAIN, "%s", name);
+	for (int p = 0; p < phases->n; p++) {
+		an_value_text(json_object_get(json_object_get(tun, phases->v[p]), name), text,
+			      sizeof(text));
+		bool lost = b && !strcmp(phases->v[p], "after") && strcmp(text, before);
+		an_table_cell(t, lost ? AN_WARN : AN_PLAIN, "%s%s", text,
+			      lost ? " (not restored)" : "");
+	}
+}
+
+static void section_tunables(struct an_doc *d, const json_t *tun)
+{
+	struct an_names phases = {0}, names = {0};
+	struct an_table *t = an_table_new();
+	an_h(d, 2, "Tunables");
+	tunable_names(tun, &phases, &names);
+	an_table_col(t, "tunable");
+	for (int p = 0; p < phases.n; p++)
+		an_table_col(t, phases.v[p]);
+	for (int i = 0; i < names.n; i++)
+		tunable_row(t, tun, &phases, names.v[i]);
+	if (names.n) {
+		an_table_emit(d, t);
+	} else {
+		an_table_free(t);
+		an_p(d, AN_PLAIN, "(none recorded)");
+	}
+	an_names_free(&phases);
+	an_names_free(&names);
+}
+
+static void section_runs(struct an_doc *d, const json_t *runs)
+{
+	struct an_table *t = an_table_new();
+	char params[AN_TEXT_MAX];
+	size_t i;
+	json_t *run;
+	an_h(d, 2, "Runs");
+	an_table_col(t, "#");
+	an_table_col(t, "bench");
+	an_table_col(t, "params");
+	an_table_col(t, "status");
+	an_table_col(t, "reason");
+	json_array_foreach(runs, i, run)
+	{
+		const char *status = json_string_value(json_object_get(run, "status"));
+		const char *reason = json_string_value(json_object_get(run, "reason"));
+		an_params_text(json_object_get(run, "params"), params, sizeof(params));
+		an_table_row(t);
+		an_table_cell(t, AN_PLAIN, "%zu", i + 1);
+		an_table_cell(t, AN_PLAIN, "%s", json_string_value(json_object_get(run, "bench")));
+		an_table_cell(t, AN_PLAIN, "%s", params);
+		an_table_cell(t, an_status_style(status), "%s", status ? status : "-");
+		an_table_cell(t, AN_PLAIN, "%s", reason && *reason ? reason : "-");
+	}
+	if (json_array_size(runs)) {
+		an_table_emit(d, t);
+	} else {
+		an_table_free(t);
+		an_p(d, AN_PLAIN, "This result has no runs.");
+	}
+}
+
+static void report_doc(struct an_doc *d, const json_t *doc)
+{
+	static const char *const host_first[] = {
+	    "hostname", "kernel", "kernel_version", "cmdline", "cpu_model", "virtualization", NULL};
+	static const char *const tool_first[] = {"version", "git_commit", "compiler", NULL};
+	static const char *const known[] = {"host",	"tool",	    "capabilities",
+					    "topology", "tunables", "runs",
+					    "schema",	"started",  NULL};
+	const json_t *runs = json_object_get(doc, "runs");
+	const char *k;
+	json_t *x;
+	const json_t *host = json_object_get(doc, "host");
+	an_p(d, AN_PLAIN, "Schema %s. Host %s, kernel %s. Started %s.",
+	     json_string_value(json_object_get(doc, "schema")),
+	     json_string_value(json_object_get(host, "hostname")) ?: "(unknown)",
+	     json_string_value(json_object_get(host, "kernel")) ?: "(unknown)",
+	     json_string_value(json_object_get(doc, "started")) ?: "(unknown)");
+	kv_section(d, "Host", json_object_get(doc, "host"), host_first);
+	kv_section(d, "numabench", json_object_get(doc, "tool"), tool_first);
+	section_topology(d, json_object_get(doc, "topology"));
+	kv_section(d, "Capabilities", json_object_get(doc, "capabilities"), NULL);
+	section_tunables(d, json_object_get(doc, "tunables"));
+	json_object_foreach((json_t *)doc, k, x)
+	{
+		if (!in_list(known, k))
+			an_generic(d, k, x);
+	}
+	section_runs(d, runs);
+	for (size_t i = 0; i < json_array_size(runs); i++)
+		an_report_run(d, json_array_get(runs, i), (int)i + 1);
+}
+
+int nb_cmd_report(int argc, char **argv)
+{
+	struct an_opts o;
+	struct an_doc d;
+	char title[512];
+	int rc = an_parse_args(argc, argv, false, &o);
+	if (rc)
+		return rc;
+	json_t *doc = an_load(o.files[0]);
+	if (!doc)
+		return NB_EXIT_USAGE;
+	snprintf(title, sizeof(title), "numabench report: %s", an_basename(o.files[0]));
+	if (an_doc_open(&d, o.fmt, an_use_color(&o), title)) {
+		nb_err("report: out of memory");
+		json_decref(doc);
+		return NB_EXIT_ENV;
+	}
+	report_doc(&d, doc);
+	rc = an_doc_close(&d, o.out);
+	json_decref(doc);
+	return rc;
+}

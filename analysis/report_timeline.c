@@ -1,0 +1,226 @@
+/* numabench analysis: timelines (the balance bench samples placement, hinting faults and
+ * migrations over time, once per mode) as line charts with one line per mode. */
+#include "an_chart.h"
+#include "an_json.h"
+#include "an_report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One line: a mode object (or NULL) and its samples, each an object with t_s. */
+struct series {
+	char name[256];
+	const json_t *mode;
+	const json_t *samples;
+};
+
+struct timeline {
+	struct series *s;
+	int n;
+};
+
+static const json_t *samples_of(const json_t *mode)
+{
+	const json_t *s = json_object_get(mode, "samples");
+	return json_is_array(s) ? s : json_object_get(mode, "timeline");
+}
+
+static void add(struct timeline *t, const char *name, const json_t *mode, const json_t *samples)
+{
+	t->s = realloc(t->s, sizeof(*t->s) * (t->n + 1));
+	if (!t->s)
+		abort();
+	struct series *s = &t->s[t->n++];
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->mode = mode;
+	s->samples = samples;
+}
+
+/* Shapes taken: an array of modes (each with "samples" or "timeline"), an object of modes
+ * or of sample arrays by name, or one array of samples (objects with t_s). */
+static void collect(const json_t *tl, struct timeline *t)
+{
+	char name[64];
+	const char *k;
+	size_t i;
+	json_t *x;
+	if (json_is_array(tl) && json_is_number(json_object_get(json_array_get(tl, 0), "t_s"))) {
+		add(t, "run", NULL, tl);
+		return;
+	}
+	json_array_foreach(tl, i, x)
+	{
+		snprintf(name, sizeof(name), "#%zu", i + 1);
+		if (json_is_array(samples_of(x)))
+			add(t, name, x, samples_of(x));
+	}
+	json_object_foreach((json_t *)tl, k, x)
+	{
+		if (json_is_array(x))
+			add(t, k, NULL, x);
+		else if (json_is_array(samples_of(x)))
+			add(t, k, x, samples_of(x));
+	}
+}
+
+static bool same_everywhere(const struct timeline *t, const char *field)
+{
+	char first[AN_TEXT_MAX], v[AN_TEXT_MAX];
+	for (int n = 0; n < t->n; n++) {
+		an_value_text(json_object_get(t->s[n].mode, field), n ? v : first, sizeof(v));
+		if (n && strcmp(first, v))
+			return false;
+	}
+	return true;
+}
+
+/* Name modes by the identity fields whose values differ between them (balancing=1,
+ * placement=remote), so legends stay short; a lone mode keeps all of them. */
+static void name_modes(struct timeline *t)
+{
+	const char *skip[64];
+	int ns = 0;
+	for (int i = 0; an_ident_fields[i] && t->n > 1; i++)
+		if (same_everywhere(t, an_ident_fields[i]))
+			skip[ns++] = an_ident_fields[i];
+	skip[ns] = NULL;
+	for (int n = 0; n < t->n; n++) {
+		char label[sizeof(t->s[n].name)];
+		an_cell_label(t->s[n].mode, skip, label, sizeof(label));
+		if (t->s[n].mode && *label)
+			memcpy(t->s[n].name, label, sizeof(label));
+	}
+}
+
+static bool has_samples(const struct timeline *t)
+{
+	for (int n = 0; n < t->n; n++)
+		if (json_is_number(json_object_get(json_array_get(t->s[n].samples, 0), "t_s")))
+			return true;
+	return false;
+}
+
+bool an_timeline_like(const json_t *v)
+{
+	struct timeline t = {0};
+	collect(v, &t);
+	bool yes = has_samples(&t);
+	free(t.s);
+	return yes;
+}
+
+static void sample_fields_of(const json_t *sample, struct an_names *f)
+{
+	char sub[512];
+	const char *k, *kk;
+	json_t *v, *vv;
+	json_object_foreach((json_t *)sample, k, v)
+	{
+		if (json_is_number(v) && strcmp(k, "t_s"))
+			an_names_add(f, k);
+		if (!json_is_object(v))
+			continue;
+		json_object_foreach(v, kk, vv)
+		{
+			snprintf(sub, sizeof(sub), "%s.%s", k, kk);
+			if (json_is_number(vv))
+				an_names_add(f, sub);
+		}
+	}
+}
+
+/* Numeric sample fields but time, over every mode; one level of nesting ("placement.0"). */
+static void sample_fields(const struct timeline *t, struct an_names *f)
+{
+	size_t i;
+	json_t *s;
+	for (int n = 0; n < t->n; n++)
+		json_array_foreach(t->s[n].samples, i, s)
+		{
+			sample_fields_of(s, f);
+		}
+}
+
+/* Placement first, then faults and migrations: what the balance bench is about. */
+static int field_rank(const char *f)
+{
+	static const char *const order[] = {
+	    "local_share",	 "pages_per_node", "placement",	  "hint_faults",
+	    "hint_faults_local", "pages_migrated", "pte_updates", NULL};
+	for (int i = 0; order[i]; i++) {
+		size_t n = strlen(order[i]);
+		if (!strncmp(f, order[i], n) && (!f[n] || f[n] == '.'))
+			return i;
+	}
+	return 100;
+}
+
+static double sample_value(const json_t *s, const char *field)
+{
+	const char *dot = strchr(field, '.');
+	char head[256];
+	if (json_object_get(s, field) || !dot)
+		return an_num(json_object_get(s, field));
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - field), field);
+	return an_num(json_object_get(json_object_get(s, head), dot + 1));
+}
+
+static void field_chart(struct an_doc *d, const struct timeline *t, const char *field)
+{
+	struct an_series *ss = calloc(t->n + 1, sizeof(*ss));
+	char title[512];
+	if (!ss)
+		abort();
+	for (int n = 0; n < t->n; n++) {
+		size_t len = json_array_size(t->s[n].samples);
+		double *x = malloc(sizeof(double) * (len + 1)),
+		       *y = malloc(sizeof(double) * (len + 1));
+		if (!x || !y)
+			abort();
+		for (size_t i = 0; i < len; i++) {
+			const json_t *s = json_array_get(t->s[n].samples, i);
+			x[i] = an_num(json_object_get(s, "t_s"));
+			y[i] = sample_value(s, field);
+		}
+		ss[n] = (struct an_series){t->s[n].name, (int)len, x, y};
+	}
+	snprintf(title, sizeof(title), "%s over time, one line per mode", field);
+	an_lines(d, &(struct an_lines){title, "t_s", field, t->n, ss});
+	for (int n = 0; n < t->n; n++) {
+		free((void *)ss[n].x);
+		free((void *)ss[n].y);
+	}
+	free(ss);
+}
+
+static void modes_table(struct an_doc *d, const struct timeline *t)
+{
+	static const char *const skip[] = {"samples", "timeline", NULL};
+	json_t *modes = json_array();
+	for (int n = 0; n < t->n; n++)
+		if (t->s[n].mode)
+			json_array_append(modes, (json_t *)t->s[n].mode);
+	if (json_array_size(modes))
+		an_object_table(d, modes, skip);
+	json_decref(modes);
+}
+
+void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl)
+{
+	struct timeline t = {0};
+	struct an_names fields = {0};
+	collect(tl, &t);
+	name_modes(&t);
+	if (strcmp(name, "timeline"))
+		an_h(d, 3, "Timeline (%s)", name);
+	else
+		an_h(d, 3, "Timeline");
+	modes_table(d, &t);
+	sample_fields(&t, &fields);
+	an_names_sort(&fields, field_rank);
+	for (int f = 0; f < fields.n; f++)
+		field_chart(d, &t, fields.v[f]);
+	an_names_free(&fields);
+	free(t.s);
+}

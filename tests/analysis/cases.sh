@@ -1,0 +1,35 @@
+# Golden cases of report and compare, shared by run.sh (check) and regen.sh (refresh).
+# One line per case: NAME ARGS..., paths relative to the repository root. Every reference
+# result gets a report case; synthetic fixtures and the real guest results (when there are
+# two or more) get compare cases. Each case is rendered as text (NAME.txt), Markdown
+# (NAME.md) and HTML (NAME.charts: the list of charts), and its stderr and exit code are
+# kept in NAME.status.
+
+REF=results/reference
+
+golden_cases() {
+	local f real=()
+	for f in "$REF"/*.json; do
+		[ -e "$f" ] || continue
+		echo "report-$(basename "$f" .json) report $f"
+		case "$(basename "$f")" in synthetic-*) ;; *) real+=("$f") ;; esac
+	done
+	echo "compare-synthetic compare $REF/synthetic-base.json $REF/synthetic-patched.json" \
+		"$REF/synthetic-otherhost.json"
+	echo "compare-synthetic-threshold compare $REF/synthetic-base.json" \
+		"$REF/synthetic-patched.json --threshold 5"
+	if [ "${#real[@]}" -ge 2 ]; then
+		echo "compare-reference compare ${real[*]}"
+	fi
+}
+
+# run_case BIN OUTDIR NAME ARGS...: write OUTDIR/NAME.{txt,md,html,status}.
+run_case() {
+	local bin=$1 out=$2 name=$3 rc
+	shift 3
+	"$bin" "$@" --format text >"$out/$name.txt" 2>"$out/$name.err" && rc=0 || rc=$?
+	{ echo "exit: $rc"; cat "$out/$name.err"; } >"$out/$name.status"
+	rm -f "$out/$name.err"
+	"$bin" "$@" --format md >"$out/$name.md" 2>/dev/null || true
+	"$bin" "$@" --format html >"$out/$name.html" 2>/dev/null || true
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Write the hand-made results/reference/synthetic-*.json fixtures that the analysis tests use.
+
+They are synthetic: made-up numbers in the numabench.result/1 shape, not measurements. They
+cover what report and compare must render: latency and bandwidth matrices, a balance timeline
+with two modes, a GUP cell table, skipped and untrustworthy runs, and an unknown bench with
+unknown fields. Deterministic (fixed seeds), so running it again gives the same files.
+
+usage: tests/analysis/make-synthetic.py [OUTDIR]   (default results/reference)
+"""
+import json
+import math
+import os
+import random
+import sys
+
+T95 = [0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228]
+
+
+def quantile(v, q):
+    pos = q * (len(v) - 1)
+    i = int(math.floor(pos))
+    if i >= len(v) - 1:
+        return v[-1]
+    return v[i] + (pos - i) * (v[i + 1] - v[i])
+
+
+def metric(unit, direction, samples):
+    s = sorted(samples)
+    n = len(s)
+    mean = sum(s) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in s) / (n - 1)) if n > 1 else 0.0
+    half = T95[n - 1] * sd / math.sqrt(n) if n > 1 else 0.0
+    r = lambda x: round(x, 6)
+    return {"unit": unit, "direction": direction, "samples": samples, "min": s[0],
+            "max": s[-1], "median": r(quantile(s, 0.5)), "mean": r(mean), "stddev": r(sd),
+            "cv": r(sd / mean) if mean else 0.0, "p5": r(quantile(s, 0.05)),
+            "p95": r(quantile(s, 0.95)), "ci95": [r(mean - half), r(mean + half)]}
+
+
+def noisy(rng, centre, rel, n=7):
+    return [round(centre * (1 + rng.gauss(0, rel)), 4) for _ in range(n)]
+
+
+def header(host, kernel):
+    return {
+        "schema": "numabench.result/1",
+        "started": "2024-06-11T12:00:00Z",
+        "tool": {"version": "0.1.0", "git_commit": "synthetic", "compiler": "gcc 12.2.0",
+                 "argv": ["numabench", "run", "full", "-o", "synthetic.json"]},
+        "host": {"hostname": host, "kernel": kernel, "kernel_version": "#1 SMP Debian",
+                 "cmdline": "console=ttyS0 numa_balancing=enable", "cpu_model":
+                 "QEMU Virtual CPU version 2.5+", "virtualization": "kvm"},
+        "capabilities": {"root": True, "perf_event_paranoid": 2, "pmu": False,
+                         "debugfs": True, "tracefs": True, "thp": "madvise",
+                         "numa_balancing": 1, "proc_mem_force": True, "ptrace_scope": 0,
+                         "allowed_nodes": "0-1", "allowed_cpus": "0-3"},
+        "topology": {"nodes": [{"id": 0, "cpus": [0, 1], "memory_bytes": 2147483648},
+                               {"id": 1, "cpus": [2, 3], "memory_bytes": 2147483648}],
+                     "distances": [[10, 21], [21, 10]], "cpus": 4, "smt": 1,
+                     "caches": [{"level": 1, "size_bytes": 32768, "line_bytes": 64,
+                                 "count": 4},
+                                {"level": 2, "size_bytes": 524288, "line_bytes": 64,
+                                 "count": 4}]},
+        "tunables": {
+            "before": {"numa_balancing": "1", "scan_delay_ms": "1000", "scan_size_mb": "256",
+                       "thp_enabled": "madvise"},
+            "during": {"numa_balancing": "0,1", "scan_delay_ms": "1000", "scan_size_mb": "64",
+                       "thp_enabled": "madvise"},
+            "after": {"numa_balancing": "1", "scan_delay_ms": "1000", "scan_size_mb": "256",
+                      "thp_enabled": "madvise"}},
+        "runs": []}
+
+
+def placement(intended, pages, on):
+    local = int(round(pages * on))
+    per = {str(n): (local if n == intended else pages - local) for n in (0, 1)}
+    return {"intended_node": intended, "pages_per_node": per, "pages_total": pages,
+            "pages_counted": pages, "not_present": 0, "on_intended": round(on, 4),
+            "method": "move_pages"}
+
+
+def latency_run(rng, remote_1g):
+    cells = []
+    for size, local, remote in ((4096, 1.2, 1.2), (1073741824, 95.0, remote_1g)):
+        for c in (0, 1):
+            for m in (0, 1):
+                centre = local if c == m else remote
+                cells.append({"size": size, "pages": "4k", "cpu_node": c, "mem_node": m,
+                              "metrics": {"latency_ns": metric("ns", "lower",
+                                                               noisy(rng, centre, 0.01))}})
+    return {"bench": "latency", "params": {"size": "4K,1G", "pages": "4k"}, "status": "ok",
+            "cells": cells, "placement": placement(1, 262144, 0.9998),
+            "counters": {"cycles": {"event": "cycles", "available": False,
+                                    "reason": "no PMU in this virtual machine"},
+                         "page-faults": {"event": "page-faults", "encoding": "type=1,config=2",
+                                         "value": 262144, "time_enabled": 1000000,
+                                         "time_running": 1000000, "multiplexed": False}}}
+
+
+def bandwidth_run(rng, triad_remote):
+    cells = []
+    for kernel, local, remote in (("read", 9.5, 6.1), ("triad", 7.8, triad_remote)):
+        for c in (0, 1):
+            for m in (0, 1):
+                centre = local if c == m else remote
+                cells.append({"kernel": kernel, "threads": 2, "cpu_node": c, "mem_node": m,
+                              "metrics": {"bandwidth_GBps": metric(
+                                  "GB/s", "higher", noisy(rng, centre, 0.015))}})
+    return {"bench": "bandwidth", "params": {"kernel": "read,triad", "threads": "2",
+                                             "size": "256M"}, "status": "ok", "cells": cells}
+
+
+def fault_run(rng, cost):
+    return {"bench": "fault", "params": {"size": "64M", "pages": "4k"}, "status": "ok",
+            "metrics": {"fault_ns_per_page": metric("ns", "lower", noisy(rng, cost, 0.01)),
+                        "faults": metric("count", "lower", [16384.0] * 7)},
+            "placement": {"node0": placement(0, 16384, 1.0),
+                          "node1": placement(1, 16384, 0.999)}}
+
+
+def timeline(rng, mode, converge_at, length=30):
+    """Pages move from node 1 to node 0 in geometrically shrinking steps once balancing
+    starts (t >= 1 s); about 96% of the buffer ends local."""
+    samples, migrated, faults = [], 0, 0
+    ratio = math.exp(-0.5 / (converge_at / 3))
+    for i in range(length + 1):
+        t = round(i * 0.5, 1)
+        if mode and t >= 1.0:
+            step = int(63000 * (1 - ratio) * ratio ** ((t - 1.0) / 0.5))
+            migrated += step
+            faults += step + 150 + rng.randint(0, 20)
+        local = min(65536, 128 + migrated)
+        samples.append({"t_s": t, "local_share": round(local / 65536, 4),
+                        "pages_per_node": {"0": local, "1": 65536 - local},
+                        "hint_faults": faults, "pages_migrated": migrated,
+                        "throughput_GBps": round(5.9 + 3.4 * local / 65536 +
+                                                 rng.gauss(0, 0.05), 3)})
+    last = samples[-1]
+    conv = next((s["t_s"] for s in samples if s["local_share"] >= 0.9), "never")
+    return {"balancing": mode, "pages_migrated": last["pages_migrated"],
+            "hint_faults": last["hint_faults"], "hint_faults_local": last["hint_faults"] // 3,
+            "pte_updates": last["hint_faults"] * 2 if mode else 0, "convergence_s": conv,
+            "samples": samples}
+
+
+def balance_run(rng, converge_at, shape):
+    """shape "timeline": runs[].timeline[] of modes with samples (the contract's words);
+    shape "modes": runs[].modes[] each with its timeline[] (the balance bench's output)."""
+    run = {"bench": "balance", "params": {"size": "256M", "threads": "1",
+                                          "pattern": "sequential"}, "status": "ok",
+           "metrics": {"convergence_s": metric("s", "lower",
+                                               noisy(rng, converge_at, 0.04, 5)),
+                       "scan_overhead_pct": metric("%", "lower", noisy(rng, 2.5, 0.1, 5))}}
+    modes = [timeline(rng, 0, converge_at), timeline(rng, 1, converge_at)]
+    if shape == "timeline":
+        run["timeline"] = modes
+        return run
+    for m in modes:
+        m.update({"variant": "pinned-private", "placement": "remote", "threads_pinned": True,
+                  "cpu_node": 0, "mem_node": 1, "status": "ok",
+                  "reps": [{"rep": r, "order": 2 * r + m["balancing"]} for r in range(3)],
+                  "timeline": m.pop("samples")})
+        if m["convergence_s"] == "never":
+            m["convergence_s"] = None
+        for s in m["timeline"]:
+            s["placement"] = s.pop("pages_per_node")
+            s["thread_node"] = [0]
+    run["modes"] = modes
+    run["headline"] = "remote, balancing=1: 90%% local after %.2f s" % converge_at
+    return run
+
+
+PATHS = (("process_vm_readv", "read"), ("process_vm_writev", "write"),
+         ("proc_mem_pread", "read"), ("proc_mem_pwrite", "write"),
+         ("ptrace_peekdata", "read"), ("ptrace_pokedata", "write"))
+
+
+def gup_cell(rng, path, op, bal, force, migrates):
+    pages = 512
+    moved = pages if (bal and migrates) else 0
+    faults = pages if (bal and migrates) else 0
+    return {"path": path, "op": op, "kind": "path", "pair": "cross", "balancing": bal,
+            "force": force, "reader_node": 1, "target_node": 0, "pages": pages,
+            "status": "ok", "pte_updates": pages if bal else 0,
+            "hint_faults": faults, "hint_faults_local": 0, "pages_migrated": moved,
+            "placement_before": {"0": pages, "1": 0},
+            "placement_after": {"0": pages - moved, "1": moved},
+            "reader_minflt": 3, "errno": None,
+            "latency_ns": metric("ns", "lower", noisy(rng, 900 if op == "read" else 1300,
+                                                      0.02, 5)),
+            "verdict": "faults and migrates toward reader" if faults else "no hinting fault"}
+
+
+def gup_run(rng, migrating):
+    """migrating: the path prefixes whose access takes hinting faults and migrates."""
+    cells = []
+    for path, op in PATHS:
+        migrates = path.startswith(migrating)
+        for bal in (0, 1):
+            cells.append(gup_cell(rng, path, op, bal, not path.startswith("process_vm"),
+                                  migrates))
+    for kind in ("null", "positive_control"):
+        c = gup_cell(rng, "none", "read", 1, False, kind == "positive_control")
+        c["kind"] = kind
+        cells.append(c)
+    verdicts = [{"path": p, "op": op, "force": not p.startswith("process_vm"), "pair": "cross",
+                 "reader_node": 1, "target_node": 0,
+                 "verdict": ("faults and migrates toward reader" if p.startswith(migrating)
+                             else "no hinting fault"),
+                 "migrated_share": 1.0 if p.startswith(migrating) else 0.0} for p, op in PATHS]
+    return {"bench": "gup", "params": {"pages": "512", "repeat": "5"}, "status": "ok",
+            "cells": cells, "verdicts": verdicts}
+
+
+def other_runs(rng, frobs):
+    return [
+        {"bench": "migrate", "params": {}, "status": "skipped",
+         "reason": "needs root: run as root for move_pages across nodes"},
+        {"bench": "fault", "params": {"size": "64M", "pages": "thp"}, "status": "untrustworthy",
+         "reason": "placement: 81.0% of pages on node 1, below 95%",
+         "metrics": {"fault_ns_per_page": metric("ns", "lower", noisy(rng, 41000, 0.02))},
+         "placement": placement(1, 32, 0.81)},
+        {"bench": "mystery", "params": {"knob": "7"}, "status": "ok",
+         "metrics": {"frobs": metric("frob/s", "higher", noisy(rng, frobs, 0.02))},
+         "cells": [{"widget": "a", "value": 3.5}, {"widget": "b", "value": 4.25}],
+         "extra": {"note": "unknown fields render generically", "list": [1, 2, 3]}},
+    ]
+
+
+def document(seed, host, kernel, remote_1g, triad_remote, fault, converge, frobs,
+             shape="timeline", migrating=("proc_mem", "ptrace")):
+    rng = random.Random(seed)
+    doc = header(host, kernel)
+    doc["runs"] = [latency_run(rng, remote_1g), bandwidth_run(rng, triad_remote),
+                   fault_run(rng, fault), balance_run(rng, converge, shape),
+                   gup_run(rng, migrating)]
+    doc["runs"] += other_runs(rng, frobs)
+    return doc
+
+
+def minimal():
+    return {"schema": "numabench.result/1", "runs": [
+        {"bench": "latency", "status": "failed", "reason": "cannot allocate 1G on node 1"}],
+        "future_field": {"anything": True}}
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "results/reference"
+    base = document(1, "synthetic-a", "6.1.0-28-amd64", 150.0, 5.2, 1500.0, 6.0, 100.0)
+    patched = document(2, "synthetic-a", "6.12.9-amd64", 162.0, 5.75, 1500.0, 4.0, 100.0,
+                       "modes", ("ptrace",))
+    del patched["runs"][5]  # the skipped migrate run is gone ...
+    patched["runs"].append({"bench": "loaded", "params": {"threads": "2"}, "status": "ok",
+                            "metrics": {"latency_ns": metric("ns", "lower",
+                                                             [120.0, 121.5, 119.8])}})
+    third = document(3, "synthetic-b", "6.1.0-28-amd64", 149.0, 5.1, 1620.0, 6.2, 100.0)
+    third["tunables"]["after"]["scan_size_mb"] = "64"  # as if a killed run left it changed
+    files = {"synthetic-base.json": base, "synthetic-patched.json": patched,
+             "synthetic-otherhost.json": third, "synthetic-minimal.json": minimal()}
+    for name, doc in files.items():
+        with open(os.path.join(out, name), "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

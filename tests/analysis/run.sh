@@ -1,0 +1,142 @@
+#!/bin/bash
+# Tests of `numabench report` and `compare`: tests/analysis/run.sh ./numabench
+#  - golden: text and Markdown exactly as in golden/, HTML well-formed and self-contained with
+#    the same charts, stderr and exit code as recorded (refresh with regen.sh);
+#  - bad input: malformed, truncated or wrong-schema results, mixed units, bad options: one
+#    line on stderr, nothing on stdout, the documented exit code;
+#  - output: -o writes atomically, colour only on a terminal, --threshold exits 5.
+set -uo pipefail
+bin=$(realpath "${1:?usage: run.sh NUMABENCH}")
+cd "$(dirname "$0")/../.."
+. tests/analysis/cases.sh
+gold=tests/analysis/golden
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+}
+
+check_golden() {
+	local name=$1 ext
+	for ext in txt md status; do
+		if [ ! -f "$gold/$name.$ext" ]; then
+			bad "$name.$ext: no golden file (run tests/analysis/regen.sh and review it)"
+		elif diff -u "$gold/$name.$ext" "$tmp/$name.$ext" >"$tmp/diff"; then
+			ok
+		else
+			bad "$name.$ext differs from $gold/$name.$ext:"
+			head -40 "$tmp/diff"
+		fi
+	done
+	if python3 tests/analysis/check_html.py "$tmp/$name.html" >"$tmp/$name.charts" &&
+		diff -u "$gold/$name.charts" "$tmp/$name.charts"; then
+		ok
+	else
+		bad "$name.html: not well-formed, not self-contained, or other charts than golden"
+	fi
+}
+
+golden() {
+	local name args g
+	golden_cases >"$tmp/cases"
+	while read -r name args; do
+		# shellcheck disable=SC2086 # args is a word list by construction
+		run_case "$bin" "$tmp" "$name" $args
+		check_golden "$name"
+	done <"$tmp/cases"
+	for g in "$gold"/*.status; do
+		grep -q "^$(basename "$g" .status) " "$tmp/cases" ||
+			bad "stale golden $g: no such case (run tests/analysis/regen.sh)"
+	done
+}
+
+# expect_error RC PATTERN ARGS...: exit RC, no stdout, one stderr line matching PATTERN.
+expect_error() {
+	local want=$1 pat=$2 rc
+	shift 2
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err" && rc=0 || rc=$?
+	if [ "$rc" = "$want" ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q -- "$pat" "$tmp/err"; then
+		ok
+	else
+		bad "$* -> exit $rc (want $want), $(wc -c <"$tmp/out") bytes out, stderr: $(cat "$tmp/err")"
+	fi
+}
+
+# mutate NAME PYTHON: a copy of the base fixture changed by a Python statement on `d`.
+mutate() {
+	python3 - "$REF/synthetic-base.json" "$tmp/$1.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+}
+
+bad_inputs() {
+	local base=$REF/synthetic-base.json
+	head -c 2000 "$base" >"$tmp/truncated.json"
+	: >"$tmp/empty.json"
+	echo "not json" >"$tmp/garbage.json"
+	sed 's|numabench.result/1|numabench.result/2|' "$base" >"$tmp/schema2.json"
+	sed 's|numabench.result/1|otherthing/1|' "$base" >"$tmp/otherschema.json"
+	mutate noschema 'del d["schema"]'
+	mutate runsobject 'd["runs"] = {}'
+	mutate benchnumber 'd["runs"][2]["bench"] = 3'
+	mutate direction 'd["runs"][2]["metrics"]["faults"]["direction"] = "faster"'
+	mutate samples 'd["runs"][0]["cells"][1]["metrics"]["latency_ns"]["samples"] = 5'
+	mutate units 'd["runs"][0]["cells"][5]["metrics"]["latency_ns"]["unit"] = "us"'
+	mutate flipped 'd["runs"][2]["metrics"]["faults"]["direction"] = "higher"'
+	expect_error 2 "invalid JSON" report "$tmp/truncated.json"
+	expect_error 2 "invalid JSON" report "$tmp/empty.json"
+	expect_error 2 "invalid JSON" report "$tmp/garbage.json"
+	expect_error 2 "major version 2" report "$tmp/schema2.json"
+	expect_error 2 "unknown schema" report "$tmp/otherschema.json"
+	expect_error 2 "schema" report "$tmp/noschema.json"
+	expect_error 2 "runs" report "$tmp/runsobject.json"
+	expect_error 2 "runs\[2\].bench" report "$tmp/benchnumber.json"
+	expect_error 2 "metrics.faults.direction" report "$tmp/direction.json"
+	expect_error 2 "cells\[1\].metrics.latency_ns.samples" compare "$base" "$tmp/samples.json"
+	expect_error 2 "cannot read" report "$tmp/missing.json"
+	expect_error 2 "schema2.json" compare "$base" "$tmp/schema2.json"
+	expect_error 2 'unit "ns" in synthetic-base.json but "us"' compare "$base" "$tmp/units.json"
+	expect_error 2 'direction "lower"' compare "$base" "$tmp/flipped.json"
+	expect_error 2 "unknown format \"pdf\"" report "$base" --format pdf
+	expect_error 2 "unknown option \"--bogus\"" report "$base" --bogus
+	expect_error 2 "needs a value" report "$base" -o
+	expect_error 2 "exactly one" report "$base" "$base"
+	expect_error 2 "baseline and at least one" compare "$base"
+	expect_error 2 "bad --threshold \"abc\"" compare "$base" "$base" --threshold abc
+	expect_error 2 "unknown option \"--threshold\"" report "$base" --threshold 5
+	expect_error 4 "cannot write /nonexistent-dir/r.txt" report "$base" -o /nonexistent-dir/r.txt
+}
+
+outputs() {
+	local base=$REF/synthetic-base.json patched=$REF/synthetic-patched.json rc
+	"$bin" report "$base" --format md >"$tmp/stdout.md"
+	"$bin" report "$base" --format md -o "$tmp/file.md"
+	if cmp -s "$tmp/stdout.md" "$tmp/file.md" && [ -z "$(find "$tmp" -name '.file.md.*')" ]; then
+		ok
+	else
+		bad "-o FILE differs from stdout or left a temp file"
+	fi
+	"$bin" compare "$base" "$patched" --threshold 50 >/dev/null 2>&1 && rc=0 || rc=$?
+	[ "$rc" = 0 ] && ok || bad "compare --threshold 50 exited $rc, want 0 (regressions are 7.5%)"
+	if grep -q $'\033' "$tmp/stdout.md" "$gold"/*.txt; then bad "colour codes in a file"; else ok; fi
+	if command -v script >/dev/null; then
+		script -qec "$bin report $base" /dev/null </dev/null >"$tmp/tty.txt"
+		grep -q $'\033\\[32mok' "$tmp/tty.txt" && ok || bad "no colour on a terminal"
+		NO_COLOR=1 script -qec "$bin report $base" /dev/null </dev/null >"$tmp/tty.txt"
+		grep -q $'\033' "$tmp/tty.txt" && bad "colour despite NO_COLOR" || ok
+	fi
+}
+
+golden
+bad_inputs
+outputs
+echo "analysis: $pass passed, $fail failed"
+[ "$fail" = 0 ]
