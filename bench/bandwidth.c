@@ -3,6 +3,7 @@
  * first toucher; the timed region runs from one barrier to the next, so a sample is the
  * time the slowest thread needed. */
 #include "bench.h"
+#include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
 #include "stats.h"
@@ -160,6 +161,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			return NB_FAILED;
 		}
 	}
+	/* Opened before the workers exist so they inherit the counters. */
+	struct nb_counters *cc = nb_crosscheck_begin(ctx);
 	team_start(&t, bufs, cpus);
 	one_sample(&t); /* warm-up pass */
 	double s[64];
@@ -167,6 +170,12 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	int maxr = ctx->repeat ? ctx->repeat : ctx->quick ? 8 : 30;
 	int n = nb_repeat_until(one_sample, &t, s, minr, maxr, 0.01);
 	team_stop(&t);
+	/* Declared traffic of the timed passes and the warm-up pass, plus the first touch
+	 * (a store with its write-allocate read: 16 B per element of every array). */
+	double elems = (double)(t.per_array / sizeof(double));
+	double declared = (n + 1) * c.k->traffic * elems + 16.0 * c.k->arrays * elems;
+	json_object_set_new(cell, "crosscheck",
+			    nb_crosscheck_end(cc, c.cpu_node != c.mem_node, declared));
 	enum nb_status st = NB_OK;
 	for (int i = 0; i < c.threads; i++)
 		if (t.w[i].err) {

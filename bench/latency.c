@@ -1,6 +1,7 @@
 /* numabench bench `latency`: idle load-to-use latency matrix (CPU node x memory node) by
  * dependent-load pointer chase, swept over buffer sizes and page sizes. */
 #include "bench.h"
+#include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
 #include "stats.h"
@@ -25,6 +26,9 @@ static const struct nb_param_def params[] = {
 };
 
 struct cell_arg {
+	const struct nb_ctx *ctx;
+	bool remote;
+	json_t *crosscheck;
 	struct nb_buf *buf;
 	size_t group;
 	uint64_t loads;
@@ -58,7 +62,9 @@ static void measure(void *v)
 	}
 	uint64_t lines = a->buf->len / NB_LINE;
 	a->sink = nb_chase_run(a->sink, lines < (1u << 20) ? lines : (1u << 20));
+	struct nb_counters *c = nb_crosscheck_begin(a->ctx);
 	a->n = nb_repeat_until(one_sample, a, a->samples, a->min_reps, a->max_reps, a->target);
+	a->crosscheck = nb_crosscheck_end(c, a->remote, 0);
 }
 
 static uint64_t default_loads(size_t len)
@@ -87,7 +93,10 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			      (unsigned long long)k.size, k.mem_node, strerror(errno));
 		return NB_FAILED;
 	}
-	struct cell_arg a = {.buf = &buf, .group = nb_param_u64(p, "tlb_group")};
+	struct cell_arg a = {.ctx = ctx,
+			     .remote = k.cpu_node != k.mem_node,
+			     .buf = &buf,
+			     .group = nb_param_u64(p, "tlb_group")};
 	a.loads = nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len);
 	a.min_reps = ctx->repeat ? ctx->repeat : ctx->quick ? 3 : 5;
 	a.max_reps = ctx->repeat ? ctx->repeat : ctx->quick ? 8 : 30;
@@ -102,6 +111,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	json_t *m = nb_metric("ns", "lower", a.samples, a.n);
 	json_object_set_new(cell, "metrics", json_pack("{s:o}", "latency_ns", m));
 	json_object_set_new(cell, "loads_per_sample", json_integer((json_int_t)a.loads));
+	json_object_set_new(cell, "crosscheck", a.crosscheck);
 	if (nb_placement_query(buf.p, buf.len, k.mem_node, &pl) == 0) {
 		json_object_set_new(cell, "placement",
 				    nb_placement_json(&pl, k.mem_node, "move_pages"));
