@@ -122,10 +122,12 @@ format-check:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/numabench/configs/guests \
+	  $(DESTDIR)$(PREFIX)/share/numabench/initramfs \
 	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 numabench $(DESTDIR)$(PREFIX)/bin/numabench
 	install -m 0644 configs/*.json $(DESTDIR)$(PREFIX)/share/numabench/configs/
 	install -m 0644 configs/guests/*.json $(DESTDIR)$(PREFIX)/share/numabench/configs/guests/
+	install -m 0755 harness/initramfs/init.sh $(DESTDIR)$(PREFIX)/share/numabench/initramfs/init.sh
 	install -m 0644 man/numabench.1 $(DESTDIR)$(PREFIX)/share/man/man1/numabench.1
 
 clean:

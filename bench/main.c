@@ -74,8 +74,8 @@ static const struct cmd cmds[] = {
      "numabench compare A.json B.json... [--format text|md|html] [-o FILE] [--threshold PCT]",
      "Compare runs against the first (baseline), with confidence intervals and significance."},
     {"guest", nb_cmd_guest,
-     "numabench guest [--kernel 6.1|6.12|PATH] [--topology NAME|FILE] [--append ARGS] [-o FILE] "
-     "-- run ...",
+     "numabench guest [--kernel 6.1|6.12|PATH] [--topology NAME|FILE] [--append ARGS] "
+     "[--timeout SEC] [--keep] [-o FILE] -- run ...",
      "Boot a QEMU NUMA guest, run numabench inside, bring the results JSON back."},
     {"help", nb_cmd_help, "numabench help [CMD]", "Help on a command."},
     {"version", cmd_version, "numabench --version", "Print the version."},
@@ -143,7 +143,10 @@ int main(int argc, char **argv)
 		       name);
 		return NB_EXIT_USAGE;
 	}
-	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++) {
+	/* Commands with their own fuller help handle --help themselves. */
+	bool own_help = c->fn == nb_cmd_guest || c->fn == nb_cmd_events || c->fn == nb_cmd_report ||
+			c->fn == nb_cmd_compare;
+	for (int i = 2; i < argc && strcmp(argv[i], "--") && !own_help; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s\n\n%s\n", c->usage, c->help);
 			return 0;

@@ -12,6 +12,30 @@ static int cmp_node(const void *a, const void *b)
 	return ((const struct nb_node *)a)->id - ((const struct nb_node *)b)->id;
 }
 
+/*
+ * CPUs of a node. hwloc gives a CPU-less (memory-only) node the cpuset of its nearest CPUs
+ * (seen with hwloc 2.9 in QEMU guests), so the kernel's own list in sysfs decides; hwloc's
+ * set is the fallback when sysfs is unreadable.
+ */
+static void node_cpus(struct nb_node *n, hwloc_const_bitmap_t set)
+{
+	char path[96], buf[4096];
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n->id);
+	if (nb_read_file(path, buf, sizeof(buf)) == 0) {
+		n->ncpus = buf[0] ? nb_parse_list(buf, n->cpus, NB_MAX_CPUS) : 0;
+		if (n->ncpus >= 0)
+			return;
+		n->ncpus = 0;
+	}
+	unsigned pu;
+	hwloc_bitmap_foreach_begin(pu, set)
+	{
+		if (n->ncpus < NB_MAX_CPUS)
+			n->cpus[n->ncpus++] = (int)pu;
+	}
+	hwloc_bitmap_foreach_end();
+}
+
 static void load_nodes(struct nb_topo *t, hwloc_topology_t h)
 {
 	hwloc_obj_t o = NULL;
@@ -21,15 +45,7 @@ static void load_nodes(struct nb_topo *t, hwloc_topology_t h)
 		memset(n, 0, sizeof(*n));
 		n->id = (int)o->os_index;
 		n->memory_bytes = o->attr->numanode.local_memory;
-		unsigned pu;
-		hwloc_bitmap_foreach_begin(pu, o->cpuset)
-		{
-			/* cpuset of a node includes offline cpus only if complete_cpuset; this is
-			 * the usable set. */
-			if (n->ncpus < NB_MAX_CPUS)
-				n->cpus[n->ncpus++] = (int)pu;
-		}
-		hwloc_bitmap_foreach_end();
+		node_cpus(n, o->cpuset);
 	}
 	qsort(t->nodes, t->nnodes, sizeof(t->nodes[0]), cmp_node);
 }
