@@ -580,7 +580,18 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	json_object_set_new(tun, "before", nb_tunables_json());
 	int fail = 0;
 	set_knobs(o, doc, &fail);
+	/*
+	 * Keep one counter set open for the whole run: the kernel enables software events and
+	 * tracepoints through refcounted static keys, so per-bench open/close then never patches
+	 * kernel text. Live text patching once oopsed a 6.12 TCG guest (int3 in __schedule at
+	 * the perf_swevent_enabled key); this keeps the count of patches to one pair per run.
+	 */
+	char kerr[256];
+	struct nb_counters *keep = nb_counters_new(ctx.events, kerr, sizeof(kerr));
+	if (keep)
+		nb_counters_open(keep, 0, -1, false);
 	rc = fail ? NB_EXIT_ENV : exec_jobs(&ctx, o, doc);
+	nb_counters_free(keep);
 	nb_children_kill_all();
 	if (nb_tunables_restore(false) < 0)
 		rc = NB_EXIT_ENV;

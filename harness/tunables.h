@@ -30,7 +30,7 @@ int nb_tunable_set(const struct nb_tunable *t, const char *value, char *err, siz
  * -1 on an error (the journal is kept). Safe from a signal handler context? No: call it from
  * the main flow; signal handlers set nb_interrupted and the main flow restores. */
 int nb_tunables_restore(bool announce);
-/* Journal location (NB_JOURNAL env overrides, default /var/lib/numabench/journal or
+/* Journal location (NUMABENCH_JOURNAL env overrides, default /var/lib/numabench/journal or
  * $XDG_STATE_HOME for non-root). */
 const char *nb_journal_path(void);
 json_t *nb_tunables_json(void); /* every tunable's current value, by name */
