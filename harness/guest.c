@@ -1452,7 +1452,14 @@ static void qemu_args(struct argvec *a, const struct gtopo *t, const char *accel
 	av_add(a, "-machine");
 	av_add(a, "q35%s", t->hmat ? ",hmat=on" : "");
 	av_add(a, "-accel");
-	av_add(a, "%s", accel);
+	/*
+	 * TCG runs one host thread per vCPU by default (MTTCG). Kernel text patching of static
+	 * keys (int3-based text_poke_bp, flipped by numa_balancing and perf events) then races
+	 * with stale translated code on the other vCPUs: a 6.12 guest oopsed with "int3" in
+	 * __schedule/finish_task_switch. One round-robin thread keeps cross-vCPU code
+	 * modification coherent; timings under TCG are meaningless anyway.
+	 */
+	av_add(a, "%s", kvm ? "kvm" : "tcg,thread=single");
 	av_add(a, "-cpu");
 	av_add(a, "%s", kvm ? "host" : "max");
 	av_add(a, "-smp");
