@@ -92,6 +92,8 @@ analysis-tests: all
 
 guest-tests: all
 	bash tests/guest/run.sh ./numabench
+	bash tests/guest/balance.sh ./numabench
+	bash tests/guest/gup.sh ./numabench
 
 san-check:
 	$(MAKE) SAN=1 all unit

@@ -32,7 +32,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 KERNELS=${KERNELS:-6.1 6.12}
 ONLY=${ONLY:-args,fail,topo,quick,knob}
-QUICK_SETS=${QUICK_SETS:-latency.size=32K,1M bandwidth.size=24M fault.size=8M}
+QUICK_SETS=${QUICK_SETS:-latency.size=32K,1M bandwidth.size=24M fault.size=8M balance.size=8M balance.duration_s=3 gup.size=64K gup.repeat=1}
 KEEP_OUT=${OUTDIR:+1}
 OUTDIR=${OUTDIR:-$(mktemp -d /tmp/numabench-guest-tests.XXXXXX)}
 CHECK="python3 $HERE/check.py"
