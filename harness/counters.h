@@ -44,10 +44,10 @@ int nb_counters_read(struct nb_counters *c);
 json_t *nb_counters_json(const struct nb_counters *c);
 /* True when some available counter ran < min_running_ratio of its enabled time; why names it. */
 bool nb_counters_untrustworthy(const struct nb_counters *c, double min_running_ratio, char *why,
-                               size_t len);
+			       size_t len);
 /* Value by event name (or default role, e.g. "dram-remote"), or -1 if unavailable/unknown. */
 int64_t nb_counters_value(const struct nb_counters *c, const char *event);
-int nb_counters_count(const struct nb_counters *c);     /* number of counters in the set */
+int nb_counters_count(const struct nb_counters *c);	/* number of counters in the set */
 int nb_counters_available(const struct nb_counters *c); /* how many opened */
 void nb_counters_free(struct nb_counters *c);
 

@@ -5,13 +5,29 @@
 #include "nb.h"
 
 /* The /proc/vmstat fields NUMA work reads (KERNEL-NOTES "Counters"). */
-#define NB_VMSTAT_FIELDS(X)                                                                        \
-	X(numa_pte_updates)                                                                        \
-	X(numa_huge_pte_updates) X(numa_hint_faults) X(numa_hint_faults_local)                     \
-	    X(numa_pages_migrated) X(pgmigrate_success) X(pgmigrate_fail) X(pgpromote_success)     \
-		X(pgpromote_candidate) X(pgdemote_kswapd) X(pgdemote_direct)                       \
-		    X(thp_migration_success) X(thp_migration_fail) X(numa_hit) X(numa_miss)        \
-			X(numa_foreign) X(numa_interleave) X(numa_local) X(numa_other) X(pgfault)
+/* clang-format off */
+#define NB_VMSTAT_FIELDS(X) \
+	X(numa_pte_updates) \
+	X(numa_huge_pte_updates) \
+	X(numa_hint_faults) \
+	X(numa_hint_faults_local) \
+	X(numa_pages_migrated) \
+	X(pgmigrate_success) \
+	X(pgmigrate_fail) \
+	X(pgpromote_success) \
+	X(pgpromote_candidate) \
+	X(pgdemote_kswapd) \
+	X(pgdemote_direct) \
+	X(thp_migration_success) \
+	X(thp_migration_fail) \
+	X(numa_hit) \
+	X(numa_miss) \
+	X(numa_foreign) \
+	X(numa_interleave) \
+	X(numa_local) \
+	X(numa_other) \
+	X(pgfault)
+/* clang-format on */
 
 #define NB_VMSTAT_ENUM(n) NB_VM_##n,
 enum nb_vmstat_field { NB_VMSTAT_FIELDS(NB_VMSTAT_ENUM) NB_VM_COUNT };
