@@ -3,6 +3,7 @@
  * first toucher; the timed region runs from one barrier to the next, so a sample is the
  * time the slowest thread needed. */
 #include "bench.h"
+#include "cells.h"
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
@@ -132,12 +133,7 @@ static enum nb_status verify(struct nb_buf *bufs, int arrays, int node, json_t *
 			sum.per_node[n] += pl.per_node[n];
 	}
 	sum.on_intended = sum.pages_sampled ? (double)sum.per_node[node] / sum.pages_sampled : 0;
-	json_object_set_new(cell, "placement", nb_placement_json(&sum, node, "move_pages"));
-	if (sum.on_intended < NB_PLACE_MIN_SHARE) {
-		nb_run_reason(cell, "only %.1f%% of pages on node %d", 100 * sum.on_intended, node);
-		return NB_UNTRUSTWORTHY;
-	}
-	return NB_OK;
+	return nb_cell_placement(cell, &sum, node, NB_OK);
 }
 
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_key c,
@@ -220,24 +216,13 @@ static int thread_counts(const struct nb_params *p, int ncpus, int *out)
 	return n;
 }
 
-static bool local_cell(json_t *c, void *arg)
-{
-	const char *want = arg;
-	const char *v = json_string_value(json_object_get(c, want[0] == 'k' ? "kernel" : "pages"));
-	return json_integer_value(json_object_get(c, "cpu_node")) ==
-		   json_integer_value(json_object_get(c, "mem_node")) &&
-	       v && !strcmp(v, want + 2);
-}
-
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	int nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *kernels = nb_param(p, "kernel");
-	json_t *cells = json_array();
-	enum nb_status worst = NB_OK;
-	int bad = 0, total = 0;
-	json_object_set_new(run, "cells", cells);
+	struct nb_cells cl;
+	nb_cells_init(&cl, run);
 	for (int k = 0; k < kernels->nlist; k++)
 		for (int i = 0; i < ncn; i++) {
 			int cpus[NB_MAX_CPUS], tc[NB_MAX_CPUS];
@@ -251,7 +236,6 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					    "{s:i,s:i,s:i,s:s}", "cpu_node", c.cpu_node, "mem_node",
 					    c.mem_node, "threads", c.threads, "kernel", c.k->name);
 					enum nb_status st;
-					total++;
 					nb_progress(
 					    "bandwidth: %s, %d thread(s), cpu node %d -> mem "
 					    "node %d",
@@ -266,19 +250,12 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					} else {
 						st = run_cell(ctx, p, c, cell);
 					}
-					json_object_set_new(cell, "status",
-							    json_string(nb_status_name(st)));
-					json_array_append_new(cells, cell);
-					if (st != NB_SKIPPED && st > worst)
-						worst = st;
-					bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
+					nb_cells_add(&cl, cell, st);
 				}
 		}
-	nb_run_headline(run, "bandwidth_gbs", "local read, most threads:", local_cell, "k:read");
-	if (worst != NB_OK)
-		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
-			      bad, total);
-	return worst;
+	nb_run_headline(run, "bandwidth_gbs", "local read, most threads:", nb_cell_local_with,
+			"kernel=read");
+	return nb_cells_finish(&cl, run);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)

@@ -2,6 +2,7 @@
  * memory node) pair and page size. The faults are counted (getrusage minor faults), not
  * assumed: a THP buffer should take one fault per 2 MiB, and the JSON says how many it took. */
 #include "bench.h"
+#include "cells.h"
 #include "kernels.h"
 #include "place.h"
 #include "stats.h"
@@ -88,31 +89,10 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 				      nb_metric("ns", "lower", a.ns_per_page, a.n),
 				      "faults_per_page",
 				      nb_metric("faults", "lower", a.faults_per_page, a.n)));
-	json_object_set_new(cell, "placement", nb_placement_json(&a.pl, mem_node, "move_pages"));
-	enum nb_status st = NB_OK;
-	if (a.pl.on_intended < NB_PLACE_MIN_SHARE) {
-		nb_run_reason(cell, "only %.1f%% of pages on node %d", 100 * a.pl.on_intended,
-			      mem_node);
-		st = NB_UNTRUSTWORTHY;
-	}
-	if (thp) {
-		json_object_set_new(cell, "thp_share", json_real(a.thp_share));
-		if (a.thp_share < 0.9 && st == NB_OK) {
-			nb_run_reason(cell, "THP requested but only %.0f%% of the buffer is huge",
-				      100 * a.thp_share);
-			st = NB_UNTRUSTWORTHY;
-		}
-	}
+	enum nb_status st = nb_cell_placement(cell, &a.pl, mem_node, NB_OK);
+	if (thp)
+		st = nb_cell_thp(cell, a.thp_share, st);
 	return st;
-}
-
-static bool local_cell(json_t *c, void *arg)
-{
-	const char *want = arg;
-	const char *v = json_string_value(json_object_get(c, want[0] == 'k' ? "kernel" : "pages"));
-	return json_integer_value(json_object_get(c, "cpu_node")) ==
-		   json_integer_value(json_object_get(c, "mem_node")) &&
-	       v && !strcmp(v, want + 2);
 }
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
@@ -120,10 +100,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	int nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *pages = nb_param(p, "pages");
-	json_t *cells = json_array();
-	enum nb_status worst = NB_OK;
-	int bad = 0, total = 0;
-	json_object_set_new(run, "cells", cells);
+	struct nb_cells cl;
+	nb_cells_init(&cl, run);
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int i = 0; i < ncn; i++)
 			for (int j = 0; j < nmn && !nb_interrupted; j++) {
@@ -134,19 +112,11 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				nb_progress("fault: cpu node %d -> mem node %d, %s", cn[i], mn[j],
 					    thp ? "thp" : "4k");
 				enum nb_status st = run_cell(ctx, p, cn[i], mn[j], thp, cell);
-				json_object_set_new(cell, "status",
-						    json_string(nb_status_name(st)));
-				json_array_append_new(cells, cell);
-				total++;
-				if (st != NB_SKIPPED && st > worst)
-					worst = st;
-				bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
+				nb_cells_add(&cl, cell, st);
 			}
-	nb_run_headline(run, "fault_ns_per_page", "local 4k first touch:", local_cell, "p:4k");
-	if (worst != NB_OK)
-		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
-			      bad, total);
-	return worst;
+	nb_run_headline(run, "fault_ns_per_page", "local 4k first touch:", nb_cell_local_with,
+			"pages=4k");
+	return nb_cells_finish(&cl, run);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)

@@ -1,6 +1,7 @@
 /* numabench bench `latency`: idle load-to-use latency matrix (CPU node x memory node) by
  * dependent-load pointer chase, swept over buffer sizes and page sizes. */
 #include "bench.h"
+#include "cells.h"
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
@@ -113,26 +114,13 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	json_object_set_new(cell, "loads_per_sample", json_integer((json_int_t)a.loads));
 	json_object_set_new(cell, "crosscheck", a.crosscheck);
 	if (nb_placement_query(buf.p, buf.len, k.mem_node, &pl) == 0) {
-		json_object_set_new(cell, "placement",
-				    nb_placement_json(&pl, k.mem_node, "move_pages"));
-		if (pl.on_intended < NB_PLACE_MIN_SHARE) {
-			nb_run_reason(cell, "only %.1f%% of pages on node %d", 100 * pl.on_intended,
-				      k.mem_node);
-			st = NB_UNTRUSTWORTHY;
-		}
+		st = nb_cell_placement(cell, &pl, k.mem_node, st);
 	} else {
 		nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
 		st = NB_UNTRUSTWORTHY;
 	}
-	if (k.thp) {
-		double share = (double)nb_thp_bytes(buf.p, buf.len) / (double)buf.len;
-		json_object_set_new(cell, "thp_share", json_real(share));
-		if (share < 0.9 && st == NB_OK) {
-			nb_run_reason(cell, "THP requested but only %.0f%% of the buffer is huge",
-				      100 * share);
-			st = NB_UNTRUSTWORTHY;
-		}
-	}
+	if (k.thp)
+		st = nb_cell_thp(cell, (double)nb_thp_bytes(buf.p, buf.len) / (double)buf.len, st);
 	double cv = json_real_value(json_object_get(m, "cv"));
 	if (st == NB_OK && cv > nb_param_double(p, "cv_max")) {
 		nb_run_reason(cell, "samples vary too much (CV %.1f%% > %.1f%%)", 100 * cv,
@@ -143,24 +131,14 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	return st;
 }
 
-static bool local_cell(json_t *c, void *arg)
-{
-	const char *want = arg;
-	const char *v = json_string_value(json_object_get(c, want[0] == 'k' ? "kernel" : "pages"));
-	return json_integer_value(json_object_get(c, "cpu_node")) ==
-		   json_integer_value(json_object_get(c, "mem_node")) &&
-	       v && !strcmp(v, want + 2);
-}
-
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
 	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *sizes = nb_param(p, "size"), *pages = nb_param(p, "pages");
-	json_t *cells = json_array();
-	enum nb_status worst = NB_OK;
-	int done = 0, total = ncn * nmn * sizes->nlist * pages->nlist, bad = 0;
-	json_object_set_new(run, "cells", cells);
+	struct nb_cells cl;
+	int done = 0, total = ncn * nmn * sizes->nlist * pages->nlist;
+	nb_cells_init(&cl, run);
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int s = 0; s < sizes->nlist; s++)
 			for (int i = 0; i < ncn; i++)
@@ -178,21 +156,14 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					    "mem_node", k.mem_node, "size", sz, "size_bytes",
 					    (json_int_t)k.size, "pages", k.thp ? "thp" : "4k");
 					enum nb_status st = run_cell(ctx, p, k, cell);
-					json_object_set_new(cell, "status",
-							    json_string(nb_status_name(st)));
-					json_array_append_new(cells, cell);
-					if (st != NB_SKIPPED && st > worst)
-						worst = st;
-					bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
+					nb_cells_add(&cl, cell, st);
 				}
-	if (worst != NB_OK)
-		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
-			      bad, total);
-	nb_run_headline(run, "latency_ns", "local latency, largest 4k size:", local_cell, "p:4k");
+	nb_run_headline(run, "latency_ns", "local latency, largest 4k size:", nb_cell_local_with,
+			"pages=4k");
 	json_object_set_new(run, "method",
 			    json_string("dependent-load pointer chase, random order inside "
 					"TLB-locality groups (as multichase)"));
-	return worst;
+	return nb_cells_finish(&cl, run);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)

@@ -118,37 +118,21 @@ void nb_buf_free(struct nb_buf *b)
 
 struct touch_arg {
 	struct nb_buf *b;
-	const int *cpus;
-	int n;
-	int err;
 };
 
-static void *touch_thread(void *v)
+static void touch_all(void *v)
 {
-	struct touch_arg *t = v;
-	if (nb_pin_self(t->cpus, t->n)) {
-		t->err = errno;
-		return NULL;
-	}
+	struct nb_buf *b = ((struct touch_arg *)v)->b;
 	long psz = sysconf(_SC_PAGESIZE);
-	volatile char *p = t->b->p;
-	for (size_t off = 0; off < t->b->len; off += (size_t)psz)
+	volatile char *p = b->p;
+	for (size_t off = 0; off < b->len; off += (size_t)psz)
 		p[off] = 1;
-	return NULL;
 }
 
 int nb_buf_touch_from(struct nb_buf *b, const int *cpus, int n)
 {
-	pthread_t th;
-	struct touch_arg a = {b, cpus, n, 0};
-	if (pthread_create(&th, NULL, touch_thread, &a))
-		return -1;
-	pthread_join(th, NULL);
-	if (a.err) {
-		errno = a.err;
-		return -1;
-	}
-	return 0;
+	struct touch_arg a = {b};
+	return nb_run_pinned(cpus, n, touch_all, &a);
 }
 
 static void finish(struct nb_placement *o, int intended)

@@ -1,0 +1,60 @@
+/* numabench: cells of matrix benches. */
+#include "cells.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void nb_cells_init(struct nb_cells *c, json_t *run)
+{
+	memset(c, 0, sizeof(*c));
+	c->arr = json_array();
+	json_object_set_new(run, "cells", c->arr);
+}
+
+void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st)
+{
+	json_object_set_new(cell, "status", json_string(nb_status_name(st)));
+	json_array_append_new(c->arr, cell);
+	c->total++;
+	if (st != NB_SKIPPED && st > c->worst)
+		c->worst = st;
+	c->bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
+}
+
+enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run)
+{
+	if (c->worst != NB_OK)
+		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
+			      c->bad, c->total);
+	return c->worst;
+}
+
+bool nb_cell_local_with(json_t *cell, void *arg)
+{
+	char key[32];
+	const char *want = arg, *eq = strchr(want, '=');
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - want), want);
+	const char *v = json_string_value(json_object_get(cell, key));
+	return json_integer_value(json_object_get(cell, "cpu_node")) ==
+		   json_integer_value(json_object_get(cell, "mem_node")) &&
+	       v && !strcmp(v, eq + 1);
+}
+
+enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, int node,
+				 enum nb_status st)
+{
+	json_object_set_new(cell, "placement", nb_placement_json(pl, node, "move_pages"));
+	if (pl->on_intended >= NB_PLACE_MIN_SHARE || st != NB_OK)
+		return st;
+	nb_run_reason(cell, "only %.1f%% of pages on node %d", 100 * pl->on_intended, node);
+	return NB_UNTRUSTWORTHY;
+}
+
+enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st)
+{
+	json_object_set_new(cell, "thp_share", json_real(share));
+	if (share >= 0.9 || st != NB_OK)
+		return st;
+	nb_run_reason(cell, "THP requested but only %.0f%% of the buffer is huge", 100 * share);
+	return NB_UNTRUSTWORTHY;
+}

@@ -1,0 +1,28 @@
+/* numabench: cells of matrix benches (one per cpu node x memory node x parameters). */
+#ifndef NB_CELLS_H
+#define NB_CELLS_H
+
+#include "bench.h"
+#include "place.h"
+
+struct nb_cells {
+	json_t *arr; /* owned by the run */
+	enum nb_status worst;
+	int bad, total;
+};
+
+void nb_cells_init(struct nb_cells *c, json_t *run);
+/* Record the cell's status and append it. */
+void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st);
+/* The run's status from its cells (skipped cells do not count), with a reason when not ok. */
+enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run);
+/* Headline picker: a local cell (cpu_node == mem_node) whose field KEY equals VALUE, with
+ * arg "KEY=VALUE". */
+bool nb_cell_local_with(json_t *cell, void *arg);
+/* Record a placement in the cell; below NB_PLACE_MIN_SHARE an ok status turns untrustworthy. */
+enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, int node,
+				 enum nb_status st);
+/* Record the THP share; below 90% an ok status turns untrustworthy. */
+enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st);
+
+#endif
