@@ -133,6 +133,20 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2
 	fi
 fi
 
+# --- under load: every cpu but the first saturated; statuses stay honest (ok or untrustworthy) ---
+hogs=()
+for c in $(seq 1 $(($(nproc) - 1))); do
+	taskset -c "$c" sh -c 'while :; do :; done' &
+	hogs+=($!)
+done
+"$BIN" run latency bandwidth --set latency.size=32K,64M --set latency.pages=4k \
+	--set bandwidth.size=48M --set bandwidth.kernel=read -o "$T/load.json" >/dev/null 2>&1
+rc=$?
+kill "${hogs[@]}" 2>/dev/null
+wait "${hogs[@]}" 2>/dev/null
+python3 "$HERE/check_run.py" "$T/load.json" $rc >/dev/null &&
+	ok "under load: completes with honest statuses (exit $rc)" || bad "under load (exit $rc)"
+
 # --- list/topo/knobs JSON ---
 "$BIN" topo --json >"$T/topo.json" && python3 - "$T/topo.json" <<'PY' && ok "topo --json matches sysfs" || bad "topo --json"
 import json, os, sys
