@@ -1,5 +1,6 @@
 /* numabench: child process control. */
 #include "child.h"
+#include "tunables.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ pid_t nb_child_spawn(int (*fn)(void *arg), void *arg)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent) /* parent died before the prctl took effect */
 			_exit(127);
+		nb_tunables_forget();
 		signal(SIGINT, SIG_IGN); /* the parent decides when the child ends */
 		signal(SIGHUP, SIG_IGN);
 		_exit(fn(arg));

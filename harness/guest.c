@@ -1324,8 +1324,8 @@ static int initramfs_base(const char *cache, char *out, size_t len)
 
 /* The run's initrd: the base archive, then one holding /nb/args and /nb/mode (the kernel
  * unpacks concatenated archives in order). */
-static int initramfs_run(const char *base, const char *path, const char *mode, int argc,
-			 char **argv)
+static int initramfs_run(const char *base, const char *path, const char *mode, const char *script,
+			 int argc, char **argv)
 {
 	size_t len = 1;
 	for (int i = 0; i < argc; i++)
@@ -1343,10 +1343,22 @@ static int initramfs_run(const char *base, const char *path, const char *mode, i
 		free(args);
 		return -1;
 	}
-	struct ent e[2] = {
+	/* --script: a test scenario run inside the guest instead of numabench itself. */
+	size_t slen = 0;
+	char *sdata = script ? read_all(script, 1 << 20, &slen) : NULL;
+	if (script && !sdata) {
+		nb_err("guest: --script %s: cannot read it: %s", script, strerror(errno));
+		fclose(c.f);
+		free(args);
+		return -1;
+	}
+	struct ent e[3] = {
 	    {.name = "nb/args", .kind = ENT_DATA, .perm = 0644, .data = args},
-	    {.name = "nb/mode", .kind = ENT_DATA, .perm = 0644, .data = (char *)mode}};
-	int rc = cpio_ent(&c, &e[0]) || cpio_ent(&c, &e[1]) || cpio_finish(&c);
+	    {.name = "nb/mode", .kind = ENT_DATA, .perm = 0644, .data = (char *)mode},
+	    {.name = "nb/script", .kind = ENT_DATA, .perm = 0755, .data = sdata}};
+	int rc = cpio_ent(&c, &e[0]) || cpio_ent(&c, &e[1]) || (sdata && cpio_ent(&c, &e[2])) ||
+		 cpio_finish(&c);
+	free(sdata);
 	free(args);
 	return rc ? -1 : 0;
 }
@@ -1763,7 +1775,7 @@ static bool kvm_probe(const struct gkernel *k, const char *base, const char *wor
 	if (path_fmt(dir, sizeof(dir), "%s/kvm-probe", work) || mkdir(dir, 0700))
 		return false;
 	snprintf(p, sizeof(p), "%s/initrd", dir);
-	if (initramfs_run(base, p, "probe", 0, NULL))
+	if (initramfs_run(base, p, "probe", NULL, 0, NULL))
 		return false;
 	snprintf(p, sizeof(p), "%s/vmlinuz", dir);
 	if (symlink(k->path, p))
@@ -1841,7 +1853,7 @@ static int accel_pick(const char *cache, const struct gkernel *k, const char *ba
 /* The command                                                                           */
 
 struct gopts {
-	const char *kernel, *topology, *out;
+	const char *kernel, *topology, *out, *script;
 	char append[1024];
 	unsigned timeout;
 	bool keep;
@@ -1860,6 +1872,8 @@ static const char guest_usage[] =
     "  --append     extra kernel command line, e.g. numa_balancing=disable (repeatable)\n"
     "  --timeout    seconds before a hung guest is killed (default 600)\n"
     "  --keep       keep the work folder (initrd, channel, QEMU log) and print its path\n"
+    "  --script F   run the shell script F inside the guest (sh F ARGS, in numabench's folder)\n"
+    "               instead of numabench; the JSON files it writes come back as results\n"
     "  -o FILE      the JSON the guest run wrote (default results/guest-TOPO-KERNEL-STAMP.json);\n"
     "               the guest console goes to FILE.console.log\n"
     "Exit status: the guest run's; 2 bad arguments; 6 the guest did not boot, hung or\n"
@@ -1920,15 +1934,12 @@ static int opt_bad(int c, char **argv)
 /* Returns -1 to go on, or an exit code. */
 static int parse_opts(int argc, char **argv, struct gopts *o)
 {
-	static const struct option lo[] = {{"kernel", required_argument, NULL, 'k'},
-					   {"topology", required_argument, NULL, 't'},
-					   {"append", required_argument, NULL, 'a'},
-					   {"timeout", required_argument, NULL, 'T'},
-					   {"keep", no_argument, NULL, 'K'},
-					   {"output", required_argument, NULL, 'o'},
-					   {"verbose", no_argument, NULL, 'v'},
-					   {"help", no_argument, NULL, 'h'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"kernel", required_argument, NULL, 'k'}, {"topology", required_argument, NULL, 't'},
+	    {"append", required_argument, NULL, 'a'}, {"timeout", required_argument, NULL, 'T'},
+	    {"keep", no_argument, NULL, 'K'},	      {"script", required_argument, NULL, 'S'},
+	    {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
 	int c;
 	*o = (struct gopts){.kernel = "6.1", .topology = "2node", .timeout = G_DEFAULT_TIMEOUT};
 	optind = 0; /* GNU: full reinitialization, main may have used getopt */
@@ -1955,6 +1966,9 @@ static int parse_opts(int argc, char **argv, struct gopts *o)
 			break;
 		case 'K':
 			o->keep = true;
+			break;
+		case 'S':
+			o->script = optarg;
 			break;
 		case 'v':
 			nb_verbose++;
@@ -2063,7 +2077,7 @@ static int boot(struct grun *g)
 	char p[PATH_MAX + 16];
 	struct argvec a = {.n = 0};
 	snprintf(p, sizeof(p), "%s/initrd", g->work);
-	if (initramfs_run(g->base, p, "run", g->o.gargc, g->o.gargv))
+	if (initramfs_run(g->base, p, "run", g->o.script, g->o.gargc, g->o.gargv))
 		return NB_EXIT_ENV;
 	snprintf(p, sizeof(p), "%s/vmlinuz", g->work);
 	if (symlink(g->k.path, p)) {

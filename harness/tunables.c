@@ -301,6 +301,14 @@ int nb_tunables_restore(bool announce)
 	return failed ? -1 : restored;
 }
 
+void nb_tunables_forget(void)
+{
+	if (journal_fd >= 0)
+		close(journal_fd);
+	journal_fd = -1;
+	njent = 0;
+}
+
 /* Async-signal-safe: open/write/close only, from the pre-formatted entries. */
 void nb_tunables_restore_signal(void)
 {

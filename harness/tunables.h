@@ -36,5 +36,8 @@ const char *nb_journal_path(void);
 json_t *nb_tunables_json(void); /* every tunable's current value, by name */
 /* Async-signal-safe restore of what this process changed (journal kept for the main flow). */
 void nb_tunables_restore_signal(void);
+/* In a forked child: drop the inherited journal (its flock is shared with the parent's open
+ * file and would outlive a killed parent) and the restore entries of the parent. */
+void nb_tunables_forget(void);
 
 #endif

@@ -1,0 +1,65 @@
+# Runs INSIDE a numabench guest (busybox sh), through `numabench guest --script`:
+#   sh kill-in-guest.sh KILLS
+# Starts runs that change tunables (the balance bench journals numa_balancing and the scan
+# tunables; --set knob.* adds more) and kills them with SIGKILL, SIGTERM and SIGINT at random
+# moments, KILLS times per signal. After each kill the next invocation (`numabench knobs`)
+# must have put every tunable back; no numabench process may be left; the results file must be
+# the previous one byte for byte or a complete new one (`numabench report` reads it), and no
+# temporary results file may be left. Prints one JSON summary on stdout.
+KILLS=${1:-20}
+NB=./numabench
+T=/tmp/killtest
+mkdir -p $T
+TUN="/proc/sys/kernel/numa_balancing /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
+/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
+/sys/kernel/debug/sched/numa_balancing/scan_size_mb /proc/sys/vm/zone_reclaim_mode"
+snapshot() { for f in $TUN; do [ -f "$f" ] && echo "$f=$(cat "$f")"; done; }
+echo 0 >/proc/sys/kernel/numa_balancing
+snapshot >$T/orig
+$NB run fault --set fault.size=2M --set fault.pages=4k -o $T/res.out >/dev/null 2>&1
+prev=$(sha256sum $T/res.out | cut -d' ' -f1)
+left_tun=0 left_proc=0 torn=0 tmp_left=0 runs=0 completed=0 restored_msgs=0
+for sig in KILL TERM INT; do
+	i=0
+	while [ $i -lt "$KILLS" ]; do
+		i=$((i + 1))
+		runs=$((runs + 1))
+		delay=$(awk -v s="$runs$i" 'BEGIN { srand(s * 7919); printf "%.2f", rand() * 2.5 }')
+		$NB run balance --set balance.size=8M --set balance.duration_s=2 \
+			--set knob.numa_balancing=1 --set knob.zone_reclaim_mode=1 \
+			-o $T/res.out >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -$sig $pid 2>/dev/null
+		wait $pid
+		rc=$?
+		[ $rc -eq 0 ] || [ $rc -eq 3 ] && completed=$((completed + 1))
+		$NB knobs --json >/dev/null 2>$T/knobs.err
+		grep -q "restored" $T/knobs.err && restored_msgs=$((restored_msgs + 1))
+		snapshot >$T/now
+		if ! cmp -s $T/orig $T/now; then
+			left_tun=$((left_tun + 1))
+			echo "kill-in-guest: $sig #$i: tunables left changed:" >&2
+			diff $T/orig $T/now >&2
+			$NB restore >/dev/null 2>&1
+		fi
+		n=$(ps -o pid,args | grep -c '[n]umabench run')
+		[ "$n" -gt 0 ] && { left_proc=$((left_proc + n)); killall -KILL numabench 2>/dev/null; }
+		sum=$(sha256sum $T/res.out | cut -d' ' -f1)
+		if [ "$sum" != "$prev" ]; then
+			if $NB report $T/res.out >/dev/null 2>&1; then prev=$sum; else
+				torn=$((torn + 1))
+				echo "kill-in-guest: $sig #$i: torn results file" >&2
+				$NB run fault --set fault.size=2M -o $T/res.out >/dev/null 2>&1
+				prev=$(sha256sum $T/res.out | cut -d' ' -f1)
+			fi
+		fi
+		n=$(ls -a $T | grep -c '^\.res\.out\.')
+		[ "$n" -gt 0 ] && { tmp_left=$((tmp_left + n)); rm -f $T/.res.out.*; }
+	done
+done
+printf '{"schema":"numabench.killtest/1","kernel":"%s","kills_per_signal":%d,"runs":%d,' \
+	"$(uname -r)" "$KILLS" "$runs"
+printf '"completed_before_kill":%d,"restored_by_next_invocation":%d,' "$completed" "$restored_msgs"
+printf '"tunables_left_changed":%d,"processes_left":%d,"results_torn":%d,"temp_files_left":%d}\n' \
+	"$left_tun" "$left_proc" "$torn" "$tmp_left"
