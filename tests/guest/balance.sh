@@ -64,6 +64,16 @@ for m in r.get("modes", []):
         cc = x.get("cross_check", {})
         if not cc.get("agree"):
             err("%s rep %d: numa_maps and vmstat disagree: %s" % (name, x["rep"], cc))
+        # issue 6: the migrate:mm_migrate_pages tracepoint counts what vmstat counts
+        # (one call per batch: calls > 0 exactly when pages were migrated)
+        calls = x.get("mm_migrate_pages_calls")
+        moved = x.get("vmstat", {}).get("pgmigrate_success")
+        if calls is not None and moved is not None and (calls > 0) != (moved > 0):
+            err("%s rep %d: tracepoint mm_migrate_pages %s calls vs vmstat pgmigrate_success %s"
+                % (name, x["rep"], calls, moved))
+        if calls is not None and moved is not None and calls > moved:
+            err("%s rep %d: more mm_migrate_pages calls (%s) than pages migrated (%s)"
+                % (name, x["rep"], calls, moved))
     remote_on = m["variant"] == "remote-pinned" and m["balancing"] in (1, 3)
     off = m["balancing"] == 0 or m["placement"].startswith("bound")
     if remote_on:
