@@ -1,9 +1,9 @@
 /* Reference pointer chase for `make bench`: a minimal, independent implementation of the
  * multichase method (google/multichase, "-T" TLB locality): every cache line of a group of 64
  * pages is visited once in random order, groups are visited in random order. It shares no
- * code with numabench, so the ratio measures numabench's own overhead and permutation. Prints the median
- * ns per load over R runs of N loads, and the CV, as JSON.
- * Usage: chase_ref SIZE_BYTES LOADS RUNS CPU */
+ * code with numabench, so the ratio measures numabench's own overhead and permutation. Prints the
+ * median ns per load over R runs of N loads, and the CV, as JSON. Usage: chase_ref SIZE_BYTES LOADS
+ * RUNS CPU */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <math.h>
