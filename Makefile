@@ -12,7 +12,7 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # Debian packages for building and testing (make deps installs them, idempotently).
 DEB_BUILD := build-essential pkg-config libnuma-dev libhwloc-dev libpfm4-dev libjansson-dev
 DEB_TEST := libcmocka-dev qemu-system-x86 busybox-static cpio zstd python3 clang \
-	libclang-rt-14-dev chromium numactl likwid linux-perf util-linux
+	libclang-rt-14-dev chromium numactl likwid linux-perf util-linux valgrind strace
 DEPS_STAMP := .deps-installed
 
 PKGS := hwloc jansson
@@ -37,7 +37,7 @@ UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := numabench$(if $(SAN),-san)
 
-.PHONY: all deps probe run check unit host-tests analysis-tests guest-tests san-check bench fuzz install \
+.PHONY: all deps probe run check unit host-tests analysis-tests guest-tests san-check valgrind-check bench fuzz install \
 	clean format format-check
 
 all: probe $(BIN)
@@ -100,6 +100,10 @@ san-check:
 	$(MAKE) SAN=1 all unit
 	bash tests/host/run.sh ./numabench-san fast
 
+# valgrind memcheck on the quick suite, numabench and every process it forks.
+valgrind-check: all
+	bash tests/host/valgrind.sh ./$(BIN)
+
 # The README's test command.
 check: deps
 	$(MAKE) all
@@ -108,6 +112,7 @@ check: deps
 	$(MAKE) host-tests
 	$(MAKE) analysis-tests
 	$(MAKE) san-check
+	$(MAKE) valgrind-check
 	bash tests/fuzz/run.sh 10
 	$(MAKE) guest-tests
 

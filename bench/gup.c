@@ -252,8 +252,9 @@ static int target_main(void *v)
 {
 	const struct tspec *s = v;
 	static struct tmem m;
-	struct ready r = {0, 0, 0, 0};
+	struct ready r;
 	pthread_t th;
+	memset(&r, 0, sizeof(r)); /* padding too: the struct goes over a socket */
 	close(s->other);
 	m.s = s;
 	/* Undo an inherited policy (numactl --membind ...): without MPOL_F_MOF the scanner

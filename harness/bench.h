@@ -120,7 +120,8 @@ int nb_ctx_mem_nodes(const struct nb_ctx *ctx, int *out);
 int nb_ctx_cpu_nodes(const struct nb_ctx *ctx, int *out);
 /* CPUs of node usable in this run. */
 int nb_ctx_node_cpus(const struct nb_ctx *ctx, int node, int *out);
-/* -1 with a message when `bytes` (per node) exceeds the free memory of a node of the run. */
+/* -1 with a message when `bytes` (per node) exceeds the free memory of a node of the run,
+ * or the headroom the memory cgroup leaves (minus NB_MEM_SLACK). */
 int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what, char *err,
 		     size_t errlen);
 

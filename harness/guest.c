@@ -688,8 +688,10 @@ static int topo_load(const char *arg, struct gtopo *t)
 	memset(t, 0, sizeof(*t));
 	if (topo_path(arg, t))
 		return -1;
-	json_error_t je;
-	json_t *doc = json_load_file(t->path, JSON_REJECT_DUPLICATES, &je);
+	char err[PATH_MAX + 256];
+	json_t *doc = access(t->path, F_OK)
+			  ? NULL
+			  : nb_json_load(t->path, NB_CONFIG_MAX_BYTES, err, sizeof(err));
 	if (!doc) {
 		char names[512];
 		list_topologies(names, sizeof(names));
@@ -698,8 +700,7 @@ static int topo_load(const char *arg, struct gtopo *t)
 			       "FILE.json)",
 			       arg, t->path, names);
 		else
-			nb_err("guest: topology %s: invalid JSON at line %d: %s", t->path, je.line,
-			       je.text);
+			nb_err("guest: topology %s", err);
 		return -1;
 	}
 	const char *name = json_string_value(json_object_get(doc, "name"));

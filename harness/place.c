@@ -1,6 +1,8 @@
 /* numabench: placement of threads and buffers (libnuma), and verification of it. */
 #include "place.h"
 
+#include "memcg.h"
+
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
@@ -84,6 +86,13 @@ int nb_buf_alloc(struct nb_buf *b, size_t len, enum nb_policy pol, int node, enu
 	/* Over-map to align THP buffers on a 2 MiB boundary, then trim. A THP buffer smaller
 	 * than 2 MiB still gets a whole huge page so the kernel can back it with one. */
 	size_t maplen = want + (pg == NB_PAGES_THP ? THP_SIZE : 0);
+	/* The cgroup may have filled since the run was validated: refuse with ENOMEM rather
+	 * than fault the buffer in and be OOM-killed. */
+	struct nb_memcg m;
+	if (nb_memcg_headroom(&m) != UINT64_MAX && want + NB_MEM_SLACK / 2 > m.headroom) {
+		errno = ENOMEM;
+		return -1;
+	}
 	char *p = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;

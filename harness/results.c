@@ -144,22 +144,71 @@ json_t *nb_result_parse(const char *buf, size_t len, char *err, size_t errlen)
 	return check_schema(doc, "input", err, errlen);
 }
 
-json_t *nb_result_read(const char *path, char *err, size_t errlen)
+json_t *nb_json_load(const char *path, size_t cap, char *err, size_t errlen)
 {
-	json_error_t je;
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	char c[32];
+	nb_fmt_size(cap, c, sizeof(c));
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-	fclose(f);
-	if (!doc) {
-		snprintf(err, errlen, "%s: invalid JSON at line %d column %d: %s", path, je.line,
-			 je.column, je.text);
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+		close(fd);
 		return NULL;
 	}
-	return check_schema(doc, path, err, errlen);
+	if ((uint64_t)st.st_size > cap) {
+		char s[32];
+		nb_fmt_size((uint64_t)st.st_size, s, sizeof(s));
+		snprintf(err, errlen, "%s is %s; numabench reads JSON files up to %s", path, s, c);
+		close(fd);
+		return NULL;
+	}
+	/* Read at most cap + 1 bytes: the file may grow after fstat. */
+	size_t len = 0, size = (size_t)st.st_size + 1;
+	char *buf = malloc(size);
+	for (ssize_t n = 1; buf && n > 0 && len <= cap;) {
+		if (len == size) {
+			size = size * 2 > cap + 1 ? cap + 1 : size * 2;
+			char *nb = realloc(buf, size);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			n = 1;
+		else if (n < 0) {
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		} else
+			len += (size_t)n;
+	}
+	close(fd);
+	if (!buf || len > cap) {
+		snprintf(err, errlen, "%s: %s", path,
+			 buf ? "grew while being read past the JSON size limit" : strerror(ENOMEM));
+		free(buf);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (!doc)
+		snprintf(err, errlen, "%s: invalid JSON at line %d column %d: %s", path, je.line,
+			 je.column, je.text);
+	return doc;
+}
+
+json_t *nb_result_read(const char *path, char *err, size_t errlen)
+{
+	json_t *doc = nb_json_load(path, NB_RESULT_MAX_BYTES, err, errlen);
+	return doc ? check_schema(doc, path, err, errlen) : NULL;
 }
 
 void nb_result_default_path(char *buf, size_t len)

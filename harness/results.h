@@ -10,6 +10,13 @@ json_t *nb_result_new(const struct nb_topo *t, const struct nb_caps *c, int argc
 /* Atomic write: temp file in the same folder, fsync, rename; sorted keys.
  * Refuses to write through a symlink. 0 or -1 with a message in err. */
 int nb_result_write(const char *path, json_t *doc, char *err, size_t errlen);
+/* Largest results and config files read: a full suite's results are a few MB; configs
+ * (suites, guest topologies) a few KB. */
+#define NB_RESULT_MAX_BYTES (256ull << 20)
+#define NB_CONFIG_MAX_BYTES (1ull << 20)
+/* Parse the JSON file at path (regular files only, at most cap bytes, duplicate keys
+ * refused). NULL with a one-line message in err. */
+json_t *nb_json_load(const char *path, size_t cap, char *err, size_t errlen);
 /* Read and validate the schema's major version. NULL with a message in err. */
 json_t *nb_result_read(const char *path, char *err, size_t errlen);
 /* Same on a buffer (fuzzing, tests). */

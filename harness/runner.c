@@ -2,6 +2,7 @@
 #include "bench.h"
 #include "child.h"
 #include "counters.h"
+#include "memcg.h"
 #include "results.h"
 #include "tunables.h"
 
@@ -117,8 +118,17 @@ static int suite_jobs(struct run_opts *o, json_t *doc, const char *name)
 		const char *bn = json_string_value(json_object_get(e, "bench"));
 		const struct nb_bench *b = bn ? nb_bench_find(bn) : NULL;
 		json_t *params = json_object_get(e, "params");
+		if (!bn) {
+			nb_err("suite %s: benches[%zu] has no \"bench\" name (expected "
+			       "{\"bench\":NAME,\"params\":{}})",
+			       name, i);
+			return -1;
+		}
 		if (!b) {
-			nb_err("suite %s: unknown bench \"%s\"", name, bn ? bn : "(missing)");
+			char names[512];
+			list_names(names, sizeof(names));
+			nb_err("suite %s: benches[%zu]: unknown bench \"%s\" (valid: %s)", name, i,
+			       bn, names);
 			return -1;
 		}
 		if (params && !json_is_object(params)) {
@@ -136,10 +146,10 @@ static int suite_jobs(struct run_opts *o, json_t *doc, const char *name)
 
 static int load_suite(struct run_opts *o, const char *path, const char *name)
 {
-	json_error_t je;
-	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	char err[PATH_MAX + 256];
+	json_t *doc = nb_json_load(path, NB_CONFIG_MAX_BYTES, err, sizeof(err));
 	if (!doc) {
-		nb_err("suite %s: invalid JSON at line %d: %s", path, je.line, je.text);
+		nb_err("suite: %s", err);
 		return -1;
 	}
 	int rc = suite_jobs(o, doc, name);
@@ -365,8 +375,22 @@ static int setup_ctx(struct nb_ctx *ctx, const struct run_opts *o)
 		}
 		for (int i = 0; i < n; i++) {
 			if (!in_list(ctx->caps->allowed_cpus, want[i])) {
-				nb_err("--cpus: cpu %d is not online or not allowed (allowed: %s)",
-				       want[i], ctx->caps->allowed_cpus);
+				char path[64], online[1024] = "";
+				int on[NB_MAX_CPUS], non;
+				snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d",
+					 want[i]);
+				nb_read_file("/sys/devices/system/cpu/online", online,
+					     sizeof(online));
+				non = nb_parse_list(online, on, NB_MAX_CPUS);
+				bool is_on = false;
+				for (int k = 0; k < non; k++)
+					is_on |= on[k] == want[i];
+				nb_err("--cpus: cpu %d %s (allowed: %s)", want[i],
+				       access(path, F_OK) ? "does not exist"
+				       : !is_on
+					   ? "is offline"
+					   : "is not allowed by this process's cpuset or affinity",
+				       ctx->caps->allowed_cpus);
 				return -1;
 			}
 			ctx->cpus[ctx->ncpus++] = want[i];
@@ -386,19 +410,19 @@ static int check_output(const char *path)
 		nb_err("-o %s: is a symlink; refusing to write results through it", path);
 		return -1;
 	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		nb_err("-o %s: is a folder, expected a file name", path);
+		return -1;
+	}
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
-		*slash = 0;
+		slash[slash == dir] = 0; /* "/x.json" lives in "/" */
 	else
 		snprintf(dir, sizeof(dir), ".");
 	if (access(dir, W_OK)) {
 		nb_err("-o %s: folder %s is not writable: %s", path, dir, strerror(errno));
-		return -1;
-	}
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		nb_err("-o %s: is a folder, expected a file name", path);
 		return -1;
 	}
 	return 0;
@@ -696,6 +720,21 @@ int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what,
 				 what, a, mem[i], b);
 			return -1;
 		}
+	}
+	struct nb_memcg m;
+	if (nb_memcg_headroom(&m) != UINT64_MAX && bytes + NB_MEM_SLACK > m.headroom) {
+		char a[32], l[32], u[32], h[32], s[32];
+		nb_fmt_size(bytes, a, sizeof(a));
+		snprintf(l, sizeof(l), "%.1fM", m.limit / 1048576.0);
+		snprintf(u, sizeof(u), "%.1fM", m.usage / 1048576.0);
+		snprintf(h, sizeof(h), "%.1fM",
+			 m.headroom > NB_MEM_SLACK ? (m.headroom - NB_MEM_SLACK) / 1048576.0 : 0.0);
+		snprintf(s, sizeof(s), "%lluM", (unsigned long long)(NB_MEM_SLACK >> 20));
+		snprintf(err, errlen,
+			 "%s=%s does not fit in memory cgroup %s (limit %s, in use %s, plus %s for "
+			 "numabench itself); valid: a size below %s",
+			 what, a, m.cgroup, l, u, s, h);
+		return -1;
 	}
 	return 0;
 }

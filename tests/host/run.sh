@@ -12,7 +12,16 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-cleanup() { pkill -KILL -f "$T/" 2>/dev/null; rm -rf "$T"; }
+CLEAN_CG=
+cleanup() {
+	pkill -KILL -f "$T/" 2>/dev/null
+	if [ -n "$CLEAN_CG" ] && [ -d "$CLEAN_CG" ]; then
+		kill -KILL $(cat "$CLEAN_CG/cgroup.procs") 2>/dev/null
+		sleep 0.2
+		rmdir "$CLEAN_CG"
+	fi
+	rm -rf "$T"
+}
 trap cleanup EXIT
 
 # --- the quick suite, checked through the JSON ---
@@ -36,7 +45,12 @@ echo '{"previous": true}' >"$T/prev.json"
 expect_error() { # expect_error CODE PATTERN ARGS...
 	local code=$1 pat=$2
 	shift 2
-	"$BIN" "$@" >"$T/o" 2>"$T/e"
+	if [ "$1" = taskset_run ]; then # run under an affinity mask: taskset_run MASKARGS... ARGS
+		shift
+		taskset "$1" "$2" "$BIN" "${@:3}" >"$T/o" 2>"$T/e"
+	else
+		"$BIN" "$@" >"$T/o" 2>"$T/e"
+	fi
 	local rc=$? lines
 	lines=$(wc -l <"$T/e")
 	if [ $rc -eq "$code" ] && [ "$lines" -eq 1 ] && grep -q -- "$pat" "$T/e" &&
@@ -52,7 +66,7 @@ expect_error 2 'unknown parameter latency.bogus' run latency --set latency.bogus
 expect_error 2 'latency.size: "12Q" is not a size' run latency --set latency.size=12Q -o "$T/prev.json"
 expect_error 2 'fault.pages: unknown value "2m"' run fault --set fault.pages=2m -o "$T/prev.json"
 expect_error 2 'node 7 does not exist' run latency --nodes 7 -o "$T/prev.json"
-expect_error 2 'cpu 4095 is not online' run latency --cpus 4095 -o "$T/prev.json"
+expect_error 2 'cpu 4095 does not exist' run latency --cpus 4095 -o "$T/prev.json"
 expect_error 2 "larger than node 0's free memory" run fault --set fault.size=60G -o "$T/prev.json"
 expect_error 2 '--repeat abc: expected a whole number' run latency --repeat abc -o "$T/prev.json"
 expect_error 2 'knob.scan_size_mb=0 is not valid' run fault --set knob.scan_size_mb=0 -o "$T/prev.json"
@@ -63,6 +77,38 @@ ln -s "$T/prev.json" "$T/link.json"
 expect_error 2 'is a symlink' run fault --set fault.size=2M -o "$T/link.json"
 expect_error 2 'is not writable' run fault --set fault.size=2M -o "$T/nodir/x.json"
 expect_error 2 'unknown command "nosuch"' help nosuch
+expect_error 2 'is a folder, expected a file name' run fault --set fault.size=2M -o "$T"
+# suite files: malformed, truncated, wrong shape, deeply nested, huge, not a regular file
+printf '{"benches": [' >"$T/trunc.json"
+printf '{"benches": [}' >"$T/malformed.json"
+printf '[1, 2]' >"$T/array.json"
+printf '{"benches": [{"params": {}}]}' >"$T/noname.json"
+printf '{"benches": [{"bench": "latency", "params": {"size": [1]}}]}' >"$T/type.json"
+printf '{"benches": [{"bench": "latency", "params": {"size": "99Q"}}]}' >"$T/value.json"
+printf '{"benches": [{"bench": "latency"}], "benches": []}' >"$T/dup.json"
+python3 -c "print('{\"benches\": ' + '[' * 100000 + ']' * 100000 + '}')" >"$T/deep.json"
+truncate -s 3G "$T/huge.json"
+expect_error 2 'trunc.json: invalid JSON at line 1 column 13' run "$T/trunc.json" -o "$T/prev.json"
+expect_error 2 'malformed.json: invalid JSON at line 1' run "$T/malformed.json" -o "$T/prev.json"
+expect_error 2 '"benches" must be an array' run "$T/array.json" -o "$T/prev.json"
+expect_error 2 'benches\[0\] has no "bench" name' run "$T/noname.json" -o "$T/prev.json"
+expect_error 2 'latency.size must be a string or an integer' run "$T/type.json" -o "$T/prev.json"
+expect_error 2 'latency.size: "99Q" is not a size' run "$T/value.json" -o "$T/prev.json"
+expect_error 2 'duplicate object key' run "$T/dup.json" -o "$T/prev.json"
+expect_error 2 'maximum parsing depth reached' run "$T/deep.json" -o "$T/prev.json"
+expect_error 2 'huge.json is 3G; numabench reads JSON files up to 1M' run "$T/huge.json" -o "$T/prev.json"
+expect_error 2 'cannot read /dev/zero: not a regular file' run /dev/zero -o "$T/prev.json"
+expect_error 2 'cannot read .*/nosuch.json: No such file' run "$T/nosuch.json" -o "$T/prev.json"
+# results files given to report: the same shapes
+expect_error 2 'deep.json: invalid JSON .*maximum parsing depth' report "$T/deep.json"
+expect_error 2 'huge.json is 3G; numabench reads JSON files up to 256M' report "$T/huge.json"
+expect_error 2 'cannot read /dev/zero: not a regular file' report /dev/zero
+expect_error 2 "cannot read $T: it is a directory" report "$T"
+# cpus outside this process's cpuset or affinity
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	expect_error 2 "cpu 1 is not allowed by this process's cpuset or affinity (allowed: 0)" \
+		taskset_run -c 0 run latency --cpus 1 -o "$T/prev.json"
+fi
 
 # --- tunables: set for a run, recorded before/during/after, put back ---
 if [ "$(id -u)" = 0 ] && [ -w /proc/sys/kernel/numa_balancing ]; then
@@ -131,6 +177,113 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2
 	else
 		bad "unprivileged run: exit $rc: $(cat "$T/nobody.err")"
 	fi
+fi
+
+# --- as nobody, every write lands in the results folder; remote access only on own children ---
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v strace >/dev/null &&
+	id nobody >/dev/null 2>&1; then
+	mkdir -m 777 "$T/res"
+	(cd "$T/res" && strace -f -qq -o "$T/trace" \
+		-e trace=%file,%desc,%process,process_vm_readv,process_vm_writev,ptrace \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T/res" \
+		"$BIN" run latency fault gup balance --set latency.size=32K --set fault.size=4M \
+		--set gup.size=64K --repeat 3 -o "$T/res/r.json" >/dev/null 2>"$T/nobody2.err")
+	rc=$?
+	if out=$(python3 "$HERE/check_writes.py" "$T/trace" "$T/res") &&
+		python3 "$HERE/check_run.py" "$T/res/r.json" $rc >/dev/null; then
+		ok "unprivileged run under strace: $out"
+	else
+		bad "unprivileged run under strace (exit $rc): $out $(cat "$T/nobody2.err")"
+	fi
+	echo '{"secret": 1}' >"$T/rootonly.json"
+	chmod 600 "$T/rootonly.json"
+	NB_AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	expect_error_as() { # like expect_error, as nobody
+		local code=$1 pat=$2
+		shift 2
+		"${NB_AS[@]}" "$BIN" "$@" >"$T/o" 2>"$T/e"
+		local rc=$?
+		if [ $rc -eq "$code" ] && [ "$(wc -l <"$T/e")" -eq 1 ] && grep -q -- "$pat" "$T/e"; then
+			ok "bad input as nobody: $* -> $rc: $(cat "$T/e")"
+		else
+			bad "bad input as nobody: $* -> rc $rc (want $code): $(cat "$T/e")"
+		fi
+	}
+	expect_error_as 2 "cannot read $T/rootonly.json: Permission denied" report "$T/rootonly.json"
+	expect_error_as 2 "folder / is not writable: Permission denied" run fault -o /nb.json
+fi
+
+# --- near the memory limit: a memory cgroup; refuse before allocating, never OOM-killed ---
+memcg_make() { # prints the new cgroup's directory (v2 or v1), or nothing
+	local d
+	if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+			echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+		d=/sys/fs/cgroup/nbtest.$$
+		mkdir "$d" 2>/dev/null && echo 192M >"$d/memory.max" &&
+			{ echo 0 >"$d/memory.swap.max" 2>/dev/null || true; } && echo "$d"
+	elif [ -d /sys/fs/cgroup/memory ]; then
+		d=/sys/fs/cgroup/memory/nbtest.$$
+		mkdir "$d" 2>/dev/null && echo 192M >"$d/memory.limit_in_bytes" && echo "$d"
+	fi
+}
+memcg_ooms() { # OOM kills in the cgroup so far
+	if [ -f "$1/memory.events" ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"
+	fi
+}
+memcg_empty() { # kill every process of the cgroup; wait until it has none
+	local p
+	for _ in $(seq 50); do
+		p=$(cat "$1/cgroup.procs" 2>/dev/null)
+		[ -z "$p" ] && return 0
+		kill -KILL $p 2>/dev/null
+		sleep 0.1
+	done
+}
+CG=$( [ "$(id -u)" = 0 ] && memcg_make)
+CLEAN_CG=$CG
+if [ -n "$CG" ]; then
+	incg() { sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
+	incg "$BIN" run fault --set fault.size=256M -o "$T/prev.json" >/dev/null 2>"$T/e"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/e")" -eq 1 ] &&
+		grep -q "fault.size=256M does not fit in memory cgroup $CG (limit 192.0M" "$T/e" &&
+		[ "$(cat "$T/prev.json")" = '{"previous": true}' ]; then
+		ok "memory cgroup 192M, fault.size=256M: refused before allocating: $(cat "$T/e")"
+	else
+		bad "memory cgroup refusal: rc $rc: $(cat "$T/e")"
+	fi
+	# another process of the cgroup holds 128M: 64M no longer fits, though it is below the limit
+	incg python3 -c 'import sys, time; b = b"\1" * (128 << 20); print("held", flush=True); time.sleep(120)' \
+		>"$T/hog.out" &
+	hog=$!
+	for _ in $(seq 100); do grep -q held "$T/hog.out" 2>/dev/null && break; sleep 0.1; done
+	incg "$BIN" run fault --set fault.size=64M -o "$T/prev.json" >/dev/null 2>"$T/e"
+	rc=$?
+	memcg_empty "$CG"
+	wait $hog 2>/dev/null
+	if [ $rc -eq 2 ] && grep -q "fault.size=64M does not fit in memory cgroup" "$T/e" &&
+		[ "$(cat "$T/prev.json")" = '{"previous": true}' ]; then
+		ok "memory cgroup with 128M in use by another process: 64M refused: $(cat "$T/e")"
+	else
+		bad "memory cgroup with a hog: rc $rc: $(cat "$T/e")"
+	fi
+	incg "$BIN" run fault --set fault.size=64M -o "$T/cg.json" >/dev/null 2>"$T/e"
+	rc=$?
+	ooms=$(memcg_ooms "$CG")
+	if python3 "$HERE/check_run.py" "$T/cg.json" $rc --expect-bench fault >/dev/null &&
+		[ "${ooms:-0}" = 0 ]; then
+		ok "memory cgroup: fault.size=64M fits and runs (exit $rc), OOM kills: ${ooms:-0}"
+	else
+		bad "memory cgroup run: rc $rc, OOM kills ${ooms:-?}: $(cat "$T/e")"
+	fi
+	memcg_empty "$CG"
+	rmdir "$CG" 2>/dev/null
+else
+	echo "skip memory cgroup tests: need root and a memory cgroup hierarchy"
 fi
 
 # --- under load: every cpu but the first saturated; statuses stay honest (ok or untrustworthy) ---
