@@ -25,6 +25,16 @@ echo 0 >/proc/sys/kernel/numa_balancing
 snapshot >$T/orig
 $NB run fault --set fault.size=2M --set fault.pages=4k -o $T/res.out >/dev/null 2>&1
 prev=$(sha256sum $T/res.out | cut -d' ' -f1)
+# positive control: the policy probe sees the bound buffers of a live run
+$NB run fault --set fault.size=32M --repeat 5 -o $T/ctl.out >/dev/null 2>&1 &
+cpid=$!
+seen=0 n=0
+while [ $n -lt 400 ] && kill -0 $cpid 2>/dev/null; do
+	v=$(policy_vmas)
+	[ "$v" -gt $seen ] && seen=$v
+	n=$((n + 1))
+done
+wait $cpid
 shm0=$(shm_objects)
 pol0=$(slab_objs numa_policy)
 spol0=$(slab_objs shared_policy_node)
@@ -77,8 +87,8 @@ for sig in KILL TERM INT; do
 done
 sync
 echo 2 >/proc/sys/vm/drop_caches # frees reclaimable slab; mempolicies are not reclaimable
-printf '{"policy_vmas_left":%d,"shm_objects_before":%d,"shm_objects_after":%d,' \
-	"$(policy_vmas)" "$shm0" "$(shm_objects)"
+printf '{"policy_vmas_seen_during_a_run":%d,"policy_vmas_left":%d,"shm_objects_before":%d,"shm_objects_after":%d,' \
+	"$seen" "$(policy_vmas)" "$shm0" "$(shm_objects)"
 printf '"numa_policy_slab_objs_before":%d,"numa_policy_slab_objs_after":%d,' "$pol0" \
 	"$(slab_objs numa_policy)"
 printf '"shared_policy_slab_objs_before":%d,"shared_policy_slab_objs_after":%d,' "$spol0" \

@@ -20,12 +20,14 @@ print(f"kill test on {d['kernel']}: {d['runs']} kills ({d['kills_per_signal']} p
       f"{d['completed_before_kill']} finished before the kill, {d['restored_by_next_invocation']} "
       f"restored by the next invocation; left changed {d['tunables_left_changed']}, processes "
       f"left {d['processes_left']}, torn results {d['results_torn']}, temp files "
-      f"{d['temp_files_left']}, policy VMAs left {d['policy_vmas_left']}")
+      f"{d['temp_files_left']}, policy VMAs left {d['policy_vmas_left']} "
+      f"(a live run showed {d['policy_vmas_seen_during_a_run']})")
 assert d["schema"] == "numabench.killtest/1"
 assert d["runs"] == 3 * k
 for key in ("tunables_left_changed", "processes_left", "results_torn", "temp_files_left",
             "policy_vmas_left"):
     assert d[key] == 0, key
+assert d["policy_vmas_seen_during_a_run"] > 0, "the policy probe never saw a bound buffer"
 assert d["shm_objects_after"] == d["shm_objects_before"], "shm objects left"
 # One leaked mempolicy per killed run would add 3*KILLS objects; allow one slab's worth of
 # per-cpu slab slack (the counts are of allocated slab objects, not exact).
