@@ -400,44 +400,6 @@ void an_table_emit(struct an_doc *d, struct an_table *t)
 	an_table_free(t);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Temp file beside the target, then rename: a reader never sees half a report. */
-static int write_atomic(const char *path, const char *buf, size_t len)
-{
-	char tmp[4096];
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", dirlen, path, path + dirlen);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return -1;
-	mode_t mask = umask(0);
-	umask(mask);
-	int rc = fchmod(fd, 0666 & ~mask) || write_all(fd, buf, len) || fsync(fd) ? -1 : 0;
-	int e = errno;
-	if (close(fd) && !rc)
-		rc = -1, e = errno;
-	if (!rc && rename(tmp, path))
-		rc = -1, e = errno;
-	if (rc)
-		unlink(tmp);
-	errno = e;
-	return rc;
-}
-
 int an_doc_close(struct an_doc *d, const char *path)
 {
 	if (d->fmt == AN_HTML)
@@ -448,8 +410,10 @@ int an_doc_close(struct an_doc *d, const char *path)
 		return NB_EXIT_ENV;
 	}
 	int rc = NB_EXIT_OK;
-	if (path && write_atomic(path, d->buf, d->len)) {
-		nb_err("cannot write %s: %s", path, strerror(errno));
+	if (path && nb_write_atomic(path, d->buf, d->len)) {
+		nb_err("cannot write %s: %s", path,
+		       errno == ELOOP ? "it is a symlink; refusing to write through it"
+				      : strerror(errno));
 		rc = NB_EXIT_ENV;
 	} else if (!path && (fwrite(d->buf, 1, d->len, stdout) != d->len || fflush(stdout))) {
 		nb_err("cannot write to standard output: %s", strerror(errno));

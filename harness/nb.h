@@ -57,6 +57,10 @@ uint64_t nb_now_ns(void);
 /* Read a small text file (sysfs/proc) into buf, stripped of trailing newline. */
 int nb_read_file(const char *path, char *buf, size_t len);
 int nb_read_long(const char *path, long *out);
+/* Write buf to path atomically: a temp file beside it (mode 0666 & ~umask), fsync, rename,
+ * fsync of the folder. A reader sees the old file or the whole new one, never part of it.
+ * Refuses a symlink at path (ELOOP). 0, or -1 with errno set and no temp file left. */
+int nb_write_atomic(const char *path, const char *buf, size_t len);
 
 /* Root of /proc and /sys (tests replay captured trees); default "". */
 const char *nb_fsroot(void);

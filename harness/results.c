@@ -64,38 +64,26 @@ json_t *nb_result_new(const struct nb_topo *t, const struct nb_caps *c, int argc
 
 int nb_result_write(const char *path, json_t *doc, char *err, size_t errlen)
 {
-	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+	if (!text) {
+		snprintf(err, errlen, "cannot write results to %s: %s", path, strerror(ENOMEM));
+		return -1;
+	}
+	size_t len = strlen(text);
+	char *full = realloc(text, len + 2);
+	if (full) {
+		memcpy(full + len, "\n", 2);
+		len++;
+	} else
+		full = text;
+	int rc = nb_write_atomic(path, full, len);
+	int e = errno;
+	free(full);
+	if (rc && e == ELOOP)
 		snprintf(err, errlen, "results path %s is a symlink: refusing to write through it",
 			 path);
-		return -1;
-	}
-	char *dup = strdup(path), tmp[4096];
-	if (!dup)
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(dup),
-		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-	free(dup);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write results to %s: %s", path, strerror(errno));
-		return -1;
-	}
-	fchmod(fd, 0644);
-	int rc = json_dumpfd(doc, fd, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
-	if (rc == 0 && write(fd, "\n", 1) != 1)
-		rc = -1;
-	if (rc == 0 && fsync(fd))
-		rc = -1;
-	int e = errno;
-	if (close(fd))
-		rc = -1;
-	if (rc == 0 && rename(tmp, path))
-		rc = -1, e = errno;
-	if (rc) {
-		unlink(tmp);
+	else if (rc)
 		snprintf(err, errlen, "cannot write results to %s: %s", path, strerror(e));
-	}
 	return rc;
 }
 

@@ -113,6 +113,10 @@ bad_inputs() {
 	expect_error 2 "bad --threshold \"abc\"" compare "$base" "$base" --threshold abc
 	expect_error 2 "unknown option \"--threshold\"" report "$base" --threshold 5
 	expect_error 4 "cannot write /nonexistent-dir/r.txt" report "$base" -o /nonexistent-dir/r.txt
+	echo keep >"$tmp/target.txt"
+	ln -s "$tmp/target.txt" "$tmp/link.txt"
+	expect_error 4 "cannot write $tmp/link.txt: it is a symlink" report "$base" -o "$tmp/link.txt"
+	[ "$(cat "$tmp/target.txt")" = keep ] && ok || bad "report -o wrote through a symlink"
 }
 
 outputs() {
