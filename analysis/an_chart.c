@@ -61,7 +61,9 @@ static void tick_text(double v, double step, char *buf, size_t len)
 		step /= 1000;
 		k++;
 	}
-	int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+	int dec = 0; /* a NaN, zero or tiny step (a degenerate axis) must not reach the cast */
+	if (step > 0 && step < 1)
+		dec = step > 1e-6 ? (int)ceil(-log10(step) - 1e-9) : 6;
 	snprintf(buf, len, "%.*f%.*s", dec > 6 ? 6 : dec, fabs(v) < step / 2 ? 0.0 : v, k >= 0,
 		 k >= 0 ? &sfx[k] : "");
 }
@@ -104,7 +106,7 @@ static void svg_close(struct an_doc *d)
 
 static void heat_rgb(double t, char *buf, size_t len)
 {
-	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	t = t > 0 ? (t > 1 ? 1 : t) : 0; /* NaN (inf - inf in a hand-edited file) too */
 	double pos = t * (NSTOPS - 1);
 	int i = pos >= NSTOPS - 1 ? NSTOPS - 2 : (int)pos;
 	double f = pos - i;

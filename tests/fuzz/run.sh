@@ -11,16 +11,22 @@ FLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -Iharness -Ibench -Ikernels -Ianalysis $(
 SRCS=$(ls harness/*.c bench/*.c kernels/*.c analysis/*.c 2>/dev/null | grep -v bench/main.c)
 LIBS="$(pkg-config --libs hwloc jansson) -lnuma -lpfm -lpthread -lm"
 fail=0
-for t in results config cmdline; do
-	clang $FLAGS -fsanitize=fuzzer,address,undefined -o $B/fuzz_$t tests/fuzz/fuzz_$t.c $SRCS $LIBS ||
+for t in results report config cmdline; do
+	clang $FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $B/fuzz_$t tests/fuzz/fuzz_$t.c $SRCS $LIBS ||
 		{ echo "fuzz: build of $t failed"; exit 1; }
 	mkdir -p $B/corpus/$t
 	case $t in
 	results) cp results/reference/*.json $B/corpus/$t/ 2>/dev/null ;;
+	report) # seeds: a format byte, then a reference result (the small synthetic ones)
+		for f in results/reference/synthetic-*.json; do
+			for k in 0 1 2 128; do
+				{ printf "\\$(printf %o $k)"; cat "$f"; } >"$B/corpus/$t/$(basename "$f" .json)-$k"
+			done
+		done ;;
 	config) cp configs/*.json $B/corpus/$t/ ;;
 	cmdline) printf 'latency\0--set\0latency.size=4K,1M\0-o\0x.json' >$B/corpus/$t/seed1 ;;
 	esac
-	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 -close_fd_mask=2 \
+	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 -close_fd_mask=$([ $t = report ] && echo 3 || echo 2) \
 		-artifact_prefix=$B/crash-$t- $B/corpus/$t >$B/fuzz_$t.log 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units/ {print $2}' $B/fuzz_$t.log)
