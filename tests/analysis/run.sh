@@ -131,6 +131,20 @@ outputs() {
 	"$bin" compare "$base" "$patched" --threshold 50 >/dev/null 2>&1 && rc=0 || rc=$?
 	[ "$rc" = 0 ] && ok || bad "compare --threshold 50 exited $rc, want 0 (regressions are 7.5%)"
 	if grep -q $'\033' "$tmp/stdout.md" "$gold"/*.txt; then bad "colour codes in a file"; else ok; fi
+	# extreme but valid values (a cell at +1.7e308, another at -1.7e308: the colour scale's
+	# range overflows to inf) render in every format; this crashed the heatmap (found by the
+	# report fuzzer)
+	mutate extreme 'c = d["runs"][0]["cells"]
+for cell, v in ((c[0], 1.7e308), (c[1], -1.7e308)):
+    for m in cell["metrics"].values():
+        m.update(samples=[v] * len(m["samples"]), median=v, mean=v, min=v, max=v)'
+	local f
+	for f in text md html; do
+		"$bin" report "$tmp/extreme.json" --format $f >"$tmp/extreme.$f" 2>&1 && rc=0 || rc=$?
+		[ "$rc" = 0 ] && ok || bad "report --format $f of extreme values exited $rc"
+	done
+	"$bin" compare "$base" "$tmp/extreme.json" --format html >/dev/null 2>&1 && rc=0 || rc=$?
+	[ "$rc" = 0 ] && ok || bad "compare with extreme values exited $rc"
 	if command -v script >/dev/null; then
 		script -qec "$bin report $base" /dev/null </dev/null >"$tmp/tty.txt"
 		grep -q $'\033\\[32mok' "$tmp/tty.txt" && ok || bad "no colour on a terminal"
