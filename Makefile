@@ -94,6 +94,7 @@ guest-tests: all
 	bash tests/guest/run.sh ./numabench
 	bash tests/guest/balance.sh ./numabench
 	bash tests/guest/gup.sh ./numabench
+	bash tests/guest/cgroup.sh ./numabench
 	bash tests/guest/kill.sh ./numabench
 
 san-check:

@@ -7,7 +7,8 @@
  * and its ancestors, where the working set is usage minus inactive file cache (what the
  * kernel can drop without reclaiming anonymous memory, as kubelet counts it). cgroup v2
  * (memory.max, memory.current) and v1 (memory.limit_in_bytes, memory.usage_in_bytes) are
- * both read; the hierarchy's mount point comes from /proc/self/mountinfo.
+ * both read; the hierarchy's mount point comes from /proc/self/mountinfo. All paths are under
+ * nb_fsroot(), so that unit tests replay captured trees.
  */
 #include "memcg.h"
 
@@ -43,7 +44,7 @@ static uint64_t stat_value(const char *dir, const char *key)
 	char path[PATH_MAX + 64], line[256];
 	size_t klen = strlen(key);
 	uint64_t v = 0;
-	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	snprintf(path, sizeof(path), "%s%s/memory.stat", nb_fsroot(), dir);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return 0;
@@ -63,9 +64,10 @@ static uint64_t stat_value(const char *dir, const char *key)
  */
 static int memcg_dir(char *dir, size_t len, size_t *rootlen)
 {
-	char line[4096], v1path[PATH_MAX] = "", v2path[PATH_MAX] = "";
+	char line[4096], v1path[PATH_MAX] = "", v2path[PATH_MAX] = "", path[PATH_MAX];
 	bool have_v1 = false, have_v2 = false;
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	snprintf(path, sizeof(path), "%s/proc/self/cgroup", nb_fsroot());
+	FILE *f = fopen(path, "re");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -73,7 +75,7 @@ static int memcg_dir(char *dir, size_t len, size_t *rootlen)
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
-		*c2 = 0;
+		*c1 = *c2 = 0; /* line: hierarchy id, c1 + 1: controllers, c2 + 1: path */
 		if (strcmp(line, "0") == 0 && c1[1] == 0) {
 			snprintf(v2path, sizeof(v2path), "%s", c2 + 1);
 			have_v2 = true;
@@ -85,7 +87,8 @@ static int memcg_dir(char *dir, size_t len, size_t *rootlen)
 			}
 	}
 	fclose(f);
-	f = fopen("/proc/self/mountinfo", "re");
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", nb_fsroot());
+	f = fopen(path, "re");
 	if (!f)
 		return 0;
 	int kind = 0;
@@ -114,7 +117,7 @@ static int memcg_dir(char *dir, size_t len, size_t *rootlen)
 		snprintf(dir, len, "%s%s", mnt, rel);
 		*rootlen = strlen(mnt);
 		char probe[PATH_MAX + 32];
-		snprintf(probe, sizeof(probe), "%s/%s", dir,
+		snprintf(probe, sizeof(probe), "%s%s/%s", nb_fsroot(), dir,
 			 k == 2 ? "memory.current" : "memory.usage_in_bytes");
 		FILE *t = fopen(probe, "re");
 		if (!t)

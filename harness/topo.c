@@ -177,7 +177,12 @@ int nb_topo_load(struct nb_topo *t)
 {
 	hwloc_topology_t h;
 	memset(t, 0, sizeof(*t));
-	if (hwloc_topology_init(&h) || hwloc_topology_load(h)) {
+	/* The whole machine, also nodes and cpus this process's cpuset does not allow: the run
+	 * restricts itself to the allowed ones (caps), and a node outside the cpuset is then
+	 * named as such rather than as nonexistent. */
+	if (hwloc_topology_init(&h) ||
+	    hwloc_topology_set_flags(h, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) ||
+	    hwloc_topology_load(h)) {
 		nb_err("cannot load the topology with hwloc");
 		return -1;
 	}

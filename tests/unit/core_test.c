@@ -7,6 +7,7 @@
 
 #include "bench.h"
 #include "kernels.h"
+#include "memcg.h"
 #include "place.h"
 #include "results.h"
 #include "stats.h"
@@ -231,6 +232,81 @@ static void test_results_roundtrip(void **state)
 	nb_topo_free(&t);
 }
 
+/* Write TEXT to ROOT/REL, creating the folders on the way. */
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = 0;
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static uint64_t memcg_in(const char *root, struct nb_memcg *m)
+{
+	setenv("NUMABENCH_FSROOT", root, 1);
+	uint64_t h = nb_memcg_headroom(m);
+	unsetenv("NUMABENCH_FSROOT");
+	return h;
+}
+
+/* The memory cgroup headroom on captured v1 and v2 trees: the tightest ancestor decides,
+ * inactive file cache does not count as used, "max"/v1's huge value mean no limit. */
+static void test_memcg_trees(void **state)
+{
+	(void)state;
+	char v1[] = "/tmp/nbcg1XXXXXX", v2[] = "/tmp/nbcg2XXXXXX", none[] = "/tmp/nbcg0XXXXXX";
+	struct nb_memcg m;
+	assert_non_null(mkdtemp(v1));
+	put_file(v1, "proc/self/cgroup", "12:memory:/a/b\n11:cpu,cpuacct:/a\n0::/\n");
+	put_file(v1, "proc/self/mountinfo",
+		 "25 1 0:22 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+		 "30 1 0:27 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory\n");
+	put_file(v1, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+	put_file(v1, "sys/fs/cgroup/memory/memory.usage_in_bytes", "999999999\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/memory.limit_in_bytes", "536870912\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/memory.usage_in_bytes", "314572800\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/memory.stat",
+		 "cache 52428800\ninactive_file 1\ntotal_inactive_file 52428800\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/b/memory.limit_in_bytes", "9223372036854771712\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/b/memory.usage_in_bytes", "104857600\n");
+	assert_int_equal(memcg_in(v1, &m), 262ull << 20);
+	assert_int_equal(m.limit, 512ull << 20);
+	assert_int_equal(m.usage, 250ull << 20);
+	assert_string_equal(m.cgroup, "/sys/fs/cgroup/memory/a");
+
+	assert_non_null(mkdtemp(v2));
+	put_file(v2, "proc/self/cgroup", "0::/user.slice/x.scope\n");
+	put_file(v2, "proc/self/mountinfo",
+		 "29 25 0:24 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
+	put_file(v2, "sys/fs/cgroup/memory.stat", "anon 1\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.max", "104857600\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.current", "94371840\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.stat",
+		 "anon 1\nactive_file 5\ninactive_file 41943040\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/x.scope/memory.max", "max\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/x.scope/memory.current", "10485760\n");
+	assert_int_equal(memcg_in(v2, &m), 50ull << 20);
+	assert_int_equal(m.limit, 100ull << 20);
+	assert_string_equal(m.cgroup, "/sys/fs/cgroup/user.slice");
+	/* a usage above the limit (it happens transiently) is no headroom, not a wrap */
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.current", "209715200\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.stat", "inactive_file 0\n");
+	assert_int_equal(memcg_in(v2, &m), 0);
+
+	assert_non_null(mkdtemp(none)); /* no /proc/self/cgroup: no limit known */
+	assert_true(memcg_in(none, &m) == UINT64_MAX);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s", v1, v2, none);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_numa_maps_fixture(void **state)
 {
 	(void)state;
@@ -355,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_metric_json),
 	    cmocka_unit_test(test_results_roundtrip),
 	    cmocka_unit_test(test_numa_maps_fixture),
+	    cmocka_unit_test(test_memcg_trees),
 	    cmocka_unit_test(test_tunables_validation),
 	    cmocka_unit_test(test_journal_restore),
 	    cmocka_unit_test(test_run_command_line),
