@@ -59,7 +59,7 @@ for pid, name, rest in calls:
     if name == "execve":
         if nb_exec_seen:
             bad.append(f"exec after numabench started: {pid} execve({rest}")
-        if strs and strs[0].endswith("/numabench") and "= 0" in rest:
+        if strs and strs[0].rsplit("/", 1)[-1].startswith("numabench") and "= 0" in rest:
             nb_exec_seen = True
         execs += 1
         continue
