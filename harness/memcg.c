@@ -80,7 +80,8 @@ static int memcg_dir(char *dir, size_t len, size_t *rootlen)
 			snprintf(v2path, sizeof(v2path), "%s", c2 + 1);
 			have_v2 = true;
 		}
-		for (char *t = strtok(c1 + 1, ","); t; t = strtok(NULL, ","))
+		char *save = NULL; /* strtok_r: buffers are allocated from several threads */
+		for (char *t = strtok_r(c1 + 1, ",", &save); t; t = strtok_r(NULL, ",", &save))
 			if (strcmp(t, "memory") == 0) {
 				snprintf(v1path, sizeof(v1path), "%s", c2 + 1);
 				have_v1 = true;
@@ -102,7 +103,9 @@ static int memcg_dir(char *dir, size_t len, size_t *rootlen)
 		const char *rel = NULL;
 		int k = 0;
 		if (have_v1 && strcmp(fstype, "cgroup") == 0) {
-			for (char *t = strtok(super, ","); t; t = strtok(NULL, ","))
+			char *save = NULL;
+			for (char *t = strtok_r(super, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save))
 				if (strcmp(t, "memory") == 0)
 					rel = v1path, k = 1;
 		} else if (have_v2 && strcmp(fstype, "cgroup2") == 0 && kind != 1) {

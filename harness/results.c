@@ -162,8 +162,11 @@ json_t *nb_json_load(const char *path, size_t cap, char *err, size_t errlen)
 		if (len == size) {
 			size = size * 2 > cap + 1 ? cap + 1 : size * 2;
 			char *nb = realloc(buf, size);
-			if (!nb)
+			if (!nb) {
+				free(buf);
+				buf = NULL; /* reported as ENOMEM below, never parsed in part */
 				break;
+			}
 			buf = nb;
 		}
 		n = read(fd, buf + len, size - len);
