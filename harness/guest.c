@@ -101,52 +101,12 @@ static void rm_rf(const char *path)
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Whole file into a malloc'ed NUL-terminated buffer; NULL when unreadable or > max. */
-static char *read_all(const char *path, size_t max, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) || (size_t)st.st_size > max) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t n = 0;
-	while (buf && n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	if (buf)
-		buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int copy_fd(int in, int out)
 {
 	char buf[1 << 16];
 	ssize_t r;
 	while ((r = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(out, buf, (size_t)r))
+		if (nb_write_all(out, buf, (size_t)r))
 			return -1;
 	return r < 0 ? -1 : 0;
 }
@@ -817,7 +777,7 @@ static int find_entry(const char *dir, const char *prefix, const char *suffix, c
 static int write_text(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int rc = fd < 0 ? -1 : write_all(fd, text, strlen(text));
+	int rc = fd < 0 ? -1 : nb_write_all(fd, text, strlen(text));
 	if (fd >= 0 && close(fd))
 		rc = -1;
 	return rc;
@@ -897,7 +857,7 @@ static void kernel_fill(struct gkernel *k, const char *kdir, const char *pkg)
 	path_fmt(k->package, sizeof(k->package), "%s", pkg);
 	path_fmt(k->path, sizeof(k->path), "%s/%s/vmlinuz", kdir, pkg);
 	path_fmt(p, sizeof(p), "%s/%s/version", kdir, pkg);
-	char *v = read_all(p, 4096, &n);
+	char *v = nb_read_all(p, 4096, &n);
 	snprintf(k->version, sizeof(k->version), "%s", v ? v : "");
 	free(v);
 }
@@ -1346,7 +1306,7 @@ static int initramfs_run(const char *base, const char *path, const char *mode, c
 	}
 	/* --script: a test scenario run inside the guest instead of numabench itself. */
 	size_t slen = 0;
-	char *sdata = script ? read_all(script, 1 << 20, &slen) : NULL;
+	char *sdata = script ? nb_read_all(script, 1 << 20, &slen) : NULL;
 	if (script && !sdata) {
 		nb_err("guest: --script %s: cannot read it: %s", script, strerror(errno));
 		fclose(c.f);
@@ -1541,7 +1501,7 @@ static void stream_console(int fd)
 	char buf[4096];
 	ssize_t r;
 	while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0)
-		if (write_all(2, buf, (size_t)r))
+		if (nb_write_all(2, buf, (size_t)r))
 			break;
 }
 
@@ -1699,7 +1659,7 @@ static void chan_file(struct chan *c, const char *hdr, char **p, char *end)
 static void chan_parse(const char *path, struct chan *c)
 {
 	size_t len = 0;
-	char *buf = read_all(path, G_CHAN_MAX, &len), *p = buf, *line;
+	char *buf = nb_read_all(path, G_CHAN_MAX, &len), *p = buf, *line;
 	memset(c, 0, sizeof(*c));
 	c->exit_code = -1;
 	while (buf && (line = next_line(&p, buf + len))) {
@@ -1795,7 +1755,7 @@ static bool kvm_probe(const struct gkernel *k, const char *base, const char *wor
 static int probe_cached(const char *file, const char *key)
 {
 	size_t n, kl = strlen(key);
-	char *buf = read_all(file, 1u << 20, &n), *line = buf;
+	char *buf = nb_read_all(file, 1u << 20, &n), *line = buf;
 	int v = -1;
 	while (line && *line && v < 0) {
 		if (!strncmp(line, key, kl) && line[kl] == '\t')
@@ -2103,7 +2063,7 @@ static int boot(struct grun *g)
 static void grep_line(const char *file, const char *needle, char *out, size_t len)
 {
 	size_t n;
-	char *buf = read_all(file, 64u << 20, &n), *hit = buf ? strstr(buf, needle) : NULL;
+	char *buf = nb_read_all(file, 64u << 20, &n), *hit = buf ? strstr(buf, needle) : NULL;
 	out[0] = 0;
 	if (hit)
 		first_line(hit, out, len);
@@ -2113,7 +2073,7 @@ static void grep_line(const char *file, const char *needle, char *out, size_t le
 static void qemu_failed(const char *qlog, int status)
 {
 	size_t n;
-	char *buf = read_all(qlog, 1u << 20, &n), line[256] = "";
+	char *buf = nb_read_all(qlog, 1u << 20, &n), line[256] = "";
 	if (buf)
 		first_line(buf, line, sizeof(line));
 	free(buf);

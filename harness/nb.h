@@ -57,6 +57,13 @@ uint64_t nb_now_ns(void);
 /* Read a small text file (sysfs/proc) into buf, stripped of trailing newline. */
 int nb_read_file(const char *path, char *buf, size_t len);
 int nb_read_long(const char *path, long *out);
+/* A whole regular file into a malloc'ed NUL-terminated buffer (*len bytes), read to EOF.
+ * NULL with errno: EISDIR, EINVAL (not a regular file: a FIFO or /dev/zero would block or
+ * never end), EFBIG (more than max bytes, also when it grew while being read), or the
+ * open/read error. */
+char *nb_read_all(const char *path, size_t max, size_t *len);
+/* write(2) all n bytes, retrying short writes and EINTR. 0, or -1 with errno set. */
+int nb_write_all(int fd, const void *p, size_t n);
 /* Write buf to path atomically: a temp file beside it (mode 0666 & ~umask), fsync, rename,
  * fsync of the folder. A reader sees the old file or the whole new one, never part of it.
  * Refuses a symlink at path (ELOOP). 0, or -1 with errno set and no temp file left. */

@@ -134,57 +134,22 @@ json_t *nb_result_parse(const char *buf, size_t len, char *err, size_t errlen)
 
 json_t *nb_json_load(const char *path, size_t cap, char *err, size_t errlen)
 {
-	char c[32];
-	nb_fmt_size(cap, c, sizeof(c));
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-			 S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	if ((uint64_t)st.st_size > cap) {
-		char s[32];
-		nb_fmt_size((uint64_t)st.st_size, s, sizeof(s));
-		snprintf(err, errlen, "%s is %s; numabench reads JSON files up to %s", path, s, c);
-		close(fd);
-		return NULL;
-	}
-	/* Read at most cap + 1 bytes: the file may grow after fstat. */
-	size_t len = 0, size = (size_t)st.st_size + 1;
-	char *buf = malloc(size);
-	for (ssize_t n = 1; buf && n > 0 && len <= cap;) {
-		if (len == size) {
-			size = size * 2 > cap + 1 ? cap + 1 : size * 2;
-			char *nb = realloc(buf, size);
-			if (!nb) {
-				free(buf);
-				buf = NULL; /* reported as ENOMEM below, never parsed in part */
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			n = 1;
-		else if (n < 0) {
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
+	size_t len;
+	char *buf = nb_read_all(path, cap, &len);
+	if (!buf) {
+		int e = errno;
+		struct stat st;
+		char s[32], c[32];
+		nb_fmt_size(cap, c, sizeof(c));
+		if (e == EFBIG && stat(path, &st) == 0) {
+			nb_fmt_size((uint64_t)st.st_size, s, sizeof(s));
+			snprintf(err, errlen, "%s is %s; numabench reads JSON files up to %s", path,
+				 s, c);
 		} else
-			len += (size_t)n;
-	}
-	close(fd);
-	if (!buf || len > cap) {
-		snprintf(err, errlen, "%s: %s", path,
-			 buf ? "grew while being read past the JSON size limit" : strerror(ENOMEM));
-		free(buf);
+			snprintf(err, errlen, "cannot read %s: %s", path,
+				 e == EISDIR   ? "it is a directory"
+				 : e == EINVAL ? "not a regular file"
+					       : strerror(e));
 		return NULL;
 	}
 	json_error_t je;

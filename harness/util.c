@@ -226,16 +226,65 @@ int nb_read_long(const char *path, long *out)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+char *nb_read_all(const char *path, size_t max, size_t *len)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), e = 0;
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st))
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	else if ((uint64_t)st.st_size > max)
+		e = EFBIG;
+	/* Read to EOF, not to st_size: /proc files say 0 and a file may grow. One byte more
+	 * than max shows a file that grew too big; one more holds the NUL. */
+	size_t n = 0, cap = e ? 0 : (size_t)st.st_size + 2;
+	char *buf = e ? NULL : malloc(cap);
+	if (!e && !buf)
+		e = ENOMEM;
+	while (!e) {
+		if (n + 1 == cap) {
+			size_t nc = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			char *nb = n > max ? NULL : realloc(buf, nc);
+			if (!nb) {
+				e = n > max ? EFBIG : ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno != EINTR)
+			e = errno;
+		else if (r == 0)
+			break;
+		else if (r > 0)
+			n += (size_t)r;
+	}
+	close(fd);
+	if (e) {
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+int nb_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (w <= 0)
 			return -1;
-		buf += n;
-		len -= (size_t)n;
+		c += w;
+		n -= (size_t)w;
 	}
 	return 0;
 }
@@ -261,7 +310,7 @@ int nb_write_atomic(const char *path, const char *buf, size_t len)
 		return -1;
 	mode_t mask = umask(0);
 	umask(mask);
-	int rc = fchmod(fd, 0666 & ~mask) || write_all(fd, buf, len) || fsync(fd) ? -1 : 0;
+	int rc = fchmod(fd, 0666 & ~mask) || nb_write_all(fd, buf, len) || fsync(fd) ? -1 : 0;
 	int e = errno;
 	if (close(fd) && !rc)
 		rc = -1, e = errno;

@@ -98,6 +98,8 @@ expect_error 2 'duplicate object key' run "$T/dup.json" -o "$T/prev.json"
 expect_error 2 'maximum parsing depth reached' run "$T/deep.json" -o "$T/prev.json"
 expect_error 2 'huge.json is 3G; numabench reads JSON files up to 1M' run "$T/huge.json" -o "$T/prev.json"
 expect_error 2 'cannot read /dev/zero: not a regular file' run /dev/zero -o "$T/prev.json"
+mkfifo "$T/fifo.json" # reading it would block forever
+expect_error 2 "cannot read $T/fifo.json: not a regular file" run "$T/fifo.json" -o "$T/prev.json"
 expect_error 2 'cannot read .*/nosuch.json: No such file' run "$T/nosuch.json" -o "$T/prev.json"
 # results files given to report: the same shapes
 expect_error 2 'deep.json: invalid JSON .*maximum parsing depth' report "$T/deep.json"
