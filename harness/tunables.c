@@ -5,9 +5,12 @@
  * table and validates VALUE before writing it back.
  *
  * Crash safety: before the first write the original value is appended to the journal and
- * fsync'd. The process that owns the journal holds an flock on it for its lifetime; the kernel
- * drops that lock when the process dies in any way (SIGKILL too), so the next invocation that
- * can take the lock knows the journal is orphaned and restores it.
+ * fsync'd. The process that owns the journal holds a POSIX record lock (fcntl) on it for its
+ * lifetime; the kernel drops that lock when the process dies in any way (SIGKILL too), so the
+ * next invocation that can take the lock knows the journal is orphaned and restores it. A
+ * record lock, not an flock: an flock belongs to the open file, which every forked child
+ * shares until it closes its copy, so a child forked just before a SIGKILL kept the journal
+ * locked; a record lock belongs to the process alone and is never inherited.
  */
 #include "tunables.h"
 
@@ -18,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,7 +112,7 @@ int nb_tunable_check(const struct nb_tunable *t, const char *value, char *err, s
 
 /* ---- journal ---- */
 
-static int journal_fd = -1; /* open + flock'ed while this process owns changes */
+static int journal_fd = -1; /* open + locked while this process owns changes */
 
 /* Pre-formatted restore entries for the async-signal-safe path. */
 #define MAXJ 16
@@ -158,7 +160,8 @@ static int journal_open(char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET}; /* the whole file */
+	if (fcntl(fd, F_SETLK, &lk)) {
 		snprintf(err, errlen,
 			 "another numabench run is changing tunables (journal %s is locked)", jp);
 		close(fd);
@@ -276,7 +279,9 @@ int nb_tunables_restore(bool announce)
 		if (access(nb_journal_path(), F_OK))
 			return 0;
 		if (journal_open(err, sizeof(err))) {
-			/* Locked: a live run owns it; not ours to restore. */
+			/* Locked: a live run owns it; not ours to restore. Say so. */
+			if (announce)
+				nb_warn("not restoring tunables: %s", err);
 			return 0;
 		}
 	}

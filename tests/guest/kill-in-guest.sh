@@ -61,6 +61,7 @@ for sig in KILL TERM INT; do
 		wait $pid
 		rc=$?
 		[ $rc -eq 0 ] || [ $rc -eq 3 ] && completed=$((completed + 1))
+		ps -o pid,ppid,stat,args >$T/ps.after-kill
 		$NB knobs --json >/dev/null 2>$T/knobs.err
 		grep -q "restored" $T/knobs.err && restored_msgs=$((restored_msgs + 1))
 		snapshot >$T/now
@@ -68,6 +69,9 @@ for sig in KILL TERM INT; do
 			left_tun=$((left_tun + 1))
 			echo "kill-in-guest: $sig #$i: tunables left changed:" >&2
 			diff $T/orig $T/now >&2
+			echo "kill-in-guest: processes right after the kill, then what knobs said:" >&2
+			grep numabench $T/ps.after-kill >&2
+			cat $T/knobs.err >&2
 			$NB restore >/dev/null 2>&1
 		fi
 		n=$(ps -o pid,args | grep -c '[n]umabench run')
