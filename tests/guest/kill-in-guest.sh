@@ -74,8 +74,22 @@ for sig in KILL TERM INT; do
 			cat $T/knobs.err >&2
 			$NB restore >/dev/null 2>&1
 		fi
-		n=$(ps -o pid,args | grep -c '[n]umabench run')
-		[ "$n" -gt 0 ] && { left_proc=$((left_proc + n)); killall -KILL numabench 2>/dev/null; }
+		# processes of the killed run still there: a child whose parent-death SIGKILL is
+		# still being delivered may take a moment to exit, so allow it 3 s; a zombie (state
+		# Z, dead, waiting for init to reap it) holds nothing and is not counted
+		w=0
+		while [ $w -lt 30 ]; do
+			n=$(ps -o stat,args | grep '[n]umabench run' | grep -vc '^Z')
+			[ "$n" -eq 0 ] && break
+			w=$((w + 1))
+			sleep 0.1
+		done
+		if [ "$n" -gt 0 ]; then
+			left_proc=$((left_proc + n))
+			echo "kill-in-guest: $sig #$i: processes left 3 s after the kill:" >&2
+			ps -o pid,ppid,stat,args | grep '[n]umabench' >&2
+			killall -KILL numabench 2>/dev/null
+		fi
 		sum=$(sha256sum $T/res.out | cut -d' ' -f1)
 		if [ "$sum" != "$prev" ]; then
 			if $NB report $T/res.out >/dev/null 2>&1; then prev=$sum; else
