@@ -41,6 +41,9 @@ void nb_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int nb_verbose;
 /* Set when SIGINT/SIGTERM/SIGHUP arrived; long loops check it and return. */
 extern volatile int nb_interrupted;
+/* Set by the runner when timings are not hardware measurements (QEMU TCG): timing metrics
+ * then carry `emulated: true` and their spread decides no status. */
+extern bool nb_timing_emulated;
 
 /* Parsing helpers: strict, whole-string, no silent wrap. Return 0 or -1. */
 int nb_parse_u64(const char *s, uint64_t *out);

@@ -15,6 +15,7 @@
 
 int nb_verbose;
 volatile int nb_interrupted;
+bool nb_timing_emulated;
 
 static void vmsg(const char *tag, const char *fmt, va_list ap)
 {
