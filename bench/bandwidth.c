@@ -1,7 +1,10 @@
 /* numabench bench `bandwidth`: sustained bandwidth matrix (CPU node x memory node) for the
  * stream kernels, over thread counts. Each thread owns a slice of the arrays and is its
- * first toucher; the timed region runs from one barrier to the next, so a sample is the
- * time the slowest thread needed. */
+ * first toucher. Every worker timestamps its own kernel, after the start barrier and before
+ * the end barrier; a sample is max(end) - min(start) over the workers, so it covers all the
+ * work and nothing but the work. Worker 0 drives the repetitions itself: no extra timing
+ * thread competes with the workers for a cpu (one that did was woken late from the start
+ * barrier when every cpu of the node ran a worker, and reported impossible bandwidths). */
 #include "bench.h"
 #include "cells.h"
 #include "crosscheck.h"
@@ -22,8 +25,7 @@ static const struct nb_param_def params[] = {
      "thread counts to run, e.g. 1,2,4 (default: 1 and all cpus of the node)"},
     {"kernel", NB_P_ENUMS, "", "read,write,ntwrite,copy,triad", 0, 0,
      "read|write|ntwrite|copy|triad", "stream kernels"},
-    {"cv_max", NB_P_DOUBLE, "ratio", "0.10", 0, 1, NULL,
-     "a cell whose samples vary more than this is untrustworthy"},
+    NB_PARAM_SPREAD_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -36,6 +38,7 @@ struct worker {
 	double *arr[3];
 	size_t n; /* elements per array in this slice */
 	int err;
+	uint64_t t0, t1; /* this worker's kernel in the current sample */
 };
 
 struct team {
@@ -43,15 +46,61 @@ struct team {
 	struct worker w[NB_MAX_CPUS];
 	int nthreads;
 	pthread_barrier_t start, end;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int go; /* 0 wait, 1 all threads exist: run, -1 one could not be created: exit */
 	volatile int stop;
 	double *base[3];
 	size_t per_array; /* bytes per array, multiple of 64 * nthreads */
+	struct nb_rule rule;
+	double s[64];	      /* GB/s per sample */
+	double skew_us[64];   /* start skew: max(start) - min(start) per sample */
+	double imbalance[64]; /* slowest / fastest worker's kernel time per sample - 1 */
+	int n;
 };
+
+/* One pass of every worker; called by worker 0 only. */
+static double one_sample(void *v)
+{
+	struct team *t = v;
+	struct worker *w0 = &t->w[0];
+	pthread_barrier_wait(&t->start);
+	w0->t0 = nb_now_ns();
+	if (!w0->err)
+		t->k->fn(w0->arr[0], w0->arr[1], w0->arr[2], w0->n, 3.0);
+	w0->t1 = nb_now_ns();
+	pthread_barrier_wait(&t->end);
+	uint64_t lo = w0->t0, hi = w0->t1, last_start = w0->t0;
+	double dmin = (double)(w0->t1 - w0->t0), dmax = dmin;
+	for (int i = 1; i < t->nthreads; i++) {
+		const struct worker *w = &t->w[i];
+		lo = w->t0 < lo ? w->t0 : lo;
+		hi = w->t1 > hi ? w->t1 : hi;
+		last_start = w->t0 > last_start ? w->t0 : last_start;
+		double d = (double)(w->t1 - w->t0);
+		dmin = d < dmin ? d : dmin;
+		dmax = d > dmax ? d : dmax;
+	}
+	if (t->n < 64) {
+		t->skew_us[t->n] = (double)(last_start - lo) / 1e3;
+		t->imbalance[t->n] = dmin > 0 ? dmax / dmin - 1 : 0;
+	}
+	t->n++;
+	double bytes = (double)t->k->bytes * (double)(t->per_array / sizeof(double));
+	return bytes / (double)(hi - lo); /* bytes per ns = GB/s */
+}
 
 static void *worker_main(void *v)
 {
 	struct worker *w = v;
 	struct team *t = w->t;
+	pthread_mutex_lock(&t->lock);
+	while (!t->go)
+		pthread_cond_wait(&t->cond, &t->lock);
+	int go = t->go;
+	pthread_mutex_unlock(&t->lock);
+	if (go < 0)
+		return NULL;
 	if (nb_pin_self(&w->cpu, 1))
 		w->err = errno ? errno : EINVAL;
 	/* First touch by the owner thread: the slice lands where the policy says, and the
@@ -59,26 +108,27 @@ static void *worker_main(void *v)
 	for (int a = 0; a < t->k->arrays && !w->err; a++)
 		for (size_t i = 0; i < w->n; i++)
 			w->arr[a][i] = 1.0 + a;
+	if (w == &t->w[0]) {
+		/* The driver: a warm-up pass, the samples, then release the others. */
+		one_sample(t);
+		t->n = 0;
+		int n = nb_rule_sample(&t->rule, one_sample, t, t->s);
+		t->n = n;
+		t->stop = 1;
+		pthread_barrier_wait(&t->start);
+		return NULL;
+	}
 	for (;;) {
 		pthread_barrier_wait(&t->start);
 		if (t->stop)
 			break;
+		w->t0 = nb_now_ns();
 		if (!w->err)
 			t->k->fn(w->arr[0], w->arr[1], w->arr[2], w->n, 3.0);
+		w->t1 = nb_now_ns();
 		pthread_barrier_wait(&t->end);
 	}
 	return NULL;
-}
-
-static double one_sample(void *v)
-{
-	struct team *t = v;
-	pthread_barrier_wait(&t->start);
-	uint64_t t0 = nb_now_ns();
-	pthread_barrier_wait(&t->end);
-	uint64_t t1 = nb_now_ns();
-	double bytes = (double)t->k->bytes * (double)(t->per_array / sizeof(double));
-	return bytes / (double)(t1 - t0); /* bytes per ns = GB/s */
 }
 
 struct cell_key {
@@ -86,13 +136,18 @@ struct cell_key {
 	const struct nb_stream_kernel *k;
 };
 
-static int team_start(struct team *t, struct nb_buf *bufs, const int *cpus)
+/* Start the workers; they run the whole measurement. Returns 0 once all have finished, or
+ * -1 (errno) when a thread could not be created (the ones created exit without running). */
+static int team_run(struct team *t, struct nb_buf *bufs, const int *cpus)
 {
 	size_t slice = t->per_array / (size_t)t->nthreads;
-	pthread_barrier_init(&t->start, NULL, (unsigned)t->nthreads + 1);
-	pthread_barrier_init(&t->end, NULL, (unsigned)t->nthreads + 1);
+	pthread_barrier_init(&t->start, NULL, (unsigned)t->nthreads);
+	pthread_barrier_init(&t->end, NULL, (unsigned)t->nthreads);
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
 	for (int a = 0; a < t->k->arrays; a++)
 		t->base[a] = bufs[a].p;
+	int started = 0, rc = 0;
 	for (int i = 0; i < t->nthreads; i++) {
 		struct worker *w = &t->w[i];
 		w->t = t;
@@ -101,20 +156,22 @@ static int team_start(struct team *t, struct nb_buf *bufs, const int *cpus)
 		for (int a = 0; a < 3; a++)
 			w->arr[a] =
 			    a < t->k->arrays ? (double *)((char *)t->base[a] + slice * i) : NULL;
-		if (pthread_create(&w->th, NULL, worker_main, w))
-			return -1; /* cannot happen with sane limits; barrier would hang: abort */
+		if ((rc = pthread_create(&w->th, NULL, worker_main, w)) != 0)
+			break;
+		started++;
 	}
-	return 0;
-}
-
-static void team_stop(struct team *t)
-{
-	t->stop = 1;
-	pthread_barrier_wait(&t->start);
-	for (int i = 0; i < t->nthreads; i++)
+	pthread_mutex_lock(&t->lock);
+	t->go = rc ? -1 : 1;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	for (int i = 0; i < started; i++)
 		pthread_join(t->w[i].th, NULL);
 	pthread_barrier_destroy(&t->start);
 	pthread_barrier_destroy(&t->end);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
+	errno = rc;
+	return rc ? -1 : 0;
 }
 
 static enum nb_status verify(struct nb_buf *bufs, int arrays, int node, json_t *cell)
@@ -159,13 +216,16 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	}
 	/* Opened before the workers exist so they inherit the counters. */
 	struct nb_counters *cc = nb_crosscheck_begin(ctx);
-	team_start(&t, bufs, cpus);
-	one_sample(&t); /* warm-up pass */
-	double s[64];
-	int minr = ctx->repeat ? ctx->repeat : ctx->quick ? 3 : 5;
-	int maxr = ctx->repeat ? ctx->repeat : ctx->quick ? 8 : 30;
-	int n = nb_repeat_until(one_sample, &t, s, minr, maxr, 0.01);
-	team_stop(&t);
+	nb_rule_for(&t.rule, ctx, p);
+	if (team_run(&t, bufs, cpus)) {
+		nb_run_reason(cell, "cannot start %d threads: %s", c.threads, strerror(errno));
+		json_decref(nb_crosscheck_end(cc, false, 0));
+		for (int a = 0; a < c.k->arrays; a++)
+			nb_buf_free(&bufs[a]);
+		return NB_FAILED;
+	}
+	int n = t.n;
+	double *s = t.s;
 	/* Declared traffic of the timed passes and the warm-up pass, plus the first touch
 	 * (a store with its write-allocate read: 16 B per element of every array). */
 	double elems = (double)(t.per_array / sizeof(double));
@@ -191,11 +251,16 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	json_object_set_new(cell, "bytes_per_element", json_integer(c.k->bytes));
 	json_object_set_new(cell, "traffic_per_element", json_integer(c.k->traffic));
 	json_object_set_new(cell, "bytes_per_array", json_integer((json_int_t)t.per_array));
-	double cv = json_real_value(json_object_get(bw, "cv"));
-	if (st == NB_OK && cv > nb_param_double(p, "cv_max")) {
-		nb_run_reason(cell, "samples vary too much (CV %.1f%%)", 100 * cv);
-		st = NB_UNTRUSTWORTHY;
-	}
+	/* How evenly the workers ran: the start skew (the last worker's start after the first)
+	 * and the slowest worker's kernel time over the fastest's, medians over the samples. */
+	struct nb_summary sk, im;
+	nb_summarize(t.skew_us, n < 64 ? n : 64, &sk);
+	nb_summarize(t.imbalance, n < 64 ? n : 64, &im);
+	json_object_set_new(cell, "thread_skew",
+			    json_pack("{s:f,s:f,s:f}", "start_us_median", n ? sk.median : 0.0,
+				      "start_us_max", n ? sk.max : 0.0, "duration_ratio_median",
+				      n ? 1 + im.median : 1.0));
+	st = nb_cell_spread(cell, &t.rule, s, n, st);
 	for (int a = 0; a < c.k->arrays; a++)
 		nb_buf_free(&bufs[a]);
 	return st;
@@ -253,7 +318,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					nb_cells_add(&cl, cell, st);
 				}
 		}
-	nb_run_headline(run, "bandwidth_gbs", "local read, most threads:", nb_cell_local_with,
+	nb_run_headline(run, "bandwidth_gbs", "read, most threads:", "threads", nb_cell_with,
 			"kernel=read");
 	return nb_cells_finish(&cl, run);
 }

@@ -8,6 +8,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -17,16 +18,18 @@ static const struct nb_param_def params[] = {
     {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
      "buffer first-touched per sample"},
     {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes"},
+    NB_PARAM_SPREAD_MAX("0.10"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
 struct cell_arg {
 	size_t size;
 	int node, thp;
-	int reps;
+	struct nb_rule rule;
 	double ns_per_page[64], faults_per_page[64];
 	int n;
 	int err;
+	int placed; /* 0 placement verified, else the errno of the failed query */
 	struct nb_placement pl;
 	double thp_share;
 };
@@ -38,32 +41,40 @@ static long minflt_self(void)
 	return ru.ru_minflt;
 }
 
-static void measure(void *v)
+/* One sample: a fresh buffer, first-touched page by page. */
+static double one_sample(void *v)
 {
 	struct cell_arg *a = v;
 	long psz = sysconf(_SC_PAGESIZE);
-	for (int r = 0; r < a->reps && !nb_interrupted; r++) {
-		struct nb_buf b;
-		if (nb_buf_alloc(&b, a->size, NB_BIND, a->node,
-				 a->thp ? NB_PAGES_THP : NB_PAGES_4K)) {
-			a->err = errno;
-			return;
-		}
-		double pages = (double)b.len / (double)psz;
-		long f0 = minflt_self();
-		uint64_t t0 = nb_now_ns();
-		nb_touch_pages(b.p, b.len, (size_t)psz);
-		uint64_t t1 = nb_now_ns();
-		long f1 = minflt_self();
-		a->ns_per_page[a->n] = (double)(t1 - t0) / pages;
-		a->faults_per_page[a->n] = (double)(f1 - f0) / pages;
-		a->n++;
-		if (r == 0) {
-			nb_placement_query(b.p, b.len, a->node, &a->pl);
-			a->thp_share = (double)nb_thp_bytes(b.p, b.len) / (double)b.len;
-		}
-		nb_buf_free(&b);
+	struct nb_buf b;
+	if (a->err ||
+	    nb_buf_alloc(&b, a->size, NB_BIND, a->node, a->thp ? NB_PAGES_THP : NB_PAGES_4K)) {
+		if (!a->err)
+			a->err = errno ? errno : ENOMEM;
+		return NAN;
 	}
+	double pages = (double)b.len / (double)psz;
+	long f0 = minflt_self();
+	uint64_t t0 = nb_now_ns();
+	nb_touch_pages(b.p, b.len, (size_t)psz);
+	uint64_t t1 = nb_now_ns();
+	long f1 = minflt_self();
+	a->faults_per_page[a->n] = (double)(f1 - f0) / pages;
+	if (a->n == 0) {
+		a->placed = nb_placement_query(b.p, b.len, a->node, &a->pl) ? errno : 0;
+		a->thp_share = (double)nb_thp_bytes(b.p, b.len) / (double)b.len;
+	}
+	a->n++;
+	nb_buf_free(&b);
+	return (double)(t1 - t0) / pages;
+}
+
+static void measure(void *v)
+{
+	struct cell_arg *a = v;
+	a->n = 0;
+	int n = nb_rule_sample(&a->rule, one_sample, a, a->ns_per_page);
+	a->n = n;
 }
 
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, int cpu_node,
@@ -79,7 +90,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	a.size = nb_param_u64(p, "size");
 	a.node = mem_node;
 	a.thp = thp;
-	a.reps = ctx->repeat ? ctx->repeat : ctx->quick ? 5 : 11;
+	nb_rule_for(&a.rule, ctx, p);
 	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
 		return NB_FAILED;
@@ -89,10 +100,16 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 				      nb_metric("ns", "lower", a.ns_per_page, a.n),
 				      "faults_per_page",
 				      nb_metric("faults", "lower", a.faults_per_page, a.n)));
-	enum nb_status st = nb_cell_placement(cell, &a.pl, mem_node, NB_OK);
+	enum nb_status st = NB_OK;
+	if (a.placed) {
+		nb_run_reason(cell, "placement could not be verified: %s", strerror(a.placed));
+		st = NB_UNTRUSTWORTHY;
+	} else {
+		st = nb_cell_placement(cell, &a.pl, mem_node, st);
+	}
 	if (thp)
 		st = nb_cell_thp(cell, a.thp_share, st);
-	return st;
+	return nb_cell_spread(cell, &a.rule, a.ns_per_page, a.n, st);
 }
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
@@ -114,7 +131,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				enum nb_status st = run_cell(ctx, p, cn[i], mn[j], thp, cell);
 				nb_cells_add(&cl, cell, st);
 			}
-	nb_run_headline(run, "fault_ns_per_page", "local 4k first touch:", nb_cell_local_with,
+	nb_run_headline(run, "fault_ns_per_page", "4k first touch:", NULL, nb_cell_with,
 			"pages=4k");
 	return nb_cells_finish(&cl, run);
 }

@@ -17,12 +17,13 @@ static const struct nb_param_def params[] = {
     {"size", NB_P_SIZES, "bytes", "16K,256K,4M,64M,256M,1G", 4096, 64.0 * (1ull << 30), NULL,
      "buffer sizes to sweep (L1 to DRAM)"},
     {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes backing the buffer"},
+    {"stride", NB_P_SIZES, "bytes", "256", 64, 1 << 20, NULL,
+     "one load per this many bytes (powers of two; 64 lets the adjacent-line prefetchers help)"},
     {"tlb_group", NB_P_SIZE, "bytes", "256K", 4096, 1ull << 30, NULL,
      "random order stays inside groups of this many bytes (bounds TLB misses)"},
     {"loads", NB_P_INT, "loads", "", 1000, 1e10, NULL,
      "dependent loads per sample (default: 2 passes over the buffer, 1M..8M)"},
-    {"cv_max", NB_P_DOUBLE, "ratio", "0.10", 0, 1, NULL,
-     "a cell whose samples vary more than this is untrustworthy"},
+    NB_PARAM_SPREAD_MAX("0.03"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -31,10 +32,9 @@ struct cell_arg {
 	bool remote;
 	json_t *crosscheck;
 	struct nb_buf *buf;
-	size_t group;
+	size_t stride, group;
 	uint64_t loads;
-	int min_reps, max_reps;
-	double target;
+	struct nb_rule rule;
 	double samples[64];
 	int n;
 	int err;
@@ -56,21 +56,22 @@ static double one_sample(void *v)
 static void measure(void *v)
 {
 	struct cell_arg *a = v;
-	a->sink = nb_chase_build(a->buf->p, a->buf->len, a->group, 0x5eed ^ a->buf->len);
+	a->sink = nb_chase_build(a->buf->p, a->buf->len, a->stride, a->group, 0x5eed ^ a->buf->len);
 	if (!a->sink) {
 		a->err = ENOMEM;
 		return;
 	}
-	uint64_t lines = a->buf->len / NB_LINE;
-	a->sink = nb_chase_run(a->sink, lines < (1u << 20) ? lines : (1u << 20));
+	/* Warm-up: one pass over the chain (at most 1M links) fills TLBs and caches. */
+	uint64_t links = a->buf->len / a->stride;
+	a->sink = nb_chase_run(a->sink, links < (1u << 20) ? links : (1u << 20));
 	struct nb_counters *c = nb_crosscheck_begin(a->ctx);
-	a->n = nb_repeat_until(one_sample, a, a->samples, a->min_reps, a->max_reps, a->target);
+	a->n = nb_rule_sample(&a->rule, one_sample, a, a->samples);
 	a->crosscheck = nb_crosscheck_end(c, a->remote, 0);
 }
 
-static uint64_t default_loads(size_t len)
+static uint64_t default_loads(size_t len, size_t stride)
 {
-	uint64_t l = 2 * (len / NB_LINE);
+	uint64_t l = 2 * (len / stride);
 	return l < (1u << 20) ? (1u << 20) : l > (8u << 20) ? (8u << 20) : l;
 }
 
@@ -78,6 +79,7 @@ struct cell_key {
 	int cpu_node, mem_node;
 	uint64_t size;
 	int thp;
+	uint64_t stride;
 };
 
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_key k,
@@ -97,11 +99,11 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	struct cell_arg a = {.ctx = ctx,
 			     .remote = k.cpu_node != k.mem_node,
 			     .buf = &buf,
+			     .stride = k.stride,
 			     .group = nb_param_u64(p, "tlb_group")};
-	a.loads = nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len);
-	a.min_reps = ctx->repeat ? ctx->repeat : ctx->quick ? 3 : 5;
-	a.max_reps = ctx->repeat ? ctx->repeat : ctx->quick ? 8 : 30;
-	a.target = 0.01;
+	a.loads =
+	    nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len, a.stride);
+	nb_rule_for(&a.rule, ctx, p);
 	enum nb_status st = NB_OK;
 	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
@@ -112,6 +114,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	json_t *m = nb_metric("ns", "lower", a.samples, a.n);
 	json_object_set_new(cell, "metrics", json_pack("{s:o}", "latency_ns", m));
 	json_object_set_new(cell, "loads_per_sample", json_integer((json_int_t)a.loads));
+	json_object_set_new(cell, "stride", json_integer((json_int_t)a.stride));
 	json_object_set_new(cell, "crosscheck", a.crosscheck);
 	if (nb_placement_query(buf.p, buf.len, k.mem_node, &pl) == 0) {
 		st = nb_cell_placement(cell, &pl, k.mem_node, st);
@@ -121,14 +124,16 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	}
 	if (k.thp)
 		st = nb_cell_thp(cell, (double)nb_thp_bytes(buf.p, buf.len) / (double)buf.len, st);
-	double cv = json_real_value(json_object_get(m, "cv"));
-	if (st == NB_OK && cv > nb_param_double(p, "cv_max")) {
-		nb_run_reason(cell, "samples vary too much (CV %.1f%% > %.1f%%)", 100 * cv,
-			      100 * nb_param_double(p, "cv_max"));
-		st = NB_UNTRUSTWORTHY;
-	}
+	st = nb_cell_spread(cell, &a.rule, a.samples, a.n, st);
 	nb_buf_free(&buf);
 	return st;
+}
+
+static bool headline_cell(json_t *cell, void *arg)
+{
+	const char *pg = json_string_value(json_object_get(cell, "pages"));
+	return pg && !strcmp(pg, "4k") &&
+	       (uintptr_t)json_integer_value(json_object_get(cell, "stride")) == (uintptr_t)arg;
 }
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
@@ -136,39 +141,76 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
 	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *sizes = nb_param(p, "size"), *pages = nb_param(p, "pages");
+	const struct nb_param_val *strides = nb_param(p, "stride");
 	struct nb_cells cl;
-	int done = 0, total = ncn * nmn * sizes->nlist * pages->nlist;
+	int done = 0, total = ncn * nmn * sizes->nlist * pages->nlist * strides->nlist;
 	nb_cells_init(&cl, run);
-	for (int pg = 0; pg < pages->nlist; pg++)
-		for (int s = 0; s < sizes->nlist; s++)
-			for (int i = 0; i < ncn; i++)
-				for (int j = 0; j < nmn && !nb_interrupted; j++) {
-					struct cell_key k = {cn[i], mn[j], sizes->list[s],
-							     (int)pages->list[pg]};
+	for (int st = 0; st < strides->nlist; st++)
+		for (int pg = 0; pg < pages->nlist; pg++)
+			for (int s = 0; s < sizes->nlist; s++)
+				for (int i = 0; i < ncn * nmn && !nb_interrupted; i++) {
+					struct cell_key k = {cn[i / nmn], mn[i % nmn],
+							     sizes->list[s], (int)pages->list[pg],
+							     strides->list[st]};
 					char sz[32];
 					nb_fmt_size(k.size, sz, sizeof(sz));
-					nb_progress(
-					    "latency: cpu node %d -> mem node %d, %s %s (%d/%d)",
-					    k.cpu_node, k.mem_node, sz, k.thp ? "thp" : "4k",
-					    ++done, total);
+					nb_progress("latency: cpu node %d -> mem node %d, %s %s, "
+						    "stride %llu (%d/%d)",
+						    k.cpu_node, k.mem_node, sz,
+						    k.thp ? "thp" : "4k",
+						    (unsigned long long)k.stride, ++done, total);
 					json_t *cell = json_pack(
 					    "{s:i,s:i,s:s,s:I,s:s}", "cpu_node", k.cpu_node,
 					    "mem_node", k.mem_node, "size", sz, "size_bytes",
 					    (json_int_t)k.size, "pages", k.thp ? "thp" : "4k");
-					enum nb_status st = run_cell(ctx, p, k, cell);
-					nb_cells_add(&cl, cell, st);
+					enum nb_status cst = run_cell(ctx, p, k, cell);
+					nb_cells_add(&cl, cell, cst);
 				}
-	nb_run_headline(run, "latency_ns", "local latency, largest 4k size:", nb_cell_local_with,
-			"pages=4k");
+	/* The headline: 4 KiB pages, the largest size, the first stride asked for. */
+	char label[64];
+	snprintf(label, sizeof(label),
+		 "4k, largest size, stride %llu:", (unsigned long long)strides->list[0]);
+	nb_run_headline(run, "latency_ns", label, "size_bytes", headline_cell,
+			(void *)(uintptr_t)strides->list[0]);
 	json_object_set_new(run, "method",
-			    json_string("dependent-load pointer chase, random order inside "
-					"TLB-locality groups (as multichase)"));
+			    json_string("dependent-load pointer chase, one load per stride bytes, "
+					"random order inside TLB-locality groups (as multichase)"));
 	return nb_cells_finish(&cl, run);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
 	const struct nb_param_val *s = nb_param(p, "size");
+	const struct nb_param_val *st = nb_param(p, "stride");
+	uint64_t group = nb_param_u64(p, "tlb_group");
+	for (int j = 0; j < st->nlist; j++) {
+		uint64_t stride = st->list[j];
+		if (stride & (stride - 1)) {
+			snprintf(err, len,
+				 "latency.stride=%s: %llu is not a power of two (valid: 64, 128, "
+				 "256, ...)",
+				 nb_param_str(p, "stride"), (unsigned long long)stride);
+			return -1;
+		}
+		if (stride > group) {
+			snprintf(err, len,
+				 "latency.stride=%s: %llu is larger than latency.tlb_group=%s "
+				 "(valid: a stride <= the group)",
+				 nb_param_str(p, "stride"), (unsigned long long)stride,
+				 nb_param_str(p, "tlb_group"));
+			return -1;
+		}
+		for (int i = 0; i < s->nlist; i++) {
+			if (s->list[i] < 2 * stride) {
+				snprintf(err, len,
+					 "latency.size=%s: %llu bytes hold fewer than 2 links of "
+					 "stride %llu (valid: sizes >= 2 x latency.stride)",
+					 nb_param_str(p, "size"), (unsigned long long)s->list[i],
+					 (unsigned long long)stride);
+				return -1;
+			}
+		}
+	}
 	for (int i = 0; i < s->nlist; i++)
 		if (nb_ctx_check_mem(ctx, s->list[i], "latency.size", err, len))
 			return -1;

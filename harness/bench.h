@@ -47,6 +47,13 @@ struct nb_param_val {
 	int choice; /* ENUM: index into choices */
 };
 
+/* The parameter every timing bench declares for the statistics rule (stats.h). */
+#define NB_PARAM_SPREAD_MAX(def)                                                                   \
+	{                                                                                          \
+		"spread_max", NB_P_DOUBLE, "ratio", def, 0, 1, NULL,                               \
+		    "robust spread (1.4826 MAD / median) above which a cell is untrustworthy"      \
+	}
+
 struct nb_params {
 	const struct nb_bench *bench;
 	struct nb_param_val v[NB_MAX_PARAMS];
@@ -107,9 +114,14 @@ json_t *nb_metric(const char *unit, const char *direction, const double *samples
 /* Add metric to run["metrics"][key]. */
 void nb_run_metric(json_t *run, const char *key, json_t *metric);
 
-/* run["headline"]: "label MEDIAN UNIT" of the last cell for which pick() is true. */
-void nb_run_headline(json_t *run, const char *metric, const char *label,
+/* run["headline"]: "LABEL local 95.1 ns (nodes 0-1), remote 150 ns (1.58x)" over the ok cells
+ * pick() accepts that have the largest value of the cell field `maxkey` (NULL: all of them);
+ * local cells have cpu_node == mem_node. The factor is how many times worse remote is than
+ * local (medians of the cells' medians). No ok local cell: no headline. */
+void nb_run_headline(json_t *run, const char *metric, const char *label, const char *maxkey,
 		     bool (*pick)(json_t *cell, void *arg), void *arg);
+/* A figure to 3 significant digits, never in e-notation. */
+void nb_fmt_figure(double v, char *buf, size_t len);
 
 /* Progress line on a terminal (stderr), silent otherwise. */
 void nb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -29,6 +29,15 @@ enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run)
 	return c->worst;
 }
 
+bool nb_cell_with(json_t *cell, void *arg)
+{
+	char key[32];
+	const char *want = arg, *eq = strchr(want, '=');
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - want), want);
+	const char *v = json_string_value(json_object_get(cell, key));
+	return v && !strcmp(v, eq + 1);
+}
+
 bool nb_cell_local_with(json_t *cell, void *arg)
 {
 	char key[32];
@@ -56,5 +65,20 @@ enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st)
 	if (share >= 0.9 || st != NB_OK)
 		return st;
 	nb_run_reason(cell, "THP requested but only %.0f%% of the buffer is huge", 100 * share);
+	return NB_UNTRUSTWORTHY;
+}
+
+void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	nb_rule_default(r, ctx->repeat, ctx->quick, nb_param_double(p, "spread_max"));
+}
+
+enum nb_status nb_cell_spread(json_t *cell, const struct nb_rule *r, const double *s, int n,
+			      enum nb_status st)
+{
+	char why[256];
+	if (st != NB_OK || nb_rule_judge(r, s, n, why, sizeof(why)) == NB_OK)
+		return st;
+	nb_run_reason(cell, "%s", why);
 	return NB_UNTRUSTWORTHY;
 }

@@ -4,6 +4,7 @@
 
 #include "bench.h"
 #include "place.h"
+#include "stats.h"
 
 struct nb_cells {
 	json_t *arr; /* owned by the run */
@@ -16,6 +17,8 @@ void nb_cells_init(struct nb_cells *c, json_t *run);
 void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st);
 /* The run's status from its cells (skipped cells do not count), with a reason when not ok. */
 enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run);
+/* Headline picker: a cell whose field KEY equals VALUE, with arg "KEY=VALUE". */
+bool nb_cell_with(json_t *cell, void *arg);
 /* Headline picker: a local cell (cpu_node == mem_node) whose field KEY equals VALUE, with
  * arg "KEY=VALUE". */
 bool nb_cell_local_with(json_t *cell, void *arg);
@@ -24,5 +27,12 @@ enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, in
 				 enum nb_status st);
 /* Record the THP share; below 90% an ok status turns untrustworthy. */
 enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st);
+
+/* The statistics rule of a bench run: --repeat/--quick and the bench's `spread_max`. */
+void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p);
+/* The rule's verdict on a timing metric's samples, recorded in the cell: an ok status turns
+ * untrustworthy (with the reason) when the robust spread exceeds the rule's spread_max. */
+enum nb_status nb_cell_spread(json_t *cell, const struct nb_rule *r, const double *s, int n,
+			      enum nb_status st);
 
 #endif

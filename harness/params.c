@@ -235,6 +235,16 @@ static json_t *num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* Units whose figures are timings (or rates of a timing): emulated under TCG. */
+static bool timing_unit(const char *unit)
+{
+	static const char *const u[] = {"ns", "us", "ms", "s", "GB/s", "MB/s", "pages/s"};
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (!strcmp(unit, u[i]))
+			return true;
+	return false;
+}
+
 json_t *nb_metric(const char *unit, const char *direction, const double *samples, int n)
 {
 	struct nb_summary s;
@@ -252,7 +262,15 @@ json_t *nb_metric(const char *unit, const char *direction, const double *samples
 	json_object_set_new(m, "cv", num(s.cv));
 	json_object_set_new(m, "p5", num(s.p5));
 	json_object_set_new(m, "p95", num(s.p95));
+	json_object_set_new(m, "mad", num(s.mad));
+	json_object_set_new(m, "iqr", num(s.iqr));
+	json_object_set_new(m, "spread", num(s.spread));
+	json_object_set_new(m, "outliers", json_integer(s.outliers));
 	json_object_set_new(m, "ci95", json_pack("[o,o]", num(s.ci95_lo), num(s.ci95_hi)));
+	json_object_set_new(m, "ci_level", num(s.ci_level));
+	json_object_set_new(m, "ci_of", json_string("median"));
+	if (nb_timing_emulated && timing_unit(unit))
+		json_object_set_new(m, "emulated", json_true());
 	return m;
 }
 
@@ -288,22 +306,134 @@ void nb_progress_done(void)
 	progress_shown = 0;
 }
 
-void nb_run_headline(json_t *run, const char *metric, const char *label,
+/* A figure with the precision it deserves, never in e-notation: 3 significant digits. */
+void nb_fmt_figure(double v, char *buf, size_t len)
+{
+	double a = fabs(v);
+	if (!isfinite(v))
+		snprintf(buf, len, "-");
+	else if (a >= 100 || a == 0)
+		snprintf(buf, len, "%.0f", v);
+	else if (a >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else if (a >= 1)
+		snprintf(buf, len, "%.2f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+}
+
+/* "95.1 ns" or "95.1-96.3 ns" for the medians of a set of cells. */
+static void fmt_range(double lo, double hi, const char *unit, char *buf, size_t len)
+{
+	char a[32], b[32];
+	nb_fmt_figure(lo, a, sizeof(a));
+	nb_fmt_figure(hi, b, sizeof(b));
+	if (!strcmp(a, b))
+		snprintf(buf, len, "%s %s", a, unit);
+	else
+		snprintf(buf, len, "%s-%s %s", a, b, unit);
+}
+
+struct side {
+	int n;
+	double lo, hi, v[NB_MAX_NODES * NB_MAX_NODES];
+	uint64_t nodes; /* bitmask of the nodes involved (ids < 64) */
+};
+
+static void side_add(struct side *s, double v, int a, int b)
+{
+	if (s->n < NB_MAX_NODES * NB_MAX_NODES)
+		s->v[s->n] = v;
+	s->lo = s->n && s->lo < v ? s->lo : v;
+	s->hi = s->n && s->hi > v ? s->hi : v;
+	s->n++;
+	s->nodes |= (a >= 0 && a < 64 ? 1ull << a : 0) | (b >= 0 && b < 64 ? 1ull << b : 0);
+}
+
+static double side_median(const struct side *s)
+{
+	struct nb_summary m;
+	nb_summarize(s->v, s->n < NB_MAX_NODES * NB_MAX_NODES ? s->n : NB_MAX_NODES * NB_MAX_NODES,
+		     &m);
+	return m.median;
+}
+
+static void fmt_nodes(uint64_t set, char *buf, size_t len)
+{
+	size_t o = 0;
+	int n = 0;
+	buf[0] = 0;
+	for (int i = 0; i < 64; i++) {
+		if (!(set >> i & 1))
+			continue;
+		int j = i;
+		while (j + 1 < 64 && (set >> (j + 1) & 1))
+			j++;
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%d", o ? "," : "", i);
+		if (j > i)
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "-%d", j);
+		n += j - i + 1;
+		i = j;
+	}
+	(void)n;
+}
+
+void nb_run_headline(json_t *run, const char *metric, const char *label, const char *maxkey,
 		     bool (*pick)(json_t *cell, void *arg), void *arg)
 {
 	size_t i;
-	json_t *c, *best = NULL;
+	json_t *c;
+	double top = -INFINITY;
+	const char *unit = NULL, *dir = "lower";
+	/* Only ok cells: an untrustworthy figure does not go into a headline. */
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
 		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
-		if (m && json_is_number(json_object_get(m, "median")) && pick(c, arg))
-			best = m;
+		const char *st = json_string_value(json_object_get(c, "status"));
+		if (m && json_is_number(json_object_get(m, "median")) && st && !strcmp(st, "ok") &&
+		    pick(c, arg)) {
+			double k = maxkey ? json_number_value(json_object_get(c, maxkey)) : 0;
+			top = k > top ? k : top;
+			unit = json_string_value(json_object_get(m, "unit"));
+			dir = json_string_value(json_object_get(m, "direction"));
+		}
 	}
-	if (!best)
+	if (!unit)
 		return;
-	char buf[160];
-	snprintf(buf, sizeof(buf), "%s %.4g %s", label,
-		 json_number_value(json_object_get(best, "median")),
-		 json_string_value(json_object_get(best, "unit")));
+	struct side *loc = calloc(2, sizeof(*loc)), *rem = loc + 1;
+	if (!loc)
+		return;
+	json_array_foreach(json_object_get(run, "cells"), i, c)
+	{
+		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
+		const char *st = json_string_value(json_object_get(c, "status"));
+		if (!m || !json_is_number(json_object_get(m, "median")) || !st ||
+		    strcmp(st, "ok") || !pick(c, arg))
+			continue;
+		if (maxkey && json_number_value(json_object_get(c, maxkey)) != top)
+			continue;
+		int a = (int)json_integer_value(json_object_get(c, "cpu_node"));
+		int b = (int)json_integer_value(json_object_get(c, "mem_node"));
+		side_add(a == b ? loc : rem, json_number_value(json_object_get(m, "median")), a, b);
+	}
+	char l[64], r[64], nodes[128], buf[320];
+	if (!loc->n) {
+		free(loc);
+		return;
+	}
+	fmt_range(loc->lo, loc->hi, unit, l, sizeof(l));
+	fmt_nodes(loc->nodes, nodes, sizeof(nodes));
+	if (!rem->n) {
+		snprintf(buf, sizeof(buf), "%s local %s (node%s %s), no remote pair measured",
+			 label, l, strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes);
+	} else {
+		double lm = side_median(loc), rm = side_median(rem);
+		/* The NUMA factor: how many times worse remote is (lower-is-better: r/l). */
+		double f = dir && !strcmp(dir, "higher") ? lm / rm : rm / lm;
+		fmt_range(rem->lo, rem->hi, unit, r, sizeof(r));
+		snprintf(buf, sizeof(buf), "%s local %s (node%s %s), remote %s (%.2fx)", label, l,
+			 strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes, r, f);
+	}
 	json_object_set_new(run, "headline", json_string(buf));
+	free(loc);
 }

@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,20 +24,22 @@ double nb_quantile_sorted(const double *v, int n, double q)
 	return v[i] + f * (v[i + 1] - v[i]);
 }
 
-/* Two-sided 95% Student t critical values; df > 30 uses the normal approximation
- * refined by a Cornish-Fisher term (error < 1e-3). */
-double nb_t95(int df)
+int nb_median_ci_rank(int n, double *coverage)
 {
-	static const double t[] = {0,	  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-				   2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-				   2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-				   2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-	if (df <= 0)
-		return INFINITY;
-	if (df <= 30)
-		return t[df];
-	double z = 1.959964;
-	return z + (z * z * z + z) / (4.0 * df);
+	/* cdf = P(B <= j) for B ~ Binomial(n, 1/2), from logs so that large n cannot overflow.
+	 * [x(k), x(n-k+1)] misses the median with probability 2 * P(B <= k - 1). */
+	int k = 1;
+	double cdf = 0, tail = n > 0 ? exp(-n * log(2.0)) : 1;
+	for (int j = 0; j < n; j++) {
+		cdf += exp(lgamma(n + 1.0) - lgamma(j + 1.0) - lgamma(n - j + 1.0) - n * log(2.0));
+		if (cdf > 0.025)
+			break;
+		k = j + 1;
+		tail = cdf;
+	}
+	if (coverage)
+		*coverage = 1 - 2 * tail;
+	return k;
 }
 
 void nb_summarize(const double *samples, int n, struct nb_summary *s)
@@ -45,11 +48,11 @@ void nb_summarize(const double *samples, int n, struct nb_summary *s)
 	s->n = n;
 	if (n <= 0) {
 		s->min = s->max = s->median = s->mean = s->stddev = s->cv = s->p5 = s->p95 = NAN;
-		s->ci95_lo = s->ci95_hi = NAN;
+		s->mad = s->iqr = s->spread = s->ci95_lo = s->ci95_hi = s->ci_level = NAN;
 		return;
 	}
-	double *v = malloc(sizeof(double) * n);
-	if (!v)
+	double *v = malloc(sizeof(double) * n), *dev = malloc(sizeof(double) * n);
+	if (!v || !dev)
 		abort();
 	memcpy(v, samples, sizeof(double) * n);
 	qsort(v, n, sizeof(double), cmp_double);
@@ -64,36 +67,72 @@ void nb_summarize(const double *samples, int n, struct nb_summary *s)
 	s->median = nb_quantile_sorted(v, n, 0.5);
 	s->p5 = nb_quantile_sorted(v, n, 0.05);
 	s->p95 = nb_quantile_sorted(v, n, 0.95);
+	s->iqr = nb_quantile_sorted(v, n, 0.75) - nb_quantile_sorted(v, n, 0.25);
 	s->mean = mean;
 	s->stddev = n > 1 ? sqrt(ss / (n - 1)) : 0;
 	s->cv = mean != 0 ? s->stddev / fabs(mean) : 0;
-	double half = n > 1 ? nb_t95(n - 1) * s->stddev / sqrt(n) : 0;
-	s->ci95_lo = mean - half;
-	s->ci95_hi = mean + half;
+	for (int i = 0; i < n; i++)
+		dev[i] = fabs(v[i] - s->median);
+	qsort(dev, n, sizeof(double), cmp_double);
+	s->mad = nb_quantile_sorted(dev, n, 0.5);
+	s->spread = n > 1 && s->median != 0 ? NB_MAD_SCALE * s->mad / fabs(s->median) : 0;
+	double scale = fmax(NB_MAD_SCALE * s->mad, NB_SCALE_FLOOR * fabs(s->median));
+	for (int i = 0; i < n && n > 2; i++)
+		s->outliers +=
+		    scale > 0 ? fabs(v[i] - s->median) / scale > NB_OUTLIER_Z : v[i] != s->median;
+	int k = nb_median_ci_rank(n, &s->ci_level);
+	s->ci95_lo = v[k - 1];
+	s->ci95_hi = v[n - k];
+	free(dev);
 	free(v);
 }
 
 double nb_rel_ci(const struct nb_summary *s)
 {
-	if (s->n < 2 || s->mean == 0)
+	if (s->n < 2 || s->median == 0 || !isfinite(s->median))
 		return INFINITY;
-	return (s->ci95_hi - s->mean) / fabs(s->mean);
+	return (s->ci95_hi - s->ci95_lo) / 2 / fabs(s->median);
 }
 
-int nb_repeat_until(double (*fn)(void *arg), void *arg, double *out, int min_reps, int max_reps,
-		    double target)
+void nb_rule_default(struct nb_rule *r, int repeat, bool quick, double spread_max)
 {
-	int n = 0;
+	r->min_reps = repeat ? repeat : quick ? 3 : 5;
+	r->max_reps = repeat ? repeat : quick ? 8 : 30;
+	r->ci_target = 0.01;
+	r->spread_max = spread_max;
+	r->emulated = nb_timing_emulated;
+	if (r->emulated)
+		r->max_reps = r->min_reps;
+}
+
+int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out)
+{
+	int n = 0, max = r->max_reps > 64 ? 64 : r->max_reps < 1 ? 1 : r->max_reps;
 	struct nb_summary s;
-	while (n < max_reps) {
+	while (n < max && !nb_interrupted) {
 		out[n++] = fn(arg);
-		if (n >= min_reps) {
+		if (n >= r->min_reps) {
 			nb_summarize(out, n, &s);
-			if (nb_rel_ci(&s) <= target)
+			if (nb_rel_ci(&s) <= r->ci_target && s.spread <= r->spread_max)
 				break;
 		}
 	}
 	return n;
+}
+
+enum nb_status nb_rule_judge(const struct nb_rule *r, const double *v, int n, char *why, size_t len)
+{
+	struct nb_summary s;
+	if (r->emulated || n < 3)
+		return NB_OK;
+	nb_summarize(v, n, &s);
+	if (s.spread <= r->spread_max)
+		return NB_OK;
+	snprintf(why, len,
+		 "samples spread too much: robust spread %.1f%% > %.1f%% over %d samples "
+		 "(%d outliers; median %.4g, min %.4g, max %.4g)",
+		 100 * s.spread, 100 * r->spread_max, n, s.outliers, s.median, s.min, s.max);
+	return NB_UNTRUSTWORTHY;
 }
 
 struct ranked {

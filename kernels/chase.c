@@ -21,15 +21,17 @@ static void shuffle(size_t *v, size_t n, uint64_t *s)
 	}
 }
 
-void *nb_chase_build(void *buf, size_t len, size_t group, uint64_t seed)
+void *nb_chase_build(void *buf, size_t len, size_t stride, size_t group, uint64_t seed)
 {
-	size_t lines = len / NB_LINE, per = group / NB_LINE;
-	if (lines < 2)
+	if (stride < NB_LINE || (stride & (stride - 1)))
 		return NULL;
-	if (per < 1 || per > lines)
-		per = lines;
-	size_t ngroups = (lines + per - 1) / per;
-	size_t *order = malloc(sizeof(size_t) * lines), *groups = malloc(sizeof(size_t) * ngroups);
+	size_t links = len / stride, per = group / stride;
+	if (links < 2)
+		return NULL;
+	if (per < 1 || per > links)
+		per = links;
+	size_t ngroups = (links + per - 1) / per;
+	size_t *order = malloc(sizeof(size_t) * links), *groups = malloc(sizeof(size_t) * ngroups);
 	if (!order || !groups) {
 		free(order);
 		free(groups);
@@ -40,16 +42,16 @@ void *nb_chase_build(void *buf, size_t len, size_t group, uint64_t seed)
 	shuffle(groups, ngroups, &seed);
 	size_t k = 0;
 	for (size_t gi = 0; gi < ngroups; gi++) {
-		size_t first = groups[gi] * per, last = first + per > lines ? lines : first + per;
+		size_t first = groups[gi] * per, last = first + per > links ? links : first + per;
 		size_t start = k;
 		for (size_t l = first; l < last; l++)
 			order[k++] = l;
 		shuffle(order + start, k - start, &seed);
 	}
 	char *base = buf;
-	for (size_t i = 0; i < lines; i++)
-		*(void **)(base + order[i] * NB_LINE) = base + order[(i + 1) % lines] * NB_LINE;
-	void *start = base + order[0] * NB_LINE;
+	for (size_t i = 0; i < links; i++)
+		*(void **)(base + order[i] * stride) = base + order[(i + 1) % links] * stride;
+	void *start = base + order[0] * stride;
 	free(order);
 	free(groups);
 	return start;

@@ -8,13 +8,16 @@
 #define NB_LINE 64
 
 /*
- * Pointer chase. Lay a single cycle through every cache line of buf (len bytes) in random
- * order inside TLB-locality groups of `group` bytes (groups themselves visited in random
- * order), as Google's multichase does: the random order defeats the prefetchers, the groups
- * bound TLB misses so the figure is memory latency, not page-walk latency.
- * Returns the start pointer. seed makes the permutation reproducible.
+ * Pointer chase. Lay a single cycle through one cache line per `stride` bytes of buf (len
+ * bytes), in random order inside TLB-locality groups of `group` bytes (groups themselves
+ * visited in random order), as Google's multichase does. The random order defeats the stream
+ * prefetchers; the stride (256 B by default in the latency bench, multichase's default) keeps
+ * the adjacent-line and spatial prefetchers from turning part of the loads into hits, which a
+ * 64 B stride allows; the groups bound TLB misses so the figure is memory latency, not
+ * page-walk latency. stride is a power of two >= NB_LINE. Returns the start pointer, or NULL
+ * (fewer than 2 links, or no memory). seed makes the permutation reproducible.
  */
-void *nb_chase_build(void *buf, size_t len, size_t group, uint64_t seed);
+void *nb_chase_build(void *buf, size_t len, size_t stride, size_t group, uint64_t seed);
 /* Follow n links from p; returns the last pointer (so the chain cannot be optimized away). */
 void *nb_chase_run(void *p, uint64_t n);
 
