@@ -19,7 +19,10 @@ static void metric_row(struct an_table *t, const char *key, const json_t *m)
 	an_fmt_num(an_num(json_array_get(ci, 1)), v[2], sizeof(v[2]));
 	an_fmt_num(an_num(json_object_get(m, "p5")), v[3], sizeof(v[3]));
 	an_fmt_num(an_num(json_object_get(m, "p95")), v[4], sizeof(v[4]));
-	double cv = an_num(json_object_get(m, "cv"));
+	/* The robust spread (results since the statistics rule); older results have the CV. */
+	const json_t *sp = json_object_get(m, "spread");
+	double cv = an_num(sp ? sp : json_object_get(m, "cv"));
+	bool emulated = json_is_true(json_object_get(m, "emulated"));
 	const char *unit = json_string_value(json_object_get(m, "unit"));
 	an_table_row(t);
 	an_table_cell(t, AN_PLAIN, "%s", key);
@@ -34,15 +37,16 @@ static void metric_row(struct an_table *t, const char *key, const json_t *m)
 	if (isnan(cv))
 		an_table_cell(t, AN_PLAIN, "-");
 	else
-		an_table_cell(t, AN_PLAIN, "%.1f%%", cv * 100);
+		an_table_cell(t, AN_PLAIN, "%.1f%%%s%s", cv * 100, sp ? "" : " (CV)",
+			      emulated ? " emulated" : "");
 	an_table_cell(t, AN_PLAIN, "%s", v[3]);
 	an_table_cell(t, AN_PLAIN, "%s", v[4]);
 }
 
 static void metrics_table(struct an_doc *d, const json_t *ms)
 {
-	static const char *const cols[] = {"metric",	     "unit", "better", "n",  "median",
-					   "95% CI of mean", "CV",   "p5",     "p95"};
+	static const char *const cols[] = {"metric", "unit",   "better", "n",  "median",
+					   "95% CI", "spread", "p5",	 "p95"};
 	const char *k;
 	json_t *m;
 	struct an_table *t = an_table_new();

@@ -117,7 +117,8 @@ void nb_run_metric(json_t *run, const char *key, json_t *metric);
 /* run["headline"]: "LABEL local 95.1 ns (nodes 0-1), remote 150 ns (1.58x)" over the ok cells
  * pick() accepts that have the largest value of the cell field `maxkey` (NULL: all of them);
  * local cells have cpu_node == mem_node. The factor is how many times worse remote is than
- * local (medians of the cells' medians). No ok local cell: no headline. */
+ * local (medians of the cells' medians). Without an ok local cell, untrustworthy cells are
+ * used and the headline says so; without any, there is none. */
 void nb_run_headline(json_t *run, const char *metric, const char *label, const char *maxkey,
 		     bool (*pick)(json_t *cell, void *arg), void *arg);
 /* A figure to 3 significant digits, never in e-notation. */

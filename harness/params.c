@@ -378,19 +378,24 @@ static void fmt_nodes(uint64_t set, char *buf, size_t len)
 	(void)n;
 }
 
-void nb_run_headline(json_t *run, const char *metric, const char *label, const char *maxkey,
-		     bool (*pick)(json_t *cell, void *arg), void *arg)
+static bool usable(json_t *c, bool ok_only)
+{
+	const char *st = json_string_value(json_object_get(c, "status"));
+	return st && (!strcmp(st, "ok") || (!ok_only && !strcmp(st, "untrustworthy")));
+}
+
+static bool headline(json_t *run, const char *metric, const char *label, const char *maxkey,
+		     bool (*pick)(json_t *cell, void *arg), void *arg, bool ok_only)
 {
 	size_t i;
 	json_t *c;
 	double top = -INFINITY;
 	const char *unit = NULL, *dir = "lower";
-	/* Only ok cells: an untrustworthy figure does not go into a headline. */
+	/* ok cells first: an untrustworthy figure goes into a headline only when marked. */
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
 		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
-		const char *st = json_string_value(json_object_get(c, "status"));
-		if (m && json_is_number(json_object_get(m, "median")) && st && !strcmp(st, "ok") &&
+		if (m && json_is_number(json_object_get(m, "median")) && usable(c, ok_only) &&
 		    pick(c, arg)) {
 			double k = maxkey ? json_number_value(json_object_get(c, maxkey)) : 0;
 			top = k > top ? k : top;
@@ -399,16 +404,15 @@ void nb_run_headline(json_t *run, const char *metric, const char *label, const c
 		}
 	}
 	if (!unit)
-		return;
+		return false;
 	struct side *loc = calloc(2, sizeof(*loc)), *rem = loc + 1;
 	if (!loc)
-		return;
+		return false;
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
 		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
-		const char *st = json_string_value(json_object_get(c, "status"));
-		if (!m || !json_is_number(json_object_get(m, "median")) || !st ||
-		    strcmp(st, "ok") || !pick(c, arg))
+		if (!m || !json_is_number(json_object_get(m, "median")) || !usable(c, ok_only) ||
+		    !pick(c, arg))
 			continue;
 		if (maxkey && json_number_value(json_object_get(c, maxkey)) != top)
 			continue;
@@ -419,7 +423,7 @@ void nb_run_headline(json_t *run, const char *metric, const char *label, const c
 	char l[64], r[64], nodes[128], buf[320];
 	if (!loc->n) {
 		free(loc);
-		return;
+		return false;
 	}
 	fmt_range(loc->lo, loc->hi, unit, l, sizeof(l));
 	fmt_nodes(loc->nodes, nodes, sizeof(nodes));
@@ -434,6 +438,18 @@ void nb_run_headline(json_t *run, const char *metric, const char *label, const c
 		snprintf(buf, sizeof(buf), "%s local %s (node%s %s), remote %s (%.2fx)", label, l,
 			 strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes, r, f);
 	}
+	if (!ok_only) {
+		size_t o = strlen(buf);
+		snprintf(buf + o, sizeof(buf) - o, " [includes untrustworthy cells]");
+	}
 	json_object_set_new(run, "headline", json_string(buf));
 	free(loc);
+	return true;
+}
+
+void nb_run_headline(json_t *run, const char *metric, const char *label, const char *maxkey,
+		     bool (*pick)(json_t *cell, void *arg), void *arg)
+{
+	if (!headline(run, metric, label, maxkey, pick, arg, true))
+		headline(run, metric, label, maxkey, pick, arg, false);
 }

@@ -6,7 +6,7 @@ import sys
 
 STATUSES = {"ok", "skipped", "failed", "untrustworthy"}
 METRIC_KEYS = {"unit", "direction", "samples", "min", "median", "mean", "stddev", "cv", "p5",
-               "p95", "ci95"}
+               "p95", "ci95", "ci_level", "mad", "spread", "outliers"}
 # unit, direction, sane range of medians (wide: any machine, any VM)
 KNOWN = {
     "latency_ns": ("ns", "lower", 0.05, 100000),
@@ -40,9 +40,19 @@ def check_metric(where, key, m):
             err(f"{where}: {key} median {m['median']} outside sane range {lo}..{hi}")
     if not (m["min"] <= m["median"] <= m["max"] if "max" in m else True):
         err(f"{where}: {key} median outside min..max")
+    # The statistics rule: the CI is of the median, distribution-free, inside [min, max].
     lo, hi = m["ci95"]
-    if lo is not None and not (lo <= m["mean"] <= hi):
-        err(f"{where}: {key} mean outside its CI")
+    if not (m["min"] <= lo <= m["median"] <= hi <= m["max"]):
+        err(f"{where}: {key} CI {lo}..{hi} not within min {m['min']} .. max {m['max']} "
+            f"around the median {m['median']}")
+    if m["unit"] in ("ns", "s", "ms", "us") and lo < 0:
+        err(f"{where}: {key} CI below zero for a time")
+    s = sorted(m["samples"])
+    med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+    if abs(med - m["median"]) > 1e-9 * max(1.0, abs(med)):
+        err(f"{where}: {key} median {m['median']} is not the median of its samples {med}")
+    if not (0 <= m["outliers"] <= len(s)):
+        err(f"{where}: {key} outliers {m['outliers']} of {len(s)} samples")
 
 
 def check_placement(where, item):

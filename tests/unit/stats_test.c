@@ -230,6 +230,15 @@ static void test_headline(void **state)
 	assert_string_equal(json_string_value(json_object_get(run, "headline")),
 			    "4k: local 104 ns (node 0), no remote pair measured");
 	json_decref(run);
+	/* Only untrustworthy cells: a headline that says so. */
+	run = json_object();
+	cells = json_array();
+	json_object_set_new(run, "cells", cells);
+	json_array_append_new(cells, cell(0, 0, "4k", 104.12, "untrustworthy"));
+	nb_run_headline(run, "latency_ns", "4k:", NULL, nb_cell_with, "pages=4k");
+	assert_non_null(strstr(json_string_value(json_object_get(run, "headline")),
+			       "[includes untrustworthy cells]"));
+	json_decref(run);
 	char b[32];
 	nb_fmt_figure(0.000123, b, sizeof(b));
 	assert_null(strchr(b, 'e'));
