@@ -193,7 +193,7 @@ for b, r in runs.items():
     for c in r.get("cells", []):
         assert c["status"] != "failed", (b, c.get("reason"))
         if c["status"] == "untrustworthy":
-            assert "vary" in c["reason"], (b, c["reason"])
+            assert "spread" in c["reason"], (b, c["reason"])
         if c["status"] == "skipped":
             assert c.get("reason"), (b, c)
 print("; ".join(skipped))
