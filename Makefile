@@ -83,6 +83,7 @@ unit: all $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 host-tests: all
+	bash tests/host/sets.sh ./$(BIN)
 	bash tests/host/run.sh ./$(BIN)
 	bash tests/counters/run.sh ./$(BIN)
 

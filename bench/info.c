@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *nb_configs_dir(void);
@@ -34,16 +35,16 @@ static int load_ctx(struct nb_topo *t, struct nb_caps *c, struct nb_ctx *ctx)
 {
 	if (nb_topo_load(t))
 		return -1;
-	nb_caps_probe(c);
+	nb_caps_probe(c, t);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->topo = t;
 	ctx->caps = c;
-	for (int i = 0; i < t->nnodes; i++)
-		ctx->nodes[ctx->nnodes++] = t->nodes[i].id;
-	int cpus[NB_MAX_CPUS], n = nb_parse_list(c->allowed_cpus, cpus, NB_MAX_CPUS);
-	for (int i = 0; i < n; i++)
-		ctx->cpus[ctx->ncpus++] = cpus[i];
-	return 0;
+	if (nb_ctx_setup(ctx, NULL, NULL) == 0)
+		return 0;
+	nb_ctx_free(ctx);
+	nb_caps_free(c);
+	nb_topo_free(t);
+	return -1;
 }
 
 static const char *ptype_name(enum nb_ptype t)
@@ -148,6 +149,8 @@ int nb_cmd_list(int argc, char **argv)
 			   json_string_value(json_object_get(b, "description")));
 		json_decref(out);
 	}
+	nb_ctx_free(&ctx);
+	nb_caps_free(&c);
 	nb_topo_free(&t);
 	return 0;
 }
@@ -161,21 +164,26 @@ int nb_cmd_topo(int argc, char **argv)
 		return NB_EXIT_USAGE;
 	if (nb_topo_load(&t))
 		return NB_EXIT_ENV;
-	nb_caps_probe(&c);
+	nb_caps_probe(&c, &t);
 	json_t *o =
 	    json_pack("{s:o,s:o}", "topology", nb_topo_json(&t), "capabilities", nb_caps_json(&c));
 	if (json) {
 		print_json(o);
+		nb_caps_free(&c);
 		nb_topo_free(&t);
 		return 0;
 	}
 	printf("%d NUMA node(s), %d cpus, %d PU per core\n", t.nnodes, t.ncpus, t.smt);
 	for (int i = 0; i < t.nnodes; i++) {
 		const struct nb_node *n = &t.nodes[i];
-		printf("  node %d: %.1f GiB, cpus", n->id, n->memory_bytes / 1073741824.0);
+		struct bitmask *b = nb_set_new(NB_MAX_CPUS);
 		for (int k = 0; k < n->ncpus; k++)
-			printf("%s%d", k ? "," : " ", n->cpus[k]);
-		printf("%s\n", n->ncpus ? "" : " none (memory-only)");
+			numa_bitmask_setbit(b, (unsigned)n->cpus[k]);
+		char *cpus = nb_set_str(b);
+		printf("  node %d: %.1f GiB, cpus %s\n", n->id, n->memory_bytes / 1073741824.0,
+		       n->ncpus && cpus ? cpus : "none (memory-only)");
+		free(cpus);
+		numa_bitmask_free(b);
 	}
 	if (t.have_distances) {
 		printf("distances:\n     ");
@@ -192,6 +200,7 @@ int nb_cmd_topo(int argc, char **argv)
 	json_dumpf(json_object_get(o, "capabilities"), stdout, JSON_SORT_KEYS | JSON_COMPACT);
 	printf("\n");
 	json_decref(o);
+	nb_caps_free(&c);
 	nb_topo_free(&t);
 	return 0;
 }

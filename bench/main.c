@@ -57,7 +57,8 @@ static const struct cmd cmds[] = {
      "[--set knob.NAME=VALUE]... [--nodes LIST] [--cpus LIST] [--events LIST] SUITE|BENCH...",
      "Run suites (configs/*.json) or benches and write the results JSON to FILE or\n"
      "results/HOST-UTCSTAMP.json. Sizes take K/M/G. Tunables set with knob.* are journaled\n"
-     "and put back on every exit path."},
+     "and put back on every exit path. --nodes/--cpus take numactl's syntax (libnuma): 0-3,5,\n"
+     "all, !LIST (all but LIST), +LIST (counted within this process's cpuset)."},
     {"list", nb_cmd_list, "numabench list [--json]",
      "Benches (with parameters and whether they can run here, or why not) and suites."},
     {"topo", nb_cmd_topo, "numabench topo [--json]",

@@ -86,6 +86,8 @@ struct nb_ctx {
 	int nnodes;
 	int cpus[NB_MAX_CPUS]; /* cpus this run may use (after --cpus and cgroup) */
 	int ncpus;
+	/* The same two sets as bitmaps (owned; nb_ctx_free releases them). */
+	struct bitmask *nodeset, *cpuset;
 	int repeat;	    /* --repeat N: 0 = adaptive (until CI target or cap) */
 	bool quick;	    /* --quick: smaller sweeps, fewer repetitions */
 	const char *events; /* --events list, or NULL for the default set */
@@ -127,6 +129,14 @@ void nb_fmt_figure(double v, char *buf, size_t len);
 /* Progress line on a terminal (stderr), silent otherwise. */
 void nb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nb_progress_done(void);
+
+/*
+ * The run's nodes and cpus: the topology's ∩ the allowed sets (caps), narrowed by --nodes and
+ * --cpus when given (numactl syntax, see nb_set_parse). Fills nodes/nnodes, cpus/ncpus and the
+ * bitmaps. 0, or -1 with one line on stderr naming the bad value and what is valid.
+ */
+int nb_ctx_setup(struct nb_ctx *ctx, const char *nodes, const char *cpus);
+void nb_ctx_free(struct nb_ctx *ctx);
 
 /* Nodes of the run that have memory / cpus (after --nodes, --cpus and the cgroup). */
 int nb_ctx_mem_nodes(const struct nb_ctx *ctx, int *out);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <hwloc.h>
 #include <linux/perf_event.h>
 #include <numa.h>
 #include <sched.h>
@@ -121,28 +122,42 @@ static void virt_detect(char *out, size_t len)
 #endif
 }
 
-static void allowed_sets(struct nb_caps *c)
+/* This process's affinity, whole: the mask grows until the kernel's (nr_cpu_ids) fits. */
+static struct bitmask *affinity(void)
 {
-	c->allowed_nodes[0] = c->allowed_cpus[0] = 0;
-	if (numa_available() >= 0) {
-		struct bitmask *m = numa_get_mems_allowed();
-		size_t off = 0;
-		for (unsigned i = 0; i < m->size && off + 8 < sizeof(c->allowed_nodes); i++)
-			if (numa_bitmask_isbitset(m, i))
-				off +=
-				    snprintf(c->allowed_nodes + off, sizeof(c->allowed_nodes) - off,
-					     "%s%u", off ? "," : "", i);
-		numa_bitmask_free(m);
+	for (int n = 1024; n <= (1 << 22); n *= 2) {
+		cpu_set_t *set = CPU_ALLOC(n);
+		size_t size = CPU_ALLOC_SIZE(n);
+		if (!set)
+			return NULL;
+		if (sched_getaffinity(0, size, set) == 0) {
+			struct bitmask *b = nb_set_new((unsigned)n);
+			for (int i = 0; i < n; i++)
+				if (CPU_ISSET_S(i, size, set))
+					numa_bitmask_setbit(b, (unsigned)i);
+			CPU_FREE(set);
+			return b;
+		}
+		CPU_FREE(set);
+		if (errno != EINVAL)
+			break;
 	}
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-		size_t off = 0;
-		for (int i = 0; i < CPU_SETSIZE && off + 8 < sizeof(c->allowed_cpus); i++)
-			if (CPU_ISSET(i, &set))
-				off +=
-				    snprintf(c->allowed_cpus + off, sizeof(c->allowed_cpus) - off,
-					     "%s%d", off ? "," : "", i);
+	return NULL;
+}
+
+/* Allowed nodes and cpus: the cgroup's mems and this process's affinity; in a replayed
+ * topology, the replay's allowed sets (hwloc). */
+static void allowed_sets(struct nb_caps *c, const struct nb_topo *t)
+{
+	if (t && t->replayed) {
+		hwloc_topology_t h = (hwloc_topology_t)t->hwloc;
+		c->allowed_cpus = nb_set_from_hwloc(hwloc_topology_get_allowed_cpuset(h));
+		c->allowed_nodes = nb_set_from_hwloc(hwloc_topology_get_allowed_nodeset(h));
+		return;
 	}
+	if (numa_available() >= 0)
+		c->allowed_nodes = numa_get_mems_allowed();
+	c->allowed_cpus = affinity();
 }
 
 static bool dir_exists(const char *p)
@@ -151,7 +166,7 @@ static bool dir_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void nb_caps_probe(struct nb_caps *c)
+void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 {
 	long v;
 	memset(c, 0, sizeof(*c));
@@ -167,17 +182,24 @@ void nb_caps_probe(struct nb_caps *c)
 	c->numa_balancing = nb_read_long("/proc/sys/kernel/numa_balancing", &v) ? -1 : (int)v;
 	c->ptrace_scope = nb_read_long("/proc/sys/kernel/yama/ptrace_scope", &v) ? -1 : (int)v;
 	c->proc_mem_force = probe_proc_mem_force();
-	allowed_sets(c);
+	allowed_sets(c, t);
 	virt_detect(c->virt, sizeof(c->virt));
+}
+
+void nb_caps_free(struct nb_caps *c)
+{
+	numa_bitmask_free(c->allowed_cpus);
+	numa_bitmask_free(c->allowed_nodes);
+	c->allowed_cpus = c->allowed_nodes = NULL;
 }
 
 json_t *nb_caps_json(const struct nb_caps *c)
 {
-	json_t *o =
-	    json_pack("{s:b,s:i,s:b,s:b,s:b,s:s,s:s,s:s,s:s}", "root", c->root,
-		      "perf_event_paranoid", c->perf_event_paranoid, "pmu", c->pmu, "debugfs",
-		      c->debugfs, "tracefs", c->tracefs, "thp", c->thp, "allowed_nodes",
-		      c->allowed_nodes, "allowed_cpus", c->allowed_cpus, "virtualization", c->virt);
+	json_t *o = json_pack("{s:b,s:i,s:b,s:b,s:b,s:s,s:o,s:o,s:s}", "root", c->root,
+			      "perf_event_paranoid", c->perf_event_paranoid, "pmu", c->pmu,
+			      "debugfs", c->debugfs, "tracefs", c->tracefs, "thp", c->thp,
+			      "allowed_nodes", nb_set_json(c->allowed_nodes), "allowed_cpus",
+			      nb_set_json(c->allowed_cpus), "virtualization", c->virt);
 	json_object_set_new(o, "numa_balancing",
 			    c->numa_balancing < 0 ? json_null() : json_integer(c->numa_balancing));
 	json_object_set_new(o, "proc_mem_force",

@@ -49,8 +49,6 @@ extern bool nb_timing_emulated;
 int nb_parse_u64(const char *s, uint64_t *out);
 int nb_parse_size(const char *s, uint64_t *out); /* K/M/G/T suffixes, powers of 1024 */
 int nb_parse_double(const char *s, double *out);
-/* "0-3,5" into a sorted unique int list; returns count or -1. */
-int nb_parse_list(const char *s, int *out, int max);
 /* Format a size like 4K, 1M, 1G (exact) or the number of bytes. */
 void nb_fmt_size(uint64_t v, char *buf, size_t len);
 

@@ -323,84 +323,109 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static bool in_list(const char *list, int v)
+/* Why a named cpu cannot be used: the cpu's state, else the affinity. */
+static const char *cpu_why(const struct nb_topo *t, int cpu)
 {
-	int ids[NB_MAX_CPUS];
-	int n = nb_parse_list(list, ids, NB_MAX_CPUS);
-	for (int i = 0; i < n; i++)
-		if (ids[i] == v)
-			return true;
-	return false;
+	const char *st = nb_topo_cpu_state(t, cpu);
+	return st ? st : "is not allowed by this process's cpuset or affinity";
 }
 
-/* Nodes and cpus of the run: topology ∩ cgroup-allowed ∩ --nodes/--cpus. */
-static int setup_ctx(struct nb_ctx *ctx, const struct run_opts *o)
+static const char *node_why(const struct nb_topo *t, int node)
+{
+	return nb_topo_node(t, node) ? "is not allowed by the cgroup" : "does not exist";
+}
+
+/* A --cpus/--nodes value as a set within `usable` (printed as `valid`); NULL with one line on
+ * stderr naming the bad value and what is valid. */
+static struct bitmask *pick(const struct nb_ctx *ctx, enum nb_set_kind k, const char *arg,
+			    const struct bitmask *usable, const char *valid)
+{
+	const bool cpus = k == NB_SET_CPUS;
+	const char *opt = cpus ? "--cpus" : "--nodes", *what = cpus ? "cpu" : "node";
+	const char *vname = cpus ? "allowed" : "valid nodes";
+	char err[512];
+	bool named;
+	long bad;
+	struct bitmask *b = nb_set_parse(k, arg, usable, &named, &bad, err, sizeof(err));
+	if (!b && bad >= 0 && bad <= INT_MAX && !nb_set_has(usable, (int)bad)) {
+		nb_err("%s %s: %s %ld %s (%s: %s)", opt, arg, what, bad,
+		       cpus ? cpu_why(ctx->topo, (int)bad) : node_why(ctx->topo, (int)bad), vname,
+		       valid);
+		return NULL;
+	}
+	if (!b) {
+		nb_err(
+		    "%s %s: %s; expected numactl syntax like 0-3,5 or all or !1 or +0-1 (%s: %s)",
+		    opt, arg, err, vname, valid);
+		return NULL;
+	}
+	for (unsigned i = 0; i < b->size; i++) {
+		if (!numa_bitmask_isbitset(b, i) || nb_set_has(usable, (int)i))
+			continue;
+		if (named) {
+			nb_err("%s %s: %s %u %s (%s: %s)", opt, arg, what, i,
+			       cpus ? cpu_why(ctx->topo, (int)i) : node_why(ctx->topo, (int)i),
+			       vname, valid);
+			numa_bitmask_free(b);
+			return NULL;
+		}
+		numa_bitmask_clearbit(b, i); /* "all", "!": meant within the allowed set */
+	}
+	if (nb_set_count(b) == 0) {
+		nb_err("%s %s: selects no %s this run may use (%s: %s)", opt, arg, what, vname,
+		       valid);
+		numa_bitmask_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int nb_ctx_setup(struct nb_ctx *ctx, const char *nodes, const char *cpus)
 {
 	const struct nb_topo *t = ctx->topo;
-	int want[NB_MAX_CPUS], n;
-	char valid[256] = "";
-	for (int i = 0, off = 0; i < t->nnodes; i++)
-		if (in_list(ctx->caps->allowed_nodes, t->nodes[i].id))
-			off += snprintf(valid + off, sizeof(valid) - off, "%s%d", off ? "," : "",
-					t->nodes[i].id);
-	if (o->nodes) {
-		n = nb_parse_list(o->nodes, want, NB_MAX_NODES);
-		if (n <= 0) {
-			nb_err("--nodes %s: expected a list like 0,1 or 0-3 (valid nodes: %s)",
-			       o->nodes, valid);
-			return -1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (!nb_topo_node(t, want[i]) ||
-			    !in_list(ctx->caps->allowed_nodes, want[i])) {
-				nb_err("--nodes: node %d %s (valid nodes: %s)", want[i],
-				       nb_topo_node(t, want[i]) ? "is not allowed by the cgroup"
-								: "does not exist",
-				       valid);
-				return -1;
-			}
-			ctx->nodes[ctx->nnodes++] = want[i];
-		}
-	} else {
-		for (int i = 0; i < t->nnodes; i++)
-			if (in_list(ctx->caps->allowed_nodes, t->nodes[i].id))
-				ctx->nodes[ctx->nnodes++] = t->nodes[i].id;
+	const struct nb_caps *c = ctx->caps;
+	char err[512];
+	int rc = -1;
+	struct bitmask *unodes = nb_set_new(NB_MAX_NODES), *ucpus = nb_set_new(NB_MAX_CPUS);
+	for (int i = 0; i < t->nnodes; i++)
+		if (nb_set_has(c->allowed_nodes, t->nodes[i].id))
+			numa_bitmask_setbit(unodes, (unsigned)t->nodes[i].id);
+	for (unsigned i = 0; i < t->cpuset->size; i++)
+		if (numa_bitmask_isbitset(t->cpuset, i) && nb_set_has(c->allowed_cpus, (int)i))
+			numa_bitmask_setbit(ucpus, i);
+	char *vn = nb_set_str(unodes), *vc = nb_set_str(ucpus);
+	if (!vn || !vc) {
+		nb_err("out of memory");
+		goto out;
 	}
-	if (o->cpus) {
-		n = nb_parse_list(o->cpus, want, NB_MAX_CPUS);
-		if (n <= 0) {
-			nb_err("--cpus %s: expected a list like 0,2 or 0-3 (allowed: %s)", o->cpus,
-			       ctx->caps->allowed_cpus);
-			return -1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (!in_list(ctx->caps->allowed_cpus, want[i])) {
-				char path[64], online[1024] = "";
-				int on[NB_MAX_CPUS], non;
-				snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d",
-					 want[i]);
-				nb_read_file("/sys/devices/system/cpu/online", online,
-					     sizeof(online));
-				non = nb_parse_list(online, on, NB_MAX_CPUS);
-				bool is_on = false;
-				for (int k = 0; k < non; k++)
-					is_on |= on[k] == want[i];
-				nb_err("--cpus: cpu %d %s (allowed: %s)", want[i],
-				       access(path, F_OK) ? "does not exist"
-				       : !is_on
-					   ? "is offline"
-					   : "is not allowed by this process's cpuset or affinity",
-				       ctx->caps->allowed_cpus);
-				return -1;
-			}
-			ctx->cpus[ctx->ncpus++] = want[i];
-		}
-	} else {
-		n = nb_parse_list(ctx->caps->allowed_cpus, want, NB_MAX_CPUS);
-		for (int i = 0; i < n; i++)
-			ctx->cpus[ctx->ncpus++] = want[i];
+	ctx->nodeset = nodes ? pick(ctx, NB_SET_NODES, nodes, unodes, vn) : nb_set_copy(unodes);
+	ctx->cpuset = cpus ? pick(ctx, NB_SET_CPUS, cpus, ucpus, vc) : nb_set_copy(ucpus);
+	if (!ctx->nodeset || !ctx->cpuset)
+		goto out;
+	ctx->nnodes =
+	    nb_set_ids(ctx->nodeset, ctx->nodes, NB_MAX_NODES, NB_SET_NODES, err, sizeof(err));
+	if (ctx->nnodes >= 0)
+		ctx->ncpus =
+		    nb_set_ids(ctx->cpuset, ctx->cpus, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err));
+	if (ctx->nnodes < 0 || ctx->ncpus < 0) {
+		nb_err("%s", err);
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(vn);
+	free(vc);
+	numa_bitmask_free(unodes);
+	numa_bitmask_free(ucpus);
+	return rc;
+}
+
+void nb_ctx_free(struct nb_ctx *ctx)
+{
+	numa_bitmask_free(ctx->cpuset);
+	numa_bitmask_free(ctx->nodeset);
+	ctx->cpuset = ctx->nodeset = NULL;
+	ctx->ncpus = ctx->nnodes = 0;
 }
 
 static int check_output(const char *path)
@@ -566,7 +591,7 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	char err[512], path[PATH_MAX];
 	if (nb_topo_load(&topo))
 		return NB_EXIT_ENV;
-	nb_caps_probe(&caps);
+	nb_caps_probe(&caps, &topo);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.topo = &topo;
 	ctx.caps = &caps;
@@ -574,7 +599,7 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	ctx.quick = o->quick;
 	ctx.events = o->events;
 	int rc = NB_EXIT_USAGE;
-	if (setup_ctx(&ctx, o))
+	if (nb_ctx_setup(&ctx, o->nodes, o->cpus))
 		goto out;
 	if (o->events) {
 		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
@@ -638,6 +663,8 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	}
 	json_decref(doc);
 out:
+	nb_ctx_free(&ctx);
+	nb_caps_free(&caps);
 	nb_topo_free(&topo);
 	return rc;
 }

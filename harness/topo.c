@@ -1,53 +1,92 @@
 /* numabench: topology from hwloc (nodes, distances, memory attributes, caches). */
 #include "topo.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmp_node(const void *a, const void *b)
 {
 	return ((const struct nb_node *)a)->id - ((const struct nb_node *)b)->id;
 }
 
+/* A cpu list from sysfs ("0-95,192-287"), parsed by hwloc; NULL when unreadable or not a list. */
+static hwloc_bitmap_t sysfs_list(const char *path)
+{
+	char full[4096];
+	size_t len;
+	snprintf(full, sizeof(full), "%s%s", nb_fsroot(), path);
+	char *txt = nb_read_all(full, 1 << 20, &len);
+	if (!txt)
+		return NULL;
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	txt[strcspn(txt, "\n")] = 0;
+	if (b && hwloc_bitmap_list_sscanf(b, txt)) {
+		hwloc_bitmap_free(b);
+		b = NULL;
+	}
+	free(txt);
+	return b;
+}
+
 /*
  * CPUs of a node. hwloc gives a CPU-less (memory-only) node the cpuset of its nearest CPUs
  * (seen with hwloc 2.9 in QEMU guests), so the kernel's own list in sysfs decides; hwloc's
- * set is the fallback when sysfs is unreadable.
+ * set is the fallback when sysfs is unreadable, and the only source in a replay.
  */
-static void node_cpus(struct nb_node *n, hwloc_const_bitmap_t set)
+static int node_cpus(struct nb_node *n, hwloc_const_bitmap_t set, bool replayed)
 {
-	char path[96], buf[4096];
+	char path[96], err[256];
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n->id);
-	if (nb_read_file(path, buf, sizeof(buf)) == 0) {
-		n->ncpus = buf[0] ? nb_parse_list(buf, n->cpus, NB_MAX_CPUS) : 0;
-		if (n->ncpus >= 0)
-			return;
-		n->ncpus = 0;
+	hwloc_bitmap_t sys = replayed ? NULL : sysfs_list(path);
+	struct bitmask *b = nb_set_from_hwloc(sys ? sys : set);
+	hwloc_bitmap_free(sys);
+	n->ncpus = b ? nb_set_ids(b, n->cpus, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err)) : -1;
+	numa_bitmask_free(b);
+	if (n->ncpus < 0) {
+		nb_err("node %d: %s", n->id, b ? err : "an infinite cpuset");
+		return -1;
 	}
-	unsigned pu;
-	hwloc_bitmap_foreach_begin(pu, set)
-	{
-		if (n->ncpus < NB_MAX_CPUS)
-			n->cpus[n->ncpus++] = (int)pu;
-	}
-	hwloc_bitmap_foreach_end();
+	return 0;
 }
 
-static void load_nodes(struct nb_topo *t, hwloc_topology_t h)
+static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
 {
 	hwloc_obj_t o = NULL;
-	while ((o = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_NUMANODE, o)) &&
-	       t->nnodes < NB_MAX_NODES) {
+	int total = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+	if (total > NB_MAX_NODES) {
+		nb_err("the topology has %d NUMA nodes; numabench handles %d (NB_MAX_NODES): "
+		       "rebuild with a larger NB_MAX_NODES",
+		       total, NB_MAX_NODES);
+		return -1;
+	}
+	while ((o = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_NUMANODE, o))) {
+		if (o->os_index >= NB_MAX_NODES) {
+			nb_err("node %u is beyond numabench's limit: it handles node ids 0-%d "
+			       "(NB_MAX_NODES); rebuild with a larger NB_MAX_NODES",
+			       o->os_index, NB_MAX_NODES - 1);
+			return -1;
+		}
 		struct nb_node *n = &t->nodes[t->nnodes++];
 		memset(n, 0, sizeof(*n));
 		n->id = (int)o->os_index;
 		n->memory_bytes = o->attr->numanode.local_memory;
-		node_cpus(n, o->cpuset);
+		if (node_cpus(n, o->cpuset, t->replayed))
+			return -1;
 	}
 	qsort(t->nodes, t->nnodes, sizeof(t->nodes[0]), cmp_node);
+	t->cpuset = nb_set_new(NB_MAX_CPUS);
+	t->nodeset = nb_set_new(NB_MAX_NODES);
+	for (int i = 0; i < t->nnodes; i++) {
+		numa_bitmask_setbit(t->nodeset, (unsigned)t->nodes[i].id);
+		for (int c = 0; c < t->nodes[i].ncpus; c++)
+			numa_bitmask_setbit(t->cpuset, (unsigned)t->nodes[i].cpus[c]);
+	}
+	return 0;
 }
 
 static int node_index(const struct nb_topo *t, int id)
@@ -126,13 +165,15 @@ static void load_memattrs(struct nb_topo *t, hwloc_topology_t h)
 				for (unsigned k = 0; k < n; k++) {
 					if (locs[k].type != HWLOC_LOCATION_TYPE_CPUSET)
 						continue;
-					char cpus[256];
-					hwloc_bitmap_list_snprintf(cpus, sizeof(cpus),
-								   locs[k].location.cpuset);
+					struct bitmask *ini =
+					    nb_set_from_hwloc(locs[k].location.cpuset);
 					json_array_append_new(
-					    list, json_pack("{s:i,s:s,s:I}", "target",
-							    t->nodes[ti].id, "initiator_cpus", cpus,
-							    "value", (json_int_t)vals[k]));
+					    list,
+					    json_pack("{s:i,s:o,s:I}", "target", t->nodes[ti].id,
+						      "initiator_cpus", nb_set_json(ini), "value",
+						      (json_int_t)vals[k]));
+					if (ini)
+						numa_bitmask_free(ini);
 				}
 			}
 			free(locs);
@@ -173,30 +214,68 @@ static void load_caches(struct nb_topo *t, hwloc_topology_t h)
 	t->smt = cores > 0 ? pus / cores : 1;
 }
 
-int nb_topo_load(struct nb_topo *t)
+/* NUMABENCH_TOPOLOGY: "synthetic:DESCRIPTION" or an hwloc XML file, instead of this machine. */
+static int set_replay(hwloc_topology_t h)
+{
+	const char *r = getenv("NUMABENCH_TOPOLOGY");
+	if (!r || !*r)
+		return 0;
+	if (!strncmp(r, "synthetic:", 10)) {
+		if (hwloc_topology_set_synthetic(h, r + 10) == 0)
+			return 0;
+		nb_err("NUMABENCH_TOPOLOGY=%s: hwloc does not accept the synthetic description "
+		       "(expected e.g. synthetic:package:2 numa:4 core:32 pu:2)",
+		       r);
+		return -1;
+	}
+	if (hwloc_topology_set_xml(h, r) == 0)
+		return 0;
+	nb_err("NUMABENCH_TOPOLOGY=%s: not a readable hwloc XML file (%s); valid: an XML file "
+	       "(lstopo FILE.xml) or synthetic:DESCRIPTION",
+	       r, strerror(errno));
+	return -1;
+}
+
+static int topo_load(struct nb_topo *t)
 {
 	hwloc_topology_t h;
-	memset(t, 0, sizeof(*t));
-	/* The whole machine, also nodes and cpus this process's cpuset does not allow: the run
-	 * restricts itself to the allowed ones (caps), and a node outside the cpuset is then
-	 * named as such rather than as nonexistent. */
-	if (hwloc_topology_init(&h) ||
-	    hwloc_topology_set_flags(h, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) ||
-	    hwloc_topology_load(h)) {
+	if (hwloc_topology_init(&h)) {
 		nb_err("cannot load the topology with hwloc");
 		return -1;
 	}
 	t->hwloc = h;
-	load_nodes(t, h);
+	/* The whole machine, also nodes and cpus this process's cpuset does not allow: the run
+	 * restricts itself to the allowed ones (caps), and a node outside the cpuset is then
+	 * named as such rather than as nonexistent. */
+	if (set_replay(h))
+		return -1;
+	if (hwloc_topology_set_flags(h, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) ||
+	    hwloc_topology_load(h)) {
+		nb_err("cannot load the topology with hwloc");
+		return -1;
+	}
+	t->replayed = !hwloc_topology_is_thissystem(h);
+	if (load_nodes(t, h))
+		return -1;
 	if (t->nnodes == 0) {
 		nb_err("hwloc reports no NUMA node");
 		return -1;
 	}
 	load_distances(t, h);
-	distances_fallback(t);
+	if (!t->replayed)
+		distances_fallback(t);
 	load_memattrs(t, h);
 	load_caches(t, h);
 	return 0;
+}
+
+int nb_topo_load(struct nb_topo *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (topo_load(t) == 0)
+		return 0;
+	nb_topo_free(t);
+	return -1;
 }
 
 void nb_topo_free(struct nb_topo *t)
@@ -205,8 +284,13 @@ void nb_topo_free(struct nb_topo *t)
 		hwloc_topology_destroy((hwloc_topology_t)t->hwloc);
 	json_decref(t->memattrs);
 	json_decref(t->caches);
+	if (t->cpuset)
+		numa_bitmask_free(t->cpuset);
+	if (t->nodeset)
+		numa_bitmask_free(t->nodeset);
 	t->hwloc = NULL;
 	t->memattrs = t->caches = NULL;
+	t->cpuset = t->nodeset = NULL;
 }
 
 const struct nb_node *nb_topo_node(const struct nb_topo *t, int id)
@@ -222,6 +306,28 @@ int nb_topo_cpu_node(const struct nb_topo *t, int cpu)
 			if (t->nodes[i].cpus[c] == cpu)
 				return t->nodes[i].id;
 	return -1;
+}
+
+const char *nb_topo_cpu_state(const struct nb_topo *t, int cpu)
+{
+	if (cpu < 0)
+		return "does not exist";
+	if (t->replayed) {
+		hwloc_topology_t h = (hwloc_topology_t)t->hwloc;
+		if (!hwloc_bitmap_isset(hwloc_topology_get_complete_cpuset(h), (unsigned)cpu))
+			return "does not exist";
+		return hwloc_bitmap_isset(hwloc_topology_get_topology_cpuset(h), (unsigned)cpu)
+			   ? NULL
+			   : "is offline";
+	}
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d", nb_fsroot(), cpu);
+	if (access(path, F_OK))
+		return "does not exist";
+	hwloc_bitmap_t on = sysfs_list("/sys/devices/system/cpu/online");
+	bool is_on = on && hwloc_bitmap_isset(on, (unsigned)cpu);
+	hwloc_bitmap_free(on);
+	return is_on ? NULL : "is offline";
 }
 
 uint64_t nb_node_free_bytes(int node)

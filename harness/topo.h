@@ -3,6 +3,7 @@
 #define NB_TOPO_H
 
 #include "nb.h"
+#include "sets.h"
 
 #define NB_MAX_NODES 64
 #define NB_MAX_CPUS 1024
@@ -26,6 +27,11 @@ struct nb_topo {
 	json_t *caches;	  /* array of cache levels/sizes */
 	int smt;	  /* PUs per core */
 	void *hwloc;	  /* hwloc_topology_t */
+	/* Loaded from NUMABENCH_TOPOLOGY (or hwloc's own HWLOC_XMLFILE/HWLOC_SYNTHETIC): not this
+	 * machine. Node cpus, cpu states and the allowed sets then come from the replay alone. */
+	bool replayed;
+	struct bitmask *cpuset;	 /* cpus of all nodes */
+	struct bitmask *nodeset; /* ids of all nodes */
 };
 
 struct nb_caps {
@@ -33,26 +39,35 @@ struct nb_caps {
 	int perf_event_paranoid; /* -99 when unreadable */
 	bool pmu;		 /* a hardware cycles event opens */
 	bool debugfs, tracefs;
-	char thp[32];		 /* always|madvise|never, "" when absent */
-	int numa_balancing;	 /* -1 when the kernel has none */
-	int proc_mem_force;	 /* 1 FOLL_FORCE effective, 0 not, -1 unknown */
-	int ptrace_scope;	 /* -1 when no Yama */
-	char allowed_nodes[256]; /* cgroup cpuset.mems effective, as a list */
-	char allowed_cpus[1024];
+	char thp[32];	    /* always|madvise|never, "" when absent */
+	int numa_balancing; /* -1 when the kernel has none */
+	int proc_mem_force; /* 1 FOLL_FORCE effective, 0 not, -1 unknown */
+	int ptrace_scope;   /* -1 when no Yama */
+	/* Allowed nodes (cgroup cpuset.mems effective) and cpus (affinity), whole: printed as
+	 * range lists ("0-95,192-287"). Owned; nb_caps_free releases them. */
+	struct bitmask *allowed_nodes, *allowed_cpus;
 	char virt[32]; /* "none", "kvm", "qemu", ... */
 };
 
-/* Load the topology; -1 with a message on failure. */
+/* Load the topology; -1 with a message on failure (also when a cpu or node id is beyond
+ * NB_MAX_CPUS / NB_MAX_NODES: never silently dropped). NUMABENCH_TOPOLOGY replays a topology
+ * instead of this machine's: "synthetic:DESCRIPTION" (hwloc synthetic syntax, e.g.
+ * "synthetic:package:2 numa:4 core:32 pu:2") or the path of an hwloc XML file (lstopo t.xml). */
 int nb_topo_load(struct nb_topo *t);
 void nb_topo_free(struct nb_topo *t);
 const struct nb_node *nb_topo_node(const struct nb_topo *t, int id);
 /* Node of a cpu, or -1. */
 int nb_topo_cpu_node(const struct nb_topo *t, int cpu);
+/* Why a cpu cannot be used although named: "does not exist", "is offline", or NULL when it is
+ * online (a replay: the replayed complete and online cpusets; else sysfs). */
+const char *nb_topo_cpu_state(const struct nb_topo *t, int cpu);
 /* Free memory of a node in bytes (libnuma), or 0 if unknown. */
 uint64_t nb_node_free_bytes(int node);
 json_t *nb_topo_json(const struct nb_topo *t);
 
-void nb_caps_probe(struct nb_caps *c);
+/* Capabilities; the allowed sets of a replayed topology are the replay's. */
+void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t);
+void nb_caps_free(struct nb_caps *c);
 json_t *nb_caps_json(const struct nb_caps *c);
 
 #endif

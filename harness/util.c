@@ -125,48 +125,6 @@ int nb_parse_double(const char *s, double *out)
 	return 0;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
-int nb_parse_list(const char *s, int *out, int max)
-{
-	int n = 0;
-	const char *p = s;
-	if (!s || !*s)
-		return -1;
-	while (*p) {
-		char *end;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		long a = strtol(p, &end, 10), b = a;
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return -1;
-			b = strtol(end + 1, &end, 10);
-		}
-		if (b < a || a < 0 || b > 1000000)
-			return -1;
-		for (long i = a; i <= b; i++) {
-			if (n >= max)
-				return -1;
-			out[n++] = (int)i;
-		}
-		if (*end == ',')
-			end++;
-		else if (*end)
-			return -1;
-		p = end;
-	}
-	qsort(out, n, sizeof(*out), cmp_int);
-	int u = 0;
-	for (int i = 0; i < n; i++)
-		if (u == 0 || out[u - 1] != out[i])
-			out[u++] = out[i];
-	return u;
-}
-
 void nb_fmt_size(uint64_t v, char *buf, size_t len)
 {
 	static const char sfx[] = "KMGT";

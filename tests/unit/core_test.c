@@ -68,7 +68,6 @@ static void test_parse(void **state)
 {
 	(void)state;
 	uint64_t v;
-	int ids[16];
 	assert_int_equal(nb_parse_size("4K", &v), 0);
 	assert_int_equal(v, 4096);
 	assert_int_equal(nb_parse_size("1GiB", &v), 0);
@@ -78,12 +77,6 @@ static void test_parse(void **state)
 	assert_int_equal(nb_parse_size("99999999999999T", &v), -1);
 	assert_int_equal(nb_parse_u64("12a", &v), -1);
 	assert_int_equal(nb_parse_u64("", &v), -1);
-	assert_int_equal(nb_parse_list("3,0-2,2", ids, 16), 4);
-	assert_int_equal(ids[0], 0);
-	assert_int_equal(ids[3], 3);
-	assert_int_equal(nb_parse_list("2-1", ids, 16), -1);
-	assert_int_equal(nb_parse_list("a", ids, 16), -1);
-	assert_int_equal(nb_parse_list("0-100", ids, 16), -1); /* too many */
 	char buf[32];
 	nb_fmt_size(3u << 20, buf, sizeof(buf));
 	assert_string_equal(buf, "3M");
