@@ -30,7 +30,10 @@ endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lnuma -lpfm -lpthread -lm
 
-SRCS := $(filter-out $(EXCLUDE),$(wildcard harness/*.c bench/*.c kernels/*.c analysis/*.c))
+# Every .c under the four source folders, subfolders included (a bench or a harness part too big
+# for one file is a folder of files).
+SRCS := $(filter-out $(EXCLUDE),$(sort $(shell find harness bench kernels analysis -name '*.c')))
+HDRS := $(sort $(shell find harness bench kernels analysis -name '*.h'))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/bench/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
@@ -125,10 +128,10 @@ fuzz:
 	bash tests/fuzz/run.sh 60
 
 format:
-	clang-format -i $(SRCS) $(wildcard harness/*.h bench/*.h kernels/*.h analysis/*.h tests/unit/*.c)
+	clang-format -i $(SRCS) $(HDRS) $(wildcard tests/unit/*.c)
 
 format-check:
-	@clang-format --dry-run --Werror $(SRCS) $(wildcard harness/*.h bench/*.h kernels/*.h analysis/*.h tests/unit/*.c)
+	@clang-format --dry-run --Werror $(SRCS) $(HDRS) $(wildcard tests/unit/*.c)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/numabench/configs/guests \
