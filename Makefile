@@ -19,9 +19,10 @@ PKGS := hwloc jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+INCS := -Iharness -Ibench -Ikernels -Ianalysis
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' \
-	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -DNB_DATADIR='"$(PREFIX)/share/numabench"' -Iharness -Ibench -Ikernels -Ianalysis
+	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -DNB_DATADIR='"$(PREFIX)/share/numabench"' $(INCS)
 ifeq ($(SAN),1)
 
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -35,12 +36,20 @@ LIBS = $(PKG_LIBS) -lnuma -lpfm -lpthread -lm
 SRCS := $(filter-out $(EXCLUDE),$(sort $(shell find harness bench kernels analysis -name '*.c')))
 HDRS := $(sort $(shell find harness bench kernels analysis -name '*.h'))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
-LIB_OBJS := $(filter-out $(BUILD)/bench/main.o,$(OBJS))
+# The program's entry (main.c, wherever the CLI keeps it); everything else is the library the
+# unit tests, counter tools and fuzz targets link.
+MAIN_SRC := $(filter %/main.c,$(SRCS))
+LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+COUNTER_TOOLS := $(patsubst tests/counters/%.c,$(BUILD)/tests/counters/%,$(wildcard tests/counters/*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE $(INCS) $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := numabench$(if $(SAN),-san)
 
-.PHONY: all deps probe run check unit host-tests analysis-tests guest-tests san-check valgrind-check bench fuzz install \
+.PHONY: all deps probe run check unit counter-tools fuzz-bins host-tests analysis-tests guest-tests san-check valgrind-check bench fuzz install \
 	clean format format-check
 
 all: probe $(BIN)
@@ -76,6 +85,19 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) -lcmocka
+
+# Counter test tools (tests/counters/*.c) and fuzz targets: the same sources, one build.
+$(BUILD)/tests/counters/%: tests/counters/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS)
+
+counter-tools: $(COUNTER_TOOLS)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lnuma -lpfm -lpthread -lm
+
+fuzz-bins: $(FUZZ_BINS)
 
 -include $(OBJS:.o=.d)
 

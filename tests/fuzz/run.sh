@@ -7,13 +7,10 @@ cd "$(dirname "$0")/../.."
 B=build-fuzz
 mkdir -p $B/corpus
 command -v clang >/dev/null || { echo "fuzz: clang missing (apt-get install clang libclang-rt-14-dev)"; exit 1; }
-FLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -Iharness -Ibench -Ikernels -Ianalysis $(pkg-config --cflags hwloc jansson)"
-SRCS=$(ls harness/*.c bench/*.c kernels/*.c analysis/*.c 2>/dev/null | grep -v bench/main.c)
-LIBS="$(pkg-config --libs hwloc jansson) -lnuma -lpfm -lpthread -lm"
+# One build: the Makefile builds the targets from the same sources as numabench.
+make -s -j2 fuzz-bins || { echo "fuzz: build failed"; exit 1; }
 fail=0
 for t in results report config cmdline; do
-	clang $FLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $B/fuzz_$t tests/fuzz/fuzz_$t.c $SRCS $LIBS ||
-		{ echo "fuzz: build of $t failed"; exit 1; }
 	mkdir -p $B/corpus/$t
 	case $t in
 	results) cp results/reference/*.json $B/corpus/$t/ 2>/dev/null ;;
