@@ -1,12 +1,21 @@
 /* Reference pointer chase for `make bench`: a minimal, independent implementation of the
- * multichase method (google/multichase, "-T" TLB locality): every cache line of a group of 64
- * pages is visited once in random order, groups are visited in random order. It shares no
- * code with numabench, so the ratio measures numabench's own overhead and permutation. Prints the
- * median ns per load over R runs of N loads, and the CV, as JSON. Usage: chase_ref SIZE_BYTES LOADS
- * RUNS CPU */
+ * multichase method (google/multichase: "-s STRIDE" and "-T" TLB locality). The buffer is cut
+ * into elements of STRIDE bytes (one cache line visited per element, at its start) and into
+ * TLB-locality groups of GROUP bytes; the chain visits every element of a group once in random
+ * order, and the groups in random order. multichase's defaults are a 256 B stride and groups of
+ * 64 pages (256 KiB): a 64 B stride lets the adjacent-line / spatial prefetchers turn part of the
+ * loads into hits. It shares no code with numabench, so the ratio measures numabench's own
+ * overhead and permutation.
+ *
+ * The buffer is 4 KiB pages (THP off), first touched by this process after it pinned itself to
+ * CPU, so it lands on CPU's node under the default local policy.
+ *
+ * Usage: chase_ref SIZE_BYTES LOADS RUNS CPU [STRIDE_BYTES [GROUP_BYTES]]
+ *   (defaults: stride 256, group 262144). Prints JSON: the median ns per load over RUNS samples
+ *   of LOADS dependent loads, the CV (stddev / mean) and every sample. */
 #define _GNU_SOURCE
-#include <sched.h>
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,59 +47,96 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static double now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 5)
+	if (argc < 5 || argc > 7) {
+		fprintf(stderr, "usage: chase_ref SIZE_BYTES LOADS RUNS CPU [STRIDE [GROUP]]\n");
 		return 2;
+	}
 	size_t size = strtoull(argv[1], 0, 10), loads = strtoull(argv[2], 0, 10);
-	int runs = atoi(argv[3]);
+	int runs = atoi(argv[3]), cpu = atoi(argv[4]);
+	size_t stride = argc > 5 ? strtoull(argv[5], 0, 10) : 256;
+	size_t group = argc > 6 ? strtoull(argv[6], 0, 10) : 256 * 1024;
+	if (!pow2(stride) || stride < 64 || !pow2(group) || group < stride || size < group ||
+	    runs < 1 || runs > 1000 || loads < 4) {
+		fprintf(stderr, "chase_ref: stride and group must be powers of two, "
+				"64 <= stride <= group <= size, 1 <= runs <= 1000\n");
+		return 2;
+	}
 	cpu_set_t set;
 	CPU_ZERO(&set);
-	CPU_SET(atoi(argv[4]), &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	const size_t page = 4096, line = 64, group = 64, lpp = page / line;
-	size_t npages = size / page, ngroups = (npages + group - 1) / group;
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		perror("chase_ref: sched_setaffinity");
+		return 1;
+	}
+	size = size / group * group;
 	char *buf = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("chase_ref: mmap");
+		return 1;
+	}
 	madvise(buf, size, MADV_NOHUGEPAGE);
-	size_t *order = malloc(sizeof(size_t) * (size / line));
-	size_t *gr = malloc(sizeof(size_t) * ngroups), k = 0;
+	/* Element e of group g is at byte g * group + e * stride. */
+	size_t per = group / stride, ngroups = size / group, n = size / stride, k = 0;
+	size_t *order = malloc(sizeof(size_t) * n), *gr = malloc(sizeof(size_t) * ngroups);
+	size_t *el = malloc(sizeof(size_t) * per);
+	double *s = malloc(sizeof(double) * runs);
+	if (!order || !gr || !el || !s) {
+		fprintf(stderr, "chase_ref: out of memory\n");
+		return 1;
+	}
 	for (size_t g = 0; g < ngroups; g++)
 		gr[g] = g;
 	shuffle(gr, ngroups);
-	size_t *gl = malloc(sizeof(size_t) * group * lpp);
 	for (size_t g = 0; g < ngroups; g++) {
-		size_t first = gr[g] * group, n = first + group > npages ? npages - first : group;
-		for (size_t i = 0; i < n * lpp; i++)
-			gl[i] = first * page + i * line;
-		shuffle(gl, n * lpp);
-		for (size_t i = 0; i < n * lpp; i++)
-			order[k++] = gl[i];
+		for (size_t e = 0; e < per; e++)
+			el[e] = e;
+		shuffle(el, per);
+		for (size_t e = 0; e < per; e++)
+			order[k++] = gr[g] * group + el[e] * stride;
 	}
-	for (size_t i = 0; i < k; i++)
-		*(void **)(buf + order[i]) = buf + order[(i + 1) % k];
+	for (size_t i = 0; i < n; i++)
+		*(void **)(buf + order[i]) = buf + order[(i + 1) % n];
 	void **p = (void **)(buf + order[0]);
-	double *s = malloc(sizeof(double) * runs);
-	for (size_t i = 0; i < k; i++)
+	free(order);
+	for (size_t i = 0; i < n; i++) /* warm-up: one full lap */
 		p = *p;
 	for (int r = 0; r < runs; r++) {
-		struct timespec a, b;
-		clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+		double a = now_ns();
 		for (size_t i = 0; i < loads; i += 4) {
 			p = *p;
 			p = *p;
 			p = *p;
 			p = *p;
 		}
-		clock_gettime(CLOCK_MONOTONIC_RAW, &b);
-		s[r] = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)loads;
+		s[r] = (now_ns() - a) / (double)(loads / 4 * 4);
 	}
 	double mean = 0, ss = 0;
 	for (int r = 0; r < runs; r++)
 		mean += s[r] / runs;
 	for (int r = 0; r < runs; r++)
 		ss += (s[r] - mean) * (s[r] - mean);
+	printf(
+	    "{\"stride\": %zu, \"group\": %zu, \"size_bytes\": %zu, \"loads\": %zu, \"samples\": [",
+	    stride, group, size, loads);
+	for (int r = 0; r < runs; r++)
+		printf("%s%.4f", r ? ", " : "", s[r]);
+	double cv = runs > 1 ? sqrt(ss / (runs - 1)) / mean : 0;
 	qsort(s, runs, sizeof(double), cmp);
-	printf("{\"median_ns\": %.4f, \"cv\": %.4f, \"sink\": %d}\n", s[runs / 2],
-	       runs > 1 ? sqrt(ss / (runs - 1)) / mean : 0, p != 0);
+	double med = runs % 2 ? s[runs / 2] : (s[runs / 2 - 1] + s[runs / 2]) / 2;
+	printf("], \"median_ns\": %.4f, \"cv\": %.4f, \"sink\": %d}\n", med, cv, p != 0);
 	return 0;
 }
