@@ -2,6 +2,7 @@
 #include "topo.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <hwloc.h>
 #include <linux/perf_event.h>
@@ -122,6 +123,71 @@ static void virt_detect(char *out, size_t len)
 #endif
 }
 
+void nb_cmdline_accel(const char *cmdline, char *out, size_t len)
+{
+	static const char key[] = "numabench.accel=";
+	out[0] = 0;
+	for (const char *p = cmdline; p && *p;) {
+		p += strspn(p, " \t\n");
+		size_t n = strcspn(p, " \t\n");
+		/* the last one wins, as for kernel parameters */
+		if (n >= sizeof(key) - 1 && !strncmp(p, key, sizeof(key) - 1))
+			snprintf(out, len, "%.*s", (int)(n - (sizeof(key) - 1)),
+				 p + sizeof(key) - 1);
+		p += n;
+	}
+}
+
+int nb_timing_detect(struct nb_caps *c, const char *env, char *err, size_t errlen)
+{
+	const char *ca = c->cmdline_accel;
+	if (env && *env && strcmp(env, "0") && strcmp(env, "1")) {
+		snprintf(err, errlen, "NUMABENCH_EMULATED=%.40s is not valid (valid: 0, 1)", env);
+		return -1;
+	}
+	/* The CPU we run on first: its hypervisor leaf cannot be stale. */
+	if (!strcmp(c->virt, "qemu-tcg")) {
+		snprintf(c->accel, sizeof(c->accel), "tcg");
+		snprintf(c->timing_source, sizeof(c->timing_source), "cpuid");
+	} else if (!strcmp(c->virt, "kvm")) {
+		snprintf(c->accel, sizeof(c->accel), "kvm");
+		snprintf(c->timing_source, sizeof(c->timing_source), "cpuid");
+	} else if (!strcmp(ca, "tcg") || !strcmp(ca, "kvm")) {
+		/* e.g. a TCG CPU model without the hypervisor bit */
+		snprintf(c->accel, sizeof(c->accel), "%s", ca);
+		snprintf(c->timing_source, sizeof(c->timing_source), "cmdline");
+	} else {
+		snprintf(c->accel, sizeof(c->accel), "%s", c->virt[0] ? c->virt : "none");
+		snprintf(c->timing_source, sizeof(c->timing_source), "cpuid");
+	}
+	c->timing_emulated = !strcmp(c->accel, "tcg");
+	const char *how = !strcmp(c->timing_source, "cmdline")
+			      ? "kernel command line numabench.accel=tcg"
+			      : "CPUID hypervisor vendor TCGTCGTCGTCG";
+	if (c->timing_emulated)
+		snprintf(c->timing_reason, sizeof(c->timing_reason),
+			 "QEMU TCG: timings are emulated, not hardware measurements (%s)", how);
+	else if (!strcmp(c->accel, "none"))
+		snprintf(c->timing_reason, sizeof(c->timing_reason),
+			 "no hypervisor: timings are hardware measurements");
+	else
+		snprintf(c->timing_reason, sizeof(c->timing_reason),
+			 "virtualized (%s), not emulated: timings are hardware measurements "
+			 "through the hypervisor",
+			 c->accel);
+	if (env && *env) {
+		bool on = !strcmp(env, "1");
+		char was[sizeof(c->timing_reason)];
+		snprintf(was, sizeof(was), "%s", c->timing_reason);
+		c->timing_emulated = on;
+		snprintf(c->timing_source, sizeof(c->timing_source), "NUMABENCH_EMULATED");
+		snprintf(c->timing_reason, sizeof(c->timing_reason),
+			 "NUMABENCH_EMULATED=%s: timings %s as emulated (detected: %.120s)", env,
+			 on ? "treated" : "not treated", was);
+	}
+	return 0;
+}
+
 /* This process's affinity, whole: the mask grows until the kernel's (nr_cpu_ids) fits. */
 static struct bitmask *affinity(void)
 {
@@ -184,6 +250,12 @@ void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 	c->proc_mem_force = probe_proc_mem_force();
 	allowed_sets(c, t);
 	virt_detect(c->virt, sizeof(c->virt));
+	char cmdline[4096] = "", path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/proc/cmdline", nb_fsroot());
+	if (nb_read_file(path, cmdline, sizeof(cmdline)) == 0)
+		nb_cmdline_accel(cmdline, c->cmdline_accel, sizeof(c->cmdline_accel));
+	char err[128];
+	nb_timing_detect(c, NULL, err, sizeof(err)); /* without env: it cannot fail */
 }
 
 void nb_caps_free(struct nb_caps *c)

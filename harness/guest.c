@@ -1446,7 +1446,10 @@ static void qemu_args(struct argvec *a, const struct gtopo *t, const char *accel
 	av_add(a, "-initrd");
 	av_add(a, "%s/initrd", work);
 	av_add(a, "-append");
-	av_add(a, "console=ttyS0,115200 panic=-1%s%s", append[0] ? " " : "", append);
+	/* numabench.accel: the guest's numabench learns its timings are emulated (a second
+	 * source beside CPUID; see nb_timing_detect). Before --append, which may override it. */
+	av_add(a, "console=ttyS0,115200 panic=-1 numabench.accel=%s%s%s", kvm ? "kvm" : "tcg",
+	       append[0] ? " " : "", append);
 	av_add(a, "-serial");
 	av_add(a, "file:%s/console", work);
 	av_add(a, "-serial");

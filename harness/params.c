@@ -442,6 +442,10 @@ static bool headline(json_t *run, const char *metric, const char *label, const c
 		size_t o = strlen(buf);
 		snprintf(buf + o, sizeof(buf) - o, " [includes untrustworthy cells]");
 	}
+	if (nb_timing_emulated) {
+		size_t o = strlen(buf);
+		snprintf(buf + o, sizeof(buf) - o, " [emulated timings]");
+	}
 	json_object_set_new(run, "headline", json_string(buf));
 	free(loc);
 	return true;

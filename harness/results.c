@@ -56,6 +56,11 @@ json_t *nb_result_new(const struct nb_topo *t, const struct nb_caps *c, int argc
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *host = host_json();
 	json_object_set_new(host, "virtualization", json_string(c->virt));
+	/* Whether timings are measurements (nb_timing_detect); the runner sets the flag too. */
+	json_object_set_new(host, "accel", json_string(c->accel));
+	json_object_set_new(host, "timing_emulated", json_boolean(c->timing_emulated));
+	json_object_set_new(host, "timing_source", json_string(c->timing_source));
+	json_object_set_new(host, "timing_reason", json_string(c->timing_reason));
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o}", "schema", NB_SCHEMA, "tool",
 			 tool_json(argc, argv), "host", host, "capabilities", nb_caps_json(c),
 			 "topology", nb_topo_json(t), "started", stamp, "runs", json_array(),

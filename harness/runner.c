@@ -592,6 +592,16 @@ static int run_all(struct run_opts *o, int argc, char **argv)
 	if (nb_topo_load(&topo))
 		return NB_EXIT_ENV;
 	nb_caps_probe(&caps, &topo);
+	/* Under QEMU TCG a timing is not a hardware measurement: the metrics say so. */
+	if (nb_timing_detect(&caps, getenv("NUMABENCH_EMULATED"), err, sizeof(err))) {
+		nb_err("%s", err);
+		nb_caps_free(&caps);
+		nb_topo_free(&topo);
+		return NB_EXIT_USAGE;
+	}
+	nb_timing_emulated = caps.timing_emulated;
+	if (nb_timing_emulated)
+		nb_info("%s", caps.timing_reason);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.topo = &topo;
 	ctx.caps = &caps;

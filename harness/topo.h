@@ -46,7 +46,13 @@ struct nb_caps {
 	/* Allowed nodes (cgroup cpuset.mems effective) and cpus (affinity), whole: printed as
 	 * range lists ("0-95,192-287"). Owned; nb_caps_free releases them. */
 	struct bitmask *allowed_nodes, *allowed_cpus;
-	char virt[32]; /* "none", "kvm", "qemu", ... */
+	char virt[32];		/* "none", "kvm", "qemu-tcg", ... (CPUID hypervisor vendor leaf) */
+	char cmdline_accel[16]; /* numabench.accel= on the kernel command line, "" when absent */
+	/* Timings: what nb_timing_detect decided. */
+	char accel[32];		 /* "tcg", "kvm", "none" (no hypervisor), or the hypervisor */
+	bool timing_emulated;	 /* timings come from an emulator (QEMU TCG), not hardware */
+	char timing_source[32];	 /* what decided: "cpuid", "cmdline", "NUMABENCH_EMULATED" */
+	char timing_reason[192]; /* one sentence for people */
 };
 
 /* Load the topology; -1 with a message on failure (also when a cpu or node id is beyond
@@ -69,5 +75,14 @@ json_t *nb_topo_json(const struct nb_topo *t);
 void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t);
 void nb_caps_free(struct nb_caps *c);
 json_t *nb_caps_json(const struct nb_caps *c);
+/* The value of numabench.accel= in a kernel command line into out ("" when absent). */
+void nb_cmdline_accel(const char *cmdline, char *out, size_t len);
+/*
+ * Decide whether timings here are emulated (QEMU TCG) from c->virt (CPUID leaf 0x40000000:
+ * "TCGTCGTCGTCG" is QEMU's TCG), then c->cmdline_accel (the guest runner boots with
+ * numabench.accel=tcg|kvm), then env (NUMABENCH_EMULATED=0|1 overrides both). Fills accel,
+ * timing_emulated, timing_source, timing_reason. -1 with err when env is not "", "0" or "1".
+ */
+int nb_timing_detect(struct nb_caps *c, const char *env, char *err, size_t errlen);
 
 #endif

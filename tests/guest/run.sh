@@ -9,16 +9,24 @@
 #   topo   `topo --json` in 2node, 4node-asym and 2node-hmat reports exactly the configured
 #          topology: nodes, cpus, memory (within rounding), distances (asymmetric too), the
 #          memory-only node, HMAT latency/bandwidth (tests/guest/check.py topo)
-#   quick  `run --quick quick` (sized for TCG with QUICK_SETS) in 2node and 4node-asym: every
-#          status is ok|skipped|failed|untrustworthy with a reason when not ok, the exit code
-#          follows from them, placement verifies on every node, tunables are restored
+#   ci     `run ci` (configs/ci.json, sized for TCG) in 2node and 4node-asym must exit 0:
+#          every bench ok, placement verified on every node, first-touch faults counted,
+#          balancing migrated and converged, GUP hinting faults with balancing on and no PTE
+#          marked with it off, tunables restored, host.timing_emulated set (detected from CPUID) under TCG, and
+#          every timing metric `emulated: true` (tests/guest/check.py ci; that last part is
+#          reported skipped while no metric carries `emulated` at all, see check.py); first,
+#          check_test.py proves check.py ci fails broken results. ci replaces the quick suite
+#          here: quick's timings are emulated under TCG and its checks are a subset of ci's.
+#   quick  not run by default (ONLY=quick, e.g. for UPDATE_REFERENCE): `run --quick quick`
+#          sized with QUICK_SETS, statuses, placement and tunables checked (check.py quick)
 #   knob   booted with numa_balancing=disable, `run --set knob.numa_balancing=1 fault`:
 #          numa_balancing is 0 before, 1 during, and 0 again after the run
 # Guests run one at a time, under TCG unless KVM proves it works (numabench guest probes).
 #
 # Environment:
 #   KERNELS            kernels to boot (default "6.1 6.12")
-#   ONLY               comma-separated subset of args,fail,topo,quick,knob (default all)
+#   ONLY               comma-separated subset of args,fail,topo,ci,knob,quick (default all
+#                      but quick)
 #   QUICK_SETS         --set options sizing the quick suite's benches for TCG (applied to the
 #                      benches configs/quick.json lists; default below)
 #   OUTDIR             keep results, console logs and stderr here (default: a temporary
@@ -31,7 +39,7 @@ NB=${1:-./numabench}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 KERNELS=${KERNELS:-6.1 6.12}
-ONLY=${ONLY:-args,fail,topo,quick,knob}
+ONLY=${ONLY:-args,fail,topo,ci,knob}
 QUICK_SETS=${QUICK_SETS:-latency.size=32K,1M bandwidth.size=24M fault.size=8M balance.size=8M balance.duration_s=3 gup.size=64K gup.repeat=1}
 KEEP_OUT=${OUTDIR:+1}
 OUTDIR=${OUTDIR:-$(mktemp -d /tmp/numabench-guest-tests.XXXXXX)}
@@ -227,6 +235,29 @@ test_quick() {
 	done
 }
 
+test_ci() {
+	local k t name t0
+	for k in $KERNELS; do
+		for t in 2node 4node-asym; do
+			name=ci-$t-$k
+			t0=$(now)
+			guest "$name" 600 --kernel "$k" --topology "$t" -- run ci
+			if [ ! -s "$OUTDIR/$name.json" ]; then
+				ko "ci: $t on $k" "exit $rc, no results: $(tail -1 "$OUTDIR/$name.stderr")"
+				continue
+			fi
+			# check.py requires guest.exit_code 0 from the JSON; the exit status must agree.
+			if [ $rc -ne 0 ]; then
+				ko "ci: $t on $k" "exit $rc, expected 0: $($CHECK ci "$CONFIGS/$t.json" \
+					"$OUTDIR/$name.json" "$k" 2>&1 | head -8)"
+				continue
+			fi
+			check_result "ci: $t on $k" $(($(now) - t0)) ci "$CONFIGS/$t.json" \
+				"$OUTDIR/$name.json" "$k"
+		done
+	done
+}
+
 test_knob() {
 	local k name t0
 	for k in $KERNELS; do
@@ -258,6 +289,14 @@ else
 	want fail && test_fail
 	if want topo; then
 		if have_topo_json; then test_topo; else skip "topo" "numabench topo --json is not available"; fi
+	fi
+	if want ci; then
+		if python3 "$HERE/check_test.py" >"$OUTDIR/check_test.out" 2>&1; then
+			ok "ci: check.py ci fails each broken result (check_test.py)" 0
+		else
+			ko "ci: check.py ci self-test" "$(grep -v '^ok' "$OUTDIR/check_test.out" | head -8)"
+		fi
+		if have_suite ci; then test_ci; else ko "ci" "numabench list has no ci suite"; fi
 	fi
 	if want quick; then
 		if have_suite quick; then test_quick; else skip "quick" "numabench list has no quick suite"; fi
