@@ -160,12 +160,6 @@ static void allowed_sets(struct nb_caps *c, const struct nb_topo *t)
 	c->allowed_cpus = affinity();
 }
 
-static bool dir_exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 {
 	long v;
@@ -175,9 +169,9 @@ void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 	    nb_read_long("/proc/sys/kernel/perf_event_paranoid", &v) ? -99 : (int)v;
 	c->pmu = pmu_present();
 	c->debugfs =
-	    dir_exists("/sys/kernel/debug/sched") || dir_exists("/sys/kernel/debug/tracing");
-	c->tracefs = dir_exists("/sys/kernel/tracing/events") ||
-		     dir_exists("/sys/kernel/debug/tracing/events");
+	    nb_sys_is_dir("/sys/kernel/debug/sched") || nb_sys_is_dir("/sys/kernel/debug/tracing");
+	c->tracefs = nb_sys_is_dir("/sys/kernel/tracing/events") ||
+		     nb_sys_is_dir("/sys/kernel/debug/tracing/events");
 	thp_mode(c->thp, sizeof(c->thp));
 	c->numa_balancing = nb_read_long("/proc/sys/kernel/numa_balancing", &v) ? -1 : (int)v;
 	c->ptrace_scope = nb_read_long("/proc/sys/kernel/yama/ptrace_scope", &v) ? -1 : (int)v;

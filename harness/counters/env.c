@@ -43,8 +43,7 @@ bool hw_pmu_present(void)
 {
 	char path[512];
 	bool found = false;
-	snprintf(path, sizeof(path), "%s/sys/bus/event_source/devices", nb_fsroot());
-	DIR *d = opendir(path);
+	DIR *d = opendir(nb_sys_path("/sys/bus/event_source/devices", path, sizeof(path)));
 	if (!d)
 		return false;
 	for (struct dirent *e; !found && (e = readdir(d));)
@@ -57,11 +56,10 @@ bool hw_pmu_present(void)
 /* One field of /proc/cpuinfo's first processor ("vendor_id", "model", ...), or "". */
 void cpuinfo_field(const char *key, char *out, size_t len)
 {
-	char path[512], line[512];
+	char line[512];
 	size_t kl = strlen(key);
 	out[0] = 0;
-	snprintf(path, sizeof(path), "%s/proc/cpuinfo", nb_fsroot());
-	FILE *f = fopen(path, "re");
+	FILE *f = nb_sys_fopen("/proc/cpuinfo");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f) && line[0] != '\n') {
