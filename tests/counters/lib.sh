@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# numabench counters tests: build a tool from tests/counters/NAME.c with harness/counters.c and
+# numabench counters tests: build a tool from tests/counters/NAME.c with harness/counters/*.c and
 # harness/util.c (the only objects it needs), with the Makefile's warning flags.
 # Usage: . tests/counters/lib.sh; tool=$(counters_build NAME) || exit 1
 
@@ -7,9 +7,9 @@ COUNTERS_OUT=${BUILD:-build}/tests/counters
 
 counters_build() {
 	local name=$1 out=$COUNTERS_OUT/$1 s stale=0
-	local srcs=("tests/counters/$name.c" harness/counters.c harness/util.c)
+	local srcs=("tests/counters/$name.c" harness/counters/*.c harness/util.c)
 	local cflags libs
-	for s in "${srcs[@]}" harness/counters.h harness/nb.h; do
+	for s in "${srcs[@]}" harness/counters.h harness/counters/*.h harness/nb.h; do
 		[ "$s" -nt "$out" ] && stale=1
 	done
 	[ $stale = 0 ] && [ -x "$out" ] && { echo "$out"; return 0; }
