@@ -62,7 +62,8 @@ struct nb_params {
 struct nb_ctx;
 
 struct nb_bench {
-	int abi; /* NB_BENCH_ABI, checked at registration */
+	int abi; /* NB_BENCH_ABI: the struct version the bench was built against (not checked yet)
+		  */
 	const char *name;
 	const char *summary;
 	const struct nb_param_def *params; /* terminated by name == NULL */

@@ -49,7 +49,7 @@ static void thp_mode(char *out, size_t len)
 }
 
 /*
- * Effective FOLL_FORCE of /proc/PID/mem (KERNEL-NOTES: proc_mem.force_override, 6.12 and
+ * Effective FOLL_FORCE of /proc/PID/mem (KERNEL-NOTES.md#kn-proc-mem-force-override: 6.12 and
  * 6.1.113+): a child maps a page PROT_NONE after writing a marker; the parent preads it.
  * Success means the kernel applied FOLL_FORCE.
  */
@@ -226,12 +226,6 @@ static void allowed_sets(struct nb_caps *c, const struct nb_topo *t)
 	c->allowed_cpus = affinity();
 }
 
-static bool dir_exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 {
 	long v;
@@ -241,9 +235,9 @@ void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 	    nb_read_long("/proc/sys/kernel/perf_event_paranoid", &v) ? -99 : (int)v;
 	c->pmu = pmu_present();
 	c->debugfs =
-	    dir_exists("/sys/kernel/debug/sched") || dir_exists("/sys/kernel/debug/tracing");
-	c->tracefs = dir_exists("/sys/kernel/tracing/events") ||
-		     dir_exists("/sys/kernel/debug/tracing/events");
+	    nb_sys_is_dir("/sys/kernel/debug/sched") || nb_sys_is_dir("/sys/kernel/debug/tracing");
+	c->tracefs = nb_sys_is_dir("/sys/kernel/tracing/events") ||
+		     nb_sys_is_dir("/sys/kernel/debug/tracing/events");
 	thp_mode(c->thp, sizeof(c->thp));
 	c->numa_balancing = nb_read_long("/proc/sys/kernel/numa_balancing", &v) ? -1 : (int)v;
 	c->ptrace_scope = nb_read_long("/proc/sys/kernel/yama/ptrace_scope", &v) ? -1 : (int)v;

@@ -1,11 +1,17 @@
-/* numabench: child process control. */
+/* numabench: child processes, the one place that forks: functions run in a tracked child
+ * (benches), programs run through fork/execvp with an argv array and never a shell (the guest
+ * runner's apt-get, dpkg, ldd, QEMU), their reaping and their exit statuses. */
 #include "child.h"
 #include "tunables.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CHILDREN 64
@@ -66,4 +72,94 @@ void nb_children_kill_all(void)
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (children[i] > 0)
 			nb_child_kill(children[i]);
+}
+
+int nb_child_wait_status(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* In a forked child: stdin from /dev/null, stdout and stderr into out_fd. */
+static void child_stdio(int out_fd)
+{
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul >= 0)
+		dup2(nul, 0);
+	dup2(out_fd, 1);
+	dup2(out_fd, 2);
+}
+
+int nb_run_capture(char *const argv[], const char *cwd, char *out, size_t outlen)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		child_stdio(pfd[1]);
+		if (cwd && chdir(cwd))
+			_exit(126);
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	size_t n = 0;
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(pfd[0], buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		size_t take = n + (size_t)r < outlen ? (size_t)r : outlen - 1 - n;
+		memcpy(out + n, buf, take);
+		n += take;
+	}
+	out[n] = 0;
+	close(pfd[0]);
+	return nb_child_wait_status(pid);
+}
+
+pid_t nb_child_exec_group(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		/* If numabench dies, so does this child. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			child_stdio(fd);
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0)
+		setpgid(pid, pid); /* also here: no window where the group does not exist */
+	return pid;
+}
+
+void nb_child_kill_group(pid_t pid, unsigned grace_ms)
+{
+	kill(-pid, SIGTERM);
+	for (unsigned waited = 0; waited < grace_ms; waited += 100) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			kill(-pid, SIGKILL); /* anything it left in its group */
+			return;
+		}
+		struct timespec ts = {0, 100000000};
+		nanosleep(&ts, NULL);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }

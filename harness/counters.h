@@ -51,7 +51,20 @@ int nb_counters_count(const struct nb_counters *c);	/* number of counters in the
 int nb_counters_available(const struct nb_counters *c); /* how many opened */
 void nb_counters_free(struct nb_counters *c);
 
-/* `numabench events [--json] [--all] [LIST]`, argv[0] == "events". Exit code per nb_exit. */
+/* `numabench events [--json] [--all] [LIST]`, argv[0] == "events". Exit code per nb_exit.
+ * In harness/cli/cmd_events.c. */
 int nb_cmd_events(int argc, char **argv);
+
+#define NB_EVENTS_SCHEMA "numabench.events/1"
+/*
+ * The `events` listing of LIST (NULL or "": the default set; with all, also every event of the
+ * core PMUs libpfm4 detected here), each counter opened once on this thread to learn whether it
+ * is usable: {schema, cpu, libpfm4_pmus, hardware_pmu, perf_event_paranoid, perf_capable,
+ * tracefs, events: [{name, kind, available, reason?, errno?, encoding, resolved_from?, pmu?,
+ * tracefs?, umasks?}]}. NULL with a one-line message in err for a bad list.
+ */
+json_t *nb_events_listing(const char *list, bool all, char *err, size_t errlen);
+/* The listing as text: a header, then one aligned line per event. */
+void nb_events_print(json_t *doc);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #define NB_SCHEMA "numabench.result/1"
@@ -70,7 +71,21 @@ int nb_write_all(int fd, const void *p, size_t n);
  * Refuses a symlink at path (ELOOP). 0, or -1 with errno set and no temp file left. */
 int nb_write_atomic(const char *path, const char *buf, size_t len);
 
-/* Root of /proc and /sys (tests replay captured trees); default "". */
+/*
+ * The fsroot layer: the root of /proc and /sys, NUMABENCH_FSROOT (tests replay captured trees);
+ * default "". Every read or write of system state (/proc/sys, /proc/cpuinfo, /proc/cmdline,
+ * /proc/vmstat, /proc/self/cgroup and mountinfo, /sys) goes through it: nb_read_file,
+ * nb_read_long and the helpers below take the path as the kernel names it ("/sys/..."). The
+ * live state of numabench's own processes (/proc/self/exe, /proc/PID/mem, numa_maps, smaps,
+ * stat, sched, status) is read directly: a replayed copy of it would measure nothing.
+ */
 const char *nb_fsroot(void);
+/* path under the fsroot, in buf (truncated to len); returns buf. */
+const char *nb_sys_path(const char *path, char *buf, size_t len);
+/* access(2), stat(2) is-a-folder, fopen(path, "re") and open(2) of path under the fsroot. */
+int nb_sys_access(const char *path, int mode);
+bool nb_sys_is_dir(const char *path);
+FILE *nb_sys_fopen(const char *path);
+int nb_sys_open(const char *path, int flags);
 
 #endif

@@ -23,7 +23,7 @@ static json_t *host_json(void)
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
 	nb_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
-	FILE *f = fopen("/proc/cpuinfo", "re");
+	FILE *f = nb_sys_fopen("/proc/cpuinfo");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *c = strchr(line, ':');
 		if (!strncmp(line, "model name", 10) && c) {

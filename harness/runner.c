@@ -3,6 +3,7 @@
 #include "child.h"
 #include "counters.h"
 #include "memcg.h"
+#include "paths.h"
 #include "results.h"
 #include "tunables.h"
 
@@ -37,28 +38,6 @@ struct run_opts {
 	struct job jobs[MAX_JOBS];
 	int njobs;
 };
-
-/* Folder of configs: beside the binary (a build tree), else the installed data folder. */
-const char *nb_configs_dir(void)
-{
-	static char dir[PATH_MAX];
-	const char *env = getenv("NUMABENCH_CONFIGS");
-	if (env && *env)
-		return env;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(dir, sizeof(dir), "%s/configs", exe);
-			if (access(dir, R_OK) == 0)
-				return dir;
-		}
-	}
-	return NB_DATADIR "/configs";
-}
 
 static int add_job(struct run_opts *o, const struct nb_bench *b, json_t *params, const char *src)
 {

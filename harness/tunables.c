@@ -39,7 +39,8 @@ const struct nb_tunable nb_tunables[] = {
      "ms", 1, 3600000, NULL, "root+debugfs", "shortest time between scans of a task"},
     {"scan_period_max_ms", DBG "scan_period_max_ms", PSK "numa_balancing_scan_period_max_ms", "int",
      "ms", 1, 3600000, NULL, "root+debugfs", "longest time between scans of a task"},
-    /* scan_size_mb=0 has crashed kernels (KERNEL-NOTES): the range starts at 1. */
+    /* scan_size_mb=0 has crashed kernels (KERNEL-NOTES.md#kn-numa-balancing-scan-size-zero):
+     * the range starts at 1. */
     {"scan_size_mb", DBG "scan_size_mb", PSK "numa_balancing_scan_size_mb", "int", "MB", 1, 1048576,
      NULL, "root+debugfs", "memory scanned per scan pass"},
     {"hot_threshold_ms", DBG "hot_threshold_ms", NULL, "int", "ms", 0, 3600000, NULL,
@@ -63,9 +64,9 @@ const struct nb_tunable *nb_tunable_find(const char *name)
 
 const char *nb_tunable_path(const struct nb_tunable *t)
 {
-	if (access(t->path, F_OK) == 0)
+	if (nb_sys_access(t->path, F_OK) == 0)
 		return t->path;
-	if (t->oldpath && access(t->oldpath, F_OK) == 0)
+	if (t->oldpath && nb_sys_access(t->oldpath, F_OK) == 0)
 		return t->oldpath;
 	return NULL;
 }
@@ -117,7 +118,7 @@ static int journal_fd = -1; /* open + locked while this process owns changes */
 /* Pre-formatted restore entries for the async-signal-safe path. */
 #define MAXJ 16
 static struct {
-	char path[128];
+	char path[512]; /* fsroot included */
 	char value[64];
 } jent[MAXJ];
 static volatile int njent;
@@ -187,7 +188,7 @@ static bool journaled(const char *name)
 
 static int write_value(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = nb_sys_open(path, O_WRONLY);
 	if (fd < 0)
 		return -1;
 	size_t n = strlen(value);
@@ -228,7 +229,8 @@ int nb_tunable_set(const struct nb_tunable *t, const char *value, char *err, siz
 			return -1;
 		}
 		if (njent < MAXJ) {
-			snprintf(jent[njent].path, sizeof(jent[0].path), "%s", path);
+			/* Under the fsroot: the signal-time restore opens it as it is. */
+			nb_sys_path(path, jent[njent].path, sizeof(jent[0].path));
 			snprintf(jent[njent].value, sizeof(jent[0].value), "%s", orig);
 			njent++;
 		}

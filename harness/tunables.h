@@ -36,8 +36,9 @@ const char *nb_journal_path(void);
 json_t *nb_tunables_json(void); /* every tunable's current value, by name */
 /* Async-signal-safe restore of what this process changed (journal kept for the main flow). */
 void nb_tunables_restore_signal(void);
-/* In a forked child: drop the inherited journal (its flock is shared with the parent's open
- * file and would outlive a killed parent) and the restore entries of the parent. */
+/* In a forked child: close the inherited journal descriptor and drop the parent's restore
+ * entries. The parent's record lock is not inherited (tunables.c): the child owns nothing to
+ * restore, and neither writes the journal nor restores the parent's changes on a signal. */
 void nb_tunables_forget(void);
 
 #endif

@@ -152,11 +152,40 @@ const char *nb_fsroot(void)
 	return r ? r : "";
 }
 
-int nb_read_file(const char *path, char *buf, size_t len)
+const char *nb_sys_path(const char *path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", nb_fsroot(), path);
+	return buf;
+}
+
+int nb_sys_access(const char *path, int mode)
 {
 	char full[4096];
-	snprintf(full, sizeof(full), "%s%s", nb_fsroot(), path);
-	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	return access(nb_sys_path(path, full, sizeof(full)), mode);
+}
+
+bool nb_sys_is_dir(const char *path)
+{
+	char full[4096];
+	struct stat st;
+	return stat(nb_sys_path(path, full, sizeof(full)), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+FILE *nb_sys_fopen(const char *path)
+{
+	char full[4096];
+	return fopen(nb_sys_path(path, full, sizeof(full)), "re");
+}
+
+int nb_sys_open(const char *path, int flags)
+{
+	char full[4096];
+	return open(nb_sys_path(path, full, sizeof(full)), flags | O_CLOEXEC);
+}
+
+int nb_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = nb_sys_open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	ssize_t n = read(fd, buf, len - 1);

@@ -1,5 +1,6 @@
-/* Unit tests for harness/counters.c: event-list parsing, bad names, default sets, tracepoint
- * resolution from a replayed tracefs tree, JSON shape, and real software counts. */
+/* Unit tests for harness/counters/ (and the events listing): event-list parsing, bad names, default
+ * sets, tracepoint resolution from a replayed tracefs tree, JSON shape, and real software counts.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -308,6 +309,31 @@ static void test_cmd_events_exit_codes(void **state)
 	assert_int_equal(nb_cmd_events(2, opt), NB_EXIT_USAGE);
 }
 
+/* The `events --json` document: schema id, integers as integers, the listing's field names. */
+static void test_events_listing(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_null(nb_events_listing("no_such_event_xyz", false, err, sizeof(err)));
+	assert_non_null(strstr(err, "no_such_event_xyz"));
+	json_t *doc = nb_events_listing("page-faults,cycles", false, err, sizeof(err));
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "schema")), NB_EVENTS_SCHEMA);
+	assert_true(json_is_integer(json_object_get(doc, "perf_event_paranoid")));
+	assert_true(json_is_boolean(json_object_get(doc, "hardware_pmu")));
+	assert_true(json_is_object(json_object_get(doc, "cpu")));
+	assert_true(json_is_object(json_object_get(doc, "tracefs")));
+	json_t *pmus = json_object_get(doc, "libpfm4_pmus"), *ev = json_object_get(doc, "events");
+	for (size_t i = 0; i < json_array_size(pmus); i++)
+		assert_true(json_is_integer(json_object_get(json_array_get(pmus, i), "events")));
+	assert_int_equal(json_array_size(ev), 2);
+	json_t *pf = json_array_get(ev, 0);
+	assert_string_equal(json_string_value(json_object_get(pf, "name")), "page-faults");
+	assert_string_equal(json_string_value(json_object_get(pf, "kind")), "software");
+	assert_true(json_is_boolean(json_object_get(pf, "available")));
+	json_decref(doc);
+}
+
 /* Default roles per CPU model, with libpfm4 forced to a PMU in a child process. */
 static int forced_child(const char *pmu, const char *const expect[4])
 {
@@ -383,6 +409,7 @@ int main(void)
 	    cmocka_unit_test(test_untrustworthy_when_not_running),
 	    cmocka_unit_test(test_open_arguments),
 	    cmocka_unit_test(test_cmd_events_exit_codes),
+	    cmocka_unit_test(test_events_listing),
 	};
 	return cmocka_run_group_tests_name("counters", tests, NULL, NULL);
 }

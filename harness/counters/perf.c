@@ -1,0 +1,231 @@
+/* numabench counters: perf_event_open in groups, the reasons a counter cannot be opened, and
+ * reading with PERF_FORMAT_GROUP|ID|TOTAL_TIME_ENABLED|RUNNING. */
+#include "counters_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+static int perf_open(struct perf_event_attr *a, pid_t tid, int cpu, int group)
+{
+	return (int)syscall(SYS_perf_event_open, a, tid, cpu, group, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void perm_reason(struct counter *k, int e, pid_t tid)
+{
+	int par = paranoid();
+	bool cap = perf_capable();
+	if (par >= 3 && !cap)
+		counter_unavailable(k, e, "perf_event_paranoid=%d denies non-root", par);
+	else if (tid == -1 && !cap)
+		counter_unavailable(
+		    k, e, "perf_event_paranoid=%d denies system-wide counting to non-root", par);
+	else if (k->kind == K_TP && !cap)
+		counter_unavailable(
+		    k, e,
+		    "perf_event_paranoid=%d denies kernel-mode counting (tracepoints) to "
+		    "non-root",
+		    par);
+	else if (tid > 0)
+		counter_unavailable(k, e, "no ptrace access to thread %d", (int)tid);
+	else
+		counter_unavailable(k, e,
+				    "permission denied (needs CAP_PERFMON or a lower "
+				    "perf_event_paranoid, now %d)",
+				    par);
+}
+
+static void open_reason(struct counter *k, int e, pid_t tid)
+{
+	switch (e) {
+	case ENOENT:
+	case EOPNOTSUPP:
+	case ENODEV:
+		if (k->kind == K_HW && !hw_pmu_present())
+			counter_unavailable(k, e, "%s", no_pmu_reason());
+		else
+			counter_unavailable(k, e, "not supported by this %s",
+					    k->kind == K_HW ? "PMU" : "kernel");
+		break;
+	case EACCES:
+	case EPERM:
+		perm_reason(k, e, tid);
+		break;
+	case EBUSY:
+		counter_unavailable(k, e,
+				    "counter busy (another tool or the NMI watchdog holds it)");
+		break;
+	case EMFILE:
+	case ENFILE:
+		counter_unavailable(k, e, "too many open files");
+		break;
+	case ESRCH:
+		counter_unavailable(k, e, "no such thread %d", (int)tid);
+		break;
+	case ENOSYS:
+		counter_unavailable(k, e, "kernel built without perf events");
+		break;
+	default:
+		counter_unavailable(k, e, "perf_event_open: %s", strerror(e));
+	}
+}
+
+void counters_close(struct nb_counters *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		struct counter *k = &c->v[i];
+		if (k->fd >= 0)
+			close(k->fd);
+		k->fd = k->leader = -1;
+		k->read_ok = false;
+		if (k->encoded) {
+			k->err = 0;
+			k->reason[0] = 0;
+		}
+	}
+}
+
+/* Open k into the group led by *leader (or as a new leader); a hardware event that does not
+ * fit the group's counters (EINVAL from the PMU's group validation) gets its own group. */
+static void open_one(struct nb_counters *c, int i, int *leader, pid_t tid, int cpu, bool inherit)
+{
+	struct counter *k = &c->v[i];
+	struct perf_event_attr a = k->attr;
+	a.size = sizeof(a);
+	a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID | PERF_FORMAT_TOTAL_TIME_ENABLED |
+			PERF_FORMAT_TOTAL_TIME_RUNNING;
+	a.inherit = inherit;
+	a.disabled = *leader < 0;
+	int gfd = *leader < 0 ? -1 : c->v[*leader].fd;
+	int fd = perf_open(&a, tid, cpu, gfd);
+	if (fd < 0 && errno == EINVAL && gfd >= 0 && k->kind == K_HW) {
+		a.disabled = 1;
+		fd = perf_open(&a, tid, cpu, -1);
+		if (fd >= 0)
+			*leader = -1;
+	}
+	if (fd < 0) {
+		open_reason(k, errno, tid);
+		return;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_ID, &k->id) < 0) {
+		open_reason(k, errno, tid);
+		close(fd);
+		return;
+	}
+	k->fd = fd;
+	if (*leader < 0)
+		*leader = i;
+	k->leader = *leader;
+}
+
+int nb_counters_open(struct nb_counters *c, pid_t tid, int cpu, bool inherit)
+{
+	if (!c || tid < -1 || cpu < -1 || (tid == -1 && cpu < 0))
+		return -1;
+	counters_close(c);
+	/* inherit only acts on task contexts, copied at fork (kernel/events/core.c
+	 * perf_event_init_task); a per-cpu event has none. */
+	inherit = inherit && tid != -1;
+	int hw = -1, sw = -1, avail = 0;
+	for (int i = 0; i < c->n; i++)
+		if (c->v[i].encoded)
+			open_one(c, i, c->v[i].kind == K_HW ? &hw : &sw, tid, cpu, inherit);
+	for (int i = 0; i < c->n; i++)
+		avail += c->v[i].fd >= 0;
+	free(c->buf);
+	c->buflen = (3 + 2 * (size_t)c->n) * sizeof(uint64_t);
+	c->buf = malloc(c->buflen);
+	return c->buf ? avail : -1;
+}
+
+static struct counter *by_id(struct nb_counters *c, int leader, uint64_t id)
+{
+	for (int i = leader; i < c->n; i++)
+		if (c->v[i].leader == leader && c->v[i].id == id)
+			return &c->v[i];
+	return NULL;
+}
+
+/* Group read layout: { nr, time_enabled, time_running, { value, id }[nr] }
+ * (include/uapi/linux/perf_event.h, read_format). With inherit the kernel sums the
+ * children's counts and times (kernel/events/core.c perf_read_group). */
+static int read_group(struct nb_counters *c, int leader)
+{
+	uint64_t *b = c->buf;
+	ssize_t n = read(c->v[leader].fd, b, c->buflen);
+	if (n >= 0 && n < (ssize_t)(3 * sizeof(uint64_t)))
+		errno = EIO;
+	if (n < (ssize_t)(3 * sizeof(uint64_t)))
+		return -1;
+	for (uint64_t j = 0; j < b[0] && (3 + 2 * j + 2) * sizeof(uint64_t) <= (size_t)n; j++) {
+		struct counter *k = by_id(c, leader, b[4 + 2 * j]);
+		if (!k)
+			continue;
+		k->cur_val = b[3 + 2 * j];
+		k->cur_ena = b[1];
+		k->cur_run = b[2];
+		k->read_ok = true;
+	}
+	return 0;
+}
+
+static void group_failed(struct nb_counters *c, int leader, int e)
+{
+	for (int i = leader; i < c->n; i++)
+		if (c->v[i].leader == leader)
+			counter_unavailable(&c->v[i], e, "read failed: %s", strerror(e));
+}
+
+static int read_all(struct nb_counters *c)
+{
+	int r = 0;
+	for (int i = 0; c->buf && i < c->n; i++)
+		if (c->v[i].leader == i && read_group(c, i)) {
+			group_failed(c, i, errno);
+			r = -1;
+		}
+	return r;
+}
+
+static void ioctl_leaders(struct nb_counters *c, unsigned long req)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->v[i].leader == i)
+			ioctl(c->v[i].fd, req, PERF_IOC_FLAG_GROUP);
+}
+
+/* RESET zeroes counts but neither the enabled/running times nor counts folded in from
+ * exited inherited children (kernel/events/core.c _perf_event_reset, perf_event_count):
+ * the values reported are differences against a read taken here. */
+void nb_counters_start(struct nb_counters *c)
+{
+	if (!c)
+		return;
+	ioctl_leaders(c, PERF_EVENT_IOC_RESET);
+	read_all(c);
+	for (int i = 0; i < c->n; i++) {
+		struct counter *k = &c->v[i];
+		k->base_val = k->cur_val;
+		k->base_ena = k->cur_ena;
+		k->base_run = k->cur_run;
+	}
+	ioctl_leaders(c, PERF_EVENT_IOC_ENABLE);
+}
+
+void nb_counters_stop(struct nb_counters *c)
+{
+	if (!c)
+		return;
+	ioctl_leaders(c, PERF_EVENT_IOC_DISABLE);
+	read_all(c);
+}
+
+int nb_counters_read(struct nb_counters *c)
+{
+	return c ? read_all(c) : -1;
+}
