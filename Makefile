@@ -35,7 +35,7 @@ LIBS = $(PKG_LIBS) -lnuma -lpfm -lpthread -lm
 SRCS := $(filter-out $(EXCLUDE),$(sort $(shell find harness bench kernels analysis -name '*.c')))
 HDRS := $(sort $(shell find harness bench kernels analysis -name '*.h'))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
-LIB_OBJS := $(filter-out $(BUILD)/bench/main.o,$(OBJS))
+LIB_OBJS := $(filter-out $(BUILD)/harness/cli/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := numabench$(if $(SAN),-san)
