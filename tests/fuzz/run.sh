@@ -8,7 +8,7 @@ B=build-fuzz
 mkdir -p $B/corpus
 command -v clang >/dev/null || { echo "fuzz: clang missing (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 FLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -Iharness -Ibench -Ikernels -Ianalysis $(pkg-config --cflags hwloc jansson)"
-SRCS=$(ls harness/*.c bench/*.c kernels/*.c analysis/*.c 2>/dev/null | grep -v bench/main.c)
+SRCS=$(find harness bench kernels analysis -name '*.c' 2>/dev/null | sort | grep -v '^harness/cli/main.c$')
 LIBS="$(pkg-config --libs hwloc jansson) -lnuma -lpfm -lpthread -lm"
 fail=0
 for t in results report config cmdline; do
