@@ -102,10 +102,32 @@ const struct nb_cli_cmd *nb_cli_find(const char *name)
 	return NULL;
 }
 
+/* "usage: numabench NAME ARGS", wrapped before a " [" group past 92 columns. */
+static void print_synopsis(const struct nb_cli_cmd *c, FILE *f)
+{
+	int col = fprintf(f, "usage: numabench %s", c->name), indent = col + 1;
+	const char *p = c->args;
+	while (*p) {
+		const char *next = strstr(p + 1, " [");
+		int n = next ? (int)(next - p) : (int)strlen(p);
+		if (p != c->args && col + n > 92) {
+			fprintf(f, "\n%*s", indent - 1, "");
+			col = indent - 1;
+		}
+		if (p == c->args) {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%.*s", n, p);
+		p += n;
+	}
+	fputc('\n', f);
+}
+
 void nb_cli_help(const struct nb_cli_cmd *c, FILE *f)
 {
-	fprintf(f, "usage: numabench %s%s%s\n\n%c%s.\n", c->name, c->args[0] ? " " : "", c->args,
-		c->summary[0] - 32 * (c->summary[0] >= 'a' && c->summary[0] <= 'z'),
+	print_synopsis(c, f);
+	fprintf(f, "\n%c%s.\n", c->summary[0] - 32 * (c->summary[0] >= 'a' && c->summary[0] <= 'z'),
 		c->summary + 1);
 	if (c->desc)
 		fprintf(f, "%s\n", c->desc);
