@@ -345,20 +345,17 @@ static int render(const struct an_opts *o, const struct an_cmp_set *sets)
 	return an_doc_close(&d, o->out);
 }
 
-int nb_cmd_compare(int argc, char **argv)
+int an_run_compare(const struct an_opts *o)
 {
-	struct an_opts o;
-	int rc = an_parse_args(argc, argv, true, &o);
-	if (rc)
-		return rc;
-	json_t **docs = calloc(o.nfiles, sizeof(*docs));
-	struct an_cmp_set *sets = calloc(o.nfiles, sizeof(*sets));
+	int rc;
+	json_t **docs = calloc(o->nfiles, sizeof(*docs));
+	struct an_cmp_set *sets = calloc(o->nfiles, sizeof(*sets));
 	if (!docs || !sets)
 		abort();
-	rc = load_all(&o, docs) || build_all(&o, docs, sets) ? NB_EXIT_USAGE : render(&o, sets);
+	rc = load_all(o, docs) || build_all(o, docs, sets) ? NB_EXIT_USAGE : render(o, sets);
 	if (rc == NB_EXIT_OK)
-		rc = regressions(sets, o.nfiles - 1, o.threshold);
-	for (int i = 0; i < o.nfiles; i++) {
+		rc = regressions(sets, o->nfiles - 1, o->threshold);
+	for (int i = 0; i < o->nfiles; i++) {
 		an_cmp_free(&sets[i]);
 		json_decref(docs[i]);
 	}

@@ -435,25 +435,22 @@ static void report_doc(struct an_doc *d, const json_t *doc)
 		an_report_run(d, json_array_get(runs, i), (int)i + 1);
 }
 
-int nb_cmd_report(int argc, char **argv)
+int an_run_report(const struct an_opts *o)
 {
-	struct an_opts o;
 	struct an_doc d;
 	char title[512];
-	int rc = an_parse_args(argc, argv, false, &o);
-	if (rc)
-		return rc;
-	json_t *doc = an_load(o.files[0]);
+	int rc;
+	json_t *doc = an_load(o->files[0]);
 	if (!doc)
 		return NB_EXIT_USAGE;
-	snprintf(title, sizeof(title), "numabench report: %s", an_basename(o.files[0]));
-	if (an_doc_open(&d, o.fmt, an_use_color(&o), title)) {
+	snprintf(title, sizeof(title), "numabench report: %s", an_basename(o->files[0]));
+	if (an_doc_open(&d, o->fmt, an_use_color(o), title)) {
 		nb_err("report: out of memory");
 		json_decref(doc);
 		return NB_EXIT_ENV;
 	}
 	report_doc(&d, doc);
-	rc = an_doc_close(&d, o.out);
+	rc = an_doc_close(&d, o->out);
 	json_decref(doc);
 	return rc;
 }

@@ -149,10 +149,6 @@ int nb_ctx_node_cpus(const struct nb_ctx *ctx, int node, int *out);
 int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what, char *err,
 		     size_t errlen);
 
-/* Parse without running (fuzzing, tests): 0 or -1 with a message on stderr. */
-int nb_suite_parse(const char *buf, size_t len);
-int nb_run_parse(int argc, char **argv);
-
 /* The registry (bench/registry.c). */
 extern const struct nb_bench *const nb_benches[];
 const struct nb_bench *nb_bench_find(const char *name);

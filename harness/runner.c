@@ -1,5 +1,5 @@
-/* numabench: `run`: suites, parameters, knobs, the bench loop and the results file. */
-#include "bench.h"
+/* numabench: the run machinery: the context, the bench loop, knobs, the results file. */
+#include "runner.h"
 #include "child.h"
 #include "counters.h"
 #include "memcg.h"
@@ -8,7 +8,6 @@
 #include "tunables.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,33 +19,14 @@
 #define NB_DATADIR "/usr/local/share/numabench"
 #endif
 
-#define MAX_JOBS 64
-#define MAX_SETS 64
-
-struct job {
-	const struct nb_bench *b;
-	struct nb_params p;
-};
-
-struct run_opts {
-	const char *out;
-	int repeat;
-	bool quick;
-	const char *sets[MAX_SETS];
-	int nsets;
-	const char *nodes, *cpus, *events;
-	struct job jobs[MAX_JOBS];
-	int njobs;
-};
-
-static int add_job(struct run_opts *o, const struct nb_bench *b, json_t *params, const char *src)
+int nb_run_add_job(struct nb_run_opts *o, const struct nb_bench *b, json_t *params, const char *src)
 {
 	char err[512];
-	if (o->njobs >= MAX_JOBS) {
-		nb_err("too many benches in one run (at most %d)", MAX_JOBS);
+	if (o->njobs >= NB_MAX_JOBS) {
+		nb_err("too many benches in one run (at most %d)", NB_MAX_JOBS);
 		return -1;
 	}
-	struct job *j = &o->jobs[o->njobs];
+	struct nb_job *j = &o->jobs[o->njobs];
 	j->b = b;
 	if (nb_params_init(&j->p, b, err, sizeof(err))) {
 		nb_err("%s", err);
@@ -75,231 +55,11 @@ static int add_job(struct run_opts *o, const struct nb_bench *b, json_t *params,
 	return 0;
 }
 
-static void list_names(char *buf, size_t len)
-{
-	size_t off = 0;
-	for (int i = 0; nb_benches[i] && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", nb_benches[i]->name);
-}
-
-static int suite_jobs(struct run_opts *o, json_t *doc, const char *name)
-{
-	json_t *benches = json_object_get(doc, "benches");
-	if (!json_is_array(benches)) {
-		nb_err("suite %s: \"benches\" must be an array of {\"bench\":NAME,\"params\":{}}",
-		       name);
-		return -1;
-	}
-	size_t i;
-	json_t *e;
-	json_array_foreach(benches, i, e)
-	{
-		const char *bn = json_string_value(json_object_get(e, "bench"));
-		const struct nb_bench *b = bn ? nb_bench_find(bn) : NULL;
-		json_t *params = json_object_get(e, "params");
-		if (!bn) {
-			nb_err("suite %s: benches[%zu] has no \"bench\" name (expected "
-			       "{\"bench\":NAME,\"params\":{}})",
-			       name, i);
-			return -1;
-		}
-		if (!b) {
-			char names[512];
-			list_names(names, sizeof(names));
-			nb_err("suite %s: benches[%zu]: unknown bench \"%s\" (valid: %s)", name, i,
-			       bn, names);
-			return -1;
-		}
-		if (params && !json_is_object(params)) {
-			nb_err("suite %s: params of %s must be an object", name, bn);
-			return -1;
-		}
-		json_t *empty = params ? NULL : json_object();
-		int rc = add_job(o, b, params ? params : empty, name);
-		json_decref(empty);
-		if (rc)
-			return -1;
-	}
-	return 0;
-}
-
-static int load_suite(struct run_opts *o, const char *path, const char *name)
-{
-	char err[PATH_MAX + 256];
-	json_t *doc = nb_json_load(path, NB_CONFIG_MAX_BYTES, err, sizeof(err));
-	if (!doc) {
-		nb_err("suite: %s", err);
-		return -1;
-	}
-	int rc = suite_jobs(o, doc, name);
-	json_decref(doc);
-	return rc;
-}
-
-static void free_jobs(struct run_opts *o)
+void nb_run_free(struct nb_run_opts *o)
 {
 	for (int i = 0; i < o->njobs; i++)
 		nb_params_free(&o->jobs[i].p);
 	o->njobs = 0;
-}
-
-/* For fuzzing and tests: parse a suite from memory; 0 or -1 (message on stderr). */
-int nb_suite_parse(const char *buf, size_t len)
-{
-	static struct run_opts o;
-	json_error_t je;
-	memset(&o, 0, sizeof(o));
-	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (!doc)
-		return -1;
-	int rc = suite_jobs(&o, doc, "input");
-	json_decref(doc);
-	free_jobs(&o);
-	return rc;
-}
-
-static int add_target(struct run_opts *o, const char *t)
-{
-	const struct nb_bench *b = nb_bench_find(t);
-	if (b) {
-		json_t *empty = json_object();
-		int rc = add_job(o, b, empty, t);
-		json_decref(empty);
-		return rc;
-	}
-	char path[PATH_MAX];
-	if (strchr(t, '/') || strstr(t, ".json"))
-		snprintf(path, sizeof(path), "%s", t);
-	else
-		snprintf(path, sizeof(path), "%s/%s.json", nb_configs_dir(), t);
-	if (strchr(t, '/') || access(path, R_OK) == 0)
-		return load_suite(o, path, t);
-	char names[512];
-	list_names(names, sizeof(names));
-	nb_err("unknown suite or bench \"%s\" (benches: %s; suites: see numabench list)", t, names);
-	return -1;
-}
-
-static int apply_set(struct run_opts *o, const char *s)
-{
-	char err[512], key[128];
-	const char *eq = strchr(s, '='), *dot = strchr(s, '.');
-	if (!eq || !dot || dot > eq || (size_t)(eq - s) >= sizeof(key)) {
-		nb_err("--set %s: expected BENCH.PARAM=VALUE or knob.NAME=VALUE", s);
-		return -1;
-	}
-	memcpy(key, s, (size_t)(eq - s));
-	key[eq - s] = 0;
-	key[dot - s] = 0;
-	const char *param = key + (dot - s) + 1, *val = eq + 1;
-	if (!strcmp(key, "knob")) {
-		const struct nb_tunable *t = nb_tunable_find(param);
-		if (!t) {
-			nb_err("--set knob.%s: unknown tunable (see numabench knobs)", param);
-			return -1;
-		}
-		if (nb_tunable_check(t, val, err, sizeof(err))) {
-			nb_err("%s", err);
-			return -1;
-		}
-		return 0;
-	}
-	const struct nb_bench *b = nb_bench_find(key);
-	if (!b) {
-		char names[512];
-		list_names(names, sizeof(names));
-		nb_err("--set %s: unknown bench \"%s\" (valid: %s, knob)", s, key, names);
-		return -1;
-	}
-	int applied = 0;
-	for (int i = 0; i < o->njobs; i++) {
-		if (o->jobs[i].b != b)
-			continue;
-		if (nb_params_set(&o->jobs[i].p, param, val, err, sizeof(err))) {
-			nb_err("%s", err);
-			return -1;
-		}
-		applied++;
-	}
-	if (!applied) {
-		/* Still validate the name and value, so a typo is named as such. */
-		struct nb_params tmp;
-		int rc = nb_params_init(&tmp, b, err, sizeof(err)) ||
-			 nb_params_set(&tmp, param, val, err, sizeof(err));
-		nb_params_free(&tmp);
-		if (rc)
-			nb_err("%s", err);
-		else
-			nb_err("--set %s: bench %s is not part of this run", s, b->name);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct run_opts *o)
-{
-	static const struct option lo[] = {{"output", required_argument, 0, 'o'},
-					   {"repeat", required_argument, 0, 'r'},
-					   {"quick", no_argument, 0, 'q'},
-					   {"set", required_argument, 0, 's'},
-					   {"nodes", required_argument, 0, 'n'},
-					   {"cpus", required_argument, 0, 'c'},
-					   {"events", required_argument, 0, 'e'},
-					   {"verbose", no_argument, 0, 'v'},
-					   {0, 0, 0, 0}};
-	int c;
-	uint64_t v;
-	optind = 0; /* glibc: 0 also resets the state of a half-parsed option group */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:r:qs:n:c:e:v", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'r':
-			if (nb_parse_u64(optarg, &v) || v < 1 || v > 64) {
-				nb_err("--repeat %s: expected a whole number 1..64", optarg);
-				return -1;
-			}
-			o->repeat = (int)v;
-			break;
-		case 'q':
-			o->quick = true;
-			break;
-		case 's':
-			if (o->nsets >= MAX_SETS) {
-				nb_err("too many --set options (at most %d)", MAX_SETS);
-				return -1;
-			}
-			o->sets[o->nsets++] = optarg;
-			break;
-		case 'n':
-			o->nodes = optarg;
-			break;
-		case 'c':
-			o->cpus = optarg;
-			break;
-		case 'e':
-			o->events = optarg;
-			break;
-		case 'v':
-			nb_verbose = 1;
-			break;
-		default:
-			nb_err("run: unknown or incomplete option \"%s\" (see numabench help run)",
-			       argv[optind - 1]);
-			return -1;
-		}
-	}
-	for (int i = optind; i < argc; i++)
-		if (add_target(o, argv[i]))
-			return -1;
-	if (o->njobs == 0 && add_target(o, "quick"))
-		return -1;
-	for (int i = 0; i < o->nsets; i++)
-		if (apply_set(o, o->sets[i]))
-			return -1;
-	return 0;
 }
 
 /* Why a named cpu cannot be used: the cpu's state, else the affinity. */
@@ -432,7 +192,7 @@ static int check_output(const char *path)
 	return 0;
 }
 
-static const char *requirement_reason(const struct nb_ctx *ctx, const struct nb_bench *b)
+const char *nb_bench_why(const struct nb_ctx *ctx, const struct nb_bench *b)
 {
 	int mem[NB_MAX_NODES];
 	if ((b->req & NB_REQ_ROOT) && !ctx->caps->root)
@@ -450,10 +210,10 @@ static const char *requirement_reason(const struct nb_ctx *ctx, const struct nb_
 
 /* Counters cover the whole bench run: opened on this thread with inherit before the bench
  * creates its threads and children, so their counts are included. */
-static enum nb_status run_job(struct nb_ctx *ctx, struct job *j, json_t *run)
+static enum nb_status run_job(struct nb_ctx *ctx, struct nb_job *j, json_t *run)
 {
 	char err[512], why_c[256];
-	const char *why = requirement_reason(ctx, j->b);
+	const char *why = nb_bench_why(ctx, j->b);
 	if (why) {
 		nb_run_reason(run, "%s", why);
 		return NB_SKIPPED;
@@ -477,7 +237,7 @@ static enum nb_status run_job(struct nb_ctx *ctx, struct job *j, json_t *run)
 	return st;
 }
 
-static void set_knobs(const struct run_opts *o, json_t *doc, int *fail)
+static void set_knobs(const struct nb_run_opts *o, json_t *doc, int *fail)
 {
 	char err[512];
 	for (int i = 0; i < o->nsets; i++) {
@@ -529,12 +289,12 @@ static void summary(json_t *runs)
 	}
 }
 
-static int exec_jobs(struct nb_ctx *ctx, struct run_opts *o, json_t *doc)
+static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs");
 	enum nb_status worst = NB_OK;
 	for (int i = 0; i < o->njobs; i++) {
-		struct job *j = &o->jobs[i];
+		struct nb_job *j = &o->jobs[i];
 		json_t *run =
 		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
 		enum nb_status st;
@@ -562,7 +322,7 @@ static int exec_jobs(struct nb_ctx *ctx, struct run_opts *o, json_t *doc)
 					   : NB_EXIT_OK;
 }
 
-static int run_all(struct run_opts *o, int argc, char **argv)
+int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 {
 	struct nb_topo topo;
 	struct nb_caps caps;
@@ -655,25 +415,6 @@ out:
 	nb_ctx_free(&ctx);
 	nb_caps_free(&caps);
 	nb_topo_free(&topo);
-	return rc;
-}
-
-int nb_cmd_run(int argc, char **argv)
-{
-	static struct run_opts o; /* large: keep it off the stack */
-	memset(&o, 0, sizeof(o));
-	int rc = parse_opts(argc, argv, &o) ? NB_EXIT_USAGE : run_all(&o, argc, argv);
-	free_jobs(&o);
-	return rc;
-}
-
-/* For fuzzing and tests: parse a `run` command line without running it. */
-int nb_run_parse(int argc, char **argv)
-{
-	static struct run_opts o;
-	memset(&o, 0, sizeof(o));
-	int rc = parse_opts(argc, argv, &o);
-	free_jobs(&o);
 	return rc;
 }
 

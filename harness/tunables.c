@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DBG "/sys/kernel/debug/sched/numa_balancing/"
@@ -243,19 +244,19 @@ int nb_tunable_set(const struct nb_tunable *t, const char *value, char *err, siz
 	return 0;
 }
 
-/* Restore one "NAME=VALUE" journal line through the table. */
+/* Restore one "NAME=VALUE" journal line through the table: 1 restored, 0 nothing to do, -1 the
+ * write failed (the journal is kept), -2 not an entry numabench writes (a corrupt line). */
 static int restore_line(char *line, bool announce)
 {
 	char *eq = strchr(line, '=');
 	if (!eq)
-		return -1;
+		return -2;
 	*eq = 0;
 	const struct nb_tunable *t = nb_tunable_find(line);
 	char err[256], cur[64];
 	if (!t || nb_tunable_check(t, eq + 1, err, sizeof(err))) {
-		nb_warn("journal entry %s=%s ignored: not a known tunable with a valid value", line,
-			eq + 1);
-		return 0;
+		*eq = '=';
+		return -2;
 	}
 	const char *path = nb_tunable_path(t);
 	if (!path)
@@ -273,6 +274,44 @@ static int restore_line(char *line, bool announce)
 	return 1;
 }
 
+/* Append `line N "TEXT"` (TEXT printable, at most 40 characters) to the bad-line list. */
+static void note_bad(char *list, size_t len, int nbad, int lineno, const char *text)
+{
+	size_t used = strlen(list);
+	if (nbad > 3) {
+		if (nbad == 4)
+			snprintf(list + used, len - used, ", ...");
+		return;
+	}
+	char clean[48];
+	size_t k = 0;
+	for (const char *p = text; *p && k < 40; p++)
+		clean[k++] = (*p >= 0x20 && *p < 0x7f && *p != '"') ? *p : '?';
+	clean[k] = 0;
+	snprintf(list + used, len - used, "%sline %d \"%s%s\"", nbad > 1 ? ", " : "", lineno, clean,
+		 strlen(text) > 40 ? "..." : "");
+}
+
+/* A journal with lines numabench never writes: keep it for inspection beside the journal, as
+ * JOURNAL.corrupt.UTCSTAMP, so later invocations are quiet. */
+static void move_aside(int nbad, const char *list)
+{
+	char dst[PATH_MAX], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(dst, sizeof(dst), "%s.corrupt.%s", nb_journal_path(), stamp);
+	if (rename(nb_journal_path(), dst)) {
+		nb_err("tunables journal %s: %d bad line(s) (%s); cannot move it aside to %s: %s",
+		       nb_journal_path(), nbad, list, dst, strerror(errno));
+		return;
+	}
+	nb_warn("tunables journal %s: %d bad line(s) ignored (%s); its valid entries were "
+		"restored and it was moved aside to %s",
+		nb_journal_path(), nbad, list, dst);
+}
+
 int nb_tunables_restore(bool announce)
 {
 	char err[256];
@@ -287,25 +326,49 @@ int nb_tunables_restore(bool announce)
 			return 0;
 		}
 	}
-	char buf[4096];
+	static char buf[16384];
+	char bad[512] = "";
 	ssize_t n = pread(journal_fd, buf, sizeof(buf) - 1, 0);
-	int restored = 0, failed = 0;
+	int restored = 0, failed = 0, nbad = 0, lineno = 0;
 	buf[n > 0 ? n : 0] = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = buf, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		if (!*l)
+			continue;
 		int r = restore_line(l, announce);
-		if (r < 0)
+		if (r == -2)
+			note_bad(bad, sizeof(bad), ++nbad, lineno, l);
+		else if (r < 0)
 			failed++;
 		else
 			restored += r;
 	}
-	if (!failed) {
+	if (!failed && nbad)
+		move_aside(nbad, bad);
+	else if (!failed)
 		unlink(nb_journal_path());
+	else if (nbad)
+		nb_warn("tunables journal %s: %d bad line(s) ignored (%s)", nb_journal_path(), nbad,
+			bad);
+	if (!failed)
 		njent = 0;
-	}
 	close(journal_fd);
 	journal_fd = -1;
 	return failed ? -1 : restored;
+}
+
+int nb_journal_pending(void)
+{
+	int fd = open(nb_journal_path(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int pending = fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type == F_UNLCK;
+	close(fd);
+	return pending;
 }
 
 void nb_tunables_forget(void)

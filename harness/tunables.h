@@ -28,10 +28,16 @@ int nb_tunable_check(const struct nb_tunable *t, const char *value, char *err, s
 int nb_tunable_set(const struct nb_tunable *t, const char *value, char *err, size_t errlen);
 /* Restore every journaled tunable and clear the journal. Returns how many were restored,
  * -1 on an error (the journal is kept). Safe from a signal handler context? No: call it from
- * the main flow; signal handlers set nb_interrupted and the main flow restores. */
+ * the main flow; signal handlers set nb_interrupted and the main flow restores.
+ * A line numabench never writes (no "=", an unknown tunable, an invalid value) is named in one
+ * message; the valid entries are restored and the file is moved aside as JOURNAL.corrupt.STAMP
+ * (kept for inspection), so later invocations are quiet. */
 int nb_tunables_restore(bool announce);
-/* Journal location (NUMABENCH_JOURNAL env overrides, default /var/lib/numabench/journal or
- * $XDG_STATE_HOME for non-root). */
+/* A journal left by a run that is gone (exists, and no live run holds its lock): 1, else 0.
+ * Changes nothing. */
+int nb_journal_pending(void);
+/* Journal location: $NUMABENCH_JOURNAL, else /var/lib/numabench/journal as root, else
+ * $HOME/.local/state/numabench/journal. */
 const char *nb_journal_path(void);
 json_t *nb_tunables_json(void); /* every tunable's current value, by name */
 /* Async-signal-safe restore of what this process changed (journal kept for the main flow). */

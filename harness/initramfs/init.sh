@@ -74,6 +74,8 @@ set --
 while IFS= read -r arg; do
 	set -- "$@" "$arg"
 done </nb/args
+# No arguments: the quick suite, named (a bare numabench only prints its usage).
+[ $# -eq 0 ] && [ ! -f /nb/script ] && set -- run quick
 
 # JSON files that exist before the run are not results of it.
 find / -xdev -type f -name '*.json' 2>/dev/null | sort >/nb/before

@@ -2,7 +2,7 @@
 #   sh kill-in-guest.sh KILLS
 # Starts runs that change tunables (the balance bench journals numa_balancing and the scan
 # tunables, gup switches numa_balancing; --set knob.* adds more) and kills them with SIGKILL, SIGTERM and SIGINT at random
-# moments, KILLS times per signal. After each kill the next invocation (`numabench knobs`)
+# moments, KILLS times per signal. After each kill `numabench restore`
 # must have put every tunable back; no numabench process may be left; the results file must be
 # the previous one byte for byte or a complete new one (`numabench report` reads it), and no
 # temporary results file may be left, and no memory policy may outlive the runs (VMAs with a
@@ -62,7 +62,7 @@ for sig in KILL TERM INT; do
 		rc=$?
 		[ $rc -eq 0 ] || [ $rc -eq 3 ] && completed=$((completed + 1))
 		ps -o pid,ppid,stat,args >$T/ps.after-kill
-		$NB knobs --json >/dev/null 2>$T/knobs.err
+		$NB restore >/dev/null 2>$T/knobs.err
 		grep -q "restored" $T/knobs.err && restored_msgs=$((restored_msgs + 1))
 		snapshot >$T/now
 		if ! cmp -s $T/orig $T/now; then

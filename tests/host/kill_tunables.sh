@@ -8,7 +8,7 @@
 # After each kill:
 #   - SIGTERM/SIGINT: numa_balancing is back to its original value and the journal is gone
 #     as soon as the process has exited (its own exit path restored it);
-#   - SIGKILL: the next invocation (`BIN knobs --json`) restores it and clears the journal;
+#   - SIGKILL: `BIN restore` restores it and clears the journal;
 #   - no process of the run's process group is left;
 #   - the results file is either the previous one, byte for byte, or a complete new results
 #     document (valid JSON, schema numabench.result/1, tunables.after == tunables.before).
@@ -120,7 +120,7 @@ for sig in $SIGNALS; do
 		elif [ "$now" = "$ORIG" ] && [ ! -e "$NUMABENCH_JOURNAL" ]; then
 			n_noop[$sig]=$((n_noop[$sig] + 1)) # killed before the write or after restore
 		else
-			"$BIN" knobs --json >/dev/null 2>"$WORK/knobs.err"
+			"$BIN" restore >/dev/null 2>"$WORK/knobs.err"
 			now=$(cat "$KNOB")
 			[ "$now" = "$ORIG" ] || fail "KILL #$i: numa_balancing=$now after the next invocation"
 			[ ! -e "$NUMABENCH_JOURNAL" ] || fail "KILL #$i: journal left after the next invocation"

@@ -61,6 +61,7 @@ expect_error() { # expect_error CODE PATTERN ARGS...
 	fi
 }
 expect_error 2 'unknown command "frobnicate"' frobnicate
+expect_error 2 'run: name a suite or bench' run
 expect_error 2 'unknown suite or bench "nosuch"' run nosuch -o "$T/prev.json"
 expect_error 2 'unknown parameter latency.bogus' run latency --set latency.bogus=1 -o "$T/prev.json"
 expect_error 2 'latency.size: "12Q" is not a size' run latency --set latency.size=12Q -o "$T/prev.json"
@@ -101,6 +102,30 @@ expect_error 2 'cannot read /dev/zero: not a regular file' run /dev/zero -o "$T/
 mkfifo "$T/fifo.json" # reading it would block forever
 expect_error 2 "cannot read $T/fifo.json: not a regular file" run "$T/fifo.json" -o "$T/prev.json"
 expect_error 2 'cannot read .*/nosuch.json: No such file' run "$T/nosuch.json" -o "$T/prev.json"
+# list reads suites with the same bounded reader: a FIFO suite is listed invalid, never waited on
+mkdir "$T/cfg"
+cp "$HERE/../../configs/quick.json" "$T/cfg/"
+mkfifo "$T/cfg/fifo.json"
+printf '{"benches": [' >"$T/cfg/trunc.json"
+NUMABENCH_CONFIGS=$T/cfg timeout 30 "$BIN" list --json >"$T/list.json" 2>"$T/e"
+rc=$?
+if [ $rc -eq 0 ] && python3 - "$T/list.json" "$T/cfg/fifo.json" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "numabench.list/1", d.get("schema")
+s = {x["name"]: x for x in d["suites"]}
+assert s["fifo"]["valid"] is False, s["fifo"]
+assert s["fifo"]["reason"] == f"cannot read {sys.argv[2]}: not a regular file", s["fifo"]
+assert s["trunc"]["valid"] is False and "invalid JSON" in s["trunc"]["reason"], s["trunc"]
+assert s["quick"]["valid"] is True and "reason" not in s["quick"], s["quick"]
+PY
+	ok "list with a FIFO and a truncated suite: exit 0, both listed invalid with their reason"
+else
+	bad "list with a FIFO suite: rc $rc: $(cat "$T/e")"
+fi
+NUMABENCH_CONFIGS=$T/cfg timeout 30 "$BIN" list >"$T/o" 2>&1 &&
+	grep -q "fifo .*\[invalid: cannot read .*not a regular file\]" "$T/o" &&
+	ok "list text marks the FIFO suite [invalid: ...]" || bad "list text: $(grep fifo "$T/o")"
 # results files given to report: the same shapes
 expect_error 2 'deep.json: invalid JSON .*maximum parsing depth' report "$T/deep.json"
 expect_error 2 'huge.json is 3G; numabench reads JSON files up to 256M' report "$T/huge.json"
@@ -110,6 +135,16 @@ expect_error 2 "cannot read $T: it is a directory" report "$T"
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
 	expect_error 2 "cpu 1 is not allowed by this process's cpuset or affinity (allowed: 0)" \
 		taskset_run -c 0 run latency --cpus 1 -o "$T/prev.json"
+fi
+
+# --- bare numabench: usage, exit 0, nothing changed (no journal, no results) ---
+(cd "$T" && "$BIN" >"$T/o" 2>"$T/e")
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^usage: numabench COMMAND" "$T/o" && [ ! -s "$T/e" ] &&
+	[ ! -e "$NUMABENCH_JOURNAL" ] && [ ! -e "$T/results" ]; then
+	ok "bare numabench: usage on stdout, exit 0, nothing written"
+else
+	bad "bare numabench: rc $rc: $(cat "$T/e")"
 fi
 
 # --- tunables: set for a run, recorded before/during/after, put back ---
@@ -146,7 +181,7 @@ PY
 	else
 		bad "SIGTERM: rc $rc, numa_balancing $(cat /proc/sys/kernel/numa_balancing) (orig $orig)"
 	fi
-	# SIGKILL: the journal survives; the next invocation (any subcommand) restores and says so
+	# SIGKILL: the journal survives; `restore` (or the next run) restores it and says so
 	"$BIN" run latency --set latency.size=256M --repeat 30 --set knob.numa_balancing=$new \
 		-o "$T/kill.json" >/dev/null 2>&1 &
 	pid=$!
@@ -154,13 +189,41 @@ PY
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	left=$(cat /proc/sys/kernel/numa_balancing)
-	"$BIN" knobs --json >/dev/null 2>"$T/restore.err"
+	"$BIN" restore >/dev/null 2>"$T/restore.err"
 	if [ "$left" = "$new" ] && [ "$(cat /proc/sys/kernel/numa_balancing)" = "$orig" ] &&
 		grep -q "restored numa_balancing=$orig" "$T/restore.err" && [ ! -e "$T/kill.json" ]; then
 		ok "SIGKILL: left $left, next invocation restored $orig and said so; no torn results"
 	else
 		bad "SIGKILL: left $left, now $(cat /proc/sys/kernel/numa_balancing), orig $orig: $(cat "$T/restore.err")"
 	fi
+	echo "$orig" >/proc/sys/kernel/numa_balancing
+	# A corrupted journal (a garbage line among valid ones): other commands only say it is
+	# pending; restore puts the valid entry back, names the bad lines in one message, moves
+	# the file aside beside the journal; later invocations are quiet.
+	echo "$new" >/proc/sys/kernel/numa_balancing
+	printf 'numa_balancing=%s\n\001garbage \377line\nzone_reclaim_mode=99\n' "$orig" \
+		>"$NUMABENCH_JOURNAL"
+	"$BIN" --version >/dev/null 2>"$T/pending.err"
+	"$BIN" knobs >/dev/null 2>>"$T/pending.err"
+	still=$(cat /proc/sys/kernel/numa_balancing)
+	"$BIN" restore >/dev/null 2>"$T/corrupt.err"
+	rc=$?
+	aside=$(ls "$NUMABENCH_JOURNAL".corrupt.* 2>/dev/null)
+	"$BIN" restore >/dev/null 2>"$T/after.err"
+	"$BIN" list >/dev/null 2>>"$T/after.err"
+	if [ "$still" = "$new" ] && [ "$(wc -l <"$T/pending.err")" -eq 2 ] &&
+		grep -q "journal.*pending\|left tunables changed" "$T/pending.err" && [ $rc -eq 0 ] &&
+		[ "$(cat /proc/sys/kernel/numa_balancing)" = "$orig" ] &&
+		grep -q "restored numa_balancing=$orig" "$T/corrupt.err" &&
+		[ "$(grep -c "bad line" "$T/corrupt.err")" -eq 1 ] &&
+		grep -q 'line 2 "?garbage ?line", line 3 "zone_reclaim_mode=99"' "$T/corrupt.err" &&
+		[ -n "$aside" ] && [ ! -e "$NUMABENCH_JOURNAL" ] &&
+		grep -q "moved aside to $aside" "$T/corrupt.err" && [ ! -s "$T/after.err" ]; then
+		ok "corrupted journal: valid entry restored, bad lines named, moved aside to $(basename "$aside"), then quiet"
+	else
+		bad "corrupted journal: still $still, rc $rc, aside '$aside': $(cat "$T/pending.err" "$T/corrupt.err" "$T/after.err")"
+	fi
+	rm -f "$NUMABENCH_JOURNAL".corrupt.*
 	echo "$orig" >/proc/sys/kernel/numa_balancing
 else
 	echo "skip tunables tests: need root and a writable numa_balancing"
@@ -340,8 +403,20 @@ for n in d["nodes"]:
     i = sys_nodes.index(n["id"])
     assert [str(x) for x in d["distances"][i]] == dist, (d["distances"], dist)
 PY
-"$BIN" list --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert {b['name'] for b in d['benches']} >= {'latency','bandwidth','fault'}; assert all(b['supported'] or b['reason'] for b in d['benches'])" && ok "list --json" || bad "list --json"
-"$BIN" knobs --json | python3 -c "import json,sys; d=json.load(sys.stdin); n={k['name'] for k in d['tunables']}; assert {'numa_balancing','scan_size_mb','thp_enabled','zone_reclaim_mode'} <= n" && ok "knobs --json" || bad "knobs --json"
+"$BIN" list --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['schema'] == 'numabench.list/1'; assert {b['name'] for b in d['benches']} >= {'latency','bandwidth','fault'}; assert all(b['supported'] or b['reason'] for b in d['benches']); ps=[p for b in d['benches'] for p in b['params']]; assert all(isinstance(p.get('choices', []), list) for p in ps); assert all(isinstance(x, int) for p in ps if p['type'] in ('int','size','sizes') for x in p['range'] if x is not None)" && ok "list --json" || bad "list --json"
+"$BIN" knobs --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['schema'] == 'numabench.knobs/1'; n={k['name'] for k in d['tunables']}; assert {'numa_balancing','scan_size_mb','thp_enabled','zone_reclaim_mode'} <= n; assert all(isinstance(k.get('choices', []), list) for k in d['tunables'])" && ok "knobs --json" || bad "knobs --json"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['schema'] == 'numabench.topo/1'; assert all(isinstance(n['memory_bytes'], int) for n in d['topology']['nodes'])" "$T/topo.json" && ok "topo --json: schema id, integers" || bad "topo --json schema"
+# text tables: every knobs row has its columns where the header has them
+"$BIN" knobs | python3 -c "
+import sys
+rows = sys.stdin.read().splitlines()
+starts = [rows[0].index(h) for h in ('value', 'valid', 'needs', 'path')]
+for r in rows[1:]:
+    for s in starts:
+        assert r[s - 2:s] == '  ' and r[s] != ' ', (r, s)
+" && ok "knobs text: aligned columns" || bad "knobs text: a column overflows"
+"$BIN" topo >"$T/o" && grep -q "^node distances:" "$T/o" && grep -q "^node 0 cpus: " "$T/o" &&
+	grep -q "^node 0 free: " "$T/o" && ! grep -q "{" "$T/o" && ok "topo text: numactl -H style, no raw JSON" || bad "topo text"
 
 echo "host tests: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "bench.h"
+#include "cli/cli.h"
 #include "kernels.h"
 #include "memcg.h"
 #include "place.h"

@@ -1,0 +1,65 @@
+/* numabench: the command line. The one table of subcommands (commands.c) gives usage, --help,
+ * `help CMD`, the unknown-command list and which commands may restore the tunables journal;
+ * tests check the man page and README against it. This is the only layer that knows every other
+ * one (harness core, bench registry, analysis). */
+#ifndef NB_CLI_H
+#define NB_CLI_H
+
+#include "nb.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* One option of a command: its spelling as help shows it ("-o, --output FILE") and one line. */
+struct nb_cli_opt {
+	const char *flag;
+	const char *help;
+};
+
+enum {
+	NB_CLI_RESTORE = 1u << 0, /* restores a pending tunables journal before it runs */
+	NB_CLI_PASSTHRU = 1u << 1 /* arguments after the first operand belong to someone else */
+};
+
+struct nb_cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] == name; returns an enum nb_exit */
+	const char *args;		  /* synopsis after the name */
+	const char *summary;		  /* one line */
+	const char *desc;		  /* more lines, or NULL */
+	const struct nb_cli_opt *opts;	  /* terminated by flag == NULL; NULL for none */
+	unsigned flags;
+};
+
+/* The table, terminated by name == NULL. */
+extern const struct nb_cli_cmd nb_cli_cmds[];
+const struct nb_cli_cmd *nb_cli_find(const char *name);
+/* Print `usage:`, the description and the options of c. */
+void nb_cli_help(const struct nb_cli_cmd *c, FILE *f);
+/* Dispatch argv (argv[0] the program) through the table: an nb_exit code. */
+int nb_cli_main(int argc, char **argv);
+
+/* The subcommands. */
+int nb_cmd_run(int argc, char **argv);
+int nb_cmd_list(int argc, char **argv);
+int nb_cmd_topo(int argc, char **argv);
+int nb_cmd_knobs(int argc, char **argv);
+int nb_cmd_events(int argc, char **argv);
+int nb_cmd_report(int argc, char **argv);
+int nb_cmd_compare(int argc, char **argv);
+int nb_cmd_guest(int argc, char **argv);
+int nb_cmd_restore(int argc, char **argv);
+int nb_cmd_help(int argc, char **argv);
+int nb_cmd_version(int argc, char **argv);
+
+/* Parse without running (fuzzing, tests): 0 or -1 with a message on stderr. */
+int nb_suite_parse(const char *buf, size_t len);
+int nb_run_parse(int argc, char **argv);
+
+/* Shared by list, topo, knobs: "--json" or nothing; 1, 0, or -1 after one error line. */
+int nb_cli_want_json(int argc, char **argv, const char *cmd);
+/* Print a --json document (a top-level "schema": "numabench.CMD/1" is added) and free it. */
+void nb_cli_print_json(json_t *o, const char *cmd);
+
+#endif

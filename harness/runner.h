@@ -1,0 +1,39 @@
+/* numabench: the run machinery: a list of jobs (bench + parameters) run under one context, the
+ * tunables journaled and put back, the results file written. The command line that builds the
+ * list (suites, --set, targets) is harness/cli/cmd_run.c; this file knows no bench by name. */
+#ifndef NB_RUNNER_H
+#define NB_RUNNER_H
+
+#include "bench.h"
+#include "paths.h" /* nb_configs_dir */
+
+#define NB_MAX_JOBS 64
+#define NB_MAX_SETS 64
+
+struct nb_job {
+	const struct nb_bench *b;
+	struct nb_params p;
+};
+
+struct nb_run_opts {
+	const char *out;
+	int repeat;
+	bool quick;
+	const char *sets[NB_MAX_SETS]; /* as given; knob.* ones are applied by nb_run_exec */
+	int nsets;
+	const char *nodes, *cpus, *events;
+	struct nb_job jobs[NB_MAX_JOBS];
+	int njobs;
+};
+
+/* Append a job for bench b with params (an object of string or integer values; src names the
+ * origin in messages). 0, or -1 after one error line. */
+int nb_run_add_job(struct nb_run_opts *o, const struct nb_bench *b, json_t *params,
+		   const char *src);
+void nb_run_free(struct nb_run_opts *o);
+/* Why bench b cannot run in ctx (its declared requirements, then its probe), or NULL. */
+const char *nb_bench_why(const struct nb_ctx *ctx, const struct nb_bench *b);
+/* Run the jobs; argc/argv is the command line recorded in the results. An nb_exit code. */
+int nb_run_exec(struct nb_run_opts *o, int argc, char **argv);
+
+#endif
