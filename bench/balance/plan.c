@@ -122,7 +122,8 @@ void bal_cfg_init(struct bal *b, const struct nb_params *p)
 /* Run order of one repetition: specs grouped by mode (stable), the whole list reversed on odd
  * repetitions (ABBA), so drift over time favours no mode. Grouping by mode keeps changes of
  * kernel.numa_balancing few: each one flips the sched_numa_balancing static key, i.e. patches
- * live kernel text (__set_numabalancing_state(), kernel/sched/core.c, 6.1 and 6.12), and a
+ * live kernel text (__set_numabalancing_state(), kernel/sched/core.c, 6.1 and 6.12;
+ * KERNEL-NOTES.md#KN-numa-balancing-modes), and a
  * guest under QEMU TCG has been seen to oops on an int3 left by such patching. */
 void bal_rep_order(const struct bal *b, int r, int *idx)
 {

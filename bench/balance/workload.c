@@ -78,8 +78,8 @@ static long wl_policy(void *p, size_t len, int mode, int node)
 
 /* Bind to node B, first-touch, then unbind without moving a page. The unbinding matters: a VMA
  * with a policy of its own has no MPOL_F_MOF, and task_numa_work() skips every VMA for which
- * vma_policy_mof() is false (kernel/sched/fair.c, mm/mempolicy.c; 6.1 and 6.12). The hard-bound
- * baselines keep their policy on purpose. */
+ * vma_policy_mof() is false (kernel/sched/fair.c, mm/mempolicy.c; 6.1 and 6.12;
+ * KERNEL-NOTES.md#KN-policy-mof). The hard-bound baselines keep their policy on purpose. */
 static int wl_setup(const struct wl_cfg *c, char **sl)
 {
 	uint64_t thp = 0;

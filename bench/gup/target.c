@@ -53,6 +53,7 @@ int gup_send_all(int fd, const void *p, size_t n)
  * change_pte_range() skips COW-mapping pages whose page_count is not 1 (mm/mprotect.c; 6.12
  * tests the mapcount instead): those buffer pages would never be marked. Faulting in more pages
  * than a batch holds (15 in 6.1, 31 in 6.12) on the same CPU pushes them out.
+ * KERNEL-NOTES.md#KN-lru-batch-refcount
  */
 static int lru_flush(size_t psz)
 {
@@ -157,7 +158,8 @@ static int target_main(void *v)
 	close(s->other);
 	m.s = s;
 	/* Undo an inherited policy (numactl --membind ...): without MPOL_F_MOF the scanner
-	 * would skip every VMA of the target (point 2 above). One cpu of A for the first touch,
+	 * would skip every VMA of the target (README protocol point 2,
+	 * KERNEL-NOTES.md#KN-policy-mof). One cpu of A for the first touch,
 	 * so that lru_flush() drains the batch that holds the buffer's last pages. */
 	if (set_mempolicy(MPOL_DEFAULT, NULL, 0) || nb_pin_self(s->cpus_a, 1))
 		r.err = errno ? errno : EINVAL;
