@@ -49,8 +49,8 @@ static void thp_mode(char *out, size_t len)
 }
 
 /*
- * Effective FOLL_FORCE of /proc/PID/mem (KERNEL-NOTES.md#kn-proc-mem-force-override: 6.12 and
- * 6.1.113+): a child maps a page PROT_NONE after writing a marker; the parent preads it.
+ * Effective FOLL_FORCE of /proc/PID/mem (KERNEL-NOTES.md#KN-proc-mem-force-override: 6.12
+ * and 6.1.113+): a child maps a page PROT_NONE after writing a marker; the parent preads it.
  * Success means the kernel applied FOLL_FORCE.
  */
 static int probe_proc_mem_force(void)

@@ -222,16 +222,23 @@ int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended, str
 	return 0;
 }
 
+json_t *nb_pages_per_node_json(const uint64_t *per_node, const int *nodes, int n)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < (nodes ? n : NB_MAX_NODES); i++) {
+		int id = nodes ? nodes[i] : i;
+		char k[16];
+		if (id < 0 || id >= NB_MAX_NODES || (!nodes && !per_node[id]))
+			continue;
+		snprintf(k, sizeof(k), "%d", id);
+		json_object_set_new(o, k, json_integer((json_int_t)per_node[id]));
+	}
+	return o;
+}
+
 json_t *nb_placement_json(const struct nb_placement *pl, int intended, const char *method)
 {
-	json_t *per = json_object();
-	for (int i = 0; i < NB_MAX_NODES; i++) {
-		if (!pl->per_node[i])
-			continue;
-		char k[16];
-		snprintf(k, sizeof(k), "%d", i);
-		json_object_set_new(per, k, json_integer((json_int_t)pl->per_node[i]));
-	}
+	json_t *per = nb_pages_per_node_json(pl->per_node, NULL, 0);
 	return json_pack("{s:i,s:o,s:I,s:I,s:I,s:f,s:s,s:b}", "intended_node", intended,
 			 "pages_per_node", per, "pages_total", (json_int_t)pl->pages_total,
 			 "pages_counted", (json_int_t)pl->pages_sampled, "not_present",

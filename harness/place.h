@@ -41,6 +41,10 @@ int nb_placement_query(const void *p, size_t len, int intended, struct nb_placem
 int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended,
 			   struct nb_placement *out);
 json_t *nb_placement_json(const struct nb_placement *pl, int intended, const char *method);
+/* Node id -> pages, the one encoding every placement in the results uses: {"0": 16384, ...}
+ * with string keys. nodes == NULL: every node that has pages; else exactly nodes[0..n), zeros
+ * included (a timeline keeps the same keys from sample to sample). */
+json_t *nb_pages_per_node_json(const uint64_t *per_node, const int *nodes, int n);
 /* Run fn(arg) on a new thread pinned to cpus, and wait for it. -1 with errno if pinning failed. */
 int nb_run_pinned(const int *cpus, int n, void (*fn)(void *), void *arg);
 /* Bytes of [p, p+len) backed by transparent huge pages (AnonHugePages in smaps). */

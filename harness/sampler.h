@@ -4,7 +4,7 @@
 
 #include "nb.h"
 
-/* The /proc/vmstat fields NUMA work reads (KERNEL-NOTES.md#kn-vmstat-numa-counters). */
+/* The /proc/vmstat fields NUMA work reads (KERNEL-NOTES.md#KN-vmstat-numa). */
 /* clang-format off */
 #define NB_VMSTAT_FIELDS(X) \
 	X(numa_pte_updates) \

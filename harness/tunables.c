@@ -40,8 +40,8 @@ const struct nb_tunable nb_tunables[] = {
      "ms", 1, 3600000, NULL, "root+debugfs", "shortest time between scans of a task"},
     {"scan_period_max_ms", DBG "scan_period_max_ms", PSK "numa_balancing_scan_period_max_ms", "int",
      "ms", 1, 3600000, NULL, "root+debugfs", "longest time between scans of a task"},
-    /* scan_size_mb=0 has crashed kernels (KERNEL-NOTES.md#kn-numa-balancing-scan-size-zero):
-     * the range starts at 1. */
+    /* scan_size_mb=0 has crashed kernels (KERNEL-NOTES.md#KN-scan-tunables): the range starts
+     * at 1. */
     {"scan_size_mb", DBG "scan_size_mb", PSK "numa_balancing_scan_size_mb", "int", "MB", 1, 1048576,
      NULL, "root+debugfs", "memory scanned per scan pass"},
     {"hot_threshold_ms", DBG "hot_threshold_ms", NULL, "int", "ms", 0, 3600000, NULL,

@@ -52,7 +52,7 @@ const struct sw_event sw_events[] = {
 };
 const size_t N_SW = sizeof(sw_events) / sizeof(sw_events[0]);
 
-/* NUMA tracepoints (KERNEL-NOTES.md#kn-numa-tracepoints). Known names stay listed, unavailable, on
+/* NUMA tracepoints (KERNEL-NOTES.md#KN-numa-tracepoints). Known names stay listed, unavailable, on
  * kernels or hosts that lack them, so a suite's --events works on every kernel it meets. */
 const struct numa_tp numa_tps[] = {
     {"migrate:mm_migrate_pages", NULL}, {"migrate:mm_migrate_pages_start", NULL},

@@ -1,0 +1,187 @@
+/* numabench bench `gup`: when a debugger, profiler or checkpointer reads another process's
+ * memory through process_vm_readv/writev, /proc/PID/mem or ptrace, does get_user_pages take NUMA
+ * hinting faults on the target's pages and migrate them toward the reader? It depends on the
+ * path, on FOLL_FORCE and on the kernel (harness/KERNEL-NOTES.md#KN-gup-foll-force); this bench
+ * measures it and writes no expectation down.
+ *
+ * The protocol, and why each step is there, is README.md "Protocol, and why" (points 1-10, the
+ * one copy); the points are cited by number in bench/gup/. This file owns the parameters, the
+ * run (scan tunables, the bench thread's pass loop: `repeat` passes per cell, rep-major in a
+ * rotated cell order, point 10) and the bench descriptor. The rest: gup.h.
+ */
+#include "gup/gup.h"
+#include "tunables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PATH_NAMES                                                                                 \
+	"process_vm_readv,process_vm_writev,proc_mem_pread,proc_mem_pwrite,ptrace_peek,ptrace_"    \
+	"poke"
+
+static const struct nb_param_def params[] = {
+    {"size", NB_P_SIZE, "bytes", "1M", 64 * 1024, 256.0 * (1 << 20), NULL,
+     "target buffer (4 KiB pages); every page is accessed once per pass"},
+    {"repeat", NB_P_INT, "passes", "5", 1, MAX_REPEAT, NULL,
+     "passes per cell, in interleaved order (--repeat overrides)"},
+    {"paths", NB_P_ENUMS, "", PATH_NAMES, 0, 0,
+     "process_vm_readv|process_vm_writev|proc_mem_pread|proc_mem_pwrite|ptrace_peek|"
+     "ptrace_poke",
+     "access paths"},
+    {"balancing", NB_P_ENUMS, "", "0,1", 0, 0, "0|1",
+     "kernel.numa_balancing modes (each set before its target starts)"},
+    {"pairs", NB_P_ENUMS, "", "cross,local", 0, 0, "cross|local",
+     "cross: target on node A, reader on the nearest other node B; local: A = B"},
+    {"scan_delay_ms", NB_P_INT, "ms", "100", 0, 3600000, NULL,
+     "scan delay during the bench (root; debugfs or old sysctl): a new target's first scan "
+     "comes after this much of its cpu time, best just after its setup"},
+    {"scan_period_min_ms", NB_P_INT, "ms", "0", 0, 3600000, NULL,
+     "shortest scan period during the bench; 0 leaves it as it is"},
+    {"mark_timeout_ms", NB_P_INT, "ms", "60000", 100, 3600000, NULL,
+     "longest wait for the scanner to mark the buffer"},
+    {"settle_ms", NB_P_INT, "ms", "100", 0, 60000, NULL,
+     "shortest wait between target start and pass, in every cell"},
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+static int reader_buffers(struct gup *g)
+{
+	g->scratch = aligned_alloc(g->psz, g->psz);
+	g->addrs = calloc(g->pages, sizeof(*g->addrs));
+	g->ns = calloc(g->pages, sizeof(*g->ns));
+	if (!g->scratch || !g->addrs || !g->ns)
+		return -1;
+	for (size_t i = 0; i < g->psz; i++) /* what the write paths write */
+		g->scratch[i] = (char)(0xa5 ^ i);
+	return 0;
+}
+
+/* The bench thread: probe force, build the cells, then every pass, rep-major and rotated. */
+static void orchestrate(void *v)
+{
+	struct gup *g = v;
+	if (reader_buffers(g))
+		snprintf(g->setup_fail, sizeof(g->setup_fail), "out of memory");
+	else
+		gup_probe_paths(g);
+	gup_cells_build(g);
+	for (int r = 0; r < g->repeat && !nb_interrupted; r++)
+		for (int i = 0; i < g->ncells && !nb_interrupted; i++) {
+			struct cell *c = &g->cells[(i + r) % g->ncells];
+			if (c->skip[0])
+				continue;
+			nb_progress("gup: pass %d/%d, %s %s balancing=%d (%d/%d)", r + 1, g->repeat,
+				    c->pair, gup_cell_path(c), c->balancing, i + 1, g->ncells);
+			gup_run_pass(g, c, &c->pass[c->npass]);
+			gup_collect(g, c, &c->pass[c->npass]);
+			c->npass++;
+		}
+}
+
+static int gup_init(struct gup *g, struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	const struct nb_tunable *bal = nb_tunable_find("numa_balancing");
+	g->ctx = ctx;
+	g->run = run;
+	g->psz = (size_t)sysconf(_SC_PAGESIZE);
+	g->pages = nb_param_u64(p, "size") / g->psz;
+	g->repeat = ctx->repeat ? ctx->repeat : (int)nb_param_u64(p, "repeat");
+	g->repeat = g->repeat > MAX_REPEAT ? MAX_REPEAT : g->repeat;
+	g->mark_timeout_ms = nb_param_u64(p, "mark_timeout_ms");
+	g->settle_ms = nb_param_u64(p, "settle_ms");
+	g->paths = nb_param(p, "paths");
+	g->modes = nb_param(p, "balancing");
+	g->pairs = nb_param(p, "pairs");
+	g->bal_start = nb_scan_value(NB_SCAN_BALANCING);
+	g->can_set_bal = ctx->caps->root && bal && nb_tunable_path(bal);
+	g->cells = calloc(MAX_CELLS, sizeof(*g->cells));
+	return g->cells ? 0 : -1;
+}
+
+static void gup_free(struct gup *g)
+{
+	for (int i = 0; g->cells && i < g->ncells; i++)
+		free(g->cells[i].lat);
+	free(g->cells);
+	free(g->scratch);
+	free(g->addrs);
+	free(g->ns);
+	free(g);
+}
+
+/* Lower the scan tunables for the bench (protocol point 4; harness/scan.c). */
+static void scan_lower(struct gup *g, const struct nb_params *p)
+{
+	long period = (long)nb_param_u64(p, "scan_period_min_ms");
+	bool root = g->ctx->caps->root;
+	nb_scan_begin(&g->scan);
+	nb_scan_lower(&g->scan, NB_SCAN_DELAY, (long)nb_param_u64(p, "scan_delay_ms"), root);
+	nb_scan_lower(&g->scan, NB_SCAN_PERIOD_MIN, period ? period : -1, root);
+}
+
+static json_t *jknob(long v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
+/* What was done: run["balancing_tunables"] (the shape every bench shares), and the older
+ * run["scan_tunables"] {knob: {before, during, note?}} that existing readers know. */
+static void scan_json(struct gup *g)
+{
+	static const enum nb_scan_knob_id ids[] = {NB_SCAN_DELAY, NB_SCAN_PERIOD_MIN};
+	json_t *o = json_object();
+	for (int i = 0; i < 2; i++) {
+		const struct nb_scan_knob *k = &g->scan.k[ids[i]];
+		json_object_set_new(o, k->name,
+				    json_pack("{s:o,s:o,s:s*}", "before", jknob(k->before),
+					      "during", jknob(k->during), "note",
+					      k->note[0] ? k->note : NULL));
+	}
+	json_object_set_new(g->run, "scan_tunables", o);
+	json_object_set_new(g->run, "balancing_tunables", nb_scan_json(&g->scan));
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	struct gup *g = calloc(1, sizeof(*g));
+	enum nb_status st = NB_FAILED;
+	if (!g || gup_init(g, ctx, p, run)) {
+		nb_run_reason(run, "out of memory");
+	} else if (gup_pick_nodes(g)) {
+		nb_run_reason(run, "no node of this run has both cpus and memory");
+		st = NB_SKIPPED;
+	} else {
+		scan_lower(g, p);
+		if (nb_run_pinned(ctx->cpus, ctx->ncpus, orchestrate, g))
+			snprintf(g->setup_fail, sizeof(g->setup_fail),
+				 "cannot start the reader thread: %s", strerror(errno));
+		nb_scan_restore(&g->scan); /* the runner's journal restores the boot values later */
+		scan_json(g);
+		st = gup_results(g);
+	}
+	if (g)
+		gup_free(g);
+	return st;
+}
+
+static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
+{
+	for (int i = 0; i < NB_RP_COUNT; i++) /* "paths" choices index nb_rpaths */
+		if (strstr(PATH_NAMES, nb_rpaths[i].name) == NULL)
+			abort();
+	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "gup.size", err, len);
+}
+
+const struct nb_bench nb_bench_gup = {
+    .abi = NB_BENCH_ABI,
+    .name = "gup",
+    .summary = "remote access (process_vm, /proc/PID/mem, ptrace): NUMA hinting faults and "
+	       "migration it causes, with and without FOLL_FORCE",
+    .params = params,
+    .req = NB_REQ_BALANCING,
+    .run = run,
+    .validate = validate,
+};

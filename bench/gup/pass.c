@@ -1,0 +1,205 @@
+/* numabench bench `gup`: one pass of one cell. Owns setting numa_balancing before the target
+ * starts, the wait until the scanner marked the buffer, the freeze, the access (a path, the
+ * null wait or the positive control) with its counters and placements, and the per-pass probe
+ * (protocol points 1, 5, 6, 7 and 8). */
+#include "gup/gup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int gup_spec_for(struct gup *g, int a, int b, size_t pages)
+{
+	g->spec.na = nb_ctx_node_cpus(g->ctx, a, g->spec.cpus_a);
+	g->spec.nb = nb_ctx_node_cpus(g->ctx, b, g->spec.cpus_b);
+	g->spec.pages = pages;
+	g->spec.psz = g->psz;
+	return g->spec.na > 0 && g->spec.nb > 0 ? 0 : -1;
+}
+
+/* Marked: numa_pte_updates since the target started cover the buffer, and the scanner
+ * finished a pass over the target's mm since its buffer exists (mm->numa_scan_seq rose; it
+ * can start from the parent's value, see point 5; -1 when not printed, then the pte count
+ * has to do). */
+static bool is_marked(const struct gup *g, const struct target *t, const struct nb_vmstat *v0)
+{
+	struct nb_vmstat v;
+	struct nb_sched_numa s;
+	int64_t base = v0->v[NB_VM_numa_pte_updates];
+	if (nb_vmstat_read(&v) || base < 0 ||
+	    v.v[NB_VM_numa_pte_updates] - base < (int64_t)g->pages)
+		return false;
+	if (nb_sched_numa_read(t->pid, 0, &s))
+		return false;
+	return t->seq0 < 0 || s.mm_numa_scan_seq < 0 || s.mm_numa_scan_seq > t->seq0;
+}
+
+/* Wait at least settle_ms, and with balancing on until the buffer is marked (or timeout). */
+static bool wait_marked(const struct gup *g, const struct target *t, const struct nb_vmstat *v0,
+			bool want, double *ms)
+{
+	uint64_t t0 = nb_now_ns();
+	for (;;) {
+		uint64_t el = (nb_now_ns() - t0) / 1000000u;
+		bool m = want && is_marked(g, t, v0);
+		if ((el >= g->settle_ms && (m || !want)) || el >= g->mark_timeout_ms ||
+		    nb_interrupted) {
+			*ms = (double)el;
+			return m;
+		}
+		usleep(2000);
+	}
+}
+
+static void pass_fail(struct pass *p, const char *what, int e)
+{
+	char b[16];
+	snprintf(p->fail, sizeof(p->fail), "%s: %s", what, gup_err_name(e, b, sizeof(b)));
+}
+
+static int freeze(struct cell *c, struct target *t, struct pass *p)
+{
+	char r = 0;
+	if (c->kind == K_POSITIVE) {
+		if (gup_send_all(t->sock, "T", 1) || gup_recv_all(t->sock, &r, 1, REPLY_MS) ||
+		    r != 'R') {
+			pass_fail(p, "positive control: the target's second thread did not move",
+				  r == 'E' ? EINVAL : errno);
+			return -1;
+		}
+		return 0;
+	}
+	if (gup_target_sigstop(t)) {
+		pass_fail(p, "SIGSTOP of the target", errno);
+		return -1;
+	}
+	if (c->kind == K_PATH && c->attached && gup_target_attach(t)) {
+		p->err = errno;
+		pass_fail(p, "PTRACE_ATTACH", errno);
+		return -1;
+	}
+	return 0;
+}
+
+int gup_open_mem(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/* The access itself: a path over every page, the null wait, or the positive control. */
+static void access_pages(struct gup *g, struct cell *c, struct target *t, struct pass *p,
+			 const struct nb_remote *r)
+{
+	if (c->kind == K_PATH) {
+		p->done = nb_remote_pass(c->path, r, g->addrs, g->pages, nb_now_ns, g->ns, &p->err);
+	} else if (c->kind == K_NULL) {
+		uint64_t w = g->last_access_ns < 1000000u ? 1000000u : g->last_access_ns;
+		struct timespec ts = {(time_t)(w / 1000000000u), (long)(w % 1000000000u)};
+		while (nanosleep(&ts, &ts) && errno == EINTR && !nb_interrupted)
+			;
+	} else if (gup_send_all(t->sock, "G", 1) ||
+		   gup_recv_all(t->sock, &p->reader_minflt, sizeof(p->reader_minflt), REPLY_MS) ||
+		   gup_recv_all(t->sock, g->ns, g->pages * sizeof(*g->ns), REPLY_MS)) {
+		pass_fail(p, "positive control: no answer from the target", errno);
+	} else {
+		p->done = g->pages;
+	}
+}
+
+/* Keep the pass's per-page times and throughput in the cell. */
+void gup_collect(struct gup *g, struct cell *c, const struct pass *p)
+{
+	double sum = 0;
+	if (c->kind == K_NULL || p->fail[0] || p->err || !p->done)
+		return;
+	if (!c->lat)
+		c->lat = malloc(g->pages * (size_t)g->repeat * sizeof(*c->lat));
+	for (size_t i = 0; c->lat && i < p->done; i++) {
+		c->lat[c->nlat++] = (double)g->ns[i];
+		sum += (double)g->ns[i];
+	}
+	if (sum > 0)
+		c->tput[c->ntput++] = (double)p->done / (sum * 1e-9);
+}
+
+static void probe_pages(struct cell *c, struct target *t, struct pass *p, const struct nb_remote *r)
+{
+	if (c->kind != K_PATH)
+		return;
+	p->prot_none = nb_remote_access(c->path, r, t->r.prot_none);
+	p->read_only = nb_remote_access(c->path, r, t->r.ro);
+}
+
+static void measure(struct gup *g, struct cell *c, struct target *t, struct pass *p,
+		    const struct nb_vmstat *v0)
+{
+	struct nb_vmstat v1, v2;
+	struct nb_remote r = {t->pid, -1, g->scratch, g->psz};
+	int64_t tf0 = 0, tf1 = 0, maj;
+	size_t len = g->pages * g->psz;
+	if (c->kind == K_PATH && nb_rpaths[c->path].memfd && (r.memfd = gup_open_mem(t->pid)) < 0) {
+		p->err = errno;
+		pass_fail(p, "open /proc/PID/mem", errno);
+		return;
+	}
+	for (size_t i = 0; i < g->pages; i++)
+		g->addrs[i] = t->r.buf + i * g->psz;
+	nb_placement_numa_maps(t->pid, (void *)t->r.buf, len, c->a, &p->before);
+	nb_task_faults(t->pid, &tf0, &maj);
+	nb_vmstat_read(&v1);
+	p->pte_updates = v1.v[NB_VM_numa_pte_updates] - v0->v[NB_VM_numa_pte_updates];
+	long f0 = gup_thread_minflt();
+	uint64_t t0 = nb_now_ns();
+	access_pages(g, c, t, p, &r);
+	uint64_t el = nb_now_ns() - t0;
+	long f1 = gup_thread_minflt();
+	/* A read path really read the target: page i starts with (char)i (tmem_map). */
+	p->data = c->kind != K_PATH || nb_rpaths[c->path].write || !p->done
+		      ? -1
+		      : g->scratch[0] == (char)(p->done - 1);
+	nb_vmstat_read(&v2);
+	nb_task_faults(t->pid, &tf1, &maj);
+	nb_placement_numa_maps(t->pid, (void *)t->r.buf, len, c->a, &p->after);
+	nb_vmstat_delta(&v1, &v2, &p->during);
+	if (c->kind != K_POSITIVE) /* the positive control's reader is the target's thread */
+		p->reader_minflt = f1 - f0;
+	p->target_minflt = tf1 - tf0;
+	probe_pages(c, t, p, &r);
+	if (r.memfd >= 0)
+		close(r.memfd);
+	if (c->kind == K_PATH && !p->fail[0])
+		g->last_access_ns = el;
+}
+
+void gup_run_pass(struct gup *g, struct cell *c, struct pass *p)
+{
+	struct target t = {.pid = -1, .sock = -1};
+	struct nb_vmstat v0;
+	char why[256];
+	memset(p, 0, sizeof(*p));
+	p->prot_none = p->read_only = NOT_PROBED;
+	p->data = -1;
+	if (gup_spec_for(g, c->a, c->b, g->pages) || nb_pin_self(g->spec.cpus_b, g->spec.nb)) {
+		pass_fail(p, "cannot pin the reader to its node", errno);
+		return;
+	}
+	/* Before the target starts (point 1). */
+	if (g->can_set_bal && nb_scan_value(NB_SCAN_BALANCING) != c->balancing &&
+	    nb_scan_set(NB_SCAN_BALANCING, c->balancing, why, sizeof(why))) {
+		snprintf(p->fail, sizeof(p->fail), "%s", why);
+		return;
+	}
+	nb_vmstat_read(&v0);
+	if (gup_target_start(&t, &g->spec, p->fail, sizeof(p->fail)) == 0) {
+		p->marked = wait_marked(g, &t, &v0, c->balancing > 0, &p->mark_wait_ms);
+		if (!nb_interrupted && freeze(c, &t, p) == 0)
+			measure(g, c, &t, p, &v0);
+	}
+	gup_target_stop(&t);
+}
