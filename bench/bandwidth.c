@@ -25,9 +25,46 @@ static const struct nb_param_def params[] = {
      "thread counts to run, e.g. 1,2,4 (default: 1 and all cpus of the node)"},
     {"kernel", NB_P_ENUMS, "", "read,write,ntwrite,copy,triad", 0, 0,
      "read|write|ntwrite|copy|triad", "stream kernels"},
+    {"mix", NB_P_ENUMS, "", "", 0, 0, NB_MIX_CHOICES,
+     "read/write mixes to run besides the kernels (MLC traffic types): all reads, 3:1, 2:1, "
+     "1:1 reads:writes, non-temporal writes (default: none)"},
     NB_PARAM_SPREAD_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
+
+/* The mixes as stream kernels: one array, 64 B per line as the program sees it, the traffic
+ * of the mix (a temporal write adds its write-allocate read). */
+#define MIX_FN(k)                                                                                  \
+	static double mix_##k(double *a, const double *b, const double *c, size_t n, double s)     \
+	{                                                                                          \
+		(void)b, (void)c, (void)s;                                                         \
+		return nb_mix_run(a, n / 8, &nb_mixes[k], 0);                                      \
+	}
+MIX_FN(NB_MIX_READ)
+MIX_FN(NB_MIX_R3W1)
+MIX_FN(NB_MIX_R2W1)
+MIX_FN(NB_MIX_R1W1)
+MIX_FN(NB_MIX_NTWRITE)
+static struct nb_stream_kernel mix_kernels[NB_MIX_COUNT] = {
+    [NB_MIX_READ] = {"read", 8, 8, 0, 1, mix_NB_MIX_READ},
+    [NB_MIX_R3W1] = {"r3w1", 8, 10, 0, 1, mix_NB_MIX_R3W1},
+    [NB_MIX_R2W1] = {"r2w1", 8, 11, 0, 1, mix_NB_MIX_R2W1}, /* 10.67: see traffic_of */
+    [NB_MIX_R1W1] = {"r1w1", 8, 12, 0, 1, mix_NB_MIX_R1W1},
+    [NB_MIX_NTWRITE] = {"ntwrite", 8, 8, 0, 1, mix_NB_MIX_NTWRITE},
+};
+
+/* Traffic per element as the memory system sees it (a mix's may be fractional). */
+static double traffic_of(const struct nb_stream_kernel *k)
+{
+	if (k >= mix_kernels && k < mix_kernels + NB_MIX_COUNT)
+		return nb_mix_traffic_per_line(&nb_mixes[k - mix_kernels]) / 8;
+	return k->traffic;
+}
+
+static bool is_mix(const struct nb_stream_kernel *k)
+{
+	return k >= mix_kernels && k < mix_kernels + NB_MIX_COUNT;
+}
 
 struct team;
 
@@ -229,7 +266,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	/* Declared traffic of the timed passes and the warm-up pass, plus the first touch
 	 * (a store with its write-allocate read: 16 B per element of every array). */
 	double elems = (double)(t.per_array / sizeof(double));
-	double declared = (n + 1) * c.k->traffic * elems + 16.0 * c.k->arrays * elems;
+	double declared = (n + 1) * traffic_of(c.k) * elems + 16.0 * c.k->arrays * elems;
 	json_object_set_new(cell, "crosscheck",
 			    nb_crosscheck_end(cc, c.cpu_node != c.mem_node, declared));
 	enum nb_status st = NB_OK;
@@ -243,13 +280,13 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 		st = verify(bufs, c.k->arrays, c.mem_node, cell);
 	double traffic[64];
 	for (int i = 0; i < n; i++)
-		traffic[i] = s[i] * c.k->traffic / c.k->bytes;
+		traffic[i] = s[i] * traffic_of(c.k) / c.k->bytes;
 	json_t *bw = nb_metric("GB/s", "higher", s, n);
 	json_object_set_new(cell, "metrics",
 			    json_pack("{s:o,s:o}", "bandwidth_gbs", bw, "traffic_gbs",
 				      nb_metric("GB/s", "higher", traffic, n)));
 	json_object_set_new(cell, "bytes_per_element", json_integer(c.k->bytes));
-	json_object_set_new(cell, "traffic_per_element", json_integer(c.k->traffic));
+	json_object_set_new(cell, "traffic_per_element", json_real(traffic_of(c.k)));
 	json_object_set_new(cell, "bytes_per_array", json_integer((json_int_t)t.per_array));
 	/* How evenly the workers ran: the start skew (the last worker's start after the first)
 	 * and the slowest worker's kernel time over the fastest's, medians over the samples. */
@@ -281,25 +318,97 @@ static int thread_counts(const struct nb_params *p, int ncpus, int *out)
 	return n;
 }
 
+/* run["peak"]: per (cpu node, memory node), at the largest thread count measured there (all
+ * cpus of the cpu node by default), each kernel's and mix's median and the best of them. */
+static void peak_summary(json_t *run, json_t *cells)
+{
+	json_t *peak = json_array();
+	size_t i, j;
+	json_t *c, *c2;
+	json_array_foreach(cells, i, c)
+	{
+		const char *st = json_string_value(json_object_get(c, "status"));
+		if (!st || !strcmp(st, "skipped") || !strcmp(st, "failed"))
+			continue;
+		json_int_t cn = json_integer_value(json_object_get(c, "cpu_node"));
+		json_int_t mn = json_integer_value(json_object_get(c, "mem_node"));
+		bool seen = false;
+		json_t *e;
+		json_array_foreach(peak, j, e) seen |=
+		    json_integer_value(json_object_get(e, "cpu_node")) == cn &&
+		    json_integer_value(json_object_get(e, "mem_node")) == mn;
+		if (seen)
+			continue;
+		json_int_t top = 0;
+		json_array_foreach(cells, j, c2)
+		{
+			const char *s2 = json_string_value(json_object_get(c2, "status"));
+			json_int_t t = json_integer_value(json_object_get(c2, "threads"));
+			if (s2 && json_object_get(c2, "metrics") &&
+			    json_integer_value(json_object_get(c2, "cpu_node")) == cn &&
+			    json_integer_value(json_object_get(c2, "mem_node")) == mn && t > top)
+				top = t;
+		}
+		json_t *by = json_object();
+		double best = -1;
+		const char *best_name = "";
+		json_array_foreach(cells, j, c2)
+		{
+			json_t *m =
+			    json_object_get(json_object_get(c2, "metrics"), "bandwidth_gbs");
+			if (!m || json_integer_value(json_object_get(c2, "cpu_node")) != cn ||
+			    json_integer_value(json_object_get(c2, "mem_node")) != mn ||
+			    json_integer_value(json_object_get(c2, "threads")) != top)
+				continue;
+			const char *name = json_string_value(json_object_get(c2, "mix"));
+			char key[32];
+			snprintf(key, sizeof(key), "%s%s", name ? "mix:" : "",
+				 name ? name : json_string_value(json_object_get(c2, "kernel")));
+			double v = json_number_value(json_object_get(m, "median"));
+			json_object_set_new(by, key, json_real(v));
+			if (v > best) {
+				best = v;
+				best_name = json_string_value(json_object_get(c2, "kernel"));
+				if (name)
+					best_name = name;
+			}
+		}
+		json_array_append_new(peak,
+				      json_pack("{s:I,s:I,s:I,s:f,s:s,s:o}", "cpu_node", cn,
+						"mem_node", mn, "threads", top, "best_gbs", best,
+						"best", best_name, "bandwidth_gbs", by));
+	}
+	json_object_set_new(run, "peak", peak);
+}
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	int nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *kernels = nb_param(p, "kernel");
+	const struct nb_param_val *kernels = nb_param(p, "kernel"), *mixes = nb_param(p, "mix");
+	const struct nb_stream_kernel *ks[NB_K_COUNT + NB_MIX_COUNT];
+	int nks = 0;
+	for (int k = 0; k < kernels->nlist; k++)
+		ks[nks++] = &nb_stream_kernels[kernels->list[k]];
+	for (int k = 0; k < mixes->nlist; k++)
+		ks[nks++] = &mix_kernels[mixes->list[k]];
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
-	for (int k = 0; k < kernels->nlist; k++)
+	for (int k = 0; k < nks; k++)
 		for (int i = 0; i < ncn; i++) {
 			int cpus[NB_MAX_CPUS], tc[NB_MAX_CPUS];
 			int ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus),
 			    ntc = thread_counts(p, ncpu, tc);
 			for (int x = 0; x < ntc; x++)
 				for (int j = 0; j < nmn && !nb_interrupted; j++) {
-					struct cell_key c = {cn[i], mn[j], tc[x],
-							     &nb_stream_kernels[kernels->list[k]]};
-					json_t *cell = json_pack(
-					    "{s:i,s:i,s:i,s:s}", "cpu_node", c.cpu_node, "mem_node",
-					    c.mem_node, "threads", c.threads, "kernel", c.k->name);
+					struct cell_key c = {cn[i], mn[j], tc[x], ks[k]};
+					json_t *cell =
+					    json_pack("{s:i,s:i,s:i,s:s}", "cpu_node", c.cpu_node,
+						      "mem_node", c.mem_node, "threads", c.threads,
+						      "kernel", is_mix(c.k) ? "mix" : c.k->name);
+					if (is_mix(c.k))
+						json_object_set_new(cell, "mix",
+								    json_string(c.k->name));
 					enum nb_status st;
 					nb_progress(
 					    "bandwidth: %s, %d thread(s), cpu node %d -> mem "
@@ -320,6 +429,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		}
 	nb_run_headline(run, "bandwidth_gbs", "read, most threads:", "threads", nb_cell_with,
 			"kernel=read");
+	peak_summary(run, cl.arr);
 	return nb_cells_finish(&cl, run);
 }
 

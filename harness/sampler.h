@@ -20,6 +20,8 @@
 	X(pgdemote_direct) \
 	X(thp_migration_success) \
 	X(thp_migration_fail) \
+	X(thp_migration_split) \
+	X(thp_split_pmd) \
 	X(numa_hit) \
 	X(numa_miss) \
 	X(numa_foreign) \

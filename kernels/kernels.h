@@ -36,6 +36,51 @@ struct nb_stream_kernel {
 extern const struct nb_stream_kernel nb_stream_kernels[NB_K_COUNT];
 const struct nb_stream_kernel *nb_stream_find(const char *name);
 
+/*
+ * Read/write mixes (loaded latency injectors, bandwidth mixes), as Intel MLC's -W traffic types:
+ * a step of `reads + writes` cache lines of which the first `reads` are read (the whole line,
+ * SSE2 loads) and the rest written (the whole line; non-temporal stores when `nt`). Traffic
+ * per line as the memory system sees it: a read 64 B, a temporal write 128 B (the
+ * write-allocate read and the write-back), a non-temporal write 64 B.
+ */
+enum nb_mix_kind {
+	NB_MIX_READ,
+	NB_MIX_R3W1,
+	NB_MIX_R2W1,
+	NB_MIX_R1W1,
+	NB_MIX_NTWRITE,
+	NB_MIX_COUNT
+};
+struct nb_mix {
+	const char *name;
+	int reads, writes; /* lines per step */
+	int nt;		   /* writes are non-temporal */
+};
+extern const struct nb_mix nb_mixes[NB_MIX_COUNT];
+/* Choices string for parameters: "read|r3w1|r2w1|r1w1|ntwrite". */
+#define NB_MIX_CHOICES "read|r3w1|r2w1|r1w1|ntwrite"
+/* Bytes of traffic per line of the mix, on average (program view: 64). */
+double nb_mix_traffic_per_line(const struct nb_mix *m);
+/*
+ * One pass over `lines` cache lines of buf (64 B aligned) with mix m; after every step, an
+ * idle spin of `delay` iterations per line of the step (the injection delay; 0: none).
+ * Returns a value depending on the loads so they cannot be optimized away.
+ */
+double nb_mix_run(void *buf, size_t lines, const struct nb_mix *m, unsigned delay);
+
+/*
+ * Cache-to-cache transfers (Intel MLC --c2c_latency, multichase pingpong).
+ * nb_c2c_prepare: walk the chain of n links from start (built by nb_chase_build) and leave
+ * every line in this core's cache: read (clean: E/S state) or rewritten with its own value
+ * (modified: M state). nb_c2c_flush: clflush every line of [p, p+len), so no cache holds
+ * them (x86-64; a no-op elsewhere). nb_pingpong: side 0 or 1 of a ping-pong on one word:
+ * wait until *w is odd (side 1) or even (side 0) and increment it, `rounds` times; each
+ * wait ends with a load of a line modified in the other core's cache.
+ */
+void nb_c2c_prepare(void *start, uint64_t n, int modified);
+void nb_c2c_flush(void *p, size_t len);
+void nb_pingpong(volatile uint64_t *w, int side, uint64_t rounds);
+
 /* First touch: write one byte to every page of [p, p+len) with stride `page`. */
 void nb_touch_pages(void *p, size_t len, size_t page);
 

@@ -40,6 +40,20 @@ else
 fi
 grep -q "^latency" "$T/quick.out" && ok "summary table printed" || bad "no summary table"
 
+# --- MLC-class benches (issue 14): loaded's idle point against latency in the same run, c2c
+# pairs and relations, migrate skipped on one node, bandwidth mixes and the peak summary ---
+MLC=(run latency loaded c2c migrate bandwidth --quick --set latency.size=64M --set latency.pages=4k
+	--set latency.loads=500000 --set loaded.size=64M --set loaded.loads=500000
+	--set loaded.inj_size=16M --set loaded.mix=read --set loaded.delay=0 --set c2c.rounds=20
+	--set c2c.pingpong=200 --set migrate.size=4M --set bandwidth.size=48M
+	--set bandwidth.kernel=read --set bandwidth.mix=r1w1,ntwrite --set bandwidth.threads=1)
+"$BIN" "${MLC[@]}" -o "$T/mlc.json" >"$T/mlc.out" 2>"$T/mlc.err"
+if python3 "$HERE/check_mlc.py" "$T/mlc.json" >"$T/mlc.check"; then
+	ok "loaded/c2c/migrate/bandwidth mixes: $(grep -c '^ok' "$T/mlc.check") checks; $(grep -E '^(ok|noisy) loaded idle' "$T/mlc.check")"
+else
+	bad "loaded/c2c/migrate/bandwidth mixes: $(grep FAIL "$T/mlc.check" | head -3)"
+fi
+
 # --- bad input: one line on stderr naming the value, documented exit code, nothing lost ---
 echo '{"previous": true}' >"$T/prev.json"
 expect_error() { # expect_error CODE PATTERN ARGS...

@@ -1,0 +1,426 @@
+/* numabench bench `loaded`: latency under load (Intel MLC --loaded_latency, multichase with
+ * memloads). A pointer chase (the latency bench's method and kernel) runs on one cpu of node X
+ * over memory of node Y while injector threads (the other cpus of X by default) stream over
+ * their own buffers on Y with a read/write mix and an injection delay between steps. Each
+ * point of the sweep gives (delay, injector traffic GB/s during the chase, latency ns); the
+ * first point is idle (injectors parked), the zero-injection point the `latency` bench
+ * measures. The chaser timestamps its own samples and reads the injectors' line counters at
+ * both ends, so the bandwidth is what the injectors achieved while the latency was taken. */
+#include "bench.h"
+#include "cells.h"
+#include "kernels.h"
+#include "place.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IDLE_DELAY (-1)
+#define CHUNK_LINES 256 /* lines an injector streams between looks at its flag */
+
+static const struct nb_param_def params[] = {
+    {"size", NB_P_SIZE, "bytes", "256M", 1 << 20, 64.0 * (1ull << 30), NULL,
+     "pointer-chase buffer on the memory node (as latency.size)"},
+    {"stride", NB_P_SIZE, "bytes", "256", 64, 1 << 20, NULL,
+     "one load per this many bytes (a power of two, as latency.stride)"},
+    {"tlb_group", NB_P_SIZE, "bytes", "256K", 4096, 1ull << 30, NULL,
+     "random order stays inside groups of this many bytes (as latency.tlb_group)"},
+    {"loads", NB_P_INT, "loads", "2000000", 1000, 1e10, NULL, "dependent loads per sample"},
+    {"inj_size", NB_P_SIZE, "bytes", "64M", 1 << 20, 64.0 * (1ull << 30), NULL,
+     "buffer each injector streams over (on the memory node, first-touched by it)"},
+    {"injectors", NB_P_SIZES, "cpu ids", "", 0, NB_MAX_CPUS - 1, NULL,
+     "injector cpus, comma list (default: the other cpus of the chaser's node; when it has "
+     "none, the other cpus of the run)"},
+    {"mix", NB_P_ENUMS, "", "read,r3w1,r2w1,r1w1,ntwrite", 0, 0, NB_MIX_CHOICES,
+     "injector traffic: all reads, 3:1, 2:1, 1:1 reads:writes, non-temporal writes"},
+    {"delay", NB_P_SIZES, "spins/line", "0,50,100,200,400,1000,2000,5000", 0, 1e7, NULL,
+     "injection delays to sweep: idle-loop iterations per line after each step (an idle "
+     "point, injectors parked, always comes first)"},
+    NB_PARAM_SPREAD_MAX("0.03"),
+    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+struct injector {
+	pthread_t th;
+	int cpu, err;
+	struct nb_buf buf;
+	volatile uint64_t lines; /* published after every chunk */
+	struct shared *s;
+	double sink;
+};
+
+struct shared {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int gen;	    /* bumped for every new state */
+	volatile int state; /* 0 parked, 1 running, 2 exit */
+	const struct nb_mix *mix;
+	unsigned delay;
+	int ready; /* injectors that have touched their buffer */
+	struct injector inj[NB_MAX_CPUS];
+	int n;
+};
+
+static void *injector_main(void *v)
+{
+	struct injector *in = v;
+	struct shared *s = in->s;
+	if (nb_pin_self(&in->cpu, 1))
+		in->err = errno ? errno : EINVAL;
+	else
+		nb_touch_pages(in->buf.p, in->buf.len, 4096);
+	pthread_mutex_lock(&s->lock);
+	s->ready++;
+	pthread_cond_broadcast(&s->cond);
+	int seen = 0;
+	for (;;) {
+		while (s->gen == seen)
+			pthread_cond_wait(&s->cond, &s->lock);
+		seen = s->gen;
+		if (s->state == 2)
+			break;
+		if (s->state != 1 || in->err)
+			continue;
+		const struct nb_mix *m = s->mix;
+		unsigned delay = s->delay;
+		pthread_mutex_unlock(&s->lock);
+		size_t total = in->buf.len / NB_LINE, pos = 0;
+		size_t step = (size_t)(m->reads + m->writes), chunk = CHUNK_LINES / step * step;
+		while (s->state == 1) {
+			if (pos + chunk > total)
+				pos = 0;
+			in->sink += nb_mix_run((char *)in->buf.p + pos * NB_LINE, chunk, m, delay);
+			pos += chunk;
+			__atomic_store_n(&in->lines, in->lines + chunk, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void set_state(struct shared *s, int state, const struct nb_mix *m, unsigned delay)
+{
+	pthread_mutex_lock(&s->lock);
+	s->mix = m;
+	s->delay = delay;
+	s->state = state;
+	s->gen++;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static uint64_t lines_now(struct shared *s)
+{
+	uint64_t t = 0;
+	for (int i = 0; i < s->n; i++)
+		t += __atomic_load_n(&s->inj[i].lines, __ATOMIC_RELAXED);
+	return t;
+}
+
+struct chaser {
+	struct shared *s;
+	struct nb_buf *buf;
+	size_t stride, group;
+	uint64_t loads;
+	struct nb_rule rule;
+	const struct nb_mix *mix;
+	double traffic_per_line;
+	double bw[64];
+	int nbw;
+	void *p;
+	int err;
+	/* per point */
+	double lat[24][64], gbs[24][64];
+	int n[24];
+	long delays[24];
+	int npoints;
+};
+
+static double one_sample(void *v)
+{
+	struct chaser *c = v;
+	uint64_t l0 = lines_now(c->s), t0 = nb_now_ns();
+	c->p = nb_chase_run(c->p, c->loads);
+	uint64_t t1 = nb_now_ns(), l1 = lines_now(c->s);
+	if (c->nbw < 64)
+		c->bw[c->nbw++] = (double)(l1 - l0) * c->traffic_per_line / (double)(t1 - t0);
+	return (double)(t1 - t0) / (double)c->loads;
+}
+
+/* The chaser thread, pinned to its cpu: builds the chain (first toucher), then the points. */
+static void chase_points(void *v)
+{
+	struct chaser *c = v;
+	c->p = nb_chase_build(c->buf->p, c->buf->len, c->stride, c->group, 0x5eed ^ c->buf->len);
+	if (!c->p) {
+		c->err = ENOMEM;
+		return;
+	}
+	uint64_t links = c->buf->len / c->stride;
+	c->p = nb_chase_run(c->p, links < (1u << 20) ? links : (1u << 20));
+	for (int i = 0; i < c->npoints && !nb_interrupted; i++) {
+		if (c->delays[i] != IDLE_DELAY) {
+			set_state(c->s, 1, c->mix, (unsigned)c->delays[i]);
+			/* Let every injector get going before the first sample. */
+			uint64_t l0 = lines_now(c->s), t0 = nb_now_ns();
+			while (lines_now(c->s) - l0 < (uint64_t)c->s->n * CHUNK_LINES &&
+			       nb_now_ns() - t0 < 200000000ull)
+				;
+		}
+		c->nbw = 0;
+		c->n[i] = nb_rule_sample(&c->rule, one_sample, c, c->lat[i]);
+		memcpy(c->gbs[i], c->bw, sizeof(double) * (size_t)c->nbw);
+		if (c->delays[i] != IDLE_DELAY)
+			set_state(c->s, 0, c->mix, 0);
+	}
+}
+
+static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p, int node,
+			     int chase_cpu, int *out, const char **from)
+{
+	const struct nb_param_val *v = nb_param(p, "injectors");
+	int n = 0;
+	if (v->nlist) {
+		*from = "param";
+		for (int i = 0; i < v->nlist; i++)
+			if ((int)v->list[i] != chase_cpu)
+				out[n++] = (int)v->list[i];
+		return n;
+	}
+	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, node, cpus);
+	*from = "node";
+	for (int i = 0; i < nc; i++)
+		if (cpus[i] != chase_cpu)
+			out[n++] = cpus[i];
+	if (n)
+		return n;
+	*from = "run";
+	for (int i = 0; i < ctx->ncpus; i++)
+		if (ctx->cpus[i] != chase_cpu)
+			out[n++] = ctx->cpus[i];
+	return n;
+}
+
+static enum nb_status verify(struct nb_buf *b, int node, json_t *cell, const char *key,
+			     enum nb_status st)
+{
+	struct nb_placement pl;
+	if (nb_placement_query(b->p, b->len, node, &pl)) {
+		if (st == NB_OK)
+			nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
+		return st == NB_OK ? NB_UNTRUSTWORTHY : st;
+	}
+	json_object_set_new(cell, key, nb_placement_json(&pl, node, "move_pages"));
+	if (pl.on_intended >= NB_PLACE_MIN_SHARE || st != NB_OK)
+		return st;
+	nb_run_reason(cell, "%s: only %.1f%% of pages on node %d", key, 100 * pl.on_intended, node);
+	return NB_UNTRUSTWORTHY;
+}
+
+static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, int x, int y,
+			       const struct nb_mix *mix, json_t *cell)
+{
+	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, x, cpus);
+	const struct nb_param_val *inj = nb_param(p, "injectors");
+	/* The chaser: the first cpu of X that is not an injector. */
+	int chase_cpu = -1;
+	for (int i = 0; i < nc && chase_cpu < 0; i++) {
+		bool taken = false;
+		for (int j = 0; j < inj->nlist; j++)
+			taken |= (int)inj->list[j] == cpus[i];
+		if (!taken)
+			chase_cpu = cpus[i];
+	}
+	if (chase_cpu < 0) {
+		nb_run_reason(cell, "every cpu of node %d is an injector: none left for the chase",
+			      x);
+		return NB_SKIPPED;
+	}
+	static struct shared s;
+	static struct chaser c;
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	int icpu[NB_MAX_CPUS];
+	const char *from = "";
+	s.n = default_injectors(ctx, p, x, chase_cpu, icpu, &from);
+	json_t *ic = json_array();
+	for (int i = 0; i < s.n; i++)
+		json_array_append_new(ic, json_integer(icpu[i]));
+	json_object_set_new(cell, "chase_cpu", json_integer(chase_cpu));
+	json_object_set_new(cell, "injector_cpus", ic);
+	json_object_set_new(cell, "injectors_from", json_string(from));
+	struct nb_buf buf;
+	if (nb_buf_alloc(&buf, nb_param_u64(p, "size"), NB_BIND, y, NB_PAGES_4K)) {
+		nb_run_reason(cell, "cannot allocate the chase buffer on node %d: %s", y,
+			      strerror(errno));
+		return NB_FAILED;
+	}
+	enum nb_status st = NB_OK;
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	int started = 0;
+	for (int i = 0; i < s.n; i++) {
+		struct injector *in = &s.inj[i];
+		in->s = &s;
+		in->cpu = icpu[i];
+		if (nb_buf_alloc(&in->buf, nb_param_u64(p, "inj_size"), NB_BIND, y, NB_PAGES_4K) ||
+		    pthread_create(&in->th, NULL, injector_main, in)) {
+			nb_run_reason(cell, "cannot start injector %d on cpu %d: %s", i, in->cpu,
+				      strerror(errno ? errno : EAGAIN));
+			nb_buf_free(&in->buf);
+			st = NB_FAILED;
+			break;
+		}
+		started++;
+	}
+	s.n = started;
+	pthread_mutex_lock(&s.lock);
+	while (s.ready < started)
+		pthread_cond_wait(&s.cond, &s.lock);
+	pthread_mutex_unlock(&s.lock);
+	for (int i = 0; i < started && st == NB_OK; i++)
+		if (s.inj[i].err) {
+			nb_run_reason(cell, "injector could not be pinned to cpu %d: %s",
+				      s.inj[i].cpu, strerror(s.inj[i].err));
+			st = NB_FAILED;
+		}
+	const struct nb_param_val *d = nb_param(p, "delay");
+	c.s = &s;
+	c.buf = &buf;
+	c.stride = nb_param_u64(p, "stride");
+	c.group = nb_param_u64(p, "tlb_group");
+	c.loads = nb_param_u64(p, "loads");
+	c.mix = mix;
+	c.traffic_per_line = nb_mix_traffic_per_line(mix) * 1.0;
+	c.delays[c.npoints++] = IDLE_DELAY;
+	if (started)
+		for (int i = 0; i < d->nlist && c.npoints < 24; i++)
+			c.delays[c.npoints++] = (long)d->list[i];
+	nb_rule_for(&c.rule, ctx, p);
+	if (st == NB_OK && (nb_run_pinned(&chase_cpu, 1, chase_points, &c) || c.err)) {
+		nb_run_reason(cell, "measurement failed: %s", strerror(c.err ? c.err : errno));
+		st = NB_FAILED;
+	}
+	set_state(&s, 2, mix, 0);
+	for (int i = 0; i < started; i++)
+		pthread_join(s.inj[i].th, NULL);
+	if (st == NB_OK) {
+		json_t *pts = json_array();
+		for (int i = 0; i < c.npoints; i++) {
+			struct nb_summary ls, bs;
+			nb_summarize(c.lat[i], c.n[i], &ls);
+			nb_summarize(c.gbs[i], c.n[i], &bs);
+			json_t *pt = json_pack(
+			    "{s:o,s:f,s:f,s:o}", "delay",
+			    c.delays[i] == IDLE_DELAY ? json_string("idle")
+						      : json_integer(c.delays[i]),
+			    "latency_ns", ls.median, "bandwidth_gbs", bs.median, "metrics",
+			    json_pack("{s:o,s:o}", "latency_ns",
+				      nb_metric("ns", "lower", c.lat[i], c.n[i]), "bandwidth_gbs",
+				      nb_metric("GB/s", "higher", c.gbs[i], c.n[i])));
+			json_array_append_new(pts, pt);
+		}
+		json_object_set_new(cell, "points", pts);
+		/* The cell's metrics: the idle point (zero injection), the latency at the
+		 * heaviest injection (delay 0 when swept) and the bandwidth there. */
+		int hi = c.npoints > 1 ? 1 : 0;
+		json_object_set_new(
+		    cell, "metrics",
+		    json_pack("{s:o,s:o,s:o}", "latency_ns",
+			      nb_metric("ns", "lower", c.lat[0], c.n[0]), "loaded_latency_ns",
+			      nb_metric("ns", "lower", c.lat[hi], c.n[hi]), "injector_gbs",
+			      nb_metric("GB/s", "higher", c.gbs[hi], c.n[hi])));
+		json_object_set_new(cell, "traffic_per_line", json_real(c.traffic_per_line));
+		st = verify(&buf, y, cell, "placement", st);
+		for (int i = 0; i < started; i++)
+			st = verify(&s.inj[i].buf, y, cell, "injector_placement", st);
+		st = nb_cell_spread(cell, &c.rule, c.lat[0], c.n[0], st);
+		if (!started && st == NB_OK)
+			json_object_set_new(cell, "note",
+					    json_string("no cpu left for injectors: the idle "
+							"point only"));
+	}
+	for (int i = 0; i < started; i++)
+		nb_buf_free(&s.inj[i].buf);
+	pthread_mutex_destroy(&s.lock);
+	pthread_cond_destroy(&s.cond);
+	nb_buf_free(&buf);
+	return st;
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
+	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
+	const struct nb_param_val *mixes = nb_param(p, "mix");
+	struct nb_cells cl;
+	nb_cells_init(&cl, run);
+	int total = ncn * nmn * mixes->nlist, done = 0;
+	for (int m = 0; m < mixes->nlist; m++)
+		for (int i = 0; i < ncn * nmn && !nb_interrupted; i++) {
+			int x = cn[i / nmn], y = mn[i % nmn];
+			const struct nb_mix *mix = &nb_mixes[mixes->list[m]];
+			nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x,
+				    y, ++done, total);
+			json_t *cell = json_pack("{s:i,s:i,s:s,s:s}", "cpu_node", x, "mem_node", y,
+						 "mix", mix->name, "pages", "4k");
+			enum nb_status st = run_cell(ctx, p, x, y, mix, cell);
+			nb_cells_add(&cl, cell, st);
+		}
+	nb_run_headline(run, "latency_ns", "idle (zero injection):", NULL, nb_cell_with,
+			"mix=read");
+	json_object_set_new(
+	    run, "method",
+	    json_string("pointer chase as the latency bench on one cpu of the cpu node; injector "
+			"threads stream a read/write mix over their own buffers on the memory "
+			"node with an idle spin between steps; points: idle, then each delay"));
+	return nb_cells_finish(&cl, run);
+}
+
+static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
+{
+	uint64_t stride = nb_param_u64(p, "stride");
+	if (stride & (stride - 1)) {
+		snprintf(err, len,
+			 "loaded.stride=%s: not a power of two (valid: 64, 128, 256, ...)",
+			 nb_param_str(p, "stride"));
+		return -1;
+	}
+	if (nb_param(p, "delay")->nlist > 23) {
+		snprintf(err, len, "loaded.delay=%s: more than 23 delays (valid: up to 23)",
+			 nb_param_str(p, "delay"));
+		return -1;
+	}
+	const struct nb_param_val *inj = nb_param(p, "injectors");
+	for (int i = 0; i < inj->nlist; i++) {
+		bool found = false;
+		for (int j = 0; j < ctx->ncpus; j++)
+			found |= ctx->cpus[j] == (int)inj->list[i];
+		if (!found) {
+			snprintf(err, len,
+				 "loaded.injectors=%s: cpu %llu is not a cpu of this run (valid: "
+				 "cpus of --cpus and the cgroup)",
+				 nb_param_str(p, "injectors"), (unsigned long long)inj->list[i]);
+			return -1;
+		}
+	}
+	uint64_t inj_total =
+	    nb_param_u64(p, "inj_size") * (uint64_t)(ctx->ncpus > 1 ? ctx->ncpus - 1 : 1);
+	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size") + inj_total, "loaded.size + inj_size",
+				err, len);
+}
+
+const struct nb_bench nb_bench_loaded = {
+    .abi = NB_BENCH_ABI,
+    .name = "loaded",
+    .summary = "loaded latency: pointer chase under injected read/write traffic, latency vs "
+	       "bandwidth curve per node pair and mix",
+    .params = params,
+    .run = run,
+    .validate = validate,
+};

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Checks of the MLC-class benches (issue 14) through their JSON.
+
+usage: check_mlc.py RESULTS.json
+- loaded: every cell has a status (a reason when not ok), the idle point first, a curve of
+  points (delay, latency_ns, bandwidth_gbs), placement verified; its idle point agrees with the
+  latency bench's cell of the same node pair and size within 3% (only when neither figure is
+  emulated; when they differ by more and either cell is untrustworthy, the host is too noisy
+  to tell: reported, not failed).
+- c2c: pair cells with hit/hitm metrics and placement, skipped cells for absent relations, a
+  node x node summary.
+- migrate: skipped with a reason on one node; on more, pages moved == pages asked.
+- bandwidth: mix cells and the peak summary, when mixes were asked.
+Exit 0 when every check passed; prints one line per check.
+"""
+import json
+import sys
+
+fails = 0
+
+
+def check(ok, what):
+    global fails
+    print(("ok   " if ok else "FAIL ") + what)
+    fails += 0 if ok else 1
+
+
+d = json.load(open(sys.argv[1]))
+# Under QEMU TCG a timing is emulated (threads take turns on one host thread): no timing check.
+emulated = "tcg" in str(d.get("host", {}).get("virtualization", ""))
+runs = {r["bench"]: r for r in d["runs"]}
+
+for r in d["runs"]:
+    for c in r.get("cells", []):
+        check(c.get("status") in ("ok", "skipped", "untrustworthy", "failed") and
+              (c["status"] == "ok" or c.get("reason")),
+              "%s cell has a status and a reason when not ok" % r["bench"])
+
+lo = runs.get("loaded")
+if lo:
+    for c in lo["cells"]:
+        if c["status"] == "skipped":
+            continue
+        pts = c.get("points", [])
+        check(pts and pts[0]["delay"] == "idle", "loaded %s %d->%d: idle point first" %
+              (c["mix"], c["cpu_node"], c["mem_node"]))
+        check(all({"delay", "latency_ns", "bandwidth_gbs"} <= set(p) for p in pts),
+              "loaded: points carry delay, latency_ns, bandwidth_gbs")
+        check(c.get("placement", {}).get("verified") is True, "loaded: placement verified")
+        if len(pts) > 1:
+            check(any(p["bandwidth_gbs"] > 0 for p in pts[1:]) or
+                  emulated or c["metrics"]["latency_ns"].get("emulated"),
+                  "loaded: injectors moved data")
+    lat = runs.get("latency")
+    if lat:
+        for c in lo["cells"]:
+            if c["status"] == "skipped" or c["mix"] != "read":
+                continue
+            size = lo["params"].get("size")
+            ref = [x for x in lat["cells"] if x.get("cpu_node") == c["cpu_node"] and
+                   x.get("mem_node") == c["mem_node"] and x.get("pages") == "4k" and
+                   x.get("size") == size and "metrics" in x]
+            if not ref:
+                print("skip loaded vs latency: latency has no 4k cell of size %s" % size)
+                continue
+            a = c["metrics"]["latency_ns"]
+            b = ref[0]["metrics"]["latency_ns"]
+            if emulated or a.get("emulated") or b.get("emulated"):
+                print("skip loaded vs latency: emulated timings")
+                continue
+            ratio = a["median"] / b["median"]
+            what = "loaded idle %.1f ns vs latency %.1f ns (%d->%d, %s): ratio %.3f" % (
+                a["median"], b["median"], c["cpu_node"], c["mem_node"], size, ratio)
+            if abs(ratio - 1) <= 0.03:
+                check(True, what + " within 3%")
+            elif c["status"] != "ok" or ref[0]["status"] != "ok":
+                print("noisy " + what + ": beyond 3%, but a cell is untrustworthy")
+            else:
+                check(False, what + " beyond 3%")
+
+cc = runs.get("c2c")
+if cc:
+    meas = [c for c in cc["cells"] if "metrics" in c]
+    check(len(meas) > 0 or cc["status"] == "skipped", "c2c: pairs measured")
+    for c in meas:
+        check({"hit_ns", "hitm_ns"} <= set(c["metrics"]) and
+              c.get("placement", {}).get("verified") is True,
+              "c2c %d->%d: hit/hitm and placement" % (c["holder_cpu"], c["reader_cpu"]))
+    rels = {c["relation"] for c in cc["cells"]}
+    check(rels == {"smt", "same_node", "cross_node"}, "c2c: every relation has a cell")
+    check(isinstance(cc.get("summary"), list) and (len(cc["summary"]) > 0 or not meas),
+          "c2c: node x node summary")
+
+mg = runs.get("migrate")
+if mg:
+    nodes = len(d["topology"]["nodes"])
+    if mg["status"] == "skipped":
+        check("2 NUMA nodes" in mg.get("reason", ""), "migrate: skipped with its reason")
+    for c in mg.get("cells", []):
+        if "metrics" not in c:
+            continue
+        check(c["pages_moved"] == c["pages_asked"] and
+              c["pages_on_target_numa_maps"] == c["pages_asked"],
+              "migrate %s %s %d->%d: moved %d of %d asked (numa_maps %d)" % (
+                  c["method"], c["pages"], c["src_node"], c["dst_node"], c["pages_moved"],
+                  c["pages_asked"], c["pages_on_target_numa_maps"]))
+
+bw = runs.get("bandwidth")
+if bw and bw["params"].get("mix"):
+    check(any(c.get("kernel") == "mix" for c in bw["cells"]), "bandwidth: mix cells")
+    check(isinstance(bw.get("peak"), list) and len(bw["peak"]) > 0, "bandwidth: peak summary")
+
+sys.exit(1 if fails else 0)
