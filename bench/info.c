@@ -196,6 +196,21 @@ int nb_cmd_topo(int argc, char **argv)
 		}
 		printf("\n");
 	}
+	const struct nb_tiering *tg = &t.tiering;
+	if (!tg->present || !tg->ntiers) {
+		printf("memory tiers: none (%s)\n", tg->reason);
+	} else {
+		printf("memory tiers (fastest first):\n");
+		for (int i = 0; i < tg->ntiers; i++) {
+			printf("  memory_tier%d: nodes", tg->tiers[i].id);
+			for (int k = 0; k < tg->tiers[i].nnodes; k++)
+				printf("%s%d", k ? "," : " ", tg->tiers[i].nodes[k]);
+			printf("\n");
+		}
+	}
+	printf("demotion_enabled: %s\n", tg->demotion_enabled < 0  ? "absent"
+					  : tg->demotion_enabled ? "true"
+								 : "false");
 	printf("capabilities: ");
 	json_dumpf(json_object_get(o, "capabilities"), stdout, JSON_SORT_KEYS | JSON_COMPACT);
 	printf("\n");
