@@ -208,9 +208,9 @@ int nb_cmd_topo(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	printf("demotion_enabled: %s\n", tg->demotion_enabled < 0  ? "absent"
-					  : tg->demotion_enabled ? "true"
-								 : "false");
+	printf("demotion_enabled: %s\n", tg->demotion_enabled < 0 ? "absent"
+					 : tg->demotion_enabled	  ? "true"
+								  : "false");
 	printf("capabilities: ");
 	json_dumpf(json_object_get(o, "capabilities"), stdout, JSON_SORT_KEYS | JSON_COMPACT);
 	printf("\n");

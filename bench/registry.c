@@ -4,7 +4,8 @@
 #include <string.h>
 
 /* X(name): each bench file defines `const struct nb_bench nb_bench_<name>`. */
-#define NB_BENCH_LIST(X) X(latency) X(bandwidth) X(fault) X(balance) X(gup) NB_BENCH_LIST_MORE(X)
+#define NB_BENCH_LIST(X)                                                                           \
+	X(latency) X(bandwidth) X(fault) X(balance) X(gup) X(tier) NB_BENCH_LIST_MORE(X)
 #ifndef NB_BENCH_LIST_MORE
 #define NB_BENCH_LIST_MORE(X)
 #endif

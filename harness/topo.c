@@ -373,10 +373,10 @@ json_t *nb_tiering_json(const struct nb_tiering *t)
 		json_array_append_new(tiers,
 				      json_pack("{s:i,s:o}", "id", t->tiers[i].id, "nodes", nodes));
 	}
-	json_t *o = json_pack("{s:o,s:o,s:s,s:s}", "tiers", tiers, "demotion_enabled",
-			      t->demotion_enabled < 0 ? json_null()
-						      : json_boolean(t->demotion_enabled),
-			      "source", TIERING_DIR, "demotion_source", DEMOTION_FILE);
+	json_t *o =
+	    json_pack("{s:o,s:o,s:s,s:s}", "tiers", tiers, "demotion_enabled",
+		      t->demotion_enabled < 0 ? json_null() : json_boolean(t->demotion_enabled),
+		      "source", TIERING_DIR, "demotion_source", DEMOTION_FILE);
 	if (t->reason[0])
 		json_object_set_new(o, "reason", json_string(t->reason));
 	return o;

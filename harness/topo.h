@@ -25,8 +25,8 @@ struct nb_tier {
 	int nnodes;
 };
 struct nb_tiering {
-	bool present;	      /* the memory_tiering folder exists */
-	int ntiers;	      /* sorted by id: tiers[0] is the top (fastest) tier */
+	bool present; /* the memory_tiering folder exists */
+	int ntiers;   /* sorted by id: tiers[0] is the top (fastest) tier */
 	struct nb_tier tiers[NB_MAX_TIERS];
 	int demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled: 1, 0, -1 absent */
 	char reason[160];     /* why there is no tier information, "" when present */
@@ -58,9 +58,9 @@ struct nb_topo {
 	/* Loaded from NUMABENCH_TOPOLOGY (or hwloc's own HWLOC_XMLFILE/HWLOC_SYNTHETIC): not this
 	 * machine. Node cpus, cpu states and the allowed sets then come from the replay alone. */
 	bool replayed;
-	struct bitmask *cpuset;	 /* cpus of all nodes */
-	struct bitmask *nodeset; /* ids of all nodes */
-	struct nb_tiering tiering;	 /* memory tiers (read from sysfs, also in a replay) */
+	struct bitmask *cpuset;	   /* cpus of all nodes */
+	struct bitmask *nodeset;   /* ids of all nodes */
+	struct nb_tiering tiering; /* memory tiers (read from sysfs, also in a replay) */
 };
 
 struct nb_caps {

@@ -47,8 +47,8 @@ static void test_3node_tier(void **state)
 	/* node 2 not allowed in the run */
 	assert_int_equal(nb_tiering_lower_node(&t, 0, nodes, 2, why, sizeof(why)), -1);
 	json_t *j = nb_tiering_json(&t);
-	assert_int_equal(json_integer_value(json_object_get(
-			     json_array_get(json_object_get(j, "tiers"), 1), "id")),
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_array_get(json_object_get(j, "tiers"), 1), "id")),
 			 84);
 	assert_true(json_is_false(json_object_get(j, "demotion_enabled")));
 	assert_null(json_object_get(j, "reason"));
@@ -85,7 +85,8 @@ static void test_one_tier_and_none(void **state)
 	assert_int_equal(t.ntiers, 1);
 	assert_int_equal(t.tiers[0].nnodes, 3);
 	assert_int_equal(nb_tiering_lower_node(&t, 0, nodes, 3, why, sizeof(why)), -1);
-	assert_string_equal(why, "no memory tier below node 0: the kernel assigned all nodes to tier 4");
+	assert_string_equal(why,
+			    "no memory tier below node 0: the kernel assigned all nodes to tier 4");
 	assert_int_equal(read_fixture("no-such-tree", &t), -1);
 	assert_false(t.present);
 	assert_int_equal(t.demotion_enabled, -1);
