@@ -16,6 +16,9 @@
 #   - every tunable is back to its original value (tunables.after == tunables.before), and the
 #     bench put back what it changed (tunables_bench.*.restored is never false).
 # Exits 77 (skip) when the guest runner is not built or cannot run here. Prints the wall time.
+# Node ids are the guest kernel's: it numbers nodes in SRAT order, CPU nodes first, so a QEMU
+# memory-only node listed before a CPU node gets a higher id (4node-2slow:
+# EXPECT_TIERS="4:0,1 28:2 281:3").
 # Environment: KERNELS, TOPOLOGY (default 3node-tier), EXPECT_TIERS, TIER_ARGS (extra `run`
 # arguments), OUTDIR (kept results; default a temporary folder).
 set -u
