@@ -122,6 +122,7 @@ guest-tests: all
 	bash tests/guest/gup.sh ./numabench
 	bash tests/guest/cgroup.sh ./numabench
 	bash tests/guest/kill.sh ./numabench
+	bash tests/guest/tier.sh ./numabench
 
 san-check:
 	$(MAKE) SAN=1 all unit

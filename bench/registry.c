@@ -6,7 +6,8 @@
 /* X(name): each bench file defines `const struct nb_bench nb_bench_<name>`. */
 #define NB_BENCH_LIST(X)                                                                           \
 	X(latency)                                                                                 \
-	X(bandwidth) X(fault) X(balance) X(gup) X(migrate) X(loaded) X(c2c) NB_BENCH_LIST_MORE(X)
+	X(bandwidth)                                                                               \
+	X(fault) X(balance) X(gup) X(migrate) X(loaded) X(c2c) X(tier) NB_BENCH_LIST_MORE(X)
 #ifndef NB_BENCH_LIST_MORE
 #define NB_BENCH_LIST_MORE(X)
 #endif

@@ -1,6 +1,8 @@
 /* numabench: topology from hwloc (nodes, distances, memory attributes, caches). */
 #include "topo.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <hwloc.h>
 #include <numa.h>
@@ -236,6 +238,150 @@ static int set_replay(hwloc_topology_t h)
 	return -1;
 }
 
+/* ---- memory tiers ---------------------------------------------------------------------- */
+
+#define TIERING_DIR "/sys/devices/virtual/memory_tiering"
+#define DEMOTION_FILE "/sys/kernel/mm/numa/demotion_enabled"
+
+/* "0-1,4" into ids (sorted as listed); -1 when not a node list. */
+static int parse_nodelist(const char *s, int *out, int max)
+{
+	int n = 0;
+	while (*s) {
+		char *end;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		long a = strtol(s, &end, 10), b = a;
+		s = end;
+		if (*s == '-') {
+			if (!isdigit((unsigned char)s[1]))
+				return -1;
+			b = strtol(s + 1, &end, 10);
+			s = end;
+		}
+		if (b < a || b >= NB_MAX_NODES)
+			return -1;
+		for (long i = a; i <= b; i++) {
+			if (n >= max)
+				return -1;
+			out[n++] = (int)i;
+		}
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return n;
+}
+
+static int cmp_tier(const void *a, const void *b)
+{
+	return ((const struct nb_tier *)a)->id - ((const struct nb_tier *)b)->id;
+}
+
+int nb_tiering_read(struct nb_tiering *t)
+{
+	char path[4096], buf[1024];
+	memset(t, 0, sizeof(*t));
+	t->demotion_enabled = -1;
+	if (nb_read_file(DEMOTION_FILE, buf, sizeof(buf)) == 0)
+		t->demotion_enabled = !strcmp(buf, "true") || !strcmp(buf, "1") ||
+				      !strcmp(buf, "Y") || !strcmp(buf, "y");
+	snprintf(path, sizeof(path), "%s%s", nb_fsroot(), TIERING_DIR);
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(t->reason, sizeof(t->reason),
+			 "%s is absent (%s): the kernel publishes no memory tiers (6.1+)",
+			 TIERING_DIR, strerror(errno));
+		return -1;
+	}
+	t->present = true;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int id;
+		char tail;
+		if (sscanf(e->d_name, "memory_tier%d%c", &id, &tail) != 1 || id < 0)
+			continue;
+		if (t->ntiers >= NB_MAX_TIERS)
+			break;
+		struct nb_tier *tr = &t->tiers[t->ntiers];
+		snprintf(path, sizeof(path), TIERING_DIR "/%s/nodelist", e->d_name);
+		tr->id = id;
+		if (nb_read_file(path, buf, sizeof(buf)) ||
+		    (tr->nnodes = parse_nodelist(buf, tr->nodes, NB_MAX_NODES)) < 0) {
+			tr->nnodes = 0;
+			continue;
+		}
+		t->ntiers++;
+	}
+	closedir(d);
+	qsort(t->tiers, (size_t)t->ntiers, sizeof(t->tiers[0]), cmp_tier);
+	if (t->ntiers == 0) {
+		snprintf(t->reason, sizeof(t->reason), "%s holds no readable memory_tierN/nodelist",
+			 TIERING_DIR);
+		return -1;
+	}
+	return 0;
+}
+
+int nb_tiering_tier_of(const struct nb_tiering *t, int node)
+{
+	for (int i = 0; i < t->ntiers; i++)
+		for (int k = 0; k < t->tiers[i].nnodes; k++)
+			if (t->tiers[i].nodes[k] == node)
+				return i;
+	return -1;
+}
+
+int nb_tiering_lower_node(const struct nb_tiering *t, int node, const int *nodes, int n, char *why,
+			  size_t len)
+{
+	int ti = nb_tiering_tier_of(t, node);
+	if (!t->ntiers || ti < 0) {
+		snprintf(why, len, "no memory tier below node %d: %s", node,
+			 t->ntiers ? "the kernel put the node in no memory tier"
+				   : (t->reason[0] ? t->reason : "the kernel publishes no tiers"));
+		return -1;
+	}
+	for (int k = ti + 1; k < t->ntiers; k++)
+		for (int j = 0; j < t->tiers[k].nnodes; j++)
+			for (int i = 0; i < n; i++)
+				if (nodes[i] == t->tiers[k].nodes[j])
+					return nodes[i];
+	if (t->ntiers == 1)
+		snprintf(why, len,
+			 "no memory tier below node %d: the kernel assigned all nodes to tier %d",
+			 node, t->tiers[0].id);
+	else if (ti == t->ntiers - 1)
+		snprintf(why, len, "no memory tier below node %d: it is in the lowest tier %d",
+			 node, t->tiers[ti].id);
+	else
+		snprintf(why, len,
+			 "no memory tier below node %d: the lower tiers' nodes are not usable in "
+			 "this run (--nodes or the cgroup)",
+			 node);
+	return -1;
+}
+
+json_t *nb_tiering_json(const struct nb_tiering *t)
+{
+	json_t *tiers = json_array();
+	for (int i = 0; i < t->ntiers; i++) {
+		json_t *nodes = json_array();
+		for (int k = 0; k < t->tiers[i].nnodes; k++)
+			json_array_append_new(nodes, json_integer(t->tiers[i].nodes[k]));
+		json_array_append_new(tiers,
+				      json_pack("{s:i,s:o}", "id", t->tiers[i].id, "nodes", nodes));
+	}
+	json_t *o =
+	    json_pack("{s:o,s:o,s:s,s:s}", "tiers", tiers, "demotion_enabled",
+		      t->demotion_enabled < 0 ? json_null() : json_boolean(t->demotion_enabled),
+		      "source", TIERING_DIR, "demotion_source", DEMOTION_FILE);
+	if (t->reason[0])
+		json_object_set_new(o, "reason", json_string(t->reason));
+	return o;
+}
+
 static int topo_load(struct nb_topo *t)
 {
 	hwloc_topology_t h;
@@ -266,6 +412,7 @@ static int topo_load(struct nb_topo *t)
 		distances_fallback(t);
 	load_memattrs(t, h);
 	load_caches(t, h);
+	nb_tiering_read(&t->tiering);
 	return 0;
 }
 
@@ -360,5 +507,6 @@ json_t *nb_topo_json(const struct nb_topo *t)
 	json_object_set(o, "caches", t->caches ? t->caches : json_null());
 	if (t->memattrs)
 		json_object_set(o, "memattrs", t->memattrs);
+	json_object_set_new(o, "memory_tiers", nb_tiering_json(&t->tiering));
 	return o;
 }

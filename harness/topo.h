@@ -15,6 +15,34 @@ struct nb_node {
 	uint64_t memory_bytes; /* total */
 };
 
+/* Memory tiers as the kernel shows them (/sys/devices/virtual/memory_tiering, 6.1+): each
+ * memory_tierN folder is a tier (lower N = faster), its nodelist the nodes in it. Read
+ * through nb_fsroot() so tests replay a captured tree. */
+#define NB_MAX_TIERS 32
+struct nb_tier {
+	int id; /* N of memory_tierN */
+	int nodes[NB_MAX_NODES];
+	int nnodes;
+};
+struct nb_tiering {
+	bool present; /* the memory_tiering folder exists */
+	int ntiers;   /* sorted by id: tiers[0] is the top (fastest) tier */
+	struct nb_tier tiers[NB_MAX_TIERS];
+	int demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled: 1, 0, -1 absent */
+	char reason[160];     /* why there is no tier information, "" when present */
+};
+/* 0, or -1 with t->reason when the kernel publishes no tiers (t is then valid: present false). */
+int nb_tiering_read(struct nb_tiering *t);
+/* Index in t->tiers of the tier holding node, -1 when none does. */
+int nb_tiering_tier_of(const struct nb_tiering *t, int node);
+/* The first of nodes[0..n) in the nearest tier below node's tier (the demotion target a tiering
+ * bench uses as "slow"), or -1 with why: "no memory tier below node X: the kernel assigned all
+ * nodes to tier N", "... node X is in the lowest tier N", "... the kernel publishes none". */
+int nb_tiering_lower_node(const struct nb_tiering *t, int node, const int *nodes, int n, char *why,
+			  size_t len);
+/* {"tiers":[{"id":4,"nodes":[0,1]},...],"demotion_enabled":bool|null,"source":...,"reason"?} */
+json_t *nb_tiering_json(const struct nb_tiering *t);
+
 struct nb_topo {
 	int nnodes;
 	struct nb_node nodes[NB_MAX_NODES]; /* sorted by id */
@@ -30,8 +58,9 @@ struct nb_topo {
 	/* Loaded from NUMABENCH_TOPOLOGY (or hwloc's own HWLOC_XMLFILE/HWLOC_SYNTHETIC): not this
 	 * machine. Node cpus, cpu states and the allowed sets then come from the replay alone. */
 	bool replayed;
-	struct bitmask *cpuset;	 /* cpus of all nodes */
-	struct bitmask *nodeset; /* ids of all nodes */
+	struct bitmask *cpuset;	   /* cpus of all nodes */
+	struct bitmask *nodeset;   /* ids of all nodes */
+	struct nb_tiering tiering; /* memory tiers (read from sysfs, also in a replay) */
 };
 
 struct nb_caps {

@@ -50,6 +50,10 @@ const struct nb_tunable nb_tunables[] = {
      "transparent huge pages"},
     {"thp_defrag", THP "defrag", NULL, "enum", "", 0, 0, "always|defer|defer+madvise|madvise|never",
      "root", "THP allocation defrag policy"},
+    /* The kernel prints true/false and accepts both spellings (kstrtobool); the journal keeps
+     * what it printed. */
+    {"demotion_enabled", "/sys/kernel/mm/numa/demotion_enabled", NULL, "enum", "", 0, 0,
+     "true|false|1|0", "root", "tiering: reclaim demotes to a lower memory tier (5.15+)"},
     {"zone_reclaim_mode", "/proc/sys/vm/zone_reclaim_mode", NULL, "int", "bits", 0, 7, NULL, "root",
      "reclaim on the local node before going remote"},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL},

@@ -90,6 +90,26 @@ static void print_memattrs(const struct nb_topo *t)
 	}
 }
 
+/* Memory tiers as the kernel shows them (memory_tiering in sysfs), fastest first. */
+static void print_tiers(const struct nb_topo *t)
+{
+	const struct nb_tiering *tg = &t->tiering;
+	if (!tg->present || !tg->ntiers) {
+		printf("memory tiers: none (%s)\n", tg->reason);
+	} else {
+		printf("memory tiers (fastest first):\n");
+		for (int i = 0; i < tg->ntiers; i++) {
+			printf("  memory_tier%d: nodes", tg->tiers[i].id);
+			for (int k = 0; k < tg->tiers[i].nnodes; k++)
+				printf("%s%d", k ? "," : " ", tg->tiers[i].nodes[k]);
+			printf("\n");
+		}
+	}
+	printf("demotion_enabled: %s\n", tg->demotion_enabled < 0 ? "absent"
+					 : tg->demotion_enabled	  ? "true"
+								  : "false");
+}
+
 static void print_caches(const struct nb_topo *t)
 {
 	size_t i;
@@ -174,6 +194,7 @@ int nb_cmd_topo(int argc, char **argv)
 		print_nodes(&t);
 		print_distances(&t);
 		print_memattrs(&t);
+		print_tiers(&t);
 		print_caches(&t);
 		print_caps(json_object_get(o, "capabilities"));
 		json_decref(o);

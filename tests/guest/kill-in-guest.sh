@@ -1,7 +1,7 @@
 # Runs INSIDE a numabench guest (busybox sh), through `numabench guest --script`:
 #   sh kill-in-guest.sh KILLS
 # Starts runs that change tunables (the balance bench journals numa_balancing and the scan
-# tunables, gup switches numa_balancing; --set knob.* adds more) and kills them with SIGKILL, SIGTERM and SIGINT at random
+# tunables, gup switches numa_balancing; --set knob.* adds more, demotion_enabled among them) and kills them with SIGKILL, SIGTERM and SIGINT at random
 # moments, KILLS times per signal. After each kill `numabench restore`
 # must have put every tunable back; no numabench process may be left; the results file must be
 # the previous one byte for byte or a complete new one (`numabench report` reads it), and no
@@ -14,7 +14,8 @@ T=/tmp/killtest
 mkdir -p $T
 TUN="/proc/sys/kernel/numa_balancing /sys/kernel/debug/sched/numa_balancing/scan_delay_ms
 /sys/kernel/debug/sched/numa_balancing/scan_period_min_ms
-/sys/kernel/debug/sched/numa_balancing/scan_size_mb /proc/sys/vm/zone_reclaim_mode"
+/sys/kernel/debug/sched/numa_balancing/scan_size_mb /proc/sys/vm/zone_reclaim_mode
+/sys/kernel/mm/numa/demotion_enabled"
 snapshot() { for f in $TUN; do [ -f "$f" ] && echo "$f=$(cat "$f")"; done; }
 # Memory policies: VMAs with a policy other than default in any process left, shared (shm)
 # objects that could hold a policy, and the kernel's mempolicy slab objects.
@@ -53,6 +54,7 @@ for sig in KILL TERM INT; do
 		else
 			$NB run balance --set balance.size=8M --set balance.duration_s=2 \
 				--set knob.numa_balancing=1 --set knob.zone_reclaim_mode=1 \
+				--set knob.demotion_enabled=true \
 				-o $T/res.out >/dev/null 2>&1 &
 		fi
 		pid=$!
