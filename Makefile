@@ -19,10 +19,18 @@ PKGS := hwloc jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# Layers: kernels <- harness core <- bench <- cli -> analysis. Each folder's objects see only the
+# headers of their own layer and the layers below it, so an upward include does not compile.
+# Tests, counter tools and fuzz targets see every layer (INCS).
 INCS := -Iharness -Ibench -Ikernels -Ianalysis
+INC_kernels := -Ikernels
+INC_harness := -Iharness -Ikernels
+INC_bench := -Ibench -Iharness -Ikernels
+INC_analysis := -Ianalysis -Iharness
+INC_cli := -Iharness/cli -Iharness -Ibench -Ikernels -Ianalysis
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' \
-	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -DNB_DATADIR='"$(PREFIX)/share/numabench"' $(INCS)
+	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -DNB_DATADIR='"$(PREFIX)/share/numabench"'
 ifeq ($(SAN),1)
 
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -78,18 +86,24 @@ $(DEPS_STAMP):
 $(BIN): $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/kernels/%.o: LAYER_INC = $(INC_kernels)
+$(BUILD)/harness/%.o: LAYER_INC = $(INC_harness)
+$(BUILD)/harness/cli/%.o: LAYER_INC = $(INC_cli)
+$(BUILD)/bench/%.o: LAYER_INC = $(INC_bench)
+$(BUILD)/analysis/%.o: LAYER_INC = $(INC_analysis)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(LAYER_INC) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(INCS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) -lcmocka
 
 # Counter test tools (tests/counters/*.c) and fuzz targets: the same sources, one build.
 $(BUILD)/tests/counters/%: tests/counters/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(INCS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS)
 
 counter-tools: $(COUNTER_TOOLS)
 
