@@ -1,0 +1,67 @@
+/* Unit tests of kernels/: the pointer chase is one cycle, one line per stride, visited group by
+ * group in random order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "kernels.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void check_chase(size_t stride)
+{
+	size_t len = 1 << 20, group = 64 << 10, links = len / stride;
+	char *buf = aligned_alloc(4096, len);
+	unsigned char *seen = calloc(links, 1);
+	void *start = nb_chase_build(buf, len, stride, group, 7);
+	assert_non_null(start);
+	void *p = start;
+	size_t group_changes = 0;
+	for (size_t i = 0; i < links; i++) {
+		size_t off = (size_t)((char *)p - buf);
+		assert_int_equal(off % stride, 0);	 /* one line per stride */
+		assert_int_equal(seen[off / stride], 0); /* each slot once */
+		seen[off / stride] = 1;
+		void *next = *(void **)p;
+		if (((char *)next - buf) / group != ((char *)p - buf) / group)
+			group_changes++;
+		p = next;
+	}
+	assert_ptr_equal(p, start);		      /* a single cycle through every slot */
+	assert_int_equal(group_changes, len / group); /* groups are visited whole */
+	/* Not sequential, and no two consecutive loads in adjacent lines. */
+	size_t seq = 0;
+	p = start;
+	for (size_t i = 0; i < links; i++, p = *(void **)p)
+		seq += (size_t)labs((char *)*(void **)p - (char *)p) == stride;
+	if (group / stride >= 64) /* too few links per group to judge otherwise */
+		assert_true(seq < links / 10);
+	free(seen);
+	free(buf);
+}
+
+static void test_chase_is_one_cycle_with_locality(void **state)
+{
+	(void)state;
+	check_chase(64);
+	check_chase(256);
+	check_chase(4096);
+	char buf[4096];
+	assert_null(nb_chase_build(buf, sizeof(buf), 96, 4096, 1));   /* not a power of two */
+	assert_null(nb_chase_build(buf, sizeof(buf), 32, 4096, 1));   /* below a line */
+	assert_null(nb_chase_build(buf, sizeof(buf), 4096, 4096, 1)); /* one link only */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_chase_is_one_cycle_with_locality),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

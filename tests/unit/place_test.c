@@ -1,0 +1,129 @@
+/* Unit tests of placement parsing and the memory cgroup headroom (harness/place.c, harness/memcg.c)
+ * on replayed trees. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "memcg.h"
+#include "place.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = 0;
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static uint64_t memcg_in(const char *root, struct nb_memcg *m)
+{
+	setenv("NUMABENCH_FSROOT", root, 1);
+	uint64_t h = nb_memcg_headroom(m);
+	unsetenv("NUMABENCH_FSROOT");
+	return h;
+}
+
+/* The memory cgroup headroom on captured v1 and v2 trees: the tightest ancestor decides,
+ * inactive file cache does not count as used, "max"/v1's huge value mean no limit. */
+static void test_memcg_trees(void **state)
+{
+	(void)state;
+	char v1[] = "/tmp/nbcg1XXXXXX", v2[] = "/tmp/nbcg2XXXXXX", none[] = "/tmp/nbcg0XXXXXX";
+	struct nb_memcg m;
+	assert_non_null(mkdtemp(v1));
+	put_file(v1, "proc/self/cgroup", "12:memory:/a/b\n11:cpu,cpuacct:/a\n0::/\n");
+	put_file(v1, "proc/self/mountinfo",
+		 "25 1 0:22 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+		 "30 1 0:27 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory\n");
+	put_file(v1, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+	put_file(v1, "sys/fs/cgroup/memory/memory.usage_in_bytes", "999999999\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/memory.limit_in_bytes", "536870912\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/memory.usage_in_bytes", "314572800\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/memory.stat",
+		 "cache 52428800\ninactive_file 1\ntotal_inactive_file 52428800\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/b/memory.limit_in_bytes", "9223372036854771712\n");
+	put_file(v1, "sys/fs/cgroup/memory/a/b/memory.usage_in_bytes", "104857600\n");
+	assert_int_equal(memcg_in(v1, &m), 262ull << 20);
+	assert_int_equal(m.limit, 512ull << 20);
+	assert_int_equal(m.usage, 250ull << 20);
+	assert_string_equal(m.cgroup, "/sys/fs/cgroup/memory/a");
+
+	assert_non_null(mkdtemp(v2));
+	put_file(v2, "proc/self/cgroup", "0::/user.slice/x.scope\n");
+	put_file(v2, "proc/self/mountinfo",
+		 "29 25 0:24 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
+	put_file(v2, "sys/fs/cgroup/memory.stat", "anon 1\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.max", "104857600\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.current", "94371840\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.stat",
+		 "anon 1\nactive_file 5\ninactive_file 41943040\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/x.scope/memory.max", "max\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/x.scope/memory.current", "10485760\n");
+	assert_int_equal(memcg_in(v2, &m), 50ull << 20);
+	assert_int_equal(m.limit, 100ull << 20);
+	assert_string_equal(m.cgroup, "/sys/fs/cgroup/user.slice");
+	/* a usage above the limit (it happens transiently) is no headroom, not a wrap */
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.current", "209715200\n");
+	put_file(v2, "sys/fs/cgroup/user.slice/memory.stat", "inactive_file 0\n");
+	assert_int_equal(memcg_in(v2, &m), 0);
+
+	assert_non_null(mkdtemp(none)); /* no /proc/self/cgroup: no limit known */
+	assert_true(memcg_in(none, &m) == UINT64_MAX);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s", v1, v2, none);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_numa_maps_fixture(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/nbfsXXXXXX", d[256], f[300];
+	assert_non_null(mkdtemp(root));
+	snprintf(d, sizeof(d), "%s/proc", root);
+	mkdir(d, 0755);
+	snprintf(d, sizeof(d), "%s/proc/4242", root);
+	mkdir(d, 0755);
+	snprintf(f, sizeof(f), "%s/numa_maps", d);
+	FILE *fp = fopen(f, "w");
+	fprintf(fp, "7f0000000000 bind:1 anon=300 dirty=300 N0=100 N1=200 kernelpagesize_kB=4\n"
+		    "7f0000200000 default anon=100 dirty=100 N1=100 kernelpagesize_kB=4\n"
+		    "7f1000000000 default anon=5 dirty=5 N0=5 kernelpagesize_kB=4\n");
+	fclose(fp);
+	setenv("NUMABENCH_FSROOT", root, 1);
+	struct nb_placement pl;
+	assert_int_equal(nb_placement_numa_maps(4242, (void *)0x7f0000000000, 4 << 20, 1, &pl), 0);
+	unsetenv("NUMABENCH_FSROOT");
+	assert_int_equal(pl.per_node[0], 100);
+	assert_int_equal(pl.per_node[1], 300);
+	assert_int_equal(pl.pages_sampled, 400);
+	assert_float_equal(pl.on_intended, 0.75, 1e-12);
+	unlink(f);
+	rmdir(d);
+	snprintf(d, sizeof(d), "%s/proc", root);
+	rmdir(d);
+	rmdir(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_memcg_trees),
+	    cmocka_unit_test(test_numa_maps_fixture),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
