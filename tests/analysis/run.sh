@@ -10,15 +10,10 @@ bin=$(realpath "${1:?usage: run.sh NUMABENCH}")
 cd "$(dirname "$0")/../.."
 . tests/analysis/cases.sh
 gold=tests/analysis/golden
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
+. tests/lib.sh
+T_QUIET_OK=1
+t_init analysis nbanalysis
+tmp=$T
 
 check_golden() {
 	local name=$1 ext
@@ -156,5 +151,4 @@ for cell, v in ((c[0], 1.7e308), (c[1], -1.7e308)):
 golden
 bad_inputs
 outputs
-echo "analysis: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+t_done

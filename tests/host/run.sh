@@ -6,23 +6,17 @@ set -u
 BIN=$(realpath "$1")
 MODE=${2:-full}
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/nbhost.XXXXXX)
-export NUMABENCH_JOURNAL=$T/journal
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$HERE/../lib.sh"
+t_init host nbhost
 CLEAN_CG=
-cleanup() {
+t_cleanup_extra() {
 	pkill -KILL -f "$T/" 2>/dev/null
 	if [ -n "$CLEAN_CG" ] && [ -d "$CLEAN_CG" ]; then
 		kill -KILL $(cat "$CLEAN_CG/cgroup.procs") 2>/dev/null
 		sleep 0.2
 		rmdir "$CLEAN_CG"
 	fi
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
 # --- the quick suite, checked through the JSON ---
 if [ "$MODE" = fast ]; then
@@ -432,5 +426,4 @@ for r in rows[1:]:
 "$BIN" topo >"$T/o" && grep -q "^node distances:" "$T/o" && grep -q "^node 0 cpus: " "$T/o" &&
 	grep -q "^node 0 free: " "$T/o" && ! grep -q "{" "$T/o" && ok "topo text: numactl -H style, no raw JSON" || bad "topo text"
 
-echo "host tests: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+t_done

@@ -5,13 +5,8 @@
 set -u
 BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/nbsets.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-export NUMABENCH_JOURNAL=$T/journal
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "$HERE/../lib.sh"
+t_init sets nbsets
 
 # --- 384 allowed cpus (an LD_PRELOAD shim fakes sched_getaffinity): kept whole, as ranges ---
 if ${CC:-cc} -shared -fPIC -O2 -Wall -Werror -o "$T/affinity384.so" "$HERE/affinity384.c"; then
@@ -89,5 +84,4 @@ expect_error "--nodes 9: node 9 does not exist (valid nodes:" run latency --node
 expect_error "--nodes x: libnuma: unparseable node description" run latency --nodes x
 expect_error "--nodes 0,: libnuma:" run latency --nodes 0,
 
-echo "sets tests: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+t_done
