@@ -163,3 +163,12 @@ void nb_child_kill_group(pid_t pid, unsigned grace_ms)
 	kill(-pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
+
+bool nb_child_gone(pid_t pid)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT))
+		return errno == ECHILD;
+	return si.si_pid == pid;
+}

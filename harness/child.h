@@ -17,6 +17,9 @@ int nb_child_kill(pid_t pid);
 /* Wait for a child to exit; returns its exit code, or -1 (killed by a signal). */
 int nb_child_wait(pid_t pid);
 void nb_children_kill_all(void);
+/* The child pid has exited (or is no child of ours) without reaping it: waitid WNOWAIT, so a
+ * later nb_child_wait or nb_child_kill still gets its status. */
+bool nb_child_gone(pid_t pid);
 
 /* Wait for any child; its exit code, 128+signal when a signal ended it, -1 on error. */
 int nb_child_wait_status(pid_t pid);

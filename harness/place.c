@@ -1,6 +1,7 @@
 /* numabench: placement of threads and buffers (libnuma), and verification of it. */
 #include "place.h"
 
+#include "kernels.h"
 #include "memcg.h"
 
 #include <errno.h>
@@ -302,4 +303,29 @@ uint64_t nb_thp_bytes(const void *p, size_t len)
 	if (f)
 		fclose(f);
 	return total < len ? total : len; /* a small buffer sits in one whole huge page */
+}
+
+long nb_mbind_node(void *p, size_t len, int mode, int node)
+{
+	unsigned long mask[NB_MAX_NODES / (8 * sizeof(unsigned long)) + 1] = {0};
+	if (node < 0)
+		return mbind(p, len, mode, NULL, 0, 0);
+	mask[node / (8 * sizeof(long))] |= 1ul << (node % (8 * sizeof(long)));
+	return mbind(p, len, mode, mask, NB_MAX_NODES + 1, 0);
+}
+
+int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **step)
+{
+	const char *dummy;
+	if (!step)
+		step = &dummy;
+	*step = "mbind(MPOL_BIND)";
+	if (nb_mbind_node(p, len, MPOL_BIND, node))
+		return -1;
+	nb_touch_pages(p, len, (size_t)sysconf(_SC_PAGESIZE));
+	*step = "mbind(MPOL_DEFAULT)";
+	if (unbind && nb_mbind_node(p, len, MPOL_DEFAULT, -1))
+		return -1;
+	*step = NULL;
+	return 0;
 }

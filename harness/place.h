@@ -49,6 +49,15 @@ json_t *nb_pages_per_node_json(const uint64_t *per_node, const int *nodes, int n
 int nb_run_pinned(const int *cpus, int n, void (*fn)(void *), void *arg);
 /* Bytes of [p, p+len) backed by transparent huge pages (AnonHugePages in smaps). */
 uint64_t nb_thp_bytes(const void *p, size_t len);
+/* mbind(2) of [p, p+len) with mode to the single node (node < 0: no nodemask, as MPOL_DEFAULT
+ * wants), no flags: nothing already there moves. 0 or -1 with errno. */
+long nb_mbind_node(void *p, size_t len, int mode, int node);
+/* Place a mapped range on node by first touch: bind it (MPOL_BIND), touch each base page, then,
+ * when unbind, give it back MPOL_DEFAULT without moving a page. The unbinding matters to NUMA
+ * balancing: a VMA with a policy of its own has no MPOL_F_MOF, and task_numa_work() skips it
+ * (KERNEL-NOTES.md#KN-policy-mof); hard-bound baselines keep the policy. 0, or -1 with errno
+ * and *step ("mbind(MPOL_BIND)" or "mbind(MPOL_DEFAULT)"; step may be NULL). */
+int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **step);
 /* Share below which a placement makes a run untrustworthy. */
 #define NB_PLACE_MIN_SHARE 0.95
 

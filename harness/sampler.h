@@ -4,7 +4,9 @@
 
 #include "nb.h"
 
-/* The /proc/vmstat fields NUMA work reads (KERNEL-NOTES.md#KN-vmstat-numa). */
+/* The /proc/vmstat fields NUMA work reads (KERNEL-NOTES.md#KN-vmstat-numa); a field the kernel
+ * lacks reads -1, and nb_vmstat_json leaves it out (pgdemote_khugepaged is absent from older
+ * kernels). */
 /* clang-format off */
 #define NB_VMSTAT_FIELDS(X) \
 	X(numa_pte_updates) \
@@ -18,6 +20,7 @@
 	X(pgpromote_candidate) \
 	X(pgdemote_kswapd) \
 	X(pgdemote_direct) \
+	X(pgdemote_khugepaged) \
 	X(thp_migration_success) \
 	X(thp_migration_fail) \
 	X(thp_migration_split) \

@@ -20,15 +20,6 @@
 #define READY_TIMEOUT_NS (300 * SEC) /* first touch of a large buffer under QEMU TCG */
 #define STOP_TIMEOUT_NS (20 * SEC)
 
-static bool child_exited(pid_t pid)
-{
-	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT))
-		return errno == ECHILD;
-	return si.si_pid == pid;
-}
-
 static int wait_ready(struct live *lv, int proc, char *err, size_t len)
 {
 	uint64_t end = nb_now_ns() + READY_TIMEOUT_NS;
@@ -40,7 +31,7 @@ static int wait_ready(struct live *lv, int proc, char *err, size_t len)
 			snprintf(err, len, "workload setup failed: %s", lv->ctl->proc[proc].msg);
 			return -1;
 		}
-		if (child_exited(lv->pid[proc]) || nb_interrupted || nb_now_ns() > end) {
+		if (nb_child_gone(lv->pid[proc]) || nb_interrupted || nb_now_ns() > end) {
 			snprintf(err, len, "workload process %s before it was ready",
 				 nb_interrupted ? "interrupted" : "exited or hung");
 			return -1;
@@ -98,9 +89,9 @@ static int live_open(struct bal *b, struct live *lv, char *err, size_t len)
 static void reap(pid_t pid)
 {
 	uint64_t end = nb_now_ns() + STOP_TIMEOUT_NS;
-	while (!nb_interrupted && !child_exited(pid) && nb_now_ns() < end)
+	while (!nb_interrupted && !nb_child_gone(pid) && nb_now_ns() < end)
 		usleep(2000);
-	if (child_exited(pid))
+	if (nb_child_gone(pid))
 		nb_child_wait(pid);
 	else
 		nb_child_kill(pid);
@@ -247,7 +238,7 @@ static void sleep_until(uint64_t t)
 static bool workload_alive(const struct live *lv)
 {
 	for (int i = 0; i < lv->nprocs; i++)
-		if (child_exited(lv->pid[i]))
+		if (nb_child_gone(lv->pid[i]))
 			return false;
 	return true;
 }

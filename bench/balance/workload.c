@@ -67,19 +67,9 @@ static int wl_map(const struct wl_cfg *c, char **sl)
 	return 0;
 }
 
-static long wl_policy(void *p, size_t len, int mode, int node)
-{
-	unsigned long mask[NB_MAX_NODES / (8 * sizeof(unsigned long)) + 1] = {0};
-	if (node < 0)
-		return mbind(p, len, mode, NULL, 0, 0);
-	mask[node / (8 * sizeof(long))] |= 1ul << (node % (8 * sizeof(long)));
-	return mbind(p, len, mode, mask, NB_MAX_NODES + 1, 0);
-}
-
-/* Bind to node B, first-touch, then unbind without moving a page. The unbinding matters: a VMA
- * with a policy of its own has no MPOL_F_MOF, and task_numa_work() skips every VMA for which
- * vma_policy_mof() is false (kernel/sched/fair.c, mm/mempolicy.c; 6.1 and 6.12;
- * KERNEL-NOTES.md#KN-policy-mof). The hard-bound baselines keep their policy on purpose. */
+/* Bind to node B, first-touch, then unbind without moving a page (nb_first_touch_on: a VMA with
+ * a policy of its own is skipped by the scanner). The hard-bound baselines keep their policy on
+ * purpose. */
 static int wl_setup(const struct wl_cfg *c, char **sl)
 {
 	uint64_t thp = 0;
@@ -87,12 +77,10 @@ static int wl_setup(const struct wl_cfg *c, char **sl)
 		return wl_fail(c, "mapping the buffer");
 	for (int i = 0; i < c->threads; i++) {
 		size_t len = wl_slice_len(c, i);
-		if (wl_policy(sl[i], len, MPOL_BIND, c->bind_node))
-			return wl_fail(c, "mbind(MPOL_BIND)");
-		nb_touch_pages(sl[i], len, (size_t)sysconf(_SC_PAGESIZE));
+		const char *step;
+		if (nb_first_touch_on(sl[i], len, c->bind_node, c->unbind, &step))
+			return wl_fail(c, step);
 		thp += nb_thp_bytes(sl[i], len);
-		if (c->unbind && wl_policy(sl[i], len, MPOL_DEFAULT, -1))
-			return wl_fail(c, "mbind(MPOL_DEFAULT)");
 		c->ctl->slice[i] = (uintptr_t)sl[i];
 		c->ctl->slice_len[i] = len;
 	}
