@@ -1,5 +1,6 @@
 /* Memory tiers read from captured /sys trees (tests/fixtures/tiering, replayed through
- * NUMABENCH_FSROOT), the "lower tier" choice of the tier bench and its skip reason. */
+ * NUMABENCH_FSROOT), the "lower tier" choice of the tier bench and its skip reason, and the
+ * bench's pure rules (bench/tier/score.c), one table per rule: inputs -> expected answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +9,23 @@
 
 #include <cmocka.h>
 
+#include "tier/score.h"
 #include "topo.h"
 #include "tunables.h"
+
+#include <math.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define NONE NAN
+
+/* Equal, NAN included. */
+static void assert_num(double got, double want)
+{
+	if (isnan(want))
+		assert_true(isnan(got));
+	else
+		assert_true(fabs(got - want) < 1e-9);
+}
 
 static int read_fixture(const char *name, struct nb_tiering *t)
 {
@@ -114,6 +130,237 @@ static void test_demotion_tunable(void **state)
 	assert_non_null(strstr(err, "valid: true|false|1|0"));
 }
 
+/* The fast node and the slow node, or the skip reason, from the tiering topology. */
+static const struct {
+	const char *fixture;
+	int cpu[4], ncpu, mem[4], nmem;
+	int fast, slow; /* slow -1: skipped */
+	const char *why;
+} picks[] = {
+    {"6.12-3node-tier", {0, 1}, 2, {0, 1, 2}, 3, 0, 2, ""},
+    /* node 1 is the first cpu node of the run */
+    {"6.12-3node-tier", {1}, 1, {0, 1, 2}, 3, 1, 2, ""},
+    /* the slow node is not a node of the run */
+    {"6.12-3node-tier", {0, 1}, 2, {0, 1}, 2, 1, -1, "no memory tier below node 1"},
+    /* the only cpu node is in the lowest tier: it is the fast node and has nothing below */
+    {"6.12-3node-tier",
+     {2},
+     1,
+     {0, 1, 2},
+     3,
+     2,
+     -1,
+     "no memory tier below node 2: it is in the lowest tier 84"},
+    {"one-tier",
+     {0},
+     1,
+     {0, 1, 2},
+     3,
+     0,
+     -1,
+     "no memory tier below node 0: the kernel assigned all nodes to tier 4"},
+    {"no-such-tree", {0}, 1, {0, 1, 2}, 3, 0, -1, "no memory tier below node 0"},
+    {"6.12-3node-tier", {0}, 0, {0, 1, 2}, 3, -1, -1, "no node with cpus in this run"},
+    /* two slow tiers: node 1 (tier 28) is skipped as a fast node, node 0 picks tier 28 */
+    {"two-slow-tiers", {1, 0}, 2, {0, 1, 2, 3}, 4, 0, 1, ""},
+    /* the nearest lower tier is not in the run: the next one */
+    {"two-slow-tiers", {0}, 1, {0, 2, 3}, 3, 0, 3, ""},
+};
+
+static void test_pick(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(picks); i++) {
+		struct nb_tiering t;
+		char why[256];
+		int fast, slow;
+		read_fixture(picks[i].fixture, &t);
+		int r = nb_tier_pick(&t, picks[i].cpu, picks[i].ncpu, picks[i].mem, picks[i].nmem,
+				     &fast, &slow, why, sizeof(why));
+		print_message("pick row %zu: fast %d slow %d why '%s'\n", i, fast, slow, why);
+		assert_int_equal(r, picks[i].slow < 0 ? -1 : 0);
+		assert_int_equal(fast, picks[i].fast);
+		assert_int_equal(slow, picks[i].slow);
+		if (picks[i].slow < 0)
+			assert_non_null(strstr(why, picks[i].why));
+	}
+}
+
+/* One page's history over the samples: the fast tier is {0, 1}; -1 ends a row. */
+static const struct {
+	int nodes[6];
+	int fast_samples, promoted, wasted;
+} pages[] = {
+    {{2, 2, 2, -1}, 0, 0, 0},	 /* stayed slow */
+    {{0, 0, 0, -1}, 3, 0, 0},	 /* fast from the start: not a promotion */
+    {{2, 2, 0, 0, -1}, 2, 1, 0}, /* promoted */
+    {{2, 1, -1}, 1, 1, 0},	 /* promoted to another fast-tier node */
+    {{2, 0, 2, -1}, 1, 1, 1},	 /* promoted then demoted: wasted */
+    {{2, 0, 2, 0, -1}, 2, 1, 1}, /* and promoted again: still one wasted page */
+    {{0, 2, 0, -1}, 2, 0, 0},	 /* started fast, demoted, back: no promotion counted */
+    {{-1}, 0, 0, 0},		 /* never present */
+};
+
+static void test_page_history(void **state)
+{
+	(void)state;
+	bool in_fast[NB_MAX_NODES] = {true, true};
+	for (size_t i = 0; i < N(pages); i++) {
+		struct nb_tier_page pg;
+		int fast = 0;
+		nb_tier_page_init(&pg);
+		for (int k = 0; pages[i].nodes[k] >= 0; k++)
+			fast += nb_tier_page_seen(&pg, pages[i].nodes[k], in_fast);
+		print_message("page row %zu\n", i);
+		assert_int_equal(fast, pages[i].fast_samples);
+		assert_int_equal(pg.promoted, pages[i].promoted);
+		assert_int_equal(pg.wasted, pages[i].wasted);
+	}
+}
+
+/* Accuracy (share on the fast tier), "home" at 90%, scaling of sampled counts. */
+static const struct {
+	int fast, present;
+	double share;
+	bool home;
+} shares[] = {
+    {0, 0, 0, false},  {9, 10, 0.9, true}, {899, 1000, 0.899, false},
+    {10, 10, 1, true}, {0, 10, 0, false},
+};
+
+static const struct {
+	int sampled, npages;
+	uint64_t total;
+	double want;
+} scales[] = {
+    {10, 4096, 4096, 10},
+    {10, 4096, 8192, 20},
+    {0, 4096, 8192, 0},
+    {3, 0, 0, 0},
+};
+
+static void test_share_home_scale(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(shares); i++) {
+		double s = nb_tier_share(shares[i].fast, shares[i].present);
+		assert_num(s, shares[i].share);
+		assert_int_equal(nb_tier_home(s), shares[i].home);
+	}
+	for (size_t i = 0; i < N(scales); i++)
+		assert_num(nb_tier_scale(scales[i].sampled, scales[i].npages, scales[i].total),
+			   scales[i].want);
+}
+
+/* Wasted migrations, throughputs, promotion rate, and the baselines comparison. */
+static void test_scores(void **state)
+{
+	(void)state;
+	static const struct {
+		double demoted, cold, want;
+	} wasted[] = {{2, 3, 5}, {NONE, 3, 3}, {2, NONE, 2}, {NONE, NONE, 0}, {0, 0, 0}};
+	for (size_t i = 0; i < N(wasted); i++)
+		assert_num(nb_tier_wasted(wasted[i].demoted, wasted[i].cold), wasted[i].want);
+
+	static const struct {
+		uint64_t bytes, bytes_home;
+		double elapsed, home, mbps, after_home;
+	} thr[] = {
+	    {8000000, 2000000, 4, 1, 2, 2},    /* 6 MB in the 3 s after home */
+	    {8000000, 0, 4, NONE, 2, NONE},    /* never home */
+	    {8000000, 8000000, 4, 4, 2, NONE}, /* home at the very end */
+	    {0, 0, 0, NONE, NONE, NONE},       /* no time */
+	};
+	for (size_t i = 0; i < N(thr); i++) {
+		assert_num(nb_tier_mbps(thr[i].bytes, thr[i].elapsed), thr[i].mbps);
+		assert_num(nb_tier_mbps_after_home(thr[i].bytes, thr[i].bytes_home, thr[i].elapsed,
+						   thr[i].home),
+			   thr[i].after_home);
+	}
+
+	static const struct {
+		int64_t pages;
+		double home, elapsed, want;
+	} prom[] = {
+	    {1000, 2, 8, 2.048},    /* 1000 4 KiB pages in the 2 s to home */
+	    {1000, NONE, 8, 0.512}, /* never home: over the whole trial */
+	    {-1, 2, 8, NONE},	    /* pgpromote_success absent */
+	    {1000, NONE, 0, NONE},
+	};
+	for (size_t i = 0; i < N(prom); i++)
+		assert_num(nb_tier_promote_mbps(prom[i].pages, 4096, prom[i].home, prom[i].elapsed),
+			   prom[i].want);
+
+	static const struct {
+		double v, fast, slow, acc, thr;
+	} base[] = {
+	    {0.5, 1, 0, 0.5, 0.5},    {1, 1, 0, 1, 1},
+	    {0.2, 0.6, 0.2, 0, 0},    {0.5, 0.5, 0.5, NONE, NONE}, /* baselines equal: no scale */
+	    {0.5, 0, 1, NONE, 0.5}, /* slow above fast: accuracy undefined, throughput not */
+	    {NONE, 1, 0, NONE, NONE},
+	};
+	for (size_t i = 0; i < N(base); i++) {
+		assert_num(nb_tier_accuracy_vs_baselines(base[i].v, base[i].fast, base[i].slow),
+			   base[i].acc);
+		assert_num(nb_tier_throughput_vs_baselines(base[i].v, base[i].fast, base[i].slow),
+			   base[i].thr);
+	}
+}
+
+/* The status of a trial from its placement and counters. */
+static const struct {
+	struct nb_tier_outcome o;
+	enum nb_status want;
+	const char *why; /* substring, "" none */
+} verdicts[] = {
+    {{NB_TIER_BASELINE, 2, true, 0.97, 0, -1, -1, 0, 6, 0}, NB_OK, ""},
+    {{NB_TIER_BASELINE, 2, true, 0.90, 0, -1, -1, 0, 6, 0},
+     NB_UNTRUSTWORTHY,
+     "bound to the fast node, but 90.0%"},
+    {{NB_TIER_BASELINE, 2, false, 0.03, 5, -1, -1, 0, 6, 0}, NB_OK, ""},
+    {{NB_TIER_BASELINE, 2, false, 0.10, 5, -1, -1, 0, 6, 0},
+     NB_UNTRUSTWORTHY,
+     "bound to the slow node"},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, 10, 0, 0, 6, 1 << 25}, NB_OK, ""},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, -1, 7, 0, 6, 1 << 25}, NB_OK, ""},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, -1, -1, 0, 6, 1 << 25},
+     NB_UNTRUSTWORTHY,
+     "pgdemote_kswapd/direct are absent"},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, 0, 0, 0, 6, 1 << 25},
+     NB_UNTRUSTWORTHY,
+     "no page demoted although the filler took the fast node's free memory plus 33554432"},
+    {{NB_TIER_PROMOTION, 0, false, 0, 0, 0, 0, 0, 6, 0}, NB_OK, ""},
+    {{NB_TIER_PROMOTION, 1, false, 0, 3, 0, 0, 0, 6, 0},
+     NB_UNTRUSTWORTHY,
+     "control (numa_balancing=1) promoted 3 pages"},
+    {{NB_TIER_PROMOTION, 0, false, 0, -1, 0, 0, 0, 6, 0}, NB_OK, ""}, /* absent: no proof */
+    {{NB_TIER_PROMOTION, 2, false, 0.95, 1800, 0, 0, 1700, 6, 0}, NB_OK, ""},
+    {{NB_TIER_PROMOTION, 2, false, 0, 0, 0, 0, 0, 6, 0},
+     NB_UNTRUSTWORTHY,
+     "numa_balancing=2 promoted no page in 6.0 s"},
+    {{NB_TIER_PROMOTION, 3, false, 0.9, -1, 0, 0, 12, 6, 0}, NB_OK, "pgpromote_success is absent"},
+    {{NB_TIER_PROMOTION, 2, false, 0, -1, 0, 0, 0, 6, 0},
+     NB_UNTRUSTWORTHY,
+     "known only from the placement"},
+    /* a sweep cell may promote nothing (a rate limit of 1 MB/s) */
+    {{NB_TIER_SWEEP, 2, false, 0, 0, 0, 0, 0, 6, 0}, NB_OK, ""},
+};
+
+static void test_verdict(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(verdicts); i++) {
+		char why[256];
+		enum nb_status st = nb_tier_verdict(&verdicts[i].o, why, sizeof(why));
+		print_message("verdict row %zu: %d '%s'\n", i, st, why);
+		assert_int_equal(st, verdicts[i].want);
+		if (verdicts[i].why[0])
+			assert_non_null(strstr(why, verdicts[i].why));
+		else
+			assert_string_equal(why, "");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +368,11 @@ int main(void)
 	    cmocka_unit_test(test_two_slow_tiers),
 	    cmocka_unit_test(test_one_tier_and_none),
 	    cmocka_unit_test(test_demotion_tunable),
+	    cmocka_unit_test(test_pick),
+	    cmocka_unit_test(test_page_history),
+	    cmocka_unit_test(test_share_home_scale),
+	    cmocka_unit_test(test_scores),
+	    cmocka_unit_test(test_verdict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
