@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "child.h"
 #include "memcg.h"
 #include "place.h"
 
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <numa.h>
+#include <numaif.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,11 +123,70 @@ static void test_numa_maps_fixture(void **state)
 	rmdir(root);
 }
 
+/* nb_first_touch_on: pages on the node, and the policy given back (MPOL_DEFAULT) or kept. */
+static void test_first_touch_on(void **state)
+{
+	(void)state;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = 16 * page;
+	if (numa_available() < 0 || !numa_bitmask_isbitset(numa_get_mems_allowed(), 0))
+		skip(); /* no NUMA in this kernel, or node 0 not allowed here */
+	for (int keep = 0; keep < 2; keep++) {
+		char *p =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		const char *step = "unset";
+		assert_true(p != MAP_FAILED);
+		assert_int_equal(nb_first_touch_on(p, len, 0, !keep, &step), 0);
+		assert_null(step);
+		int node = -1, mode = -1;
+		assert_int_equal(get_mempolicy(&node, NULL, 0, p, MPOL_F_NODE | MPOL_F_ADDR), 0);
+		assert_int_equal(node, 0);
+		assert_int_equal(get_mempolicy(&mode, NULL, 0, p, MPOL_F_ADDR), 0);
+		assert_int_equal(mode, keep ? MPOL_BIND : MPOL_DEFAULT);
+		munmap(p, len);
+	}
+	/* a node that does not exist: the bind step fails */
+	char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const char *step = NULL;
+	assert_int_equal(nb_first_touch_on(p, page, NB_MAX_NODES - 1, true, &step), -1);
+	assert_string_equal(step, "mbind(MPOL_BIND)");
+	munmap(p, page);
+}
+
+static int exit_now(void *arg)
+{
+	(void)arg;
+	return 3;
+}
+
+static int wait_long(void *arg)
+{
+	(void)arg;
+	pause();
+	return 0;
+}
+
+/* nb_child_gone: an exited child is gone, still reapable; a live one is not gone. */
+static void test_child_gone(void **state)
+{
+	(void)state;
+	pid_t a = nb_child_spawn(exit_now, NULL), b = nb_child_spawn(wait_long, NULL);
+	assert_true(a > 0 && b > 0);
+	for (int i = 0; i < 5000 && !nb_child_gone(a); i++)
+		usleep(1000);
+	assert_true(nb_child_gone(a));
+	assert_false(nb_child_gone(b));
+	assert_int_equal(nb_child_wait(a), 3); /* WNOWAIT left it to reap */
+	assert_true(nb_child_gone(a));	       /* reaped: no such child */
+	nb_child_kill(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memcg_trees),
 	    cmocka_unit_test(test_numa_maps_fixture),
+	    cmocka_unit_test(test_first_touch_on),
+	    cmocka_unit_test(test_child_gone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
