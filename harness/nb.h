@@ -78,6 +78,8 @@ int nb_write_atomic(const char *path, const char *buf, size_t len);
  * nb_read_long and the helpers below take the path as the kernel names it ("/sys/..."). The
  * live state of numabench's own processes (/proc/self/exe, /proc/PID/mem, numa_maps, smaps,
  * stat, sched, status) is read directly: a replayed copy of it would measure nothing.
+ * Without NUMABENCH_TOPOLOGY, topo.c hands the fsroot to hwloc as HWLOC_FSROOT, so a captured
+ * tree (tests/fixtures/guests) replays the whole machine: nodes, cpus, caches, cgroup cpuset.
  */
 const char *nb_fsroot(void);
 /* path under the fsroot, in buf (truncated to len); returns buf. */

@@ -40,11 +40,11 @@ static hwloc_bitmap_t sysfs_list(const char *path)
  * (seen with hwloc 2.9 in QEMU guests), so the kernel's own list in sysfs decides; hwloc's
  * set is the fallback when sysfs is unreadable, and the only source in a replay.
  */
-static int node_cpus(struct nb_node *n, hwloc_const_bitmap_t set, bool replayed)
+static int node_cpus(struct nb_node *n, hwloc_const_bitmap_t set, bool no_sysfs)
 {
 	char path[96], err[256];
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n->id);
-	hwloc_bitmap_t sys = replayed ? NULL : sysfs_list(path);
+	hwloc_bitmap_t sys = no_sysfs ? NULL : sysfs_list(path);
 	struct bitmask *b = nb_set_from_hwloc(sys ? sys : set);
 	hwloc_bitmap_free(sys);
 	n->ncpus = b ? nb_set_ids(b, n->cpus, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err)) : -1;
@@ -77,7 +77,7 @@ static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
 		memset(n, 0, sizeof(*n));
 		n->id = (int)o->os_index;
 		n->memory_bytes = o->attr->numanode.local_memory;
-		if (node_cpus(n, o->cpuset, t->replayed))
+		if (node_cpus(n, o->cpuset, t->replayed && !t->fsroot_replay))
 			return -1;
 	}
 	qsort(t->nodes, t->nnodes, sizeof(t->nodes[0]), cmp_node);
@@ -120,10 +120,38 @@ static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 	hwloc_distances_release(h, d);
 }
 
-/* hwloc drops a 1x1 matrix; libnuma reads the same SLIT row from sysfs. */
+/* The SLIT row of node i from sysfs under the fsroot (a replayed tree): 0, or -1. */
+static int sysfs_distances(struct nb_topo *t, int i)
+{
+	char path[96], buf[1024], *p = buf;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance", t->nodes[i].id);
+	if (nb_read_file(path, buf, sizeof(buf)))
+		return -1;
+	for (int j = 0; j < t->nnodes; j++) {
+		char *end;
+		long d = strtol(p, &end, 10);
+		if (end == p || d <= 0)
+			return -1;
+		t->distances[i][j] = (uint64_t)d;
+		p = end;
+	}
+	return 0;
+}
+
+/* hwloc drops a 1x1 matrix; libnuma reads the same SLIT row from sysfs (in an fsroot replay,
+ * the captured sysfs). */
 static void distances_fallback(struct nb_topo *t)
 {
-	if (t->have_distances || numa_available() < 0)
+	if (t->have_distances)
+		return;
+	if (t->fsroot_replay) {
+		for (int i = 0; i < t->nnodes; i++)
+			if (sysfs_distances(t, i))
+				return;
+		t->have_distances = true;
+		return;
+	}
+	if (numa_available() < 0)
 		return;
 	for (int i = 0; i < t->nnodes; i++)
 		for (int j = 0; j < t->nnodes; j++) {
@@ -217,11 +245,16 @@ static void load_caches(struct nb_topo *t, hwloc_topology_t h)
 }
 
 /* NUMABENCH_TOPOLOGY: "synthetic:DESCRIPTION" or an hwloc XML file, instead of this machine. */
-static int set_replay(hwloc_topology_t h)
+static int set_replay(struct nb_topo *t, hwloc_topology_t h)
 {
 	const char *r = getenv("NUMABENCH_TOPOLOGY");
-	if (!r || !*r)
+	if (!r || !*r) {
+		/* A captured tree (tests/fixtures/guests): hwloc's Linux backend reads the same
+		 * root, as hwloc's own tests replay captured machines (HWLOC_FSROOT). */
+		if (nb_fsroot()[0] && setenv("HWLOC_FSROOT", nb_fsroot(), 1) == 0)
+			t->fsroot_replay = true;
 		return 0;
+	}
 	if (!strncmp(r, "synthetic:", 10)) {
 		if (hwloc_topology_set_synthetic(h, r + 10) == 0)
 			return 0;
@@ -393,7 +426,7 @@ static int topo_load(struct nb_topo *t)
 	/* The whole machine, also nodes and cpus this process's cpuset does not allow: the run
 	 * restricts itself to the allowed ones (caps), and a node outside the cpuset is then
 	 * named as such rather than as nonexistent. */
-	if (set_replay(h))
+	if (set_replay(t, h))
 		return -1;
 	if (hwloc_topology_set_flags(h, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) ||
 	    hwloc_topology_load(h)) {
@@ -408,7 +441,7 @@ static int topo_load(struct nb_topo *t)
 		return -1;
 	}
 	load_distances(t, h);
-	if (!t->replayed)
+	if (!t->replayed || t->fsroot_replay)
 		distances_fallback(t);
 	load_memattrs(t, h);
 	load_caches(t, h);

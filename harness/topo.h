@@ -58,6 +58,9 @@ struct nb_topo {
 	/* Loaded from NUMABENCH_TOPOLOGY (or hwloc's own HWLOC_XMLFILE/HWLOC_SYNTHETIC): not this
 	 * machine. Node cpus, cpu states and the allowed sets then come from the replay alone. */
 	bool replayed;
+	/* A replay of a captured /proc and /sys tree (NUMABENCH_FSROOT, handed to hwloc as
+	 * HWLOC_FSROOT): sysfs under the fsroot is the replayed machine's. */
+	bool fsroot_replay;
 	struct bitmask *cpuset;	   /* cpus of all nodes */
 	struct bitmask *nodeset;   /* ids of all nodes */
 	struct nb_tiering tiering; /* memory tiers (read from sysfs, also in a replay) */

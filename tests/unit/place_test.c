@@ -42,6 +42,24 @@ static uint64_t memcg_in(const char *root, struct nb_memcg *m)
 	return h;
 }
 
+/* The cgroup v2 tree captured in a 6.12 guest (tests/fixtures/guests/2node-6.12-cgroup-v2: the
+ * shell in /sys/fs/cgroup/nb, memory.max 96M): the limit, the cgroup and the headroom from the
+ * kernel's own files. */
+static void test_memcg_captured(void **state)
+{
+	(void)state;
+	char root[512];
+	const char *src = getenv("NB_SRCDIR");
+	snprintf(root, sizeof(root), "%s/tests/fixtures/guests/2node-6.12-cgroup-v2/root",
+		 src ? src : ".");
+	struct nb_memcg m;
+	uint64_t h = memcg_in(root, &m);
+	assert_int_equal(m.limit, 96ull << 20);
+	assert_string_equal(m.cgroup, "/sys/fs/cgroup/nb");
+	assert_true(m.usage > 0 && m.usage < m.limit);
+	assert_int_equal(h, m.limit - m.usage);
+}
+
 /* The memory cgroup headroom on captured v1 and v2 trees: the tightest ancestor decides,
  * inactive file cache does not count as used, "max"/v1's huge value mean no limit. */
 static void test_memcg_trees(void **state)
@@ -189,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memcg_trees),
+	    cmocka_unit_test(test_memcg_captured),
 	    cmocka_unit_test(test_numa_maps_fixture),
 	    cmocka_unit_test(test_first_touch_on),
 	    cmocka_unit_test(test_child_gone),
