@@ -206,10 +206,8 @@ static void test_child_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_memcg_trees),
-	    cmocka_unit_test(test_memcg_captured),
-	    cmocka_unit_test(test_numa_maps_fixture),
-	    cmocka_unit_test(test_first_touch_on),
+	    cmocka_unit_test(test_memcg_trees),	      cmocka_unit_test(test_memcg_captured),
+	    cmocka_unit_test(test_numa_maps_fixture), cmocka_unit_test(test_first_touch_on),
 	    cmocka_unit_test(test_child_gone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
