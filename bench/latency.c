@@ -115,6 +115,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	json_object_set_new(cell, "metrics", json_pack("{s:o}", "latency_ns", m));
 	json_object_set_new(cell, "loads_per_sample", json_integer((json_int_t)a.loads));
 	json_object_set_new(cell, "stride", json_integer((json_int_t)a.stride));
+	json_object_set_new(cell, "tlb_group", json_integer((json_int_t)a.group));
 	json_object_set_new(cell, "crosscheck", a.crosscheck);
 	if (nb_placement_query(buf.p, buf.len, k.mem_node, &pl) == 0) {
 		st = nb_cell_placement(cell, &pl, k.mem_node, st);

@@ -361,14 +361,20 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	int total = ncn * nmn * mixes->nlist, done = 0;
+	uint64_t size = nb_param_u64(p, "size");
+	char sz[32];
+	nb_fmt_size(size, sz, sizeof(sz));
 	for (int m = 0; m < mixes->nlist; m++)
 		for (int i = 0; i < ncn * nmn && !nb_interrupted; i++) {
 			int x = cn[i / nmn], y = mn[i % nmn];
 			const struct nb_mix *mix = &nb_mixes[mixes->list[m]];
 			nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x,
 				    y, ++done, total);
-			json_t *cell = json_pack("{s:i,s:i,s:s,s:s}", "cpu_node", x, "mem_node", y,
-						 "mix", mix->name, "pages", "4k");
+			json_t *cell = json_pack(
+			    "{s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:I}", "cpu_node", x, "mem_node", y,
+			    "mix", mix->name, "pages", "4k", "size", sz, "size_bytes",
+			    (json_int_t)size, "stride", (json_int_t)nb_param_u64(p, "stride"),
+			    "tlb_group", (json_int_t)nb_param_u64(p, "tlb_group"));
 			enum nb_status st = run_cell(ctx, p, x, y, mix, cell);
 			nb_cells_add(&cl, cell, st);
 		}
@@ -380,6 +386,174 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			"threads stream a read/write mix over their own buffers on the memory "
 			"node with an idle spin between steps; points: idle, then each delay"));
 	return nb_cells_finish(&cl, run);
+}
+
+/* ---- the zero-injection point against the `latency` bench of the same invocation ---- */
+
+#define AGREE_TOL 0.03
+
+static double median_of(json_t *cell, const char *metric)
+{
+	json_t *m =
+	    json_object_get(json_object_get(json_object_get(cell, "metrics"), metric), "median");
+	return json_is_number(m) ? json_number_value(m) : NAN;
+}
+
+static bool same_int(json_t *a, json_t *b, const char *key)
+{
+	json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
+	return json_is_integer(x) && json_is_integer(y) &&
+	       json_integer_value(x) == json_integer_value(y);
+}
+
+/* The latency cell at the loaded cell's key (cpu_node, mem_node, pages, size_bytes, stride),
+ * from any latency run of `runs`; NULL with *why set (and *nlat the latency runs seen). */
+static json_t *latency_cell(json_t *lc, json_t *runs, int *nlat, const char **skip_why)
+{
+	size_t i, j;
+	json_t *r, *c;
+	*nlat = 0;
+	*skip_why = NULL;
+	json_array_foreach(runs, i, r)
+	{
+		if (strcmp(json_string_value(json_object_get(r, "bench")) ?: "", "latency"))
+			continue;
+		(*nlat)++;
+		if (!strcmp(json_string_value(json_object_get(r, "status")) ?: "", "skipped"))
+			*skip_why = json_string_value(json_object_get(r, "reason")) ?: "skipped";
+		json_array_foreach(json_object_get(r, "cells"), j, c)
+		{
+			const char *pg = json_string_value(json_object_get(c, "pages"));
+			if (same_int(c, lc, "cpu_node") && same_int(c, lc, "mem_node") && pg &&
+			    !strcmp(pg, "4k") && same_int(c, lc, "size_bytes") &&
+			    same_int(c, lc, "stride"))
+				return c;
+		}
+	}
+	return NULL;
+}
+
+/* Record in loaded cell `lc` how its idle point compares with the latency cell of the same
+ * key; returns the comparison's status. */
+static const char *compare_cell(json_t *lc, json_t *runs)
+{
+	json_t *o = json_object();
+	json_object_set_new(lc, "vs_latency", o);
+	const char *status;
+	int nlat;
+	const char *skip_why;
+	json_t *c = latency_cell(lc, runs, &nlat, &skip_why);
+	double idle = median_of(lc, "latency_ns");
+	char why[512];
+	why[0] = 0;
+	if (!isfinite(idle)) {
+		status = "no_idle_point";
+		snprintf(why, sizeof(why), "this cell has no idle point (cell status %s)",
+			 json_string_value(json_object_get(lc, "status")) ?: "?");
+	} else if (!nlat) {
+		status = "no_latency_run";
+		snprintf(why, sizeof(why),
+			 "the latency bench did not run in this invocation; run it beside loaded "
+			 "with latency.size=%s latency.pages=4k latency.stride=%lld",
+			 json_string_value(json_object_get(lc, "size")) ?: "?",
+			 (long long)json_integer_value(json_object_get(lc, "stride")));
+	} else if (!c && skip_why) {
+		status = "latency_skipped";
+		snprintf(why, sizeof(why), "the latency bench was skipped: %s", skip_why);
+	} else if (!c) {
+		status = "no_matching_cell";
+		snprintf(
+		    why, sizeof(why),
+		    "latency ran without a cell at cpu node %lld, mem node %lld, 4k pages, size "
+		    "%s, stride %lld",
+		    (long long)json_integer_value(json_object_get(lc, "cpu_node")),
+		    (long long)json_integer_value(json_object_get(lc, "mem_node")),
+		    json_string_value(json_object_get(lc, "size")) ?: "?",
+		    (long long)json_integer_value(json_object_get(lc, "stride")));
+	} else if (!isfinite(median_of(c, "latency_ns"))) {
+		status = "latency_cell_has_no_figure";
+		snprintf(why, sizeof(why), "the matching latency cell is %s: %s",
+			 json_string_value(json_object_get(c, "status")) ?: "?",
+			 json_string_value(json_object_get(c, "reason")) ?: "no latency_ns metric");
+	} else if (json_object_get(c, "tlb_group") && !same_int(c, lc, "tlb_group")) {
+		status = "not_comparable";
+		snprintf(why, sizeof(why), "latency used tlb_group %lld, loaded %lld",
+			 (long long)json_integer_value(json_object_get(c, "tlb_group")),
+			 (long long)json_integer_value(json_object_get(lc, "tlb_group")));
+	} else {
+		double lat = median_of(c, "latency_ns"), ratio = idle / lat;
+		bool within = fabs(ratio - 1) <= AGREE_TOL;
+		json_object_set_new(o, "latency_ns", json_real(lat));
+		json_object_set_new(o, "loaded_idle_ns", json_real(idle));
+		json_object_set_new(o, "ratio", json_real(ratio));
+		if (nb_timing_emulated) {
+			status = "not_judged";
+			json_object_set_new(o, "within_3pct", json_null());
+			snprintf(why, sizeof(why), "timings are emulated: recorded, not judged");
+		} else {
+			status = within ? "agree" : "disagree";
+			json_object_set_new(o, "within_3pct", json_boolean(within));
+			if (!within)
+				snprintf(why, sizeof(why),
+					 "idle point %.1f ns vs latency %.1f ns: %+.1f%%, outside "
+					 "+-3%%",
+					 idle, lat, 100 * (ratio - 1));
+		}
+		/* A cell whose samples spread too much makes the comparison weaker: say so. */
+		const char *ls = json_string_value(json_object_get(c, "status"));
+		const char *ms = json_string_value(json_object_get(lc, "status"));
+		size_t k = strlen(why);
+		if (ls && strcmp(ls, "ok"))
+			k += (size_t)snprintf(why + k, sizeof(why) - k, "%sthe latency cell is %s",
+					      k ? "; " : "", ls);
+		if (ms && strcmp(ms, "ok") && k < sizeof(why))
+			snprintf(why + k, sizeof(why) - k, "%sthis cell is %s", k ? "; " : "", ms);
+	}
+	json_object_set_new(o, "status", json_string(status));
+	if (why[0])
+		json_object_set_new(o, "reason", json_string(why));
+	return status;
+}
+
+/* The runner calls this once every bench ran: each cell's idle point against the latency
+ * bench's cell of the same key; `vs_latency` in the run sums the cells up. */
+static void compare(const struct nb_ctx *ctx, json_t *run, json_t *runs)
+{
+	(void)ctx;
+	size_t i;
+	json_t *cell;
+	int n = 0, agree = 0, disagree = 0, judged = 0;
+	double worst = NAN;
+	const char *first_other = NULL;
+	json_array_foreach(json_object_get(run, "cells"), i, cell)
+	{
+		const char *st = compare_cell(cell, runs);
+		json_t *r = json_object_get(json_object_get(cell, "vs_latency"), "ratio");
+		n++;
+		if (json_is_number(r)) {
+			double x = json_number_value(r);
+			if (!isfinite(worst) || fabs(x - 1) > fabs(worst - 1))
+				worst = x;
+		}
+		if (!strcmp(st, "agree"))
+			agree++, judged++;
+		else if (!strcmp(st, "disagree"))
+			disagree++, judged++;
+		else if (!first_other)
+			first_other = json_string_value(
+			    json_object_get(json_object_get(cell, "vs_latency"), "reason"));
+	}
+	const char *status = disagree				     ? "disagree"
+			     : judged && agree == n		     ? "agree"
+			     : nb_timing_emulated && isfinite(worst) ? "not_judged"
+			     : judged				     ? "partial"
+								     : "not_compared";
+	json_t *o = json_pack("{s:s,s:i,s:i,s:i,s:f}", "status", status, "cells", n, "agree", agree,
+			      "disagree", disagree, "tolerance", AGREE_TOL);
+	json_object_set_new(o, "worst_ratio", isfinite(worst) ? json_real(worst) : json_null());
+	if (first_other && strcmp(status, "agree"))
+		json_object_set_new(o, "reason", json_string(first_other));
+	json_object_set_new(run, "vs_latency", o);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
@@ -423,4 +597,5 @@ const struct nb_bench nb_bench_loaded = {
     .params = params,
     .run = run,
     .validate = validate,
+    .compare = compare,
 };

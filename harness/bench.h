@@ -77,6 +77,11 @@ struct nb_bench {
 	 * a node's free memory) before anything runs. 0, or -1 with a one-line message. */
 	int (*validate)(const struct nb_ctx *ctx, const struct nb_params *p, char *err,
 			size_t errlen);
+	/* Optional: a cross-bench check, called after every bench of the invocation ran, in
+	 * job order, for this bench's `run` unless it was skipped. `runs` is the results'
+	 * runs array being built (this run included); the bench reads other benches' cells
+	 * there and records the comparison in `run` (it must not change other runs). */
+	void (*compare)(const struct nb_ctx *ctx, json_t *run, json_t *runs);
 };
 
 /* The run context shared by every bench in one invocation. */

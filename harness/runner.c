@@ -317,6 +317,14 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (st != NB_SKIPPED && st > worst)
 			worst = st;
 	}
+	/* Cross-bench checks, once every bench ran: whichever order the benches ran in, each
+	 * sees the others' results (runs[i] is jobs[i]'s). */
+	for (int i = 0; i < o->njobs; i++) {
+		json_t *run = json_array_get(runs, (size_t)i);
+		const char *s = json_string_value(json_object_get(run, "status"));
+		if (o->jobs[i].b->compare && run && s && strcmp(s, nb_status_name(NB_SKIPPED)))
+			o->jobs[i].b->compare(ctx, run, runs);
+	}
 	return worst == NB_FAILED	   ? NB_EXIT_FAILED
 	       : worst == NB_UNTRUSTWORTHY ? NB_EXIT_UNTRUSTWORTHY
 					   : NB_EXIT_OK;

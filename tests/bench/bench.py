@@ -58,31 +58,72 @@ def why(store, key, tool, reason):
             f.write(reason.strip() + "\n")
 
 
-def cells_of(path):
+def cells_of(path, bench=None):
+    """The cells of the first run (of `bench` when given) of a results file."""
     d = json.load(open(path))
-    return d["runs"][0]["cells"]
+    runs = [r for r in d["runs"] if bench is None or r.get("bench") == bench]
+    return runs[0]["cells"]
 
 
-def take_nb(store, path, key, match, metric, label):
+def take_nb(store, path, key, match, metric, label, bench=None, tool="nb"):
     """Samples of the numabench cell matching `match` (dict of field -> value; a field the cell
     lacks is not compared) into the store; a missing cell or metric becomes the reason."""
     try:
-        cells = cells_of(path)
+        cells = cells_of(path, bench)
     except (OSError, ValueError, KeyError, IndexError) as e:
         why(store, key, "nb", f"no results file ({type(e).__name__})")
         return
     found = [c for c in cells if all(c.get(k, v) == v for k, v in match.items())]
     if not found:
-        why(store, key, "nb", f"no cell with {match} in the results")
+        why(store, key, tool, f"no cell with {match} in the results")
         return
     c = found[0]
     m = c.get("metrics", {}).get(metric)
     if not m or not m.get("samples"):
-        why(store, key, "nb", f"cell status {c.get('status')}: {c.get('reason', 'no metric')}")
+        why(store, key, tool, f"cell status {c.get('status')}: {c.get('reason', 'no metric')}")
         return
     if c.get("status") != "ok":
         note(store, f"numabench {label}: cell status {c.get('status')}: {c.get('reason', '')}")
-    add(store, key, "nb", m["samples"])
+    add(store, key, tool, m["samples"])
+    return c
+
+
+def take_loaded(store, path, size, stride, rnd):
+    """One `numabench run latency loaded` (either order): the latency cell's samples (tool
+    lat), the loaded idle point's (tool idle), and the run's own vs_latency ratio (tool inrun)."""
+    match = {"size_bytes": int(size), "pages": "4k", "stride": int(stride), "cpu_node": 0,
+             "mem_node": 0}
+    take_nb(store, path, "loaded", match, "latency_ns", f"latency, loaded round {rnd}",
+            bench="latency", tool="lat")
+    c = take_nb(store, path, "loaded", dict(match, mix="read"), "latency_ns",
+                f"loaded idle point, round {rnd}", bench="loaded", tool="idle")
+    vs = (c or {}).get("vs_latency", {})
+    if "ratio" in vs:
+        add(store, "loaded", "inrun", [vs["ratio"]])
+    if vs.get("status") not in (None, "agree"):
+        note(store, f"loaded round {rnd}: in-run vs_latency {vs.get('status')}: "
+                    f"{vs.get('reason', '')}")
+
+
+def loaded_table(store):
+    """loaded's idle (zero-injection) point against latency: pooled medians and their ratio,
+    and the ratios each invocation recorded itself (vs_latency)."""
+    a, b = stats(load(store, "loaded", "idle")), stats(load(store, "loaded", "lat"))
+    print("median ns per load, then CV/robust CV of the pooled samples of all rounds")
+    print(f"{'loaded idle':>22} | {'latency':>22} | idle/latency (goal 0.97..1.03)")
+    r = f"{a['med'] / b['med']:5.3f} {goal(a['med'] / b['med'], 0.97, 1.03)}" if a and b \
+        else "n/a"
+    print(f"{fig(a):>22} | {fig(b):>22} | {r}")
+    for x, tool, label in ((a, "idle", "loaded idle point"), (b, "lat", "latency")):
+        if not x:
+            print(f"  {label}: n/a: {reason(store, 'loaded', tool)}")
+    inrun = load(store, "loaded", "inrun")
+    if inrun:
+        ok = sum(0.97 <= x <= 1.03 for x in inrun)
+        print("each invocation's own vs_latency ratio: " +
+              " ".join(f"{x:5.3f}" for x in inrun) + f" ({ok} of {len(inrun)} within 0.97..1.03)")
+    else:
+        print("each invocation's own vs_latency ratio: n/a (no results recorded one)")
 
 
 def load(store, key, tool):
@@ -203,6 +244,10 @@ def main():
         take_nb(a[0], a[1], f"lat.{a[3]}", {"size_bytes": int(a[2]), "pages": "4k",
                 "stride": int(a[3]), "cpu_node": 0, "mem_node": 0}, "latency_ns",
                 f"latency {a[3]} B stride, round {a[4]}")
+    elif cmd == "nb-loaded":  # STORE FILE SIZE_BYTES STRIDE ROUND
+        take_loaded(a[0], a[1], a[2], a[3], a[4])
+    elif cmd == "loaded-table":  # STORE
+        loaded_table(a[0])
     elif cmd == "ref":  # STORE KEY TOOL JSON_TEXT
         try:
             add(a[0], a[1], a[2], json.loads(a[3])["samples"])

@@ -11,13 +11,15 @@
 # with their CV and robust CV (1.4826 MAD / median).
 # Goals: bandwidth read/copy/triad, 1 thread and every cpu of node 0: numabench / peer within
 # 0.95..1.05, and no numabench sample above the best reference sample by more than noise;
-# latency at 1 GiB, 4 KiB pages, 256 B stride: numabench / reference within 0.97..1.03, CV <= 2%.
+# latency at 1 GiB, 4 KiB pages, 256 B stride: numabench / reference within 0.97..1.03, CV <= 2%;
+# loaded's idle (zero-injection) point / latency, same parameters, same run: within 0.97..1.03.
 # Environment (defaults in brackets), to shrink a run:
 #   NB_BENCH_SIZE_MB [768] bandwidth working set; NB_BENCH_LAT_MB [1024] latency buffer;
 #   NB_BENCH_LOADS [4000000] loads per latency sample; NB_BENCH_REPS [5] samples per invocation;
 #   NB_BENCH_BW_ROUNDS [3]; NB_BENCH_LAT_ROUNDS [4] (256 B stride); NB_BENCH_LAT64_ROUNDS [2];
+#   NB_BENCH_LOADED_MB [256] buffer of the loaded-vs-latency rounds; NB_BENCH_LOADED_ROUNDS [4];
 #   NB_BENCH_TIMEOUT [300] seconds any one command may take; NB_BENCH_ONLY [bandwidth perf latency
-#   counters quick] the sections to run.
+#   loaded counters quick] the sections to run.
 set -u
 [ $# -ge 1 ] || { echo "usage: bash tests/bench/run.sh ./numabench" >&2; exit 2; }
 BIN=$(realpath "$1")
@@ -35,10 +37,12 @@ REPS=${NB_BENCH_REPS:-5}
 BW_ROUNDS=${NB_BENCH_BW_ROUNDS:-3}
 LAT_ROUNDS=${NB_BENCH_LAT_ROUNDS:-4}
 LAT64_ROUNDS=${NB_BENCH_LAT64_ROUNDS:-2}
+LOADED_MB=${NB_BENCH_LOADED_MB:-256}
+LOADED_ROUNDS=${NB_BENCH_LOADED_ROUNDS:-4}
 TMO=${NB_BENCH_TIMEOUT:-300}
 GROUP=262144 # TLB-locality group: multichase's 64 pages of 4 KiB
 
-ONLY=" ${NB_BENCH_ONLY:-bandwidth perf latency counters quick} "
+ONLY=" ${NB_BENCH_ONLY:-bandwidth perf latency loaded counters quick} "
 want() { [[ $ONLY == *" $1 "* ]]; }
 h() { python3 "$HERE/bench.py" "$@"; }
 # Every external command runs under a timeout: the script never hangs.
@@ -264,6 +268,38 @@ for pass in "256 $LAT_ROUNDS" "64 $LAT64_ROUNDS"; do
 done
 h lat-table "$D" 256,64
 echo "(latency section: $(secs "$t0") s)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# loaded's zero-injection (idle) point must agree with latency within 3% (issue 14). Both benches
+# run in one invocation with matching parameters (size, 4 KiB pages, 256 B stride, TLB groups,
+# loads, cpu $CPU: so loaded has no injector cpu and measures its idle point only); the order
+# alternates (latency loaded, loaded latency, ...) so drift hits both alike. Each invocation also
+# records its own comparison (vs_latency in the loaded cells).
+if want loaded; then
+echo
+echo "== loaded idle point vs latency: ${LOADED_MB} MiB, 4 KiB pages, 256 B stride, cpu $CPU," \
+	"node 0, $LOADS loads per sample; $LOADED_ROUNDS interleaved rounds"
+t0=$(date +%s.%N)
+for ((r = 1; r <= LOADED_ROUNDS; r++)); do
+	order=(latency loaded)
+	((r % 2)) || order=(loaded latency)
+	tmo "$BIN" run "${order[@]}" --set "latency.size=${LOADED_MB}M" --set latency.pages=4k \
+		--set latency.stride=256 --set "latency.tlb_group=$GROUP" --set "latency.loads=$LOADS" \
+		--set "loaded.size=${LOADED_MB}M" --set loaded.stride=256 \
+		--set "loaded.tlb_group=$GROUP" --set "loaded.loads=$LOADS" --set loaded.mix=read \
+		--set loaded.delay=0 --set loaded.inj_size=1M --repeat "$REPS" --nodes 0 \
+		--cpus "$CPU" -o "$T/loaded.json" >/dev/null 2>"$T/loaded.err"
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
+		h why "$D" loaded idle "numabench: $(why_rc $rc "$T/loaded.err")"
+		h why "$D" loaded lat "numabench: $(why_rc $rc "$T/loaded.err")"
+		continue
+	fi
+	h nb-loaded "$D" "$T/loaded.json" $((LOADED_MB << 20)) 256 "$r"
+done
+h loaded-table "$D"
+echo "(loaded section: $(secs "$t0") s)"
 fi
 h notes "$D"
 

@@ -47,6 +47,8 @@ if lo:
         check(all({"delay", "latency_ns", "bandwidth_gbs"} <= set(p) for p in pts),
               "loaded: points carry delay, latency_ns, bandwidth_gbs")
         check(c.get("placement", {}).get("verified") is True, "loaded: placement verified")
+        check("status" in c.get("vs_latency", {}) and "vs_latency" in lo,
+              "loaded: vs_latency recorded (%s)" % c.get("vs_latency", {}).get("status"))
         if len(pts) > 1:
             check(any(p["bandwidth_gbs"] > 0 for p in pts[1:]) or
                   emulated or c["metrics"]["latency_ns"].get("emulated"),
@@ -66,9 +68,18 @@ if lo:
             a = c["metrics"]["latency_ns"]
             b = ref[0]["metrics"]["latency_ns"]
             if emulated or a.get("emulated") or b.get("emulated"):
+                vs = c.get("vs_latency", {})
+                check(vs.get("status") == "not_judged" and vs.get("within_3pct") is None,
+                      "loaded: vs_latency recorded, not judged, under emulated timings")
                 print("skip loaded vs latency: emulated timings")
                 continue
             ratio = a["median"] / b["median"]
+            vs = c.get("vs_latency", {})
+            check(vs.get("status") in ("agree", "disagree") and
+                  abs(vs.get("ratio", 0) - ratio) < 1e-6 and
+                  vs.get("within_3pct") == (abs(ratio - 1) <= 0.03),
+                  "loaded %d->%d: vs_latency recorded in the results (%s, ratio %s)" % (
+                      c["cpu_node"], c["mem_node"], vs.get("status"), vs.get("ratio")))
             what = "loaded idle %.1f ns vs latency %.1f ns (%d->%d, %s): ratio %.3f" % (
                 a["median"], b["median"], c["cpu_node"], c["mem_node"], size, ratio)
             if abs(ratio - 1) <= 0.03:
