@@ -2,7 +2,7 @@
 #ifndef AN_COMPARE_H
 #define AN_COMPARE_H
 
-#include "an_report.h"
+#include "an_common.h"
 #include "an_stats.h"
 
 /* One metric of one cell of one run: baseline against compared. */

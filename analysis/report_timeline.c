@@ -8,63 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One line: a mode object (or NULL) and its samples, each an object with t_s. */
-struct series {
-	char name[256];
-	const json_t *mode;
-	const json_t *samples;
-};
-
-struct timeline {
-	struct series *s;
-	int n;
-};
-
-static const json_t *samples_of(const json_t *mode)
-{
-	const json_t *s = json_object_get(mode, "samples");
-	return json_is_array(s) ? s : json_object_get(mode, "timeline");
-}
-
-static void add(struct timeline *t, const char *name, const json_t *mode, const json_t *samples)
-{
-	t->s = realloc(t->s, sizeof(*t->s) * (t->n + 1));
-	if (!t->s)
-		abort();
-	struct series *s = &t->s[t->n++];
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->mode = mode;
-	s->samples = samples;
-}
-
-/* Shapes taken: an array of modes (each with "samples" or "timeline"), an object of modes
- * or of sample arrays by name, or one array of samples (objects with t_s). */
-static void collect(const json_t *tl, struct timeline *t)
-{
-	char name[64];
-	const char *k;
-	size_t i;
-	json_t *x;
-	if (json_is_array(tl) && json_is_number(json_object_get(json_array_get(tl, 0), "t_s"))) {
-		add(t, "run", NULL, tl);
-		return;
-	}
-	json_array_foreach(tl, i, x)
-	{
-		snprintf(name, sizeof(name), "#%zu", i + 1);
-		if (json_is_array(samples_of(x)))
-			add(t, name, x, samples_of(x));
-	}
-	json_object_foreach((json_t *)tl, k, x)
-	{
-		if (json_is_array(x))
-			add(t, k, NULL, x);
-		else if (json_is_array(samples_of(x)))
-			add(t, k, x, samples_of(x));
-	}
-}
-
-static bool same_everywhere(const struct timeline *t, const char *field)
+static bool same_everywhere(const struct an_timeline *t, const char *field)
 {
 	char first[AN_TEXT_MAX], v[AN_TEXT_MAX];
 	for (int n = 0; n < t->n; n++) {
@@ -77,7 +21,7 @@ static bool same_everywhere(const struct timeline *t, const char *field)
 
 /* Name modes by the identity fields whose values differ between them (balancing=1,
  * placement=remote), so legends stay short; a lone mode keeps all of them. */
-static void name_modes(struct timeline *t)
+static void name_modes(struct an_timeline *t)
 {
 	const char *skip[64];
 	int ns = 0;
@@ -91,23 +35,6 @@ static void name_modes(struct timeline *t)
 		if (t->s[n].mode && *label)
 			memcpy(t->s[n].name, label, sizeof(label));
 	}
-}
-
-static bool has_samples(const struct timeline *t)
-{
-	for (int n = 0; n < t->n; n++)
-		if (json_is_number(json_object_get(json_array_get(t->s[n].samples, 0), "t_s")))
-			return true;
-	return false;
-}
-
-bool an_timeline_like(const json_t *v)
-{
-	struct timeline t = {0};
-	collect(v, &t);
-	bool yes = has_samples(&t);
-	free(t.s);
-	return yes;
 }
 
 static void sample_fields_of(const json_t *sample, struct an_names *f)
@@ -131,7 +58,7 @@ static void sample_fields_of(const json_t *sample, struct an_names *f)
 }
 
 /* Numeric sample fields but time, over every mode; one level of nesting ("placement.0"). */
-static void sample_fields(const struct timeline *t, struct an_names *f)
+static void sample_fields(const struct an_timeline *t, struct an_names *f)
 {
 	size_t i;
 	json_t *s;
@@ -166,7 +93,7 @@ static double sample_value(const json_t *s, const char *field)
 	return an_num(json_object_get(json_object_get(s, head), dot + 1));
 }
 
-static void field_chart(struct an_doc *d, const struct timeline *t, const char *field)
+static void field_chart(struct an_doc *d, const struct an_timeline *t, const char *field)
 {
 	struct an_series *ss = calloc(t->n + 1, sizeof(*ss));
 	char title[512];
@@ -194,7 +121,7 @@ static void field_chart(struct an_doc *d, const struct timeline *t, const char *
 	free(ss);
 }
 
-static void modes_table(struct an_doc *d, const struct timeline *t)
+static void modes_table(struct an_doc *d, const struct an_timeline *t)
 {
 	static const char *const skip[] = {"samples", "timeline", NULL};
 	json_t *modes = json_array();
@@ -208,9 +135,9 @@ static void modes_table(struct an_doc *d, const struct timeline *t)
 
 void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl)
 {
-	struct timeline t = {0};
+	struct an_timeline t = {0};
 	struct an_names fields = {0};
-	collect(tl, &t);
+	an_timeline_collect(tl, &t);
 	name_modes(&t);
 	if (strcmp(name, "timeline"))
 		an_h(d, 3, "Timeline (%s)", name);
