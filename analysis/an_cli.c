@@ -9,7 +9,8 @@
 
 static int usage_error(const char *cmd, const char *what, const char *arg, bool compare)
 {
-	nb_err("%s: %s \"%s\" (valid: --format text|md|html, -o FILE%s; see numabench help %s)",
+	nb_err("%s: %s \"%s\" (valid: --format text|md|html|csv|json, -o FILE%s; see numabench "
+	       "help %s)",
 	       cmd, what, arg, compare ? ", --threshold PCT" : "", cmd);
 	return NB_EXIT_USAGE;
 }
@@ -19,7 +20,8 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 	switch (c) {
 	case 'f':
 		if (an_fmt_parse(optarg, &o->fmt)) {
-			nb_err("%s: unknown format \"%s\" (valid: text, md, html)", cmd, optarg);
+			nb_err("%s: unknown format \"%s\" (valid: text, md, html, csv, json)", cmd,
+			       optarg);
 			return NB_EXIT_USAGE;
 		}
 		return 0;
@@ -43,14 +45,15 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 static int check_files(const char *cmd, bool compare, const struct an_opts *o)
 {
 	if (compare && o->nfiles < 2) {
-		nb_err("compare: needs a baseline and at least one other result (usage: "
-		       "numabench compare A.json B.json... [--format text|md|html] [-o FILE] "
-		       "[--threshold PCT])");
+		nb_err(
+		    "compare: needs a baseline and at least one other result (usage: "
+		    "numabench compare A.json B.json... [--format text|md|html|csv|json] [-o FILE] "
+		    "[--threshold PCT])");
 		return NB_EXIT_USAGE;
 	}
 	if (!compare && o->nfiles != 1) {
 		nb_err("%s: needs exactly one result file, got %d (usage: numabench report "
-		       "RESULT.json [--format text|md|html] [-o FILE])",
+		       "RESULT.json [--format text|md|html|csv|json] [-o FILE])",
 		       cmd, o->nfiles);
 		return NB_EXIT_USAGE;
 	}

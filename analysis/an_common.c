@@ -51,6 +51,25 @@ enum an_style an_status_style(const char *status)
 	return !strcmp(status, "failed") ? AN_BAD : AN_WARN;
 }
 
+const char *an_status_mark(const char *status)
+{
+	if (!status || !strcmp(status, "ok"))
+		return "";
+	if (!strcmp(status, "untrustworthy"))
+		return "?";
+	return !strcmp(status, "failed") ? "!" : "~";
+}
+
+bool an_doc_emulated(const json_t *doc)
+{
+	const json_t *host = json_object_get(doc, "host");
+	const json_t *te = json_object_get(host, "timing_emulated");
+	if (json_is_boolean(te))
+		return json_is_true(te);
+	const char *virt = json_string_value(json_object_get(host, "virtualization"));
+	return virt && strstr(virt, "tcg");
+}
+
 static bool in_list(const char *const *list, const char *s)
 {
 	for (int i = 0; list && list[i]; i++)

@@ -17,6 +17,13 @@ void an_names_free(struct an_names *s);
 void an_names_sort(struct an_names *s, int (*rank)(const char *));
 
 enum an_style an_status_style(const char *status);
+/* The mark a value of a cell with this status carries in every format: "" (ok), "?"
+ * untrustworthy, "!" failed, "~" skipped (or another status). */
+const char *an_status_mark(const char *status);
+#define AN_MARK_LEGEND "? untrustworthy, ! failed, ~ skipped (the cell's reason says why)"
+/* Whether the result's timings are emulated (QEMU TCG): host.timing_emulated when given,
+ * else a virtualization name with "tcg". Metrics also say so one by one (emulated). */
+bool an_doc_emulated(const json_t *doc);
 /* A two-column field/value table of an object's leaves ("a.b" for nested objects; the
  * names in first lead, those in skip are left out); arrays of objects follow as tables.
  * Returns how many things it showed (0: nothing, the caller may say so). */

@@ -9,6 +9,9 @@ void an_report_cells(struct an_doc *d, const json_t *cells);
 /* Series over time (one per mode) as line charts, after a table of the modes. */
 void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl);
 
+/* The NUMA summary: node pairs (measured and firmware factors) and one line per bench. */
+void an_report_summary(struct an_doc *d, const json_t *doc);
+
 /* One run of a report: params, status, metrics, counters, placement, cells, timeline. */
 void an_report_run(struct an_doc *d, const json_t *run, int idx);
 

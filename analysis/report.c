@@ -173,38 +173,6 @@ static void section_tunables(struct an_doc *d, const json_t *tun)
 	an_names_free(&names);
 }
 
-static void section_runs(struct an_doc *d, const json_t *runs)
-{
-	struct an_table *t = an_table_new();
-	char params[AN_TEXT_MAX];
-	size_t i;
-	json_t *run;
-	an_h(d, 2, "Runs");
-	an_table_col(t, "#");
-	an_table_col(t, "bench");
-	an_table_col(t, "params");
-	an_table_col(t, "status");
-	an_table_col(t, "reason");
-	json_array_foreach(runs, i, run)
-	{
-		const char *status = json_string_value(json_object_get(run, "status"));
-		const char *reason = json_string_value(json_object_get(run, "reason"));
-		an_params_text(json_object_get(run, "params"), params, sizeof(params));
-		an_table_row(t);
-		an_table_cell(t, AN_PLAIN, "%zu", i + 1);
-		an_table_cell(t, AN_PLAIN, "%s", json_string_value(json_object_get(run, "bench")));
-		an_table_cell(t, AN_PLAIN, "%s", params);
-		an_table_cell(t, an_status_style(status), "%s", status ? status : "-");
-		an_table_cell(t, AN_PLAIN, "%s", reason && *reason ? reason : "-");
-	}
-	if (json_array_size(runs)) {
-		an_table_emit(d, t);
-	} else {
-		an_table_free(t);
-		an_p(d, AN_PLAIN, "This result has no runs.");
-	}
-}
-
 static void report_doc(struct an_doc *d, const json_t *doc)
 {
 	static const char *const host_first[] = {
@@ -222,19 +190,21 @@ static void report_doc(struct an_doc *d, const json_t *doc)
 	     json_string_value(json_object_get(host, "hostname")) ?: "(unknown)",
 	     json_string_value(json_object_get(host, "kernel")) ?: "(unknown)",
 	     json_string_value(json_object_get(doc, "started")) ?: "(unknown)");
-	kv_section(d, "Host", json_object_get(doc, "host"), host_first);
-	kv_section(d, "numabench", json_object_get(doc, "tool"), tool_first);
-	section_topology(d, json_object_get(doc, "topology"));
-	kv_section(d, "Capabilities", json_object_get(doc, "capabilities"), NULL);
-	section_tunables(d, json_object_get(doc, "tunables"));
+	an_toc_here(d);
+	an_report_summary(d, doc);
+	for (size_t i = 0; i < json_array_size(runs); i++)
+		an_report_run(d, json_array_get(runs, i), (int)i + 1);
 	json_object_foreach((json_t *)doc, k, x)
 	{
 		if (!in_list(known, k))
 			an_generic(d, k, x);
 	}
-	section_runs(d, runs);
-	for (size_t i = 0; i < json_array_size(runs); i++)
-		an_report_run(d, json_array_get(runs, i), (int)i + 1);
+	/* What the machine was: after the answers. */
+	section_topology(d, json_object_get(doc, "topology"));
+	section_tunables(d, json_object_get(doc, "tunables"));
+	kv_section(d, "Host", json_object_get(doc, "host"), host_first);
+	kv_section(d, "Capabilities", json_object_get(doc, "capabilities"), NULL);
+	kv_section(d, "numabench", json_object_get(doc, "tool"), tool_first);
 }
 
 int nb_cmd_report(int argc, char **argv)
