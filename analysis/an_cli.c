@@ -11,7 +11,8 @@ static int usage_error(const char *cmd, const char *what, const char *arg, bool 
 {
 	nb_err("%s: %s \"%s\" (valid: --format text|md|html|csv|json, -o FILE%s; see numabench "
 	       "help %s)",
-	       cmd, what, arg, compare ? ", --threshold PCT" : "", cmd);
+	       cmd, what, arg, compare ? ", --threshold PCT, --include-untrustworthy, --fdr" : "",
+	       cmd);
 	return NB_EXIT_USAGE;
 }
 
@@ -35,6 +36,12 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 			return NB_EXIT_USAGE;
 		}
 		return 0;
+	case 'u':
+		o->untrusted = true;
+		return 0;
+	case 'q':
+		o->bh = true;
+		return 0;
 	case ':':
 		return usage_error(cmd, "option needs a value:", argv[optind - 1], compare);
 	default:
@@ -48,7 +55,7 @@ static int check_files(const char *cmd, bool compare, const struct an_opts *o)
 		nb_err(
 		    "compare: needs a baseline and at least one other result (usage: "
 		    "numabench compare A.json B.json... [--format text|md|html|csv|json] [-o FILE] "
-		    "[--threshold PCT])");
+		    "[--threshold PCT] [--include-untrustworthy] [--fdr])");
 		return NB_EXIT_USAGE;
 	}
 	if (!compare && o->nfiles != 1) {
@@ -65,10 +72,13 @@ int an_parse_args(int argc, char **argv, bool compare, struct an_opts *o)
 	static const struct option report_opts[] = {{"format", required_argument, NULL, 'f'},
 						    {"output", required_argument, NULL, 'o'},
 						    {NULL, 0, NULL, 0}};
-	static const struct option compare_opts[] = {{"format", required_argument, NULL, 'f'},
-						     {"output", required_argument, NULL, 'o'},
-						     {"threshold", required_argument, NULL, 't'},
-						     {NULL, 0, NULL, 0}};
+	static const struct option compare_opts[] = {
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"include-untrustworthy", no_argument, NULL, 'u'},
+	    {"fdr", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0}};
 	const char *cmd = argv[0];
 	int c, rc;
 	*o = (struct an_opts){.fmt = AN_TEXT, .threshold = NAN};

@@ -341,17 +341,19 @@ static void fit_widths(const struct an_table *t, int *w)
  * second half; the rest continues on the next line. */
 static int line_len(const char *s, int w)
 {
-	int cols = 0, i = 0, brk = -1;
+	int cols = 0, i = 0, space = -1, other = -1;
 	for (; s[i]; i++) {
 		if (((unsigned char)s[i] & 0xc0) != 0x80) {
 			if (cols == w)
 				break;
 			cols++;
 		}
-		if (strchr(" =,_", s[i]) && cols > w / 2)
-			brk = i + 1;
+		if (s[i] == ' ' && cols > w / 3)
+			space = i + 1;
+		else if (strchr("=,_", s[i]) && cols > w / 2)
+			other = i + 1;
 	}
-	return s[i] && brk > 0 ? brk : i;
+	return !s[i] ? i : space > 0 ? space : other > 0 ? other : i;
 }
 
 static void text_row(struct an_doc *d, const struct an_table *t, int r, const int *w,

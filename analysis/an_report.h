@@ -12,6 +12,9 @@ void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl);
 /* The NUMA summary: node pairs (measured and firmware factors) and one line per bench. */
 void an_report_summary(struct an_doc *d, const json_t *doc);
 
+/* --format csv|json: one tidy row per metric (AN_REPORT_ROWS_SCHEMA). */
+void an_report_tidy(struct an_doc *d, const json_t *doc);
+
 /* One run of a report: params, status, metrics, counters, placement, cells, timeline. */
 void an_report_run(struct an_doc *d, const json_t *run, int idx);
 

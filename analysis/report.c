@@ -185,6 +185,10 @@ static void report_doc(struct an_doc *d, const json_t *doc)
 	const char *k;
 	json_t *x;
 	const json_t *host = json_object_get(doc, "host");
+	if (d->fmt == AN_CSV || d->fmt == AN_JSON) {
+		an_report_tidy(d, doc);
+		return;
+	}
 	an_p(d, AN_PLAIN, "Schema %s. Host %s, kernel %s. Started %s.",
 	     json_string_value(json_object_get(doc, "schema")),
 	     json_string_value(json_object_get(host, "hostname")) ?: "(unknown)",

@@ -22,7 +22,7 @@ bad() {
 
 check_golden() {
 	local name=$1 ext
-	for ext in txt md status; do
+	for ext in txt md csv json status; do
 		if [ ! -f "$gold/$name.$ext" ]; then
 			bad "$name.$ext: no golden file (run tests/analysis/regen.sh and review it)"
 		elif diff -u "$gold/$name.$ext" "$tmp/$name.$ext" >"$tmp/diff"; then
@@ -32,6 +32,11 @@ check_golden() {
 			head -40 "$tmp/diff"
 		fi
 	done
+	if python3 tests/analysis/check_tidy.py "$tmp/$name.csv" "$tmp/$name.json"; then
+		ok
+	else
+		bad "$name.csv/json: not tidy rows with a schema id"
+	fi
 	if python3 tests/analysis/check_html.py "$tmp/$name.html" >"$tmp/$name.charts" &&
 		diff -u "$gold/$name.charts" "$tmp/$name.charts"; then
 		ok
