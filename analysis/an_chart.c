@@ -1,5 +1,6 @@
 /* numabench analysis: charts as inline SVG (HTML) or as tables (text, Markdown). */
 #include "an_chart.h"
+#include "an_common.h"
 #include "an_json.h"
 
 #include <math.h>
@@ -148,23 +149,48 @@ static void heat_legend(struct an_doc *d, double x, double y, double w, double m
 	text_at(d, x + w, y + 23, "end", "", hi);
 }
 
+static const char *cell_of(const char *const *v, const struct an_heatmap *h, int r, int c)
+{
+	return v ? v[r * h->ncols + c] : NULL;
+}
+
 static void heat_cell(struct an_doc *d, const struct an_heatmap *h, int r, int c, double x,
 		      double y, double t)
 {
-	char fill[16], val[64], tip[256];
+	char fill[16], val[64];
 	double v = h->v[r * h->ncols + c];
+	const char *st = cell_of(h->status, h, r, c), *note = cell_of(h->note, h, r, c),
+		   *id = cell_of(h->id, h, r, c), *mark = an_status_mark(st);
+	char *tip;
 	an_fmt_num(v, val, sizeof(val));
 	heat_rgb(t, fill, sizeof(fill));
-	snprintf(tip, sizeof(tip), "%s %s, %s %s: %s", h->row_name, h->rows[r], h->col_name,
-		 h->cols[c], val);
-	fputs("<g><title>", d->f);
+	if (asprintf(&tip, "%s %s, %s %s: %s%s%s%s%s", h->row_name, h->rows[r], h->col_name,
+		     h->cols[c], val, *mark ? " (" : "", *mark ? st : "", *mark ? ")" : "",
+		     note ? note : "") < 0)
+		abort();
+	fputs("<g", d->f);
+	if (*mark)
+		fprintf(d->f, " data-status=\"%s\"", st);
+	if (id)
+		fprintf(d->f, " data-cell=\"%s\"", id);
+	fputs("><title>", d->f);
 	an_put(d, tip);
 	fprintf(d->f,
 		"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"%s\" "
 		"stroke=\"#ffffff\"/>\n",
 		x, y, HEAT_CW, HEAT_CH, isfinite(v) ? fill : "#eeeeee");
-	text_at(d, x + HEAT_CW / 2.0, y + 19, "middle", t > 0.55 ? " fill=\"#ffffff\"" : "", val);
+	if (*mark) /* hatching over the colour, and a mark after the value */
+		fprintf(d->f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" "
+			"fill=\"url(#hatch%d)\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+			x + 1, y + 1, HEAT_CW - 2, HEAT_CH - 2, d->ncharts,
+			!strcmp(st, "failed") ? "#b00020" : "#9a5b00");
+	snprintf(fill, sizeof(fill), "%s%s", val, mark);
+	text_at(d, x + HEAT_CW / 2.0, y + 19, "middle",
+		t > 0.55 ? " fill=\"#ffffff\" font-weight=\"bold\"" : " font-weight=\"bold\"",
+		strlen(val) + strlen(mark) < sizeof(fill) ? fill : val);
 	fputs("</g>\n", d->f);
+	free(tip);
 }
 
 static void heatmap_svg(struct an_doc *d, const struct an_heatmap *h)
@@ -174,9 +200,13 @@ static void heatmap_svg(struct an_doc *d, const struct an_heatmap *h)
 	double min, max;
 	char lab[128];
 	value_range(h->v, h->nrows * h->ncols, &min, &max);
-	if (min > 0) /* magnitudes: colour from zero, so 1.200 vs 1.204 does not look like 1 vs 2 */
-		min = 0;
 	svg_open(d, "heatmap", h->title, w > title_width(h->title) ? w : title_width(h->title), ht);
+	fprintf(d->f,
+		"<defs><pattern id=\"hatch%d\" width=\"6\" height=\"6\" "
+		"patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+		"<rect width=\"2\" height=\"6\" fill=\"#000000\" fill-opacity=\"0.35\"/>"
+		"</pattern></defs>\n",
+		d->ncharts);
 	text_at(d, left + h->ncols * cw / 2.0, 36, "middle", " font-style=\"italic\"", h->col_name);
 	text_at(d, left - 8, top - 6, "end", " font-style=\"italic\"", h->row_name);
 	for (int c = 0; c < h->ncols; c++)
@@ -210,8 +240,9 @@ static void heatmap_table(struct an_doc *d, const struct an_heatmap *h)
 		an_table_row(t);
 		an_table_cell(t, AN_PLAIN, "%s %s", h->row_name, h->rows[r]);
 		for (int c = 0; c < h->ncols; c++) {
+			const char *mark = an_status_mark(cell_of(h->status, h, r, c));
 			an_fmt_num(h->v[r * h->ncols + c], v, sizeof(v));
-			an_table_cell(t, AN_PLAIN, "%s", v);
+			an_table_cell(t, *mark ? AN_WARN : AN_PLAIN, "%s%s", v, mark);
 		}
 	}
 	an_table_emit(d, t);

@@ -13,6 +13,11 @@ struct an_heatmap {
 	int nrows, ncols;
 	const char *const *rows, *const *cols; /* labels */
 	const double *v;
+	/* Optional, per cell (row-major, NULL entries allowed): the cell's status (not "ok":
+	 * marked with an_status_mark, hatched in HTML), a tooltip note (reason, n, CI) and an
+	 * id for tests (data-cell). */
+	const char *const *status, *const *note, *const *id;
+	const char *scale; /* NULL: colour from min to max of the data */
 };
 void an_heatmap(struct an_doc *d, const struct an_heatmap *h);
 

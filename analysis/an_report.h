@@ -5,7 +5,8 @@
 #include "an_common.h"
 
 /* Matrix cells (cpu_node x mem_node) as heatmaps, any other cells as a table. */
-void an_report_cells(struct an_doc *d, const json_t *cells);
+/* run is the run's number (1-based), for the ids of marked cells in HTML. */
+void an_report_cells(struct an_doc *d, const json_t *cells, int run);
 /* Series over time (one per mode) as line charts, after a table of the modes. */
 void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl);
 

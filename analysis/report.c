@@ -88,7 +88,11 @@ static void distance_map(struct an_doc *d, const json_t *nodes, const json_t *di
 			       n,
 			       (const char *const *)lab,
 			       (const char *const *)lab,
-			       v};
+			       v,
+			       NULL,
+			       NULL,
+			       NULL,
+			       NULL};
 	an_heatmap(d, &h);
 	for (int i = 0; i < n; i++)
 		free(lab[i]);

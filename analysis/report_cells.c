@@ -15,8 +15,9 @@ static bool matrix_cell(const json_t *c)
 	       json_is_integer(json_object_get(c, "mem_node"));
 }
 
-/* What a cell measures: its metrics, then numeric fields that are not identity fields. */
-static void value_names(const json_t *cell, struct an_names *out)
+/* What a cell measures: its metrics, then numeric fields that are not identity fields and
+ * not parameters (the same in every cell of each group: those go on one line). */
+static void value_names(const json_t *cell, const struct an_names *consts, struct an_names *out)
 {
 	const char *k;
 	json_t *v;
@@ -26,7 +27,7 @@ static void value_names(const json_t *cell, struct an_names *out)
 	}
 	json_object_foreach((json_t *)cell, k, v)
 	{
-		if (json_is_number(v) && an_ident_rank(k) < 0)
+		if (json_is_number(v) && an_ident_rank(k) < 0 && an_names_find(consts, k) < 0)
 			an_names_add(out, k);
 	}
 }
@@ -98,8 +99,8 @@ static long long node_of(const json_t *cell, const char *field)
 }
 
 /* "latency_ns (median, ns, lower is better) size=4K pages=4k" from the first cell's metric. */
-static void heat_title(const json_t *cells, const char *group, const char *name, char *buf,
-		       size_t len)
+static void heat_title(const json_t *cells, const char *group, const char *name,
+		       const struct an_names *per, char *buf, size_t len)
 {
 	struct an_sb s;
 	size_t i;
@@ -120,9 +121,39 @@ static void heat_title(const json_t *cells, const char *group, const char *name,
 	}
 	if (*group)
 		an_sb_add(&s, " %s", group);
+	json_array_foreach(cells, i, c) /* the group's own parameters, from its first cell */
+	{
+		if (!in_group(c, group, name))
+			continue;
+		for (int k = 0; k < per->n; k++) {
+			char v[64];
+			an_fmt_num(an_num(json_object_get(c, per->v[k])), v, sizeof(v));
+			an_sb_add(&s, "%s%s=%s%s", k ? " " : " (", per->v[k], v,
+				  k == per->n - 1 ? ")" : "");
+		}
+		break;
+	}
 }
 
-static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group, const char *name)
+/* "n 8, 95% CI of the median 5.9 .. 7.8: samples vary too much" for a tooltip. */
+static char *cell_note(const json_t *c, const char *name)
+{
+	const json_t *m = json_object_get(json_object_get(c, "metrics"), name);
+	const json_t *ci = json_object_get(m, "ci95");
+	const char *reason = json_string_value(json_object_get(c, "reason"));
+	const char *of = json_string_value(json_object_get(m, "ci_of"));
+	char lo[64], hi[64], *s;
+	an_fmt_num(an_num(json_array_get(ci, 0)), lo, sizeof(lo));
+	an_fmt_num(an_num(json_array_get(ci, 1)), hi, sizeof(hi));
+	if (asprintf(&s, "; n %lld, 95%% CI (%s) %s .. %s%s%s",
+		     (long long)json_integer_value(json_object_get(m, "n")), of ? of : "mean", lo,
+		     hi, reason ? ": " : "", reason ? reason : "") < 0)
+		abort();
+	return s;
+}
+
+static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group, const char *name,
+			int run, const struct an_names *per)
 {
 	struct ids rows = {0}, cols = {0};
 	char title[AN_TEXT_MAX];
@@ -140,14 +171,25 @@ static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group
 		abort();
 	for (int k = 0; k < rows.n * cols.n; k++)
 		v[k] = NAN;
+	const char **st = calloc(rows.n * cols.n + 1, sizeof(char *));
+	char **note = calloc(rows.n * cols.n + 1, sizeof(char *)),
+	     **id = calloc(rows.n * cols.n + 1, sizeof(char *));
+	if (!st || !note || !id)
+		abort();
 	json_array_foreach(cells, i, c)
 	{
-		if (in_group(c, group, name))
-			v[ids_find(&rows, node_of(c, "cpu_node")) * cols.n +
-			  ids_find(&cols, node_of(c, "mem_node"))] = cell_value(c, name);
+		if (!in_group(c, group, name))
+			continue;
+		int k = ids_find(&rows, node_of(c, "cpu_node")) * cols.n +
+			ids_find(&cols, node_of(c, "mem_node"));
+		v[k] = cell_value(c, name);
+		st[k] = json_string_value(json_object_get(c, "status"));
+		note[k] = cell_note(c, name);
+		if (asprintf(&id[k], "%d.%zu", run, i) < 0)
+			abort();
 	}
 	char **rl = id_labels(&rows), **cl = id_labels(&cols);
-	heat_title(cells, group, name, title, sizeof(title));
+	heat_title(cells, group, name, per, title, sizeof(title));
 	struct an_heatmap h = {title,
 			       "cpu node",
 			       "mem node",
@@ -155,8 +197,19 @@ static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group
 			       cols.n,
 			       (const char *const *)rl,
 			       (const char *const *)cl,
-			       v};
+			       v,
+			       st,
+			       (const char *const *)note,
+			       (const char *const *)id,
+			       NULL};
 	an_heatmap(d, &h);
+	for (int k = 0; k < rows.n * cols.n; k++) {
+		free(note[k]);
+		free(id[k]);
+	}
+	free(st);
+	free(note);
+	free(id);
 	labels_free(rl, rows.n);
 	labels_free(cl, cols.n);
 	free(rows.v);
@@ -164,12 +217,101 @@ static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group
 	free(v);
 }
 
-void an_report_cells(struct an_doc *d, const json_t *cells)
+/* Non-metric numeric fields that are the same in every matrix cell of each group: run
+ * parameters (loads_per_sample) or a group's (size_bytes), not measurements. */
+static void constant_fields(const json_t *cells, struct an_names *consts, struct an_names *per,
+			    char *line, size_t len)
 {
-	struct an_names pairs = {0}, names = {0};
-	json_t *others = json_array(), *c;
-	char group[AN_TEXT_MAX], *sep;
+	struct an_names cand = {0};
+	struct an_sb sb;
+	char group[AN_TEXT_MAX], g2[AN_TEXT_MAX];
+	size_t i, j;
+	const char *k;
+	json_t *c, *x, *v;
+	an_sb_init(&sb, line, len);
+	json_array_foreach(cells, i, c)
+	{
+		json_object_foreach(c, k, v)
+		{
+			if (matrix_cell(c) && json_is_number(v) && an_ident_rank(k) < 0)
+				an_names_add(&cand, k);
+		}
+	}
+	for (int n = 0; n < cand.n; n++) {
+		bool same = true, global = true;
+		double first = NAN;
+		json_array_foreach(cells, i, c)
+		{
+			if (!matrix_cell(c))
+				continue;
+			double a = an_num(json_object_get(c, cand.v[n]));
+			global = global && (isnan(first) || a == first);
+			if (isnan(first))
+				first = a;
+			an_cell_label(c, node_fields, group, sizeof(group));
+			json_array_foreach(cells, j, x)
+			{
+				if (j <= i || !matrix_cell(x))
+					continue;
+				an_cell_label(x, node_fields, g2, sizeof(g2));
+				double b = an_num(json_object_get(x, cand.v[n]));
+				if (!strcmp(group, g2) && !(a == b || (isnan(a) && isnan(b))))
+					same = false;
+			}
+		}
+		if (!same)
+			continue;
+		an_names_add(consts, cand.v[n]);
+		char val[64];
+		an_fmt_num(first, val, sizeof(val));
+		if (global)
+			an_sb_add(&sb, "%s%s=%s", sb.pos ? " " : "", cand.v[n], val);
+		else
+			an_names_add(per, cand.v[n]);
+	}
+	an_names_free(&cand);
+}
+
+/* Every matrix cell that is not ok, once, with its reason. */
+static void marked_cells(struct an_doc *d, const json_t *cells)
+{
+	struct an_table *t = an_table_new();
+	char label[AN_TEXT_MAX];
 	size_t i;
+	json_t *c;
+	an_table_col(t, "cell");
+	an_table_col(t, "cpu>mem");
+	an_table_col(t, "status");
+	an_table_col(t, "reason");
+	json_array_foreach(cells, i, c)
+	{
+		const char *st = json_string_value(json_object_get(c, "status"));
+		const char *reason = json_string_value(json_object_get(c, "reason"));
+		if (!matrix_cell(c) || !*an_status_mark(st))
+			continue;
+		an_cell_label(c, node_fields, label, sizeof(label));
+		an_table_row(t);
+		an_table_cell(t, AN_PLAIN, "%s", *label ? label : "-");
+		an_table_cell(t, AN_PLAIN, "%lld>%lld", node_of(c, "cpu_node"),
+			      node_of(c, "mem_node"));
+		an_table_cell(t, an_status_style(st), "%s%s", st, an_status_mark(st));
+		an_table_cell(t, AN_PLAIN, "%s", reason ? reason : "-");
+	}
+	if (!an_table_rows(t)) {
+		an_table_free(t);
+		return;
+	}
+	an_p(d, AN_PLAIN, "Marked cells (%d): %s.", an_table_rows(t), AN_MARK_LEGEND);
+	an_table_emit(d, t);
+}
+
+void an_report_cells(struct an_doc *d, const json_t *cells, int run)
+{
+	struct an_names pairs = {0}, names = {0}, consts = {0}, per = {0};
+	json_t *others = json_array(), *c;
+	char group[AN_TEXT_MAX], line[AN_TEXT_MAX], *sep;
+	size_t i;
+	constant_fields(cells, &consts, &per, line, sizeof(line));
 	json_array_foreach(cells, i, c)
 	{
 		if (!matrix_cell(c)) {
@@ -177,7 +319,7 @@ void an_report_cells(struct an_doc *d, const json_t *cells)
 			continue;
 		}
 		an_cell_label(c, node_fields, group, sizeof(group));
-		value_names(c, &names);
+		value_names(c, &consts, &names);
 		for (int k = 0; k < names.n; k++) {
 			char pair[2 * AN_TEXT_MAX];
 			snprintf(pair, sizeof(pair), "%s\x1f%s", group, names.v[k]);
@@ -185,17 +327,28 @@ void an_report_cells(struct an_doc *d, const json_t *cells)
 		}
 		an_names_free(&names);
 	}
-	if (pairs.n)
+	if (pairs.n) {
 		an_h(d, 3, "Matrix: cpu node x memory node");
+		if (*line)
+			an_p(d, AN_PLAIN, "Parameters of every cell: %s.", line);
+		an_p(
+		    d, AN_PLAIN,
+		    "Colours run from the smallest to the largest value of each matrix. Marks: %s.",
+		    AN_MARK_LEGEND);
+	}
 	for (int k = 0; k < pairs.n; k++) {
 		sep = strchr(pairs.v[k], '\x1f');
 		*sep = 0;
-		heatmap_for(d, cells, pairs.v[k], sep + 1);
+		heatmap_for(d, cells, pairs.v[k], sep + 1, run, &per);
 	}
+	if (pairs.n)
+		marked_cells(d, cells);
 	if (json_array_size(others)) {
 		an_h(d, 3, "Cells");
 		an_object_table(d, others, NULL);
 	}
 	an_names_free(&pairs);
+	an_names_free(&consts);
+	an_names_free(&per);
 	json_decref(others);
 }

@@ -239,7 +239,7 @@ void an_report_run(struct an_doc *d, const json_t *run, int idx)
 	if ((v = json_object_get(run, "placement")) && !json_is_null(v))
 		placement(d, v);
 	if (json_array_size(v = json_object_get(run, "cells")))
-		an_report_cells(d, v);
+		an_report_cells(d, v, idx);
 	json_object_foreach((json_t *)run, k, x)
 	{
 		bool skip = false;
