@@ -279,8 +279,10 @@ struct plot {
 	double x0, x1, y0, y1; /* pixel box: y0 bottom, y1 top */
 };
 
+static void size_text(double log2v, char *buf, size_t len);
+
 static void plot_axes(struct an_doc *d, const struct plot *p, const char *xlabel,
-		      const char *ylabel)
+		      const char *ylabel, bool log2_bytes)
 {
 	char t[64];
 	for (double v = p->y.lo; v <= p->y.hi + p->y.step / 2; v += p->y.step) {
@@ -294,7 +296,10 @@ static void plot_axes(struct an_doc *d, const struct plot *p, const char *xlabel
 	}
 	for (double v = p->x.lo; v <= p->x.hi + p->x.step / 2; v += p->x.step) {
 		double x = scale(&p->x, v, p->x0, p->x1);
-		tick_text(v, p->x.step, t, sizeof(t));
+		if (log2_bytes)
+			size_text(v, t, sizeof(t));
+		else
+			tick_text(v, p->x.step, t, sizeof(t));
 		text_at(d, x, p->y0 + 15, "middle", "", t);
 	}
 	fprintf(d->f, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#444\"/>\n", p->x0,
@@ -328,18 +333,47 @@ static void series_path(struct an_doc *d, const struct plot *p, const struct an_
 }
 
 /* The legend sits right of the plot, one row per series; the chart grows to hold it. */
+static void size_text(double log2v, char *buf, size_t len)
+{
+	static const char *const sfx[] = {"", "K", "M", "G", "T"};
+	int e = (int)lround(log2v), k = 0;
+	while (e >= 10 && k < 4)
+		e -= 10, k++;
+	snprintf(buf, len, "%lld%s", 1LL << (e < 0 ? 0 : e), sfx[k]);
+}
+
+/* The legend is right of the plot, one row per series, never cut: the chart widens to hold
+ * the longest label (about 6.5 px a character at 11 px). */
 static void lines_svg(struct an_doc *d, const struct an_lines *c)
 {
-	const int w = 860, h = 60 + (c->nseries > 13 ? c->nseries * 16 : 210);
+	int longest = 0;
+	for (int s = 0; s < c->nseries; s++)
+		longest = (int)fmax(longest, strlen(c->s[s].name));
+	const int legend = 50 + (int)(6.5 * longest), w = 610 + (legend > 250 ? legend : 250);
+	const int h = 60 + (c->nseries > 13 ? c->nseries * 16 : 210);
 	double xmin, xmax, ymin, ymax;
-	char name[64];
 	lines_range(c, &xmin, &xmax, &ymin, &ymax);
 	if (xmin > xmax)
 		xmin = xmax = ymin = ymax = 0;
 	struct plot p = {
-	    nice_axis(xmin, xmax, 8), nice_axis(ymin, ymax, 5), 70, w - 250, h - 46, 36};
+	    nice_axis(xmin, xmax, 8), nice_axis(ymin, ymax, 5), 70, w - legend, h - 46, 36};
+	if (c->log2_bytes) /* one tick per power of two, or per 2^k when they crowd */
+		p.x = (struct axis){floor(xmin), ceil(xmax), fmax(1, ceil((xmax - xmin) / 10))};
+	if (p.x.hi <= p.x.lo)
+		p.x.hi = p.x.lo + 1;
 	svg_open(d, "lines", c->title, w, h);
-	plot_axes(d, &p, c->xlabel, c->ylabel);
+	plot_axes(d, &p, c->xlabel, c->ylabel, c->log2_bytes);
+	for (int m = 0; m < c->nmarks; m++) {
+		double x = scale(&p.x, c->mark_x[m], p.x0, p.x1);
+		if (x < p.x0 || x > p.x1)
+			continue;
+		fprintf(d->f,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
+			"stroke-dasharray=\"3 3\"/>\n",
+			x, p.y0, x, p.y1);
+		text_at(d, x + 3, p.y1 + 10 + 12 * (m % 3), "start", " fill=\"#555\"",
+			c->mark_label[m]);
+	}
 	for (int s = 0; s < c->nseries; s++) {
 		const char *color = series_color[s % NCOLORS];
 		/* past the palette, dashes tell series of one colour apart */
@@ -350,8 +384,7 @@ static void lines_svg(struct an_doc *d, const struct an_lines *c)
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			"stroke-width=\"3\"%s/>\n",
 			p.x1 + 14, ly, p.x1 + 32, ly, color, dash);
-		cut(c->s[s].name, 34, name, sizeof(name));
-		text_at(d, p.x1 + 38, ly + 4, "start", "", name);
+		text_at(d, p.x1 + 38, ly + 4, "start", "", c->s[s].name);
 	}
 	svg_close(d);
 }

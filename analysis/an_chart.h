@@ -31,6 +31,12 @@ struct an_lines {
 	const char *title, *xlabel, *ylabel;
 	int nseries;
 	const struct an_series *s;
+	/* Optional: x is log2 of a size in bytes (ticks read 4K, 1M, ...), and vertical marks at
+	 * those x with their labels (cache sizes). */
+	bool log2_bytes;
+	int nmarks;
+	const double *mark_x;
+	const char *const *mark_label;
 };
 void an_lines(struct an_doc *d, const struct an_lines *c);
 

@@ -272,6 +272,172 @@ static void constant_fields(const json_t *cells, struct an_names *consts, struct
 	an_names_free(&cand);
 }
 
+/* Latency against buffer size, one line per cpu>mem pair (and stride, when the run swept
+ * it), one chart per page size; cache sizes from the topology marked. */
+struct curve {
+	char name[128], pages[32];
+	double x[64], y[64];
+	const char *status[64];
+	int n;
+};
+
+static void curve_add(struct curve *cv, double x, double y, const char *st)
+{
+	int i = cv->n;
+	if (cv->n >= 64)
+		return;
+	for (; i > 0 && cv->x[i - 1] > x; i--) {
+		cv->x[i] = cv->x[i - 1];
+		cv->y[i] = cv->y[i - 1];
+		cv->status[i] = cv->status[i - 1];
+	}
+	cv->x[i] = x;
+	cv->y[i] = y;
+	cv->status[i] = st;
+	cv->n++;
+}
+
+static void curve_table(struct an_doc *d, const struct curve *cv, int n, const char *pages,
+			const struct ids *sizes)
+{
+	struct an_table *t = an_table_new();
+	char h[64];
+	an_table_col(t, "cpu>mem");
+	for (int k = 0; k < sizes->n; k++) {
+		double v = (double)sizes->v[k];
+		int e = (int)lround(log2(v)), u = 0;
+		while (e >= 10 && u < 3)
+			e -= 10, u++;
+		snprintf(h, sizeof(h), "%lld%s ns", 1LL << e,
+			 (const char *[]){"", "K", "M", "G"}[u]);
+		an_table_col(t, h);
+	}
+	for (int i = 0; i < n; i++) {
+		if (strcmp(cv[i].pages, pages))
+			continue;
+		an_table_row(t);
+		an_table_cell(t, AN_PLAIN, "%s", cv[i].name);
+		for (int k = 0; k < sizes->n; k++) {
+			int j = 0;
+			char v[64];
+			while (j < cv[i].n && cv[i].x[j] != log2((double)sizes->v[k]))
+				j++;
+			const char *mark = an_status_mark(j < cv[i].n ? cv[i].status[j] : NULL);
+			an_fmt_num(j < cv[i].n ? cv[i].y[j] : NAN, v, sizeof(v));
+			an_table_cell(t, *mark ? AN_WARN : AN_PLAIN, "%s%s", v, mark);
+		}
+	}
+	an_table_emit(d, t);
+}
+
+static void latency_curves(struct an_doc *d, const json_t *cells, const json_t *caches)
+{
+	struct curve *cv = NULL;
+	struct ids sizes = {0}, strides = {0};
+	struct an_names pages = {0};
+	int n = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(cells, i, c)
+	{
+		double sz = an_num(json_object_get(c, "size_bytes"));
+		if (matrix_cell(c) && sz > 0 && !isnan(cell_value(c, "latency_ns"))) {
+			ids_add(&sizes, (long long)sz);
+			ids_add(&strides, (long long)an_num(json_object_get(c, "stride")));
+		}
+	}
+	if (sizes.n < 2)
+		goto out;
+	json_array_foreach(cells, i, c)
+	{
+		double sz = an_num(json_object_get(c, "size_bytes")),
+		       y = cell_value(c, "latency_ns");
+		if (!matrix_cell(c) || !(sz > 0) || isnan(y))
+			continue;
+		char name[128], pg[32];
+		const char *p = json_string_value(json_object_get(c, "pages"));
+		snprintf(pg, sizeof(pg), "%s", p ? p : "4k");
+		if (strides.n > 1)
+			snprintf(name, sizeof(name), "%lld>%lld stride %lld",
+				 node_of(c, "cpu_node"), node_of(c, "mem_node"),
+				 (long long)an_num(json_object_get(c, "stride")));
+		else
+			snprintf(name, sizeof(name), "%lld>%lld", node_of(c, "cpu_node"),
+				 node_of(c, "mem_node"));
+		an_names_add(&pages, pg);
+		int k = 0;
+		while (k < n && (strcmp(cv[k].name, name) || strcmp(cv[k].pages, pg)))
+			k++;
+		if (k == n) {
+			cv = realloc(cv, sizeof(*cv) * (n + 1));
+			if (!cv)
+				abort();
+			memset(&cv[n], 0, sizeof(*cv));
+			snprintf(cv[n].name, sizeof(cv[n].name), "%s", name);
+			snprintf(cv[n].pages, sizeof(cv[n].pages), "%s", pg);
+			n++;
+		}
+		curve_add(&cv[k], log2(sz), y, json_string_value(json_object_get(c, "status")));
+	}
+	double mx[8];
+	char ml[8][32];
+	const char *mlp[8];
+	int nm = 0;
+	json_array_foreach(caches, i, c)
+	{
+		double sz = an_num(json_object_get(c, "size_bytes"));
+		if (nm < 8 && sz > 0) {
+			char v[32];
+			int e = (int)lround(log2(sz)), u = 0;
+			while (e >= 10 && u < 3)
+				e -= 10, u++;
+			snprintf(v, sizeof(v), "%lld%s", 1LL << e,
+				 (const char *[]){"", "K", "M", "G"}[u]);
+			snprintf(ml[nm], sizeof(ml[nm]), "L%lld %s",
+				 (long long)json_integer_value(json_object_get(c, "level")), v);
+			mlp[nm] = ml[nm];
+			mx[nm++] = log2(sz);
+		}
+	}
+	an_h(d, 3, "Latency against size");
+	if (nm) {
+		char line[256];
+		struct an_sb sb;
+		an_sb_init(&sb, line, sizeof(line));
+		for (int k = 0; k < nm; k++)
+			an_sb_add(&sb, "%s%s", k ? ", " : "", ml[k]);
+		an_p(d, AN_PLAIN, "Caches (per instance): %s.", line);
+	}
+	for (int p = 0; p < pages.n; p++) {
+		char title[256];
+		snprintf(title, sizeof(title),
+			 "latency_ns against buffer size, %s pages, one line per cpu>mem",
+			 pages.v[p]);
+		if (d->fmt != AN_HTML) {
+			an_p(d, AN_PLAIN, "%s (median ns)", title);
+			curve_table(d, cv, n, pages.v[p], &sizes);
+			continue;
+		}
+		struct an_series *ss = calloc(n + 1, sizeof(*ss));
+		int ns = 0;
+		if (!ss)
+			abort();
+		for (int k = 0; k < n; k++)
+			if (!strcmp(cv[k].pages, pages.v[p]))
+				ss[ns++] =
+				    (struct an_series){cv[k].name, cv[k].n, cv[k].x, cv[k].y};
+		an_lines(d,
+			 &(struct an_lines){title, "buffer size (bytes, log2 scale)",
+					    "latency_ns (ns, median)", ns, ss, true, nm, mx, mlp});
+		free(ss);
+	}
+out:
+	free(cv);
+	free(sizes.v);
+	free(strides.v);
+	an_names_free(&pages);
+}
+
 /* Every matrix cell that is not ok, once, with its reason. */
 static void marked_cells(struct an_doc *d, const json_t *cells)
 {
@@ -305,7 +471,7 @@ static void marked_cells(struct an_doc *d, const json_t *cells)
 	an_table_emit(d, t);
 }
 
-void an_report_cells(struct an_doc *d, const json_t *cells, int run)
+void an_report_cells(struct an_doc *d, const json_t *cells, int run, const json_t *topo)
 {
 	struct an_names pairs = {0}, names = {0}, consts = {0}, per = {0};
 	json_t *others = json_array(), *c;
@@ -341,8 +507,10 @@ void an_report_cells(struct an_doc *d, const json_t *cells, int run)
 		*sep = 0;
 		heatmap_for(d, cells, pairs.v[k], sep + 1, run, &per);
 	}
-	if (pairs.n)
+	if (pairs.n) {
+		latency_curves(d, cells, json_object_get(topo, "caches"));
 		marked_cells(d, cells);
+	}
 	if (json_array_size(others)) {
 		an_h(d, 3, "Cells");
 		an_object_table(d, others, NULL);

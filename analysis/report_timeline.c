@@ -93,8 +93,41 @@ static double sample_value(const json_t *s, const char *field)
 	return an_num(json_object_get(json_object_get(s, head), dot + 1));
 }
 
-static void field_chart(struct an_doc *d, const struct an_timeline *t, const char *field)
+/* The unit of a sample field from the run's timeline_units: by name, by the name before
+ * the dot (placement.3: pages per node), "counters" for cumulative counts. */
+static void field_unit(const json_t *units, const char *field, char *buf, size_t len)
 {
+	char head[256];
+	const char *u = json_string_value(json_object_get(units, field));
+	snprintf(head, sizeof(head), "%.*s", (int)strcspn(field, "."), field);
+	if (!u)
+		u = json_string_value(json_object_get(units, head));
+	if (!u && !strcmp(field, "local_share"))
+		u = "fraction of pages, 0-1";
+	if (!u && json_object_get(units, "counters") && strcmp(field, "throughput"))
+		u = "count, cumulative";
+	snprintf(buf, len, "%s%s%s%s", field, u ? " (" : "", u ? u : "", u ? ")" : "");
+}
+
+/* Whether every sample of every mode has field 0 (or none). */
+static bool all_zero(const struct an_timeline *t, const char *field)
+{
+	size_t i;
+	json_t *s;
+	for (int n = 0; n < t->n; n++)
+		json_array_foreach(t->s[n].samples, i, s)
+		{
+			double v = sample_value(s, field);
+			if (!isnan(v) && v != 0)
+				return false;
+		}
+	return true;
+}
+
+static void field_chart(struct an_doc *d, const struct an_timeline *t, const char *field,
+			const json_t *units)
+{
+	char ylabel[512], xlabel[512];
 	struct an_series *ss = calloc(t->n + 1, sizeof(*ss));
 	char title[512];
 	if (!ss)
@@ -113,7 +146,9 @@ static void field_chart(struct an_doc *d, const struct an_timeline *t, const cha
 		ss[n] = (struct an_series){t->s[n].name, (int)len, x, y};
 	}
 	snprintf(title, sizeof(title), "%s over time, one line per mode", field);
-	an_lines(d, &(struct an_lines){title, "t_s", field, t->n, ss});
+	field_unit(units, field, ylabel, sizeof(ylabel));
+	field_unit(units, "t_s", xlabel, sizeof(xlabel));
+	an_lines(d, &(struct an_lines){title, xlabel, ylabel, t->n, ss, false, 0, NULL, NULL});
 	for (int n = 0; n < t->n; n++) {
 		free((void *)ss[n].x);
 		free((void *)ss[n].y);
@@ -133,12 +168,28 @@ static void modes_table(struct an_doc *d, const struct an_timeline *t)
 	json_decref(modes);
 }
 
-void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl)
+/* Two modes with the same label get their number after it: a legend never shows two
+ * identical labels. */
+static void unique_names(struct an_timeline *t)
 {
+	for (int a = 0; a < t->n; a++)
+		for (int b = a + 1; b < t->n; b++)
+			if (!strcmp(t->s[a].name, t->s[b].name)) {
+				size_t n = strlen(t->s[b].name);
+				snprintf(t->s[b].name + n, sizeof(t->s[b].name) - n, " #%d", b + 1);
+			}
+}
+
+void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl, const json_t *units)
+{
+	char zero[AN_TEXT_MAX];
+	struct an_sb zs;
+	an_sb_init(&zs, zero, sizeof(zero));
 	struct an_timeline t = {0};
 	struct an_names fields = {0};
 	an_timeline_collect(tl, &t);
 	name_modes(&t);
+	unique_names(&t);
 	if (strcmp(name, "timeline"))
 		an_h(d, 3, "Timeline (%s)", name);
 	else
@@ -147,7 +198,12 @@ void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl)
 	sample_fields(&t, &fields);
 	an_names_sort(&fields, field_rank);
 	for (int f = 0; f < fields.n; f++)
-		field_chart(d, &t, fields.v[f]);
+		if (all_zero(&t, fields.v[f]))
+			an_sb_add(&zs, "%s%s", zs.pos ? ", " : "", fields.v[f]);
+		else
+			field_chart(d, &t, fields.v[f], units);
+	if (zs.pos)
+		an_p(d, AN_PLAIN, "Zero throughout, in every mode (not charted): %s.", zero);
 	an_names_free(&fields);
 	free(t.s);
 }
