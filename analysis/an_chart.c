@@ -384,7 +384,7 @@ static void lines_svg(struct an_doc *d, const struct an_lines *c)
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			"stroke-width=\"3\"%s/>\n",
 			p.x1 + 14, ly, p.x1 + 32, ly, color, dash);
-		text_at(d, p.x1 + 38, ly + 4, "start", "", c->s[s].name);
+		text_at(d, p.x1 + 38, ly + 4, "start", " class=\"legend\"", c->s[s].name);
 	}
 	svg_close(d);
 }
