@@ -204,7 +204,7 @@ static void heatmap_svg(struct an_doc *d, const struct an_heatmap *h)
 	fprintf(d->f,
 		"<defs><pattern id=\"hatch%d\" width=\"6\" height=\"6\" "
 		"patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-		"<rect width=\"2\" height=\"6\" fill=\"#000000\" fill-opacity=\"0.35\"/>"
+		"<rect width=\"2\" height=\"6\" fill=\"#000000\" fill-opacity=\"0.22\"/>"
 		"</pattern></defs>\n",
 		d->ncharts);
 	text_at(d, left + h->ncols * cw / 2.0, 36, "middle", " font-style=\"italic\"", h->col_name);

@@ -234,8 +234,6 @@ void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *t
 	run_status(d, run);
 	if (json_object_size(v = json_object_get(run, "metrics")))
 		metrics_table(d, v);
-	if ((v = json_object_get(run, "counters")) && !json_is_null(v))
-		counters(d, v);
 	if ((v = json_object_get(run, "placement")) && !json_is_null(v))
 		placement(d, v);
 	if (json_array_size(v = json_object_get(run, "cells")))
@@ -250,4 +248,7 @@ void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *t
 		else if (!skip)
 			an_generic(d, k, x);
 	}
+	/* Counters: how the run went, after what it measured. */
+	if ((v = json_object_get(run, "counters")) && !json_is_null(v))
+		counters(d, v);
 }

@@ -8,27 +8,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool same_everywhere(const struct an_timeline *t, const char *field)
+/* How many distinct labels the modes get when the fields in skip are left out. */
+static int distinct_labels(const struct an_timeline *t, const char *const *skip)
 {
-	char first[AN_TEXT_MAX], v[AN_TEXT_MAX];
+	struct an_names seen = {0};
+	char label[AN_TEXT_MAX];
 	for (int n = 0; n < t->n; n++) {
-		an_value_text(json_object_get(t->s[n].mode, field), n ? v : first, sizeof(v));
-		if (n && strcmp(first, v))
-			return false;
+		an_cell_label(t->s[n].mode, skip, label, sizeof(label));
+		an_names_add(&seen, label);
 	}
-	return true;
+	int k = seen.n;
+	an_names_free(&seen);
+	return k;
 }
 
-/* Name modes by the identity fields whose values differ between them (balancing=1,
- * placement=remote), so legends stay short; a lone mode keeps all of them. */
+/* Name modes by the identity fields that tell them apart (variant=remote-pinned
+ * balancing=1), so legends stay short: in an_ident_fields order, a field is kept only when
+ * it splits modes the fields kept before it do not (placement=remote, which follows from
+ * the variant, is left out). A lone mode keeps all of them. */
 static void name_modes(struct an_timeline *t)
 {
 	const char *skip[64];
-	int ns = 0;
-	for (int i = 0; an_ident_fields[i] && t->n > 1; i++)
-		if (same_everywhere(t, an_ident_fields[i]))
+	int ns = 0, nf = 0;
+	while (an_ident_fields[nf] && nf < 63)
+		nf++;
+	if (t->n > 1) {
+		for (int i = 0; i < nf; i++)
 			skip[ns++] = an_ident_fields[i];
-	skip[ns] = NULL;
+		skip[ns] = NULL;
+		int have = distinct_labels(t, skip);
+		for (int i = 0; i < nf; i++) {
+			/* try keeping field i: drop it from the skip list */
+			const char *f = an_ident_fields[i];
+			int k = 0;
+			for (int j = 0; j < ns; j++)
+				if (skip[j] != f)
+					skip[k++] = skip[j];
+			skip[k] = NULL;
+			int now = distinct_labels(t, skip);
+			if (now > have) {
+				have = now;
+				ns = k;
+			} else {
+				skip[k] = f;
+				skip[k + 1] = NULL;
+			}
+		}
+	} else {
+		skip[0] = NULL;
+	}
 	for (int n = 0; n < t->n; n++) {
 		char label[sizeof(t->s[n].name)];
 		an_cell_label(t->s[n].mode, skip, label, sizeof(label));
