@@ -148,7 +148,11 @@ static void group_table(struct an_doc *d, const struct an_cmp_set *k, int g)
 	if (*common)
 		an_p(d, AN_PLAIN, "Every cell here: %s", common);
 	an_table_emit(d, t);
-	an_p(d, AN_PLAIN, "? untrustworthy cell or run in either file.");
+	for (int i = 0; i < k->nrows; i++)
+		if (k->rows[i].group == g && k->rows[i].untrusted) {
+			an_p(d, AN_PLAIN, "? untrustworthy cell or run in either file.");
+			break;
+		}
 }
 
 static int by_change(const void *a, const void *b)

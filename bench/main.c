@@ -69,10 +69,13 @@ static const struct cmd cmds[] = {
      "Put back every tunable that a killed run left changed (from the journal)."},
     {"events", nb_cmd_events, "numabench events [--json] [--all]",
      "Counter events usable here (hardware by libpfm4 PMU, software, tracepoints)."},
-    {"report", nb_cmd_report, "numabench report RESULT.json [--format text|md|html] [-o FILE]",
+    {"report", nb_cmd_report,
+     "numabench report RESULT.json [--format text|md|html|csv|json] [-o FILE]",
      "A readable account of one run."},
     {"compare", nb_cmd_compare,
-     "numabench compare A.json B.json... [--format text|md|html] [-o FILE] [--threshold PCT]",
+     "numabench compare A.json B.json... [--format text|md|html|csv|json] [-o FILE] [--threshold "
+     "PCT] "
+     "[--include-untrustworthy] [--fdr]",
      "Compare runs against the first (baseline), with confidence intervals and significance."},
     {"guest", nb_cmd_guest,
      "numabench guest [--kernel 6.1|6.12|PATH] [--topology NAME|FILE] [--append ARGS] "

@@ -117,6 +117,7 @@ bad_inputs() {
 	expect_error 2 "baseline and at least one" compare "$base"
 	expect_error 2 "bad --threshold \"abc\"" compare "$base" "$base" --threshold abc
 	expect_error 2 "unknown option \"--threshold\"" report "$base" --threshold 5
+	expect_error 2 "unknown option \"--fdr\"" report "$base" --fdr
 	expect_error 4 "cannot write /nonexistent-dir/r.txt" report "$base" -o /nonexistent-dir/r.txt
 	echo keep >"$tmp/target.txt"
 	ln -s "$tmp/target.txt" "$tmp/link.txt"
