@@ -130,6 +130,25 @@ static void underline(FILE *f, char c, int n)
 	fputc('\n', f);
 }
 
+/* A paragraph within AN_TEXT_WIDTH columns, broken at spaces. */
+static void wrap_put(struct an_doc *d, const char *s)
+{
+	while (width(s) > AN_TEXT_WIDTH) {
+		int n = line_len(s, AN_TEXT_WIDTH);
+		char *part = strndup(s, n);
+		if (!part)
+			abort();
+		for (int e = n; e > 0 && part[e - 1] == ' '; e--)
+			part[e - 1] = 0;
+		an_put(d, part);
+		fputc('\n', d->f);
+		free(part);
+		for (s += n; *s == ' '; s++)
+			;
+	}
+	an_put(d, s);
+}
+
 void an_h(struct an_doc *d, int level, const char *fmt, ...)
 {
 	va_list ap;
@@ -155,31 +174,13 @@ void an_h(struct an_doc *d, int level, const char *fmt, ...)
 		an_put(d, s);
 		fputs("\n\n", d->f);
 	} else {
-		an_put(d, s);
+		wrap_put(d, s);
 		fputc('\n', d->f);
-		underline(d->f, "=-~~~~"[level - 1], width(s));
+		underline(d->f, "=-~~~~"[level - 1],
+			  width(s) < AN_TEXT_WIDTH ? width(s) : AN_TEXT_WIDTH);
 		fputc('\n', d->f);
 	}
 	free(s);
-}
-
-/* A paragraph within AN_TEXT_WIDTH columns, broken at spaces. */
-static void wrap_put(struct an_doc *d, const char *s)
-{
-	while (width(s) > AN_TEXT_WIDTH) {
-		int n = line_len(s, AN_TEXT_WIDTH);
-		char *part = strndup(s, n);
-		if (!part)
-			abort();
-		for (int e = n; e > 0 && part[e - 1] == ' '; e--)
-			part[e - 1] = 0;
-		an_put(d, part);
-		fputc('\n', d->f);
-		free(part);
-		for (s += n; *s == ' '; s++)
-			;
-	}
-	an_put(d, s);
 }
 
 void an_p(struct an_doc *d, enum an_style st, const char *fmt, ...)

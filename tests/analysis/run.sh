@@ -32,6 +32,12 @@ check_golden() {
 			head -40 "$tmp/diff"
 		fi
 	done
+	# text within 120 columns (issue 13): wrapped cells and column blocks, never longer lines
+	if python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 120 for l in open(sys.argv[1], encoding="utf-8")))' "$tmp/$name.txt"; then
+		ok
+	else
+		bad "$name.txt: a line longer than 120 columns"
+	fi
 	if python3 tests/analysis/check_tidy.py "$tmp/$name.csv" "$tmp/$name.json"; then
 		ok
 	else
