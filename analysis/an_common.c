@@ -207,7 +207,12 @@ void an_object_table(struct an_doc *d, const json_t *arr, const char *const *ski
 			if (!v)
 				v = json_object_get(json_object_get(o, "metrics"), cols.v[c]);
 			an_value_text(v, text, sizeof(text));
-			an_table_cell(t, AN_PLAIN, "%s", text);
+			if (!strcmp(cols.v[c], "status") &&
+			    json_is_string(v)) /* marked, as cells are */
+				an_table_cell(t, an_status_style(text), "%s%s", text,
+					      an_status_mark(text));
+			else
+				an_table_cell(t, AN_PLAIN, "%s", text);
 		}
 	}
 	an_table_emit(d, t);

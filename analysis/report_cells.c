@@ -217,6 +217,32 @@ static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group
 	free(v);
 }
 
+/* A metric whose every cell of the group has the value of an earlier metric of the same
+ * group (traffic_gbs and bandwidth_gbs of a read kernel): that metric's name, or NULL. Pairs
+ * before k have had their separator replaced by a NUL already. */
+static const char *same_as_earlier(const json_t *cells, const struct an_names *pairs, int k)
+{
+	const char *group = pairs->v[k], *name = group + strlen(group) + 1;
+	size_t i;
+	json_t *c;
+	for (int e = 0; e < k; e++) {
+		const char *g = pairs->v[e], *n = g + strlen(g) + 1;
+		bool same = !strcmp(g, group), any = false;
+		json_array_foreach(cells, i, c)
+		{
+			if (!same)
+				break;
+			if (!in_group(c, group, name))
+				continue;
+			any = true;
+			same = cell_value(c, name) == cell_value(c, n);
+		}
+		if (same && any)
+			return n;
+	}
+	return NULL;
+}
+
 /* Non-metric numeric fields that are the same in every matrix cell of each group: run
  * parameters (loads_per_sample) or a group's (size_bytes), not measurements. */
 static void constant_fields(const json_t *cells, struct an_names *consts, struct an_names *per,
@@ -505,7 +531,12 @@ void an_report_cells(struct an_doc *d, const json_t *cells, int run, const json_
 	for (int k = 0; k < pairs.n; k++) {
 		sep = strchr(pairs.v[k], '\x1f');
 		*sep = 0;
-		heatmap_for(d, cells, pairs.v[k], sep + 1, run, &per);
+		const char *same = same_as_earlier(cells, &pairs, k);
+		if (same)
+			an_p(d, AN_PLAIN, "%s %s: the same as %s in every cell (not repeated).",
+			     sep + 1, pairs.v[k], same);
+		else
+			heatmap_for(d, cells, pairs.v[k], sep + 1, run, &per);
 	}
 	if (pairs.n) {
 		latency_curves(d, cells, json_object_get(topo, "caches"));

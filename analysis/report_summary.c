@@ -1,6 +1,7 @@
 /* numabench analysis: the NUMA summary that opens a report: per cpu->memory node pair the
  * idle latency and bandwidth, their ratio to local (the NUMA factor) beside the firmware's
  * SLIT ratio and HMAT values, and one line per bench with its answer. */
+#include "an_chart.h"
 #include "an_json.h"
 #include "an_report.h"
 
@@ -357,6 +358,65 @@ static void pair_table(struct an_doc *d, const struct summary *s)
 	an_table_emit(d, t);
 }
 
+/* HTML: the node x node picture of the 4 KiB latency (the table holds the numbers). */
+static void latency_map(struct an_doc *d, const struct summary *s)
+{
+	long long rid[64], cid[64];
+	int nr = 0, nc = 0;
+	for (int i = 0; i < s->n; i++) {
+		int r = 0, c = 0;
+		while (r < nr && rid[r] != s->p[i].cpu)
+			r++;
+		if (r == nr && nr < 64)
+			rid[nr++] = s->p[i].cpu;
+		while (c < nc && cid[c] != s->p[i].mem)
+			c++;
+		if (c == nc && nc < 64)
+			cid[nc++] = s->p[i].mem;
+	}
+	double *v = malloc(sizeof(double) * (nr * nc + 1));
+	const char **st = calloc(nr * nc + 1, sizeof(char *));
+	char **rl = calloc(nr + 1, sizeof(char *)), **cl = calloc(nc + 1, sizeof(char *));
+	if (!v || !st || !rl || !cl)
+		abort();
+	for (int k = 0; k < nr * nc; k++)
+		v[k] = NAN;
+	for (int i = 0; i < s->n; i++)
+		for (int r = 0; r < nr; r++)
+			for (int c = 0; c < nc; c++)
+				if (rid[r] == s->p[i].cpu && cid[c] == s->p[i].mem) {
+					v[r * nc + c] = s->p[i].lat4k.v;
+					st[r * nc + c] = s->p[i].lat4k.status;
+				}
+	for (int r = 0; r < nr; r++)
+		if (asprintf(&rl[r], "%lld", rid[r]) < 0)
+			abort();
+	for (int c = 0; c < nc; c++)
+		if (asprintf(&cl[c], "%lld", cid[c]) < 0)
+			abort();
+	struct an_heatmap h = {"Idle latency, largest size, 4 KiB pages (median ns)",
+			       "cpu node",
+			       "mem node",
+			       nr,
+			       nc,
+			       (const char *const *)rl,
+			       (const char *const *)cl,
+			       v,
+			       st,
+			       NULL,
+			       NULL,
+			       NULL};
+	an_heatmap(d, &h);
+	for (int r = 0; r < nr; r++)
+		free(rl[r]);
+	for (int c = 0; c < nc; c++)
+		free(cl[c]);
+	free(rl);
+	free(cl);
+	free(st);
+	free(v);
+}
+
 /* "node 3: memory only" for nodes without cpus: no row of the matrix starts there. */
 static void memory_only(struct an_doc *d, const json_t *topo)
 {
@@ -432,6 +492,8 @@ void an_report_summary(struct an_doc *d, const json_t *doc)
 		    s.emulated ? " (not here: timings are emulated, QEMU TCG)" : "");
 		pair_table(d, &s);
 		an_p(d, AN_PLAIN, "Marks: %s", AN_MARK_LEGEND);
+		if (d->fmt == AN_HTML && any(&s, offsetof(struct pair, lat4k)))
+			latency_map(d, &s);
 	} else {
 		an_p(d, AN_PLAIN, "No latency or bandwidth matrix in this result.");
 	}
