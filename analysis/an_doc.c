@@ -552,6 +552,16 @@ static void toc_write(struct an_doc *d)
 			fprintf(d->f, "<li><a href=\"#s%d\">", i + 1);
 			an_put(d, d->toc[i]);
 			fputs("</a></li>", d->f);
+		} else if (d->fmt == AN_MD) { /* GitHub's heading anchors */
+			fprintf(d->f, "%d. [", i + 1);
+			an_put(d, d->toc[i]);
+			fputs("](#", d->f);
+			for (const char *c = d->toc[i]; *c; c++)
+				if (alnum(*c) || *c == '-' || *c == '_')
+					fputc(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c, d->f);
+				else if (*c == ' ')
+					fputc('-', d->f);
+			fputs(")\n", d->f);
 		} else {
 			fprintf(d->f, "%d. ", i + 1);
 			an_put(d, d->toc[i]);
