@@ -1,5 +1,6 @@
 /* numabench analysis: charts as inline SVG (HTML) or as tables (text, Markdown). */
 #include "an_chart.h"
+#include "an_common.h"
 #include "an_json.h"
 
 #include <math.h>
@@ -148,23 +149,48 @@ static void heat_legend(struct an_doc *d, double x, double y, double w, double m
 	text_at(d, x + w, y + 23, "end", "", hi);
 }
 
+static const char *cell_of(const char *const *v, const struct an_heatmap *h, int r, int c)
+{
+	return v ? v[r * h->ncols + c] : NULL;
+}
+
 static void heat_cell(struct an_doc *d, const struct an_heatmap *h, int r, int c, double x,
 		      double y, double t)
 {
-	char fill[16], val[64], tip[256];
+	char fill[16], val[64];
 	double v = h->v[r * h->ncols + c];
+	const char *st = cell_of(h->status, h, r, c), *note = cell_of(h->note, h, r, c),
+		   *id = cell_of(h->id, h, r, c), *mark = an_status_mark(st);
+	char *tip;
 	an_fmt_num(v, val, sizeof(val));
 	heat_rgb(t, fill, sizeof(fill));
-	snprintf(tip, sizeof(tip), "%s %s, %s %s: %s", h->row_name, h->rows[r], h->col_name,
-		 h->cols[c], val);
-	fputs("<g><title>", d->f);
+	if (asprintf(&tip, "%s %s, %s %s: %s%s%s%s%s", h->row_name, h->rows[r], h->col_name,
+		     h->cols[c], val, *mark ? " (" : "", *mark ? st : "", *mark ? ")" : "",
+		     note ? note : "") < 0)
+		abort();
+	fputs("<g", d->f);
+	if (*mark)
+		fprintf(d->f, " data-status=\"%s\"", st);
+	if (id)
+		fprintf(d->f, " data-cell=\"%s\"", id);
+	fputs("><title>", d->f);
 	an_put(d, tip);
 	fprintf(d->f,
 		"</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"%s\" "
 		"stroke=\"#ffffff\"/>\n",
 		x, y, HEAT_CW, HEAT_CH, isfinite(v) ? fill : "#eeeeee");
-	text_at(d, x + HEAT_CW / 2.0, y + 19, "middle", t > 0.55 ? " fill=\"#ffffff\"" : "", val);
+	if (*mark) /* hatching over the colour, and a mark after the value */
+		fprintf(d->f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" "
+			"fill=\"url(#hatch%d)\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+			x + 1, y + 1, HEAT_CW - 2, HEAT_CH - 2, d->ncharts,
+			!strcmp(st, "failed") ? "#b00020" : "#9a5b00");
+	snprintf(fill, sizeof(fill), "%s%s", val, mark);
+	text_at(d, x + HEAT_CW / 2.0, y + 19, "middle",
+		t > 0.55 ? " fill=\"#ffffff\" font-weight=\"bold\"" : " font-weight=\"bold\"",
+		strlen(val) + strlen(mark) < sizeof(fill) ? fill : val);
 	fputs("</g>\n", d->f);
+	free(tip);
 }
 
 static void heatmap_svg(struct an_doc *d, const struct an_heatmap *h)
@@ -174,9 +200,13 @@ static void heatmap_svg(struct an_doc *d, const struct an_heatmap *h)
 	double min, max;
 	char lab[128];
 	value_range(h->v, h->nrows * h->ncols, &min, &max);
-	if (min > 0) /* magnitudes: colour from zero, so 1.200 vs 1.204 does not look like 1 vs 2 */
-		min = 0;
 	svg_open(d, "heatmap", h->title, w > title_width(h->title) ? w : title_width(h->title), ht);
+	fprintf(d->f,
+		"<defs><pattern id=\"hatch%d\" width=\"6\" height=\"6\" "
+		"patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+		"<rect width=\"2\" height=\"6\" fill=\"#000000\" fill-opacity=\"0.22\"/>"
+		"</pattern></defs>\n",
+		d->ncharts);
 	text_at(d, left + h->ncols * cw / 2.0, 36, "middle", " font-style=\"italic\"", h->col_name);
 	text_at(d, left - 8, top - 6, "end", " font-style=\"italic\"", h->row_name);
 	for (int c = 0; c < h->ncols; c++)
@@ -210,8 +240,9 @@ static void heatmap_table(struct an_doc *d, const struct an_heatmap *h)
 		an_table_row(t);
 		an_table_cell(t, AN_PLAIN, "%s %s", h->row_name, h->rows[r]);
 		for (int c = 0; c < h->ncols; c++) {
+			const char *mark = an_status_mark(cell_of(h->status, h, r, c));
 			an_fmt_num(h->v[r * h->ncols + c], v, sizeof(v));
-			an_table_cell(t, AN_PLAIN, "%s", v);
+			an_table_cell(t, *mark ? AN_WARN : AN_PLAIN, "%s%s", v, mark);
 		}
 	}
 	an_table_emit(d, t);
@@ -248,8 +279,10 @@ struct plot {
 	double x0, x1, y0, y1; /* pixel box: y0 bottom, y1 top */
 };
 
+static void size_text(double log2v, char *buf, size_t len);
+
 static void plot_axes(struct an_doc *d, const struct plot *p, const char *xlabel,
-		      const char *ylabel)
+		      const char *ylabel, bool log2_bytes)
 {
 	char t[64];
 	for (double v = p->y.lo; v <= p->y.hi + p->y.step / 2; v += p->y.step) {
@@ -263,7 +296,10 @@ static void plot_axes(struct an_doc *d, const struct plot *p, const char *xlabel
 	}
 	for (double v = p->x.lo; v <= p->x.hi + p->x.step / 2; v += p->x.step) {
 		double x = scale(&p->x, v, p->x0, p->x1);
-		tick_text(v, p->x.step, t, sizeof(t));
+		if (log2_bytes)
+			size_text(v, t, sizeof(t));
+		else
+			tick_text(v, p->x.step, t, sizeof(t));
 		text_at(d, x, p->y0 + 15, "middle", "", t);
 	}
 	fprintf(d->f, "<path d=\"M%.1f %.1fV%.1fH%.1f\" fill=\"none\" stroke=\"#444\"/>\n", p->x0,
@@ -297,18 +333,47 @@ static void series_path(struct an_doc *d, const struct plot *p, const struct an_
 }
 
 /* The legend sits right of the plot, one row per series; the chart grows to hold it. */
+static void size_text(double log2v, char *buf, size_t len)
+{
+	static const char *const sfx[] = {"", "K", "M", "G", "T"};
+	int e = (int)lround(log2v), k = 0;
+	while (e >= 10 && k < 4)
+		e -= 10, k++;
+	snprintf(buf, len, "%lld%s", 1LL << (e < 0 ? 0 : e), sfx[k]);
+}
+
+/* The legend is right of the plot, one row per series, never cut: the chart widens to hold
+ * the longest label (about 6.5 px a character at 11 px). */
 static void lines_svg(struct an_doc *d, const struct an_lines *c)
 {
-	const int w = 860, h = 60 + (c->nseries > 13 ? c->nseries * 16 : 210);
+	int longest = 0;
+	for (int s = 0; s < c->nseries; s++)
+		longest = (int)fmax(longest, strlen(c->s[s].name));
+	const int legend = 50 + (int)(6.5 * longest), w = 610 + (legend > 250 ? legend : 250);
+	const int h = 60 + (c->nseries > 13 ? c->nseries * 16 : 210);
 	double xmin, xmax, ymin, ymax;
-	char name[64];
 	lines_range(c, &xmin, &xmax, &ymin, &ymax);
 	if (xmin > xmax)
 		xmin = xmax = ymin = ymax = 0;
 	struct plot p = {
-	    nice_axis(xmin, xmax, 8), nice_axis(ymin, ymax, 5), 70, w - 250, h - 46, 36};
+	    nice_axis(xmin, xmax, 8), nice_axis(ymin, ymax, 5), 70, w - legend, h - 46, 36};
+	if (c->log2_bytes) /* one tick per power of two, or per 2^k when they crowd */
+		p.x = (struct axis){floor(xmin), ceil(xmax), fmax(1, ceil((xmax - xmin) / 10))};
+	if (p.x.hi <= p.x.lo)
+		p.x.hi = p.x.lo + 1;
 	svg_open(d, "lines", c->title, w, h);
-	plot_axes(d, &p, c->xlabel, c->ylabel);
+	plot_axes(d, &p, c->xlabel, c->ylabel, c->log2_bytes);
+	for (int m = 0; m < c->nmarks; m++) {
+		double x = scale(&p.x, c->mark_x[m], p.x0, p.x1);
+		if (x < p.x0 || x > p.x1)
+			continue;
+		fprintf(d->f,
+			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
+			"stroke-dasharray=\"3 3\"/>\n",
+			x, p.y0, x, p.y1);
+		text_at(d, x + 3, p.y1 + 10 + 12 * (m % 3), "start", " fill=\"#555\"",
+			c->mark_label[m]);
+	}
 	for (int s = 0; s < c->nseries; s++) {
 		const char *color = series_color[s % NCOLORS];
 		/* past the palette, dashes tell series of one colour apart */
@@ -319,8 +384,7 @@ static void lines_svg(struct an_doc *d, const struct an_lines *c)
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			"stroke-width=\"3\"%s/>\n",
 			p.x1 + 14, ly, p.x1 + 32, ly, color, dash);
-		cut(c->s[s].name, 34, name, sizeof(name));
-		text_at(d, p.x1 + 38, ly + 4, "start", "", name);
+		text_at(d, p.x1 + 38, ly + 4, "start", " class=\"legend\"", c->s[s].name);
 	}
 	svg_close(d);
 }

@@ -13,6 +13,11 @@ struct an_heatmap {
 	int nrows, ncols;
 	const char *const *rows, *const *cols; /* labels */
 	const double *v;
+	/* Optional, per cell (row-major, NULL entries allowed): the cell's status (not "ok":
+	 * marked with an_status_mark, hatched in HTML), a tooltip note (reason, n, CI) and an
+	 * id for tests (data-cell). */
+	const char *const *status, *const *note, *const *id;
+	const char *scale; /* NULL: colour from min to max of the data */
 };
 void an_heatmap(struct an_doc *d, const struct an_heatmap *h);
 
@@ -26,6 +31,12 @@ struct an_lines {
 	const char *title, *xlabel, *ylabel;
 	int nseries;
 	const struct an_series *s;
+	/* Optional: x is log2 of a size in bytes (ticks read 4K, 1M, ...), and vertical marks at
+	 * those x with their labels (cache sizes). */
+	bool log2_bytes;
+	int nmarks;
+	const double *mark_x;
+	const char *const *mark_label;
 };
 void an_lines(struct an_doc *d, const struct an_lines *c);
 

@@ -9,8 +9,10 @@
 
 static int usage_error(const char *cmd, const char *what, const char *arg, bool compare)
 {
-	nb_err("%s: %s \"%s\" (valid: --format text|md|html, -o FILE%s; see numabench help %s)",
-	       cmd, what, arg, compare ? ", --threshold PCT" : "", cmd);
+	nb_err("%s: %s \"%s\" (valid: --format text|md|html|csv|json, -o FILE%s; see numabench "
+	       "help %s)",
+	       cmd, what, arg, compare ? ", --threshold PCT, --include-untrustworthy, --fdr" : "",
+	       cmd);
 	return NB_EXIT_USAGE;
 }
 
@@ -19,7 +21,8 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 	switch (c) {
 	case 'f':
 		if (an_fmt_parse(optarg, &o->fmt)) {
-			nb_err("%s: unknown format \"%s\" (valid: text, md, html)", cmd, optarg);
+			nb_err("%s: unknown format \"%s\" (valid: text, md, html, csv, json)", cmd,
+			       optarg);
 			return NB_EXIT_USAGE;
 		}
 		return 0;
@@ -33,6 +36,12 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 			return NB_EXIT_USAGE;
 		}
 		return 0;
+	case 'u':
+		o->untrusted = true;
+		return 0;
+	case 'q':
+		o->bh = true;
+		return 0;
 	case ':':
 		return usage_error(cmd, "option needs a value:", argv[optind - 1], compare);
 	default:
@@ -43,14 +52,15 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 static int check_files(const char *cmd, bool compare, const struct an_opts *o)
 {
 	if (compare && o->nfiles < 2) {
-		nb_err("compare: needs a baseline and at least one other result (usage: "
-		       "numabench compare A.json B.json... [--format text|md|html] [-o FILE] "
-		       "[--threshold PCT])");
+		nb_err(
+		    "compare: needs a baseline and at least one other result (usage: "
+		    "numabench compare A.json B.json... [--format text|md|html|csv|json] [-o FILE] "
+		    "[--threshold PCT] [--include-untrustworthy] [--fdr])");
 		return NB_EXIT_USAGE;
 	}
 	if (!compare && o->nfiles != 1) {
 		nb_err("%s: needs exactly one result file, got %d (usage: numabench report "
-		       "RESULT.json [--format text|md|html] [-o FILE])",
+		       "RESULT.json [--format text|md|html|csv|json] [-o FILE])",
 		       cmd, o->nfiles);
 		return NB_EXIT_USAGE;
 	}
@@ -62,10 +72,13 @@ int an_parse_args(int argc, char **argv, bool compare, struct an_opts *o)
 	static const struct option report_opts[] = {{"format", required_argument, NULL, 'f'},
 						    {"output", required_argument, NULL, 'o'},
 						    {NULL, 0, NULL, 0}};
-	static const struct option compare_opts[] = {{"format", required_argument, NULL, 'f'},
-						     {"output", required_argument, NULL, 'o'},
-						     {"threshold", required_argument, NULL, 't'},
-						     {NULL, 0, NULL, 0}};
+	static const struct option compare_opts[] = {
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"include-untrustworthy", no_argument, NULL, 'u'},
+	    {"fdr", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0}};
 	const char *cmd = argv[0];
 	int c, rc;
 	*o = (struct an_opts){.fmt = AN_TEXT, .threshold = NAN};

@@ -8,6 +8,8 @@ struct an_opts {
 	enum an_fmt fmt;
 	const char *out;  /* -o FILE, or NULL for stdout */
 	double threshold; /* compare --threshold PCT; NAN when not given */
+	bool untrusted;	  /* compare --include-untrustworthy: they count for --threshold */
+	bool bh;	  /* compare --fdr: Benjamini-Hochberg over each comparison's metrics */
 	char **files;
 	int nfiles;
 };

@@ -2,7 +2,7 @@
 #ifndef AN_COMPARE_H
 #define AN_COMPARE_H
 
-#include "an_report.h"
+#include "an_common.h"
 #include "an_stats.h"
 
 /* One metric of one cell of one run: baseline against compared. */
@@ -10,7 +10,8 @@ struct an_row {
 	int group; /* index into an_cmp_set.groups: the run (bench and params) */
 	char *cell, *metric, *unit;
 	int dir;
-	bool untrusted; /* the run is untrustworthy in either file */
+	bool untrusted; /* the run, or the cell, is untrustworthy in either file */
+	double q;	/* Benjamini-Hochberg adjusted p (an_cmp_bh), else NAN */
 	struct an_cmp c;
 };
 
@@ -30,6 +31,8 @@ struct an_cmp_set {
 	int nrows;
 	struct an_change *changes;
 	int nchanges;
+	bool count_untrusted; /* untrustworthy rows count for --threshold */
+	bool bh;	      /* verdicts on Benjamini-Hochberg q-values */
 };
 
 /* Align b against a: compare every metric both have (statistics over samples), and list
@@ -37,5 +40,7 @@ struct an_cmp_set {
  * error line (different units or directions for one metric). */
 int an_cmp_build(struct an_cmp_set *k);
 void an_cmp_free(struct an_cmp_set *k);
+/* Benjamini-Hochberg over the set's rows: q-values, and verdicts judged on q instead of p. */
+void an_cmp_bh(struct an_cmp_set *k);
 
 #endif

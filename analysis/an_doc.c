@@ -28,19 +28,25 @@ static const char html_head[] =
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
     ".good{color:#1b7f3b}\n.bad{color:#b00020;font-weight:bold}\n"
     ".warn{color:#9a5b00;font-weight:bold}\n"
+    "nav.toc{background:#f6f6f6;border:1px solid #ddd;padding:4px 12px;margin:.6em 0}\n"
+    "nav.toc ol{margin:.2em 0;columns:2}\n"
     "figure.chart{margin:.6em 0 1.2em}\nsvg{max-width:100%;height:auto}\n"
     "@media print{body{max-width:none;padding:0;font-size:10pt}h2,h3{break-after:avoid}"
     "figure.chart,table{break-inside:avoid}.tbl{overflow:visible}table{font-size:8pt}"
     "td{white-space:normal}}\n"
     "</style>\n";
 
+#define AN_TEXT_WIDTH 120
+
+static int line_len(const char *s, int w);
+
 static const char *const ansi[] = {"", "\033[32m", "\033[31m", "\033[33m"};
 static const char *const css_class[] = {"", "good", "bad", "warn"};
 
 int an_fmt_parse(const char *name, enum an_fmt *out)
 {
-	static const char *const names[] = {"text", "md", "html"};
-	for (int i = 0; i < 3; i++)
+	static const char *const names[] = {"text", "md", "html", "csv", "json"};
+	for (int i = 0; i < 5; i++)
 		if (!strcmp(name, names[i])) {
 			*out = (enum an_fmt)i;
 			return 0;
@@ -95,10 +101,12 @@ static int width(const char *s)
 
 int an_doc_open(struct an_doc *d, enum an_fmt fmt, bool color, const char *title)
 {
-	*d = (struct an_doc){.fmt = fmt, .color = color && fmt == AN_TEXT};
+	*d = (struct an_doc){.fmt = fmt, .color = color && fmt == AN_TEXT, .toc_at = -1};
 	d->f = open_memstream(&d->buf, &d->len);
 	if (!d->f)
 		return -1;
+	if (fmt == AN_CSV || fmt == AN_JSON)
+		return 0;
 	if (fmt == AN_HTML) {
 		fputs(html_head, d->f);
 		fputs("<title>", d->f);
@@ -122,6 +130,25 @@ static void underline(FILE *f, char c, int n)
 	fputc('\n', f);
 }
 
+/* A paragraph within AN_TEXT_WIDTH columns, broken at spaces. */
+static void wrap_put(struct an_doc *d, const char *s)
+{
+	while (width(s) > AN_TEXT_WIDTH) {
+		int n = line_len(s, AN_TEXT_WIDTH);
+		char *part = strndup(s, n);
+		if (!part)
+			abort();
+		for (int e = n; e > 0 && part[e - 1] == ' '; e--)
+			part[e - 1] = 0;
+		an_put(d, part);
+		fputc('\n', d->f);
+		free(part);
+		for (s += n; *s == ' '; s++)
+			;
+	}
+	an_put(d, s);
+}
+
 void an_h(struct an_doc *d, int level, const char *fmt, ...)
 {
 	va_list ap;
@@ -129,7 +156,16 @@ void an_h(struct an_doc *d, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vtext(&s, fmt, ap);
 	va_end(ap);
-	if (d->fmt == AN_HTML) {
+	if (level == 2) {
+		d->toc = realloc(d->toc, sizeof(*d->toc) * (d->ntoc + 1));
+		if (!d->toc || !(d->toc[d->ntoc++] = strdup(s)))
+			abort();
+	}
+	if (d->fmt == AN_HTML && level == 2) {
+		fprintf(d->f, "<h2 id=\"s%d\">", d->ntoc);
+		an_put(d, s);
+		fputs("</h2>\n", d->f);
+	} else if (d->fmt == AN_HTML) {
 		fprintf(d->f, "<h%d>", level);
 		an_put(d, s);
 		fprintf(d->f, "</h%d>\n", level);
@@ -138,9 +174,10 @@ void an_h(struct an_doc *d, int level, const char *fmt, ...)
 		an_put(d, s);
 		fputs("\n\n", d->f);
 	} else {
-		an_put(d, s);
+		wrap_put(d, s);
 		fputc('\n', d->f);
-		underline(d->f, "=-~~~~"[level - 1], width(s));
+		underline(d->f, "=-~~~~"[level - 1],
+			  width(s) < AN_TEXT_WIDTH ? width(s) : AN_TEXT_WIDTH);
 		fputc('\n', d->f);
 	}
 	free(s);
@@ -161,7 +198,10 @@ void an_p(struct an_doc *d, enum an_style st, const char *fmt, ...)
 		fputs("**", d->f);
 	else if (d->color)
 		fputs(ansi[st], d->f);
-	an_put(d, s);
+	if (d->fmt == AN_TEXT)
+		wrap_put(d, s);
+	else
+		an_put(d, s);
 	if (d->fmt == AN_HTML)
 		fputs("</p>\n", d->f);
 	else if (d->fmt == AN_MD && st != AN_PLAIN && st != AN_GOOD)
@@ -265,19 +305,115 @@ static void text_cell(struct an_doc *d, const char *s, enum an_style st, int w, 
 	fputs(last ? "\n" : "  ", d->f);
 }
 
-/* The last column with text in row r (so no line ends in spaces); -1 for the header. */
-static int last_col(const struct an_table *t, int r)
+/* Text tables stay within AN_TEXT_WIDTH columns: the widest columns are narrowed and their
+ * cells wrap onto more lines (at a space, '=', ',' or '_' where one is near). */
+
+static int total_width(const struct an_table *t, const int *w)
 {
-	int last = t->ncols - 1;
-	while (last > 0 && !*(r < 0 ? t->head[last] : t->cells[r * t->ncols + last].s))
-		last--;
-	return last;
+	int total = 2 * (t->ncols - 1);
+	for (int c = 0; c < t->ncols; c++)
+		total += w[c];
+	return total;
 }
 
+/* Narrow the widest columns (to 12 at least) when that makes the table fit; when it cannot,
+ * the table is cut into blocks of columns instead and only columns over 60 are narrowed. */
+static void fit_widths(const struct an_table *t, int *w)
+{
+	int *n = malloc(sizeof(int) * (t->ncols + 1));
+	if (!n)
+		abort();
+	memcpy(n, w, sizeof(int) * t->ncols);
+	while (total_width(t, n) > AN_TEXT_WIDTH) {
+		int wide = 0;
+		for (int c = 0; c < t->ncols; c++)
+			if (n[c] > n[wide])
+				wide = c;
+		if (n[wide] <= 12)
+			break;
+		n[wide]--;
+	}
+	for (int c = 0; c < t->ncols; c++)
+		w[c] = total_width(t, n) <= AN_TEXT_WIDTH ? n[c] : w[c] > 60 ? 60 : w[c];
+	free(n);
+}
+
+/* The bytes of s that fit in w columns, breaking after a separator when one is in the
+ * second half; the rest continues on the next line. */
+static int line_len(const char *s, int w)
+{
+	int cols = 0, i = 0, space = -1, other = -1;
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (cols == w)
+				break;
+			cols++;
+		}
+		if (s[i] == ' ' && cols > w / 3)
+			space = i + 1;
+		else if (strchr("=,_", s[i]) && cols > w / 2)
+			other = i + 1;
+	}
+	return !s[i] ? i : space > 0 ? space : other > 0 ? other : i;
+}
+
+static void text_row(struct an_doc *d, const struct an_table *t, int r, const int *w,
+		     const bool *right, const int *sel, int nsel)
+{
+	const char **rest = calloc(t->ncols, sizeof(char *));
+	if (!rest)
+		abort();
+	for (int c = 0; c < t->ncols; c++)
+		rest[c] = r < 0 ? t->head[c] : t->cells[r * t->ncols + c].s;
+	for (bool more = true; more;) {
+		more = false;
+		int last = 0;
+		for (int k = 0; k < nsel; k++)
+			if (*rest[sel[k]])
+				last = k;
+		for (int k = 0; k <= last; k++) {
+			int c = sel[k], n = line_len(rest[c], w[c]);
+			char *part = strndup(rest[c], n);
+			if (!part)
+				abort();
+			for (int e = n; e > 0 && part[e - 1] == ' '; e--)
+				part[e - 1] = 0;
+			rest[c] += n;
+			while (*rest[c] == ' ')
+				rest[c]++;
+			more = more || *rest[c];
+			text_cell(d, part, r < 0 ? AN_PLAIN : t->cells[r * t->ncols + c].st, w[c],
+				  right[c], k == last);
+			free(part);
+		}
+	}
+	free(rest);
+}
+
+/* One block of columns: the header, a rule and every row. */
+static void text_block(struct an_doc *d, const struct an_table *t, const int *w, const bool *right,
+		       const int *sel, int nsel)
+{
+	bool color = d->color;
+	d->color = false;
+	text_row(d, t, -1, w, right, sel, nsel);
+	d->color = color;
+	for (int k = 0; k < nsel; k++) {
+		for (int i = 0; i < w[sel[k]]; i++)
+			fputc('-', d->f);
+		fputs(k == nsel - 1 ? "\n" : "  ", d->f);
+	}
+	for (int r = 0; r < t->nrows; r++)
+		text_row(d, t, r, w, right, sel, nsel);
+	fputc('\n', d->f);
+}
+
+/* A table too wide even narrowed is cut into blocks of columns, each repeating the first
+ * (key) column. */
 static void emit_text(struct an_doc *d, const struct an_table *t, const bool *right)
 {
-	int *w = calloc(t->ncols, sizeof(int));
-	if (!w)
+	int *w = calloc(t->ncols, sizeof(int)), *sel = calloc(t->ncols + 1, sizeof(int));
+	if (!w || !sel)
 		abort();
 	for (int c = 0; c < t->ncols; c++) {
 		w[c] = width(t->head[c]);
@@ -285,22 +421,20 @@ static void emit_text(struct an_doc *d, const struct an_table *t, const bool *ri
 			if (width(t->cells[r * t->ncols + c].s) > w[c])
 				w[c] = width(t->cells[r * t->ncols + c].s);
 	}
-	bool color = d->color;
-	d->color = false;
-	for (int c = 0, last = last_col(t, -1); c <= last; c++)
-		text_cell(d, t->head[c], AN_PLAIN, w[c], right[c], c == last);
-	d->color = color;
-	for (int c = 0; c < t->ncols; c++) {
-		for (int i = 0; i < w[c]; i++)
-			fputc('-', d->f);
-		fputs(c == t->ncols - 1 ? "\n" : "  ", d->f);
-	}
-	for (int r = 0; r < t->nrows; r++)
-		for (int c = 0, last = last_col(t, r); c <= last; c++) {
-			const struct an_cell *x = &t->cells[r * t->ncols + c];
-			text_cell(d, x->s, x->st, w[c], right[c], c == last);
+	fit_widths(t, w);
+	for (int c = 0; c < t->ncols;) {
+		int nsel = 0, total = 0;
+		if (c > 0) {
+			sel[nsel++] = 0;
+			total = w[0];
 		}
-	fputc('\n', d->f);
+		for (; c < t->ncols && (nsel <= 1 || total + 2 + w[c] <= AN_TEXT_WIDTH); c++) {
+			total += (nsel ? 2 : 0) + w[c];
+			sel[nsel++] = c;
+		}
+		text_block(d, t, w, right, sel, nsel);
+	}
+	free(sel);
 	free(w);
 }
 
@@ -400,11 +534,81 @@ void an_table_emit(struct an_doc *d, struct an_table *t)
 	an_table_free(t);
 }
 
+void an_toc_here(struct an_doc *d)
+{
+	fflush(d->f);
+	d->toc_at = ftell(d->f);
+}
+
+/* The contents as the format writes them: links in HTML and Markdown, a list in text. */
+static void toc_write(struct an_doc *d)
+{
+	if (d->fmt == AN_HTML)
+		fputs("<nav class=\"toc\"><b>Contents</b><ol>", d->f);
+	else
+		an_h(d, 3, "Contents");
+	for (int i = 0; i < d->ntoc; i++) {
+		if (d->fmt == AN_HTML) {
+			fprintf(d->f, "<li><a href=\"#s%d\">", i + 1);
+			an_put(d, d->toc[i]);
+			fputs("</a></li>", d->f);
+		} else if (d->fmt == AN_MD) { /* GitHub's heading anchors */
+			fprintf(d->f, "%d. [", i + 1);
+			an_put(d, d->toc[i]);
+			fputs("](#", d->f);
+			for (const char *c = d->toc[i]; *c; c++)
+				if (alnum(*c) || *c == '-' || *c == '_')
+					fputc(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c, d->f);
+				else if (*c == ' ')
+					fputc('-', d->f);
+			fputs(")\n", d->f);
+		} else {
+			fprintf(d->f, "%d. ", i + 1);
+			an_put(d, d->toc[i]);
+			fputc('\n', d->f);
+		}
+	}
+	fputs(d->fmt == AN_HTML ? "</ol></nav>\n" : "\n", d->f);
+}
+
+/* Splice the contents in at toc_at: the headings are only known at the end. */
+static int toc_splice(struct an_doc *d)
+{
+	char *buf;
+	size_t len;
+	if (d->toc_at < 0 || !d->ntoc)
+		return 0;
+	struct an_doc t = *d;
+	t.f = open_memstream(&buf, &len);
+	if (!t.f)
+		return -1;
+	t.ntoc = d->ntoc; /* "Contents" is a level-3 heading: the list does not grow */
+	t.toc = d->toc;
+	toc_write(&t);
+	if (fclose(t.f))
+		return -1;
+	char *all = malloc(d->len + len + 1);
+	if (!all)
+		abort();
+	memcpy(all, d->buf, (size_t)d->toc_at);
+	memcpy(all + d->toc_at, buf, len);
+	memcpy(all + d->toc_at + len, d->buf + d->toc_at, d->len - (size_t)d->toc_at);
+	free(buf);
+	free(d->buf);
+	d->buf = all;
+	d->len += len;
+	return 0;
+}
+
 int an_doc_close(struct an_doc *d, const char *path)
 {
 	if (d->fmt == AN_HTML)
 		fputs("</main>\n</body>\n</html>\n", d->f);
-	if (fclose(d->f)) {
+	int bad = fclose(d->f) || toc_splice(d);
+	for (int i = 0; i < d->ntoc; i++)
+		free(d->toc[i]);
+	free(d->toc);
+	if (bad) {
 		nb_err("cannot build the document: %s", strerror(errno));
 		free(d->buf);
 		return NB_EXIT_ENV;

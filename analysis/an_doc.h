@@ -7,7 +7,8 @@
 
 #include "nb.h"
 
-enum an_fmt { AN_TEXT, AN_MD, AN_HTML };
+/* CSV and JSON are not documents: report and compare write tidy rows for them instead. */
+enum an_fmt { AN_TEXT, AN_MD, AN_HTML, AN_CSV, AN_JSON };
 /* How a table cell or note is marked: colour on a terminal, bold in Markdown, a class in HTML. */
 enum an_style { AN_PLAIN, AN_GOOD, AN_BAD, AN_WARN };
 
@@ -18,6 +19,9 @@ struct an_doc {
 	char *buf;
 	size_t len;
 	int ncharts; /* numbers chart ids, unique in a document */
+	long toc_at; /* where the table of contents goes (an_toc_here), or -1 */
+	char **toc;  /* the level-2 headings, in order */
+	int ntoc;
 };
 
 /* Start a document; 0, or -1 (no memory). */
@@ -26,6 +30,8 @@ int an_doc_open(struct an_doc *d, enum an_fmt fmt, bool color, const char *title
  * Returns NB_EXIT_OK or NB_EXIT_ENV after one error line. */
 int an_doc_close(struct an_doc *d, const char *path);
 
+/* The table of contents (the level-2 headings of the whole document) goes here. */
+void an_toc_here(struct an_doc *d);
 void an_h(struct an_doc *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void an_p(struct an_doc *d, enum an_style st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -123,7 +123,7 @@ static void add_row(struct an_cmp_set *k, int group, const char *cell, const cha
 	struct an_row *r = &k->rows[k->nrows++];
 	*r = (struct an_row){
 	    group,     strdup(cell), strdup(name), strdup(unit_of(ma)), an_metric_dir(ma),
-	    untrusted, {0}};
+	    untrusted, NAN,	     {0}};
 	an_compare(a, na, b, nb, r->dir, &r->c);
 	free(a);
 	free(b);
@@ -200,6 +200,12 @@ static void compare_values(struct an_cmp_set *k, int group, const char *cell, co
 	}
 }
 
+static bool cell_untrusted(const json_t *c)
+{
+	const char *st = json_string_value(json_object_get(c, "status"));
+	return st && !strcmp(st, "untrustworthy");
+}
+
 /* Cells (or modes) align by their identity fields. */
 static int compare_records(struct an_cmp_set *k, int group, const json_t *ca, const json_t *cb,
 			   bool untrusted)
@@ -210,8 +216,10 @@ static int compare_records(struct an_cmp_set *k, int group, const json_t *ca, co
 		int j = key_find(kb, ka[i]);
 		if (j < 0)
 			note(k, "%s, %s: only in %s", k->groups.v[group], ka[i], k->an);
-		else if (!(rc = compare_metrics(k, group, ka[i], json_array_get(ca, i),
-						json_array_get(cb, j), untrusted)))
+		else if (!(rc = compare_metrics(
+			       k, group, ka[i], json_array_get(ca, i), json_array_get(cb, j),
+			       untrusted || cell_untrusted(json_array_get(ca, i)) ||
+				   cell_untrusted(json_array_get(cb, j)))))
 			compare_values(k, group, ka[i], json_array_get(ca, i),
 				       json_array_get(cb, j));
 	}
@@ -314,4 +322,33 @@ void an_cmp_free(struct an_cmp_set *k)
 	free(k->changes);
 	an_names_free(&k->groups);
 	an_names_free(&k->notes);
+}
+
+static int by_p(const void *a, const void *b)
+{
+	double x = (*(struct an_row *const *)a)->c.p, y = (*(struct an_row *const *)b)->c.p;
+	return x < y ? -1 : x > y;
+}
+
+void an_cmp_bh(struct an_cmp_set *k)
+{
+	struct an_row **v = calloc(k->nrows + 1, sizeof(*v));
+	int m = 0;
+	if (!v)
+		abort();
+	for (int i = 0; i < k->nrows; i++)
+		if (!isnan(k->rows[i].c.p))
+			v[m++] = &k->rows[i];
+	qsort(v, m, sizeof(*v), by_p);
+	double run = 1;
+	for (int i = m - 1; i >= 0; i--) { /* q_i = min over j >= i of p_j * m / j */
+		run = fmin(run, v[i]->c.p * m / (i + 1));
+		v[i]->q = run;
+	}
+	for (int i = 0; i < m; i++) {
+		struct an_cmp c = v[i]->c;
+		c.p = v[i]->q;
+		v[i]->c.verdict = an_judge(&c, v[i]->dir);
+	}
+	free(v);
 }

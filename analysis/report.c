@@ -8,52 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int an_names_find(const struct an_names *s, const char *name)
-{
-	for (int i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], name))
-			return i;
-	return -1;
-}
-
-int an_names_add(struct an_names *s, const char *name)
-{
-	int i = an_names_find(s, name);
-	if (i >= 0)
-		return i;
-	s->v = realloc(s->v, sizeof(*s->v) * (s->n + 1));
-	if (!s->v || !(s->v[s->n] = strdup(name)))
-		abort();
-	return s->n++;
-}
-
-void an_names_free(struct an_names *s)
-{
-	for (int i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	*s = (struct an_names){0};
-}
-
-void an_names_sort(struct an_names *s, int (*rank)(const char *))
-{
-	for (int a = 1; a < s->n; a++) /* insertion sort: stable, and lists are short */
-		for (int b = a; b > 0 && rank(s->v[b - 1]) > rank(s->v[b]); b--) {
-			char *t = s->v[b];
-			s->v[b] = s->v[b - 1];
-			s->v[b - 1] = t;
-		}
-}
-
-enum an_style an_status_style(const char *status)
-{
-	if (!status || !strcmp(status, "skipped"))
-		return AN_PLAIN;
-	if (!strcmp(status, "ok"))
-		return AN_GOOD;
-	return !strcmp(status, "failed") ? AN_BAD : AN_WARN;
-}
-
 static bool in_list(const char *const *list, const char *s)
 {
 	for (int i = 0; list && list[i]; i++)
@@ -62,164 +16,12 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
-static bool object_array(const json_t *v)
-{
-	size_t i;
-	json_t *x;
-	if (!json_is_array(v) || !json_array_size(v))
-		return false;
-	json_array_foreach(v, i, x)
-	{
-		if (!json_is_object(x))
-			return false;
-	}
-	return true;
-}
-
-/* Leaves of v as rows; arrays of objects are collected in later (path -> value). */
-static void kv_rows(struct an_table *t, const char *path, const json_t *v, json_t *later)
-{
-	char sub[512], text[AN_TEXT_MAX];
-	const char *k;
-	json_t *x;
-	if (object_array(v)) {
-		json_object_set(later, path, (json_t *)v);
-		return;
-	}
-	if (!json_is_object(v) || !json_object_size(v)) {
-		an_value_text(v, text, sizeof(text));
-		an_table_row(t);
-		an_table_cell(t, AN_PLAIN, "%s", path);
-		an_table_cell(t, AN_PLAIN, "%s", text);
-		return;
-	}
-	json_object_foreach((json_t *)v, k, x)
-	{
-		snprintf(sub, sizeof(sub), "%s.%s", path, k);
-		kv_rows(t, sub, x, later);
-	}
-}
-
-int an_kv(struct an_doc *d, const json_t *obj, const char *const *first, const char *const *skip)
-{
-	struct an_table *t = an_table_new();
-	json_t *later = json_object(), *x;
-	const char *k;
-	an_table_col(t, "field");
-	an_table_col(t, "value");
-	for (int i = 0; first && first[i]; i++)
-		if ((x = json_object_get(obj, first[i])))
-			kv_rows(t, first[i], x, later);
-	json_object_foreach((json_t *)obj, k, x)
-	{
-		if (!in_list(first, k) && !in_list(skip, k))
-			kv_rows(t, k, x, later);
-	}
-	int n = an_table_rows(t) + (int)json_object_size(later);
-	if (an_table_rows(t))
-		an_table_emit(d, t);
-	else
-		an_table_free(t);
-	json_object_foreach(later, k, x)
-	{
-		an_generic(d, k, x);
-	}
-	json_decref(later);
-	return n;
-}
-
 static void kv_section(struct an_doc *d, const char *title, const json_t *obj,
 		       const char *const *first)
 {
 	an_h(d, 2, "%s", title);
 	if (!an_kv(d, obj, first, NULL))
 		an_p(d, AN_PLAIN, "(none recorded)");
-}
-
-/* Measured fields the benches document, in the order their issues list them. */
-static const char *const measured_order[] = {"pte_updates",	  "hint_faults",
-					     "hint_faults_local", "pages_migrated",
-					     "pgmigrate_success", "pgmigrate_fail",
-					     "placement_before",  "placement_after",
-					     "reader_minflt",	  "convergence_s",
-					     "latency_ns",	  "errno",
-					     "verdict",		  NULL};
-
-/* Identity fields first, then documented measured fields, then the rest. */
-static int column_rank(const char *k)
-{
-	int r = an_ident_rank(k);
-	for (int i = 0; r < 0 && measured_order[i]; i++)
-		if (!strcmp(measured_order[i], k))
-			r = 100 + i;
-	return r < 0 ? 1000 : r;
-}
-
-/* Columns of an object table in column_rank order, first-seen order within a rank; a
- * "metrics" object contributes one column per metric. */
-static void object_columns(const json_t *arr, const char *const *skip, struct an_names *cols)
-{
-	size_t i;
-	const char *k, *mk;
-	json_t *o, *x, *m;
-	json_array_foreach(arr, i, o)
-	{
-		json_object_foreach(o, k, x)
-		{
-			if (in_list(skip, k))
-				continue;
-			if (strcmp(k, "metrics")) {
-				an_names_add(cols, k);
-				continue;
-			}
-			json_object_foreach(x, mk, m)
-			{
-				an_names_add(cols, mk);
-			}
-		}
-	}
-	an_names_sort(cols, column_rank);
-}
-
-void an_object_table(struct an_doc *d, const json_t *arr, const char *const *skip)
-{
-	struct an_names cols = {0};
-	struct an_table *t = an_table_new();
-	char text[AN_TEXT_MAX];
-	size_t i;
-	json_t *o;
-	object_columns(arr, skip, &cols);
-	for (int c = 0; c < cols.n; c++)
-		an_table_col(t, cols.v[c]);
-	json_array_foreach(arr, i, o)
-	{
-		an_table_row(t);
-		for (int c = 0; c < cols.n; c++) {
-			const json_t *v = json_object_get(o, cols.v[c]);
-			if (!v)
-				v = json_object_get(json_object_get(o, "metrics"), cols.v[c]);
-			an_value_text(v, text, sizeof(text));
-			an_table_cell(t, AN_PLAIN, "%s", text);
-		}
-	}
-	an_table_emit(d, t);
-	an_names_free(&cols);
-}
-
-void an_generic(struct an_doc *d, const char *name, const json_t *v)
-{
-	char text[AN_TEXT_MAX];
-	if (object_array(v)) {
-		an_h(d, 3, "%s", name);
-		an_object_table(d, v, NULL);
-	} else if (json_is_object(v)) {
-		an_h(d, 3, "%s", name);
-		if (!an_kv(d, v, NULL, NULL))
-			an_p(d, AN_PLAIN, "(empty)");
-	} else {
-		an_value_text(v, text, sizeof(text));
-		an_p(d, AN_PLAIN, "%s: %s", name, text);
-	}
 }
 
 /* "0-3,8,10-11" from an array of cpu ids in increasing order. */
@@ -286,7 +88,11 @@ static void distance_map(struct an_doc *d, const json_t *nodes, const json_t *di
 			       n,
 			       (const char *const *)lab,
 			       (const char *const *)lab,
-			       v};
+			       v,
+			       NULL,
+			       NULL,
+			       NULL,
+			       NULL};
 	an_heatmap(d, &h);
 	for (int i = 0; i < n; i++)
 		free(lab[i]);
@@ -371,38 +177,6 @@ static void section_tunables(struct an_doc *d, const json_t *tun)
 	an_names_free(&names);
 }
 
-static void section_runs(struct an_doc *d, const json_t *runs)
-{
-	struct an_table *t = an_table_new();
-	char params[AN_TEXT_MAX];
-	size_t i;
-	json_t *run;
-	an_h(d, 2, "Runs");
-	an_table_col(t, "#");
-	an_table_col(t, "bench");
-	an_table_col(t, "params");
-	an_table_col(t, "status");
-	an_table_col(t, "reason");
-	json_array_foreach(runs, i, run)
-	{
-		const char *status = json_string_value(json_object_get(run, "status"));
-		const char *reason = json_string_value(json_object_get(run, "reason"));
-		an_params_text(json_object_get(run, "params"), params, sizeof(params));
-		an_table_row(t);
-		an_table_cell(t, AN_PLAIN, "%zu", i + 1);
-		an_table_cell(t, AN_PLAIN, "%s", json_string_value(json_object_get(run, "bench")));
-		an_table_cell(t, AN_PLAIN, "%s", params);
-		an_table_cell(t, an_status_style(status), "%s", status ? status : "-");
-		an_table_cell(t, AN_PLAIN, "%s", reason && *reason ? reason : "-");
-	}
-	if (json_array_size(runs)) {
-		an_table_emit(d, t);
-	} else {
-		an_table_free(t);
-		an_p(d, AN_PLAIN, "This result has no runs.");
-	}
-}
-
 static void report_doc(struct an_doc *d, const json_t *doc)
 {
 	static const char *const host_first[] = {
@@ -415,24 +189,31 @@ static void report_doc(struct an_doc *d, const json_t *doc)
 	const char *k;
 	json_t *x;
 	const json_t *host = json_object_get(doc, "host");
+	if (d->fmt == AN_CSV || d->fmt == AN_JSON) {
+		an_report_tidy(d, doc);
+		return;
+	}
 	an_p(d, AN_PLAIN, "Schema %s. Host %s, kernel %s. Started %s.",
 	     json_string_value(json_object_get(doc, "schema")),
 	     json_string_value(json_object_get(host, "hostname")) ?: "(unknown)",
 	     json_string_value(json_object_get(host, "kernel")) ?: "(unknown)",
 	     json_string_value(json_object_get(doc, "started")) ?: "(unknown)");
-	kv_section(d, "Host", json_object_get(doc, "host"), host_first);
-	kv_section(d, "numabench", json_object_get(doc, "tool"), tool_first);
-	section_topology(d, json_object_get(doc, "topology"));
-	kv_section(d, "Capabilities", json_object_get(doc, "capabilities"), NULL);
-	section_tunables(d, json_object_get(doc, "tunables"));
+	an_toc_here(d);
+	an_report_summary(d, doc);
+	for (size_t i = 0; i < json_array_size(runs); i++)
+		an_report_run(d, json_array_get(runs, i), (int)i + 1,
+			      json_object_get(doc, "topology"));
 	json_object_foreach((json_t *)doc, k, x)
 	{
 		if (!in_list(known, k))
 			an_generic(d, k, x);
 	}
-	section_runs(d, runs);
-	for (size_t i = 0; i < json_array_size(runs); i++)
-		an_report_run(d, json_array_get(runs, i), (int)i + 1);
+	/* What the machine was: after the answers. */
+	section_topology(d, json_object_get(doc, "topology"));
+	section_tunables(d, json_object_get(doc, "tunables"));
+	kv_section(d, "Host", json_object_get(doc, "host"), host_first);
+	kv_section(d, "Capabilities", json_object_get(doc, "capabilities"), NULL);
+	kv_section(d, "numabench", json_object_get(doc, "tool"), tool_first);
 }
 
 int an_run_report(const struct an_opts *o)

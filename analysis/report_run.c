@@ -223,7 +223,7 @@ static void run_status(struct an_doc *d, const json_t *run)
 		an_p(d, an_status_style(status), "Status: %s", status ? status : "-");
 }
 
-void an_report_run(struct an_doc *d, const json_t *run, int idx)
+void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *topo)
 {
 	static const char *const known[] = {"bench", "params",	 "status",    "reason", "metrics",
 					    "cells", "counters", "placement", NULL};
@@ -234,20 +234,21 @@ void an_report_run(struct an_doc *d, const json_t *run, int idx)
 	run_status(d, run);
 	if (json_object_size(v = json_object_get(run, "metrics")))
 		metrics_table(d, v);
-	if ((v = json_object_get(run, "counters")) && !json_is_null(v))
-		counters(d, v);
 	if ((v = json_object_get(run, "placement")) && !json_is_null(v))
 		placement(d, v);
 	if (json_array_size(v = json_object_get(run, "cells")))
-		an_report_cells(d, v);
+		an_report_cells(d, v, idx, topo);
 	json_object_foreach((json_t *)run, k, x)
 	{
 		bool skip = false;
 		for (int i = 0; known[i]; i++)
 			skip = skip || !strcmp(known[i], k);
 		if (!skip && an_timeline_like(x))
-			an_report_timeline(d, k, x);
+			an_report_timeline(d, k, x, json_object_get(run, "timeline_units"));
 		else if (!skip)
 			an_generic(d, k, x);
 	}
+	/* Counters: how the run went, after what it measured. */
+	if ((v = json_object_get(run, "counters")) && !json_is_null(v))
+		counters(d, v);
 }

@@ -8,106 +8,61 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One line: a mode object (or NULL) and its samples, each an object with t_s. */
-struct series {
-	char name[256];
-	const json_t *mode;
-	const json_t *samples;
-};
-
-struct timeline {
-	struct series *s;
-	int n;
-};
-
-static const json_t *samples_of(const json_t *mode)
+/* How many distinct labels the modes get when the fields in skip are left out. */
+static int distinct_labels(const struct an_timeline *t, const char *const *skip)
 {
-	const json_t *s = json_object_get(mode, "samples");
-	return json_is_array(s) ? s : json_object_get(mode, "timeline");
-}
-
-static void add(struct timeline *t, const char *name, const json_t *mode, const json_t *samples)
-{
-	t->s = realloc(t->s, sizeof(*t->s) * (t->n + 1));
-	if (!t->s)
-		abort();
-	struct series *s = &t->s[t->n++];
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->mode = mode;
-	s->samples = samples;
-}
-
-/* Shapes taken: an array of modes (each with "samples" or "timeline"), an object of modes
- * or of sample arrays by name, or one array of samples (objects with t_s). */
-static void collect(const json_t *tl, struct timeline *t)
-{
-	char name[64];
-	const char *k;
-	size_t i;
-	json_t *x;
-	if (json_is_array(tl) && json_is_number(json_object_get(json_array_get(tl, 0), "t_s"))) {
-		add(t, "run", NULL, tl);
-		return;
-	}
-	json_array_foreach(tl, i, x)
-	{
-		snprintf(name, sizeof(name), "#%zu", i + 1);
-		if (json_is_array(samples_of(x)))
-			add(t, name, x, samples_of(x));
-	}
-	json_object_foreach((json_t *)tl, k, x)
-	{
-		if (json_is_array(x))
-			add(t, k, NULL, x);
-		else if (json_is_array(samples_of(x)))
-			add(t, k, x, samples_of(x));
-	}
-}
-
-static bool same_everywhere(const struct timeline *t, const char *field)
-{
-	char first[AN_TEXT_MAX], v[AN_TEXT_MAX];
+	struct an_names seen = {0};
+	char label[AN_TEXT_MAX];
 	for (int n = 0; n < t->n; n++) {
-		an_value_text(json_object_get(t->s[n].mode, field), n ? v : first, sizeof(v));
-		if (n && strcmp(first, v))
-			return false;
+		an_cell_label(t->s[n].mode, skip, label, sizeof(label));
+		an_names_add(&seen, label);
 	}
-	return true;
+	int k = seen.n;
+	an_names_free(&seen);
+	return k;
 }
 
-/* Name modes by the identity fields whose values differ between them (balancing=1,
- * placement=remote), so legends stay short; a lone mode keeps all of them. */
-static void name_modes(struct timeline *t)
+/* Name modes by the identity fields that tell them apart (variant=remote-pinned
+ * balancing=1), so legends stay short: in an_ident_fields order, a field is kept only when
+ * it splits modes the fields kept before it do not (placement=remote, which follows from
+ * the variant, is left out). A lone mode keeps all of them. */
+static void name_modes(struct an_timeline *t)
 {
 	const char *skip[64];
-	int ns = 0;
-	for (int i = 0; an_ident_fields[i] && t->n > 1; i++)
-		if (same_everywhere(t, an_ident_fields[i]))
+	int ns = 0, nf = 0;
+	while (an_ident_fields[nf] && nf < 63)
+		nf++;
+	if (t->n > 1) {
+		for (int i = 0; i < nf; i++)
 			skip[ns++] = an_ident_fields[i];
-	skip[ns] = NULL;
+		skip[ns] = NULL;
+		int have = distinct_labels(t, skip);
+		for (int i = 0; i < nf; i++) {
+			/* try keeping field i: drop it from the skip list */
+			const char *f = an_ident_fields[i];
+			int k = 0;
+			for (int j = 0; j < ns; j++)
+				if (skip[j] != f)
+					skip[k++] = skip[j];
+			skip[k] = NULL;
+			int now = distinct_labels(t, skip);
+			if (now > have) {
+				have = now;
+				ns = k;
+			} else {
+				skip[k] = f;
+				skip[k + 1] = NULL;
+			}
+		}
+	} else {
+		skip[0] = NULL;
+	}
 	for (int n = 0; n < t->n; n++) {
 		char label[sizeof(t->s[n].name)];
 		an_cell_label(t->s[n].mode, skip, label, sizeof(label));
 		if (t->s[n].mode && *label)
 			memcpy(t->s[n].name, label, sizeof(label));
 	}
-}
-
-static bool has_samples(const struct timeline *t)
-{
-	for (int n = 0; n < t->n; n++)
-		if (json_is_number(json_object_get(json_array_get(t->s[n].samples, 0), "t_s")))
-			return true;
-	return false;
-}
-
-bool an_timeline_like(const json_t *v)
-{
-	struct timeline t = {0};
-	collect(v, &t);
-	bool yes = has_samples(&t);
-	free(t.s);
-	return yes;
 }
 
 static void sample_fields_of(const json_t *sample, struct an_names *f)
@@ -131,7 +86,7 @@ static void sample_fields_of(const json_t *sample, struct an_names *f)
 }
 
 /* Numeric sample fields but time, over every mode; one level of nesting ("placement.0"). */
-static void sample_fields(const struct timeline *t, struct an_names *f)
+static void sample_fields(const struct an_timeline *t, struct an_names *f)
 {
 	size_t i;
 	json_t *s;
@@ -166,8 +121,41 @@ static double sample_value(const json_t *s, const char *field)
 	return an_num(json_object_get(json_object_get(s, head), dot + 1));
 }
 
-static void field_chart(struct an_doc *d, const struct timeline *t, const char *field)
+/* The unit of a sample field from the run's timeline_units: by name, by the name before
+ * the dot (placement.3: pages per node), "counters" for cumulative counts. */
+static void field_unit(const json_t *units, const char *field, char *buf, size_t len)
 {
+	char head[256];
+	const char *u = json_string_value(json_object_get(units, field));
+	snprintf(head, sizeof(head), "%.*s", (int)strcspn(field, "."), field);
+	if (!u)
+		u = json_string_value(json_object_get(units, head));
+	if (!u && !strcmp(field, "local_share"))
+		u = "fraction of pages, 0-1";
+	if (!u && json_object_get(units, "counters") && strcmp(field, "throughput"))
+		u = "count, cumulative";
+	snprintf(buf, len, "%s%s%s%s", field, u ? " (" : "", u ? u : "", u ? ")" : "");
+}
+
+/* Whether every sample of every mode has field 0 (or none). */
+static bool all_zero(const struct an_timeline *t, const char *field)
+{
+	size_t i;
+	json_t *s;
+	for (int n = 0; n < t->n; n++)
+		json_array_foreach(t->s[n].samples, i, s)
+		{
+			double v = sample_value(s, field);
+			if (!isnan(v) && v != 0)
+				return false;
+		}
+	return true;
+}
+
+static void field_chart(struct an_doc *d, const struct an_timeline *t, const char *field,
+			const json_t *units)
+{
+	char ylabel[512], xlabel[512];
 	struct an_series *ss = calloc(t->n + 1, sizeof(*ss));
 	char title[512];
 	if (!ss)
@@ -186,7 +174,9 @@ static void field_chart(struct an_doc *d, const struct timeline *t, const char *
 		ss[n] = (struct an_series){t->s[n].name, (int)len, x, y};
 	}
 	snprintf(title, sizeof(title), "%s over time, one line per mode", field);
-	an_lines(d, &(struct an_lines){title, "t_s", field, t->n, ss});
+	field_unit(units, field, ylabel, sizeof(ylabel));
+	field_unit(units, "t_s", xlabel, sizeof(xlabel));
+	an_lines(d, &(struct an_lines){title, xlabel, ylabel, t->n, ss, false, 0, NULL, NULL});
 	for (int n = 0; n < t->n; n++) {
 		free((void *)ss[n].x);
 		free((void *)ss[n].y);
@@ -194,7 +184,7 @@ static void field_chart(struct an_doc *d, const struct timeline *t, const char *
 	free(ss);
 }
 
-static void modes_table(struct an_doc *d, const struct timeline *t)
+static void modes_table(struct an_doc *d, const struct an_timeline *t)
 {
 	static const char *const skip[] = {"samples", "timeline", NULL};
 	json_t *modes = json_array();
@@ -206,12 +196,28 @@ static void modes_table(struct an_doc *d, const struct timeline *t)
 	json_decref(modes);
 }
 
-void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl)
+/* Two modes with the same label get their number after it: a legend never shows two
+ * identical labels. */
+static void unique_names(struct an_timeline *t)
 {
-	struct timeline t = {0};
+	for (int a = 0; a < t->n; a++)
+		for (int b = a + 1; b < t->n; b++)
+			if (!strcmp(t->s[a].name, t->s[b].name)) {
+				size_t n = strlen(t->s[b].name);
+				snprintf(t->s[b].name + n, sizeof(t->s[b].name) - n, " #%d", b + 1);
+			}
+}
+
+void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl, const json_t *units)
+{
+	char zero[AN_TEXT_MAX];
+	struct an_sb zs;
+	an_sb_init(&zs, zero, sizeof(zero));
+	struct an_timeline t = {0};
 	struct an_names fields = {0};
-	collect(tl, &t);
+	an_timeline_collect(tl, &t);
 	name_modes(&t);
+	unique_names(&t);
 	if (strcmp(name, "timeline"))
 		an_h(d, 3, "Timeline (%s)", name);
 	else
@@ -220,7 +226,12 @@ void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl)
 	sample_fields(&t, &fields);
 	an_names_sort(&fields, field_rank);
 	for (int f = 0; f < fields.n; f++)
-		field_chart(d, &t, fields.v[f]);
+		if (all_zero(&t, fields.v[f]))
+			an_sb_add(&zs, "%s%s", zs.pos ? ", " : "", fields.v[f]);
+		else
+			field_chart(d, &t, fields.v[f], units);
+	if (zs.pos)
+		an_p(d, AN_PLAIN, "Zero throughout, in every mode (not charted): %s.", zero);
 	an_names_free(&fields);
 	free(t.s);
 }

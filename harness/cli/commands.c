@@ -26,14 +26,16 @@ static const struct nb_cli_opt events_opts[] = {
     {0, 0}};
 
 static const struct nb_cli_opt report_opts[] = {
-    {"--format text|md|html", "output format (default text)"},
+    {"--format text|md|html|csv|json", "output format (default text); csv and json: tidy rows"},
     {"-o, --output FILE", "write to FILE (default standard output)"},
     {0, 0}};
 
 static const struct nb_cli_opt compare_opts[] = {
-    {"--format text|md|html", "output format (default text)"},
+    {"--format text|md|html|csv|json", "output format (default text); csv and json: tidy rows"},
     {"-o, --output FILE", "write to FILE (default standard output)"},
     {"--threshold PCT", "exit 5 when a metric is significantly worse by more than PCT %"},
+    {"--include-untrustworthy", "let untrustworthy cells count for --threshold"},
+    {"--fdr", "Benjamini-Hochberg q-values instead of per-metric p-values"},
     {0, 0}};
 
 static const struct nb_cli_opt guest_opts[] = {
@@ -67,10 +69,11 @@ const struct nb_cli_cmd nb_cli_cmds[] = {
      "The default set (hardware roles for this CPU, software events, NUMA tracepoints), or\n"
      "the events named.",
      events_opts, 0},
-    {"report", nb_cmd_report, "RESULT.json [--format text|md|html] [-o FILE]",
+    {"report", nb_cmd_report, "RESULT.json [--format text|md|html|csv|json] [-o FILE]",
      "a readable account of one run", NULL, report_opts, 0},
     {"compare", nb_cmd_compare,
-     "A.json B.json... [--format text|md|html] [-o FILE] [--threshold PCT]",
+     "A.json B.json... [--format text|md|html|csv|json] [-o FILE] [--threshold PCT] "
+     "[--include-untrustworthy] [--fdr]",
      "compare runs against the first (baseline), with confidence intervals",
      "Exit 5 when --threshold is given and a metric regressed significantly.", compare_opts, 0},
     {"guest", nb_cmd_guest,

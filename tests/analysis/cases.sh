@@ -2,8 +2,8 @@
 # One line per case: NAME ARGS..., paths relative to the repository root. Every reference
 # result gets a report case; synthetic fixtures and the real guest results (when there are
 # two or more) get compare cases. Each case is rendered as text (NAME.txt), Markdown
-# (NAME.md) and HTML (NAME.charts: the list of charts), and its stderr and exit code are
-# kept in NAME.status.
+# (NAME.md), HTML (NAME.charts: the list of charts), tidy rows (NAME.csv, NAME.json), and
+# its stderr and exit code are kept in NAME.status.
 
 REF=results/reference
 
@@ -18,6 +18,10 @@ golden_cases() {
 		"$REF/synthetic-otherhost.json"
 	echo "compare-synthetic-threshold compare $REF/synthetic-base.json" \
 		"$REF/synthetic-patched.json --threshold 5"
+	echo "compare-synthetic-untrusted compare $REF/synthetic-base.json" \
+		"$REF/synthetic-patched.json --threshold 1 --include-untrustworthy --fdr"
+	echo "compare-reference-topology compare $REF/guest-2node-6.1-quick.json" \
+		"$REF/guest-4node-asym-6.12-quick.json --threshold 5"
 	if [ "${#real[@]}" -ge 2 ]; then
 		echo "compare-reference compare ${real[*]}"
 	fi
@@ -32,4 +36,6 @@ run_case() {
 	rm -f "$out/$name.err"
 	"$bin" "$@" --format md >"$out/$name.md" 2>/dev/null || true
 	"$bin" "$@" --format html >"$out/$name.html" 2>/dev/null || true
+	"$bin" "$@" --format csv >"$out/$name.csv" 2>/dev/null || true
+	"$bin" "$@" --format json >"$out/$name.json" 2>/dev/null || true
 }

@@ -57,7 +57,7 @@ def main():
     if re.search(r"<script|javascript:|\son[a-z]+=", text, re.I):
         fail(path, "has a script")
     external = [u for u in re.findall(r"(?:src|href)\s*=\s*\"([^\"]*)\"|url\(([^)#][^)]*)\)",
-                                      text) if any(u)]
+                                      text) if any(u) and not u[0].startswith("#")]
     if external or re.search(r"https?://(?!www\.w3\.org/2000/svg)", text):
         fail(path, f"refers to outside resources: {external}")
     for svg in root.iter(SVG + "svg"):

@@ -12,7 +12,8 @@ rm -f "$gold"/*
 while read -r name args; do
 	# shellcheck disable=SC2086 # args is a word list by construction
 	run_case "$bin" "$tmp" "$name" $args
-	cp "$tmp/$name.txt" "$tmp/$name.md" "$tmp/$name.status" "$gold/"
+	cp "$tmp/$name.txt" "$tmp/$name.md" "$tmp/$name.csv" "$tmp/$name.json" "$tmp/$name.status" \
+		"$gold/"
 	python3 tests/analysis/check_html.py "$tmp/$name.html" >"$gold/$name.charts"
 	echo "regen: $name"
 done < <(golden_cases)

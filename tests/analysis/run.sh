@@ -17,7 +17,7 @@ tmp=$T
 
 check_golden() {
 	local name=$1 ext
-	for ext in txt md status; do
+	for ext in txt md csv json status; do
 		if [ ! -f "$gold/$name.$ext" ]; then
 			bad "$name.$ext: no golden file (run tests/analysis/regen.sh and review it)"
 		elif diff -u "$gold/$name.$ext" "$tmp/$name.$ext" >"$tmp/diff"; then
@@ -27,6 +27,17 @@ check_golden() {
 			head -40 "$tmp/diff"
 		fi
 	done
+	# text within 120 columns (issue 13): wrapped cells and column blocks, never longer lines
+	if python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 120 for l in open(sys.argv[1], encoding="utf-8")))' "$tmp/$name.txt"; then
+		ok
+	else
+		bad "$name.txt: a line longer than 120 columns"
+	fi
+	if python3 tests/analysis/check_tidy.py "$tmp/$name.csv" "$tmp/$name.json"; then
+		ok
+	else
+		bad "$name.csv/json: not tidy rows with a schema id"
+	fi
 	if python3 tests/analysis/check_html.py "$tmp/$name.html" >"$tmp/$name.charts" &&
 		diff -u "$gold/$name.charts" "$tmp/$name.charts"; then
 		ok
@@ -107,6 +118,7 @@ bad_inputs() {
 	expect_error 2 "baseline and at least one" compare "$base"
 	expect_error 2 "bad --threshold \"abc\"" compare "$base" "$base" --threshold abc
 	expect_error 2 "unknown option \"--threshold\"" report "$base" --threshold 5
+	expect_error 2 "unknown option \"--fdr\"" report "$base" --fdr
 	expect_error 4 "cannot write /nonexistent-dir/r.txt" report "$base" -o /nonexistent-dir/r.txt
 	echo keep >"$tmp/target.txt"
 	ln -s "$tmp/target.txt" "$tmp/link.txt"

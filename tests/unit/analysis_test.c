@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "an_common.h"
+#include "an_compare.h"
 #include "an_doc.h"
 #include "an_json.h"
 #include "an_stats.h"
@@ -308,6 +310,72 @@ static void table_html(void **state)
 	free(s);
 }
 
+/* Benjamini-Hochberg: q_(i) = min over j >= i of p_(j) m / j, in the rows' own order. */
+static void bh_known_values(void **state)
+{
+	(void)state;
+	static const double p[] = {0.01, 0.04, 0.03, 0.005, NAN};
+	static const double q[] = {0.02, 0.04, 0.04, 0.02};
+	struct an_row rows[5];
+	struct an_cmp_set k = {.rows = rows, .nrows = 5};
+	for (int i = 0; i < 5; i++)
+		rows[i] = (struct an_row){
+		    .dir = -1, .q = NAN, .c = {.change = 0.1, .lo = 0.05, .hi = 0.2, .p = p[i]}};
+	an_cmp_bh(&k);
+	for (int i = 0; i < 4; i++)
+		assert_true(fabs(rows[i].q - q[i]) < 1e-12);
+	assert_true(isnan(rows[4].q));
+	assert_int_equal(rows[1].c.verdict, AN_V_WORSE); /* q 0.04 < 0.05: still significant */
+	/* p 0.049 and 0.3: the smaller's q is min(0.049 * 2 / 1, 0.3 * 2 / 2) = 0.098 */
+	rows[0].c.p = 0.049;
+	rows[1].c.p = 0.3;
+	k.nrows = 2;
+	an_cmp_bh(&k);
+	assert_true(fabs(rows[0].q - 0.098) < 1e-12);	/* 0.049 * 2 / 1 */
+	assert_int_equal(rows[0].c.verdict, AN_V_SAME); /* significant on p, not on q */
+}
+
+static void status_marks(void **state)
+{
+	(void)state;
+	assert_string_equal(an_status_mark("ok"), "");
+	assert_string_equal(an_status_mark(NULL), "");
+	assert_string_equal(an_status_mark("untrustworthy"), "?");
+	assert_string_equal(an_status_mark("failed"), "!");
+	assert_string_equal(an_status_mark("skipped"), "~");
+}
+
+static void wide_body(struct an_doc *d)
+{
+	struct an_table *t = an_table_new();
+	char name[16];
+	for (int c = 0; c < 30; c++) {
+		snprintf(name, sizeof(name), "column_%02d", c);
+		an_table_col(t, name);
+	}
+	an_table_row(t);
+	for (int c = 0; c < 30; c++)
+		an_table_cell(t, AN_PLAIN, "%s",
+			      c == 1 ? "a long value that has to wrap over "
+				       "more than one line of the table, at spaces"
+				     : "x");
+	an_table_emit(d, t);
+}
+
+/* A table of 30 columns: every line within 120 columns, the key column in every block. */
+static void table_text_width(void **state)
+{
+	(void)state;
+	char *s = render(AN_TEXT, wide_body), *save = NULL;
+	int blocks = 0;
+	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		assert_true(strlen(l) <= 120);
+		blocks += !strncmp(l, "column_00", 9);
+	}
+	assert_true(blocks >= 2);
+	free(s);
+}
+
 static void unwritable_output_is_env_error(void **state)
 {
 	(void)state;
@@ -336,6 +404,9 @@ int main(void)
 	    cmocka_unit_test(table_text),
 	    cmocka_unit_test(table_markdown),
 	    cmocka_unit_test(table_html),
+	    cmocka_unit_test(bh_known_values),
+	    cmocka_unit_test(status_marks),
+	    cmocka_unit_test(table_text_width),
 	    cmocka_unit_test(unwritable_output_is_env_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
