@@ -29,8 +29,9 @@ INC_bench := -Ibench -Iharness -Ikernels
 INC_analysis := -Ianalysis -Iharness
 INC_cli := -Iharness/cli -Iharness -Ibench -Ikernels -Ianalysis
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' \
-	-DNB_GIT_COMMIT='"$(GIT_COMMIT)"' -DNB_DATADIR='"$(PREFIX)/share/numabench"'
+DEFS := -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' -DNB_GIT_COMMIT='"$(GIT_COMMIT)"' \
+	-DNB_DATADIR='"$(PREFIX)/share/numabench"'
+CFLAGS_BASE := -std=gnu11 -O2 -g $(WARN) $(DEFS)
 ifeq ($(SAN),1)
 
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -51,7 +52,7 @@ LIB_SRCS := $(filter-out $(MAIN_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 COUNTER_TOOLS := $(patsubst tests/counters/%.c,$(BUILD)/tests/counters/%,$(wildcard tests/counters/*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE $(INCS) $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=gnu11 -g -O1 $(DEFS) $(INCS) $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

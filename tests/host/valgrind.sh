@@ -1,5 +1,5 @@
 #!/bin/bash
-# valgrind memcheck on a numabench run (default: the quick suite): no memory error in numabench
+# valgrind memcheck on a numabench run (default: the quick suite, 2 samples per cell): no memory error in numabench
 # or in any process it forks (gup targets, balance workers), no definitely lost block at exit,
 # and the run itself still honest (check_run.py; no bench `failed`: timings under valgrind are
 # expected to be `untrustworthy`). Usage: tests/host/valgrind.sh ./numabench [RUN ARGS...]
@@ -8,7 +8,9 @@ BIN=$(realpath "$1")
 shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 ARGS=("$@")
-[ ${#ARGS[@]} -eq 0 ] && ARGS=(quick)
+# Two samples per cell: under valgrind every timing spreads, and the statistics rule would
+# otherwise extend each cell to its cap; memory errors do not need more repetitions.
+[ ${#ARGS[@]} -eq 0 ] && ARGS=(quick --repeat 2)
 T=$(mktemp -d /tmp/nbvg.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 start=$(date +%s)
