@@ -61,9 +61,11 @@ static void measure(void *v)
 		a->err = ENOMEM;
 		return;
 	}
-	/* Warm-up: one pass over the chain (at most 1M links) fills TLBs and caches. */
+	/* Warm-up: one whole pass over the chain (at most 32M links), as multichase and the
+	 * reference chase do. A partial pass (1M links) left the first visit of the rest slower:
+	 * at 1 GiB with a 64 B stride, samples read 165 ns on a first visit and 108 ns after. */
 	uint64_t links = a->buf->len / a->stride;
-	a->sink = nb_chase_run(a->sink, links < (1u << 20) ? links : (1u << 20));
+	a->sink = nb_chase_run(a->sink, links < (32u << 20) ? links : (32u << 20));
 	struct nb_counters *c = nb_crosscheck_begin(a->ctx);
 	a->n = nb_rule_sample(&a->rule, one_sample, a, a->samples);
 	a->crosscheck = nb_crosscheck_end(c, a->remote, 0);
