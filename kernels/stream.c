@@ -1,10 +1,81 @@
 /* numabench: stream kernels (read, write, non-temporal write, copy, triad) and first touch. */
 #include "kernels.h"
 
+#include <stdbool.h>
 #include <string.h>
 #if defined(__x86_64__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #define NB_SSE2 1
+#define NB_AVX2 1
+#endif
+
+#ifdef NB_AVX2
+/* AVX2 versions (256-bit loads and stores), chosen at run time where the cpu has AVX2: a
+ * STREAM built with -O3 -march=native uses the widest vectors, and one thread's bandwidth
+ * depends on it. n is a multiple of 8, as for the SSE2 versions. */
+#define AVX2 __attribute__((target("avx2")))
+static int use_avx2 = -1;
+static bool have_avx2(void)
+{
+	if (use_avx2 < 0)
+		use_avx2 = __builtin_cpu_supports("avx2");
+	return use_avx2;
+}
+
+AVX2 static double read_avx2(const double *a, size_t n)
+{
+	__m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		s0 = _mm256_add_pd(s0, _mm256_load_pd(a + i));
+		s1 = _mm256_add_pd(s1, _mm256_load_pd(a + i + 4));
+		s2 = _mm256_add_pd(s2, _mm256_load_pd(a + i + 8));
+		s3 = _mm256_add_pd(s3, _mm256_load_pd(a + i + 12));
+	}
+	for (; i < n; i += 4) /* n is a multiple of 8 */
+		s0 = _mm256_add_pd(s0, _mm256_load_pd(a + i));
+	__m256d t = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+	double out[4];
+	_mm256_storeu_pd(out, t);
+	return out[0] + out[1] + out[2] + out[3];
+}
+
+AVX2 static void write_avx2(double *a, size_t n, double s, bool nt)
+{
+	__m256d v = _mm256_set1_pd(s);
+	if (nt) {
+		for (size_t i = 0; i < n; i += 8) {
+			_mm256_stream_pd(a + i, v);
+			_mm256_stream_pd(a + i + 4, v);
+		}
+		_mm_sfence();
+		return;
+	}
+	for (size_t i = 0; i < n; i += 8) {
+		_mm256_store_pd(a + i, v);
+		_mm256_store_pd(a + i + 4, v);
+	}
+}
+
+AVX2 static void copy_avx2(double *a, const double *b, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		_mm256_store_pd(a + i, _mm256_load_pd(b + i));
+		_mm256_store_pd(a + i + 4, _mm256_load_pd(b + i + 4));
+	}
+}
+
+AVX2 static void triad_avx2(double *a, const double *b, const double *c, size_t n, double s)
+{
+	__m256d v = _mm256_set1_pd(s);
+	for (size_t i = 0; i < n; i += 8) {
+		_mm256_store_pd(a + i, _mm256_add_pd(_mm256_load_pd(b + i),
+						     _mm256_mul_pd(v, _mm256_load_pd(c + i))));
+		_mm256_store_pd(a + i + 4,
+				_mm256_add_pd(_mm256_load_pd(b + i + 4),
+					      _mm256_mul_pd(v, _mm256_load_pd(c + i + 4))));
+	}
+}
 #endif
 
 /* n is a multiple of 8 (the harness sizes arrays so); four independent accumulators keep the
@@ -12,6 +83,10 @@
 static double k_read(double *a, const double *b, const double *c, size_t n, double s)
 {
 	(void)b, (void)c, (void)s;
+#ifdef NB_AVX2
+	if (have_avx2())
+		return read_avx2(a, n);
+#endif
 #ifdef NB_SSE2
 	__m128d s0 = _mm_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
 	for (size_t i = 0; i < n; i += 8) {
@@ -39,6 +114,12 @@ static double k_read(double *a, const double *b, const double *c, size_t n, doub
 static double k_write(double *a, const double *b, const double *c, size_t n, double s)
 {
 	(void)b, (void)c;
+#ifdef NB_AVX2
+	if (have_avx2()) {
+		write_avx2(a, n, s, false);
+		return a[0];
+	}
+#endif
 #ifdef NB_SSE2
 	__m128d v = _mm_set1_pd(s);
 	for (size_t i = 0; i < n; i += 8) {
@@ -57,6 +138,12 @@ static double k_write(double *a, const double *b, const double *c, size_t n, dou
 static double k_ntwrite(double *a, const double *b, const double *c, size_t n, double s)
 {
 	(void)b, (void)c;
+#ifdef NB_AVX2
+	if (have_avx2()) {
+		write_avx2(a, n, s, true);
+		return s;
+	}
+#endif
 #ifdef NB_SSE2
 	__m128d v = _mm_set1_pd(s);
 	for (size_t i = 0; i < n; i += 8) {
@@ -76,6 +163,12 @@ static double k_ntwrite(double *a, const double *b, const double *c, size_t n, d
 static double k_copy(double *a, const double *b, const double *c, size_t n, double s)
 {
 	(void)c, (void)s;
+#ifdef NB_AVX2
+	if (have_avx2()) {
+		copy_avx2(a, b, n);
+		return a[0];
+	}
+#endif
 #ifdef NB_SSE2
 	for (size_t i = 0; i < n; i += 8) {
 		_mm_store_pd(a + i, _mm_load_pd(b + i));
@@ -91,6 +184,12 @@ static double k_copy(double *a, const double *b, const double *c, size_t n, doub
 
 static double k_triad(double *a, const double *b, const double *c, size_t n, double s)
 {
+#ifdef NB_AVX2
+	if (have_avx2()) {
+		triad_avx2(a, b, c, n, s);
+		return a[0];
+	}
+#endif
 #ifdef NB_SSE2
 	__m128d v = _mm_set1_pd(s);
 	for (size_t i = 0; i < n; i += 4) {

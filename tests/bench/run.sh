@@ -97,13 +97,16 @@ LK_DOM=M0
 LK_ITERS=$(((8000 + SIZE_MB - 1) / SIZE_MB))
 [ "$LK_ITERS" -lt 10 ] && LK_ITERS=10
 LK_KB=$((SIZE_MB * 1048576 / 1000))
-declare -A LK_TEST=([read]=load_sse [copy]=copy_sse [triad]=stream_sse)
+# numabench's kernels are AVX2 where the cpu has it (SSE2 otherwise): likwid's AVX variants
+# match them, else its SSE ones, else the scalar ones.
+AVX=$(grep -qw avx2 /proc/cpuinfo && echo _avx || echo _sse)
+declare -A LK_TEST=([read]=load$AVX [copy]=copy$AVX [triad]=stream$AVX)
 if ! command -v likwid-bench >/dev/null; then
 	LK_WHY="likwid-bench not installed (apt-get install likwid, or: make deps)"
 else
 	tests=$(tmo likwid-bench -a 2>&1)
 	for k in read copy triad; do
-		# The SSE variant if this likwid has it, else the scalar one.
+		grep -q "^${LK_TEST[$k]} " <<<"$tests" || LK_TEST[$k]=${LK_TEST[$k]%_avx}_sse
 		grep -q "^${LK_TEST[$k]} " <<<"$tests" || LK_TEST[$k]=${LK_TEST[$k]%_sse}
 	done
 	tmo likwid-bench -p 2>/dev/null | grep -q 'Tag M0:' || LK_DOM=N
