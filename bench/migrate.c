@@ -212,29 +212,6 @@ static void child(struct cell_arg *a, struct nb_buf *b, int go_fd, int ready_fd)
 	_exit(0);
 }
 
-static uint64_t thp_bytes_of(int pid, const void *p, size_t len)
-{
-	char path[64], line[512];
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	FILE *f = fopen(path, "re");
-	uintptr_t lo = (uintptr_t)p, hi = lo + len;
-	uint64_t total = 0;
-	bool in = false;
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long x, y;
-		if (sscanf(line, "%lx-%lx ", &x, &y) == 2) {
-			in = x < hi && y > lo;
-			continue;
-		}
-		unsigned long kb;
-		if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			total += (uint64_t)kb * 1024;
-	}
-	if (f)
-		fclose(f);
-	return total;
-}
-
 static void fail(struct cell_arg *a, const char *step, int e)
 {
 	if (!a->err) {
@@ -304,7 +281,7 @@ static double one_sample(void *v)
 		a->last_maps = pm;
 	}
 	if (a->thp && a->n == 0)
-		a->thp_share = (double)thp_bytes_of(pid, b.p, len) / (double)len;
+		a->thp_share = (double)nb_thp_bytes_pid(pid, b.p, len) / (double)len;
 	for (int i = 0; i < NB_VM_COUNT; i++)
 		a->vm.v[i] = d.v[i] < 0 || a->vm.v[i] < 0 ? -1 : a->vm.v[i] + d.v[i];
 	uint64_t asked = r->before_total;

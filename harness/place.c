@@ -285,8 +285,17 @@ int nb_run_pinned(const int *cpus, int n, void (*fn)(void *), void *arg)
 
 uint64_t nb_thp_bytes(const void *p, size_t len)
 {
-	char line[512];
-	FILE *f = fopen("/proc/self/smaps", "re");
+	return nb_thp_bytes_pid(0, p, len);
+}
+
+uint64_t nb_thp_bytes_pid(int pid, const void *p, size_t len)
+{
+	char line[512], path[64];
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	FILE *f = fopen(path, "re");
 	uintptr_t lo = (uintptr_t)p, hi = lo + len;
 	uint64_t total = 0;
 	bool in = false;

@@ -49,6 +49,8 @@ json_t *nb_pages_per_node_json(const uint64_t *per_node, const int *nodes, int n
 int nb_run_pinned(const int *cpus, int n, void (*fn)(void *), void *arg);
 /* Bytes of [p, p+len) backed by transparent huge pages (AnonHugePages in smaps). */
 uint64_t nb_thp_bytes(const void *p, size_t len);
+/* The same for the range [p, p + len) of process pid (0: this process). */
+uint64_t nb_thp_bytes_pid(int pid, const void *p, size_t len);
 /* mbind(2) of [p, p+len) with mode to the single node (node < 0: no nodemask, as MPOL_DEFAULT
  * wants), no flags: nothing already there moves. 0 or -1 with errno. */
 long nb_mbind_node(void *p, size_t len, int mode, int node);
