@@ -140,12 +140,12 @@ void an_value_text(const json_t *v, char *buf, size_t len)
 }
 
 /* Identity fields in the order labels show them. */
-const char *const an_ident_fields[] = {"variant",     "mode",	   "placement", "kernel",
-				       "size",	      "pages",	   "threads",	"pattern",
-				       "shared",      "path",	   "op",	"kind",
-				       "pair",	      "balancing", "force",	"ptrace_attached",
-				       "control",     "cpu_node",  "mem_node",	"reader_node",
-				       "target_node", "node",	   NULL};
+const char *const an_ident_fields[] = {
+    "variant",	"scenario", "mode",	   "placement",	  "bound",    "kernel",		 "mix",
+    "method",	"size",	    "pages",	   "threads",	  "pattern",  "shared",		 "path",
+    "op",	"kind",	    "pair",	   "balancing",	  "force",    "ptrace_attached", "control",
+    "cpu_node", "mem_node", "reader_node", "target_node", "src_node", "dst_node",	 "node",
+    NULL};
 
 int an_ident_rank(const char *key)
 {

@@ -18,6 +18,18 @@ void an_report_summary(struct an_doc *d, const json_t *doc);
 void an_report_tidy(struct an_doc *d, const json_t *doc);
 
 /* One run of a report: params, status, metrics, counters, placement, cells, timeline. */
-void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *topo);
+/* doc: the whole result (a run may be set beside another: migrate beside balance). */
+void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *doc);
+
+/* Benches with sections of their own (report_benches.c). Before the cells: migrate's rates
+ * beside balance's, tier's scores and timelines (true: the cells are shown, skip them). */
+bool an_report_bench_cells(struct an_doc *d, const json_t *run, const json_t *doc);
+/* After the cells: loaded's latency against injector bandwidth. */
+void an_report_bench_after_cells(struct an_doc *d, const json_t *run);
+/* Whether a run field is shown by those sections (not again generically). */
+bool an_report_bench_handled(const json_t *run, const char *key);
+/* "vs latency bench: agree, worst ratio 1.020 (5 of 5 cells agree)" from a loaded run's
+ * vs_latency, or "" without one. */
+void an_report_vs_latency(const json_t *run, char *buf, size_t len);
 
 #endif

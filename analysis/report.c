@@ -201,8 +201,7 @@ static void report_doc(struct an_doc *d, const json_t *doc)
 	an_toc_here(d);
 	an_report_summary(d, doc);
 	for (size_t i = 0; i < json_array_size(runs); i++)
-		an_report_run(d, json_array_get(runs, i), (int)i + 1,
-			      json_object_get(doc, "topology"));
+		an_report_run(d, json_array_get(runs, i), (int)i + 1, doc);
 	json_object_foreach((json_t *)doc, k, x)
 	{
 		if (!in_list(known, k))

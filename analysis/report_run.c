@@ -223,8 +223,9 @@ static void run_status(struct an_doc *d, const json_t *run)
 		an_p(d, an_status_style(status), "Status: %s", status ? status : "-");
 }
 
-void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *topo)
+void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *doc)
 {
+	const json_t *topo = json_object_get(doc, "topology");
 	static const char *const known[] = {"bench", "params",	 "status",    "reason", "metrics",
 					    "cells", "counters", "placement", NULL};
 	const json_t *v;
@@ -236,13 +237,16 @@ void an_report_run(struct an_doc *d, const json_t *run, int idx, const json_t *t
 		metrics_table(d, v);
 	if ((v = json_object_get(run, "placement")) && !json_is_null(v))
 		placement(d, v);
-	if (json_array_size(v = json_object_get(run, "cells")))
+	if (!an_report_bench_cells(d, run, doc) &&
+	    json_array_size(v = json_object_get(run, "cells")))
 		an_report_cells(d, v, idx, topo);
+	an_report_bench_after_cells(d, run);
 	json_object_foreach((json_t *)run, k, x)
 	{
 		bool skip = false;
 		for (int i = 0; known[i]; i++)
 			skip = skip || !strcmp(known[i], k);
+		skip = skip || an_report_bench_handled(run, k);
 		if (!skip && an_timeline_like(x))
 			an_report_timeline(d, k, x, json_object_get(run, "timeline_units"));
 		else if (!skip)

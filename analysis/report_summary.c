@@ -456,7 +456,13 @@ static void bench_lines(struct an_doc *d, const json_t *doc)
 		an_table_cell(t, AN_PLAIN, "%zu", i + 1);
 		an_table_cell(t, AN_PLAIN, "%s", str(r, "bench"));
 		an_table_cell(t, an_status_style(st), "%s", st ? st : "-");
-		if (h && *h)
+		char vs[AN_TEXT_MAX];
+		an_report_vs_latency(r, vs, sizeof(vs));
+		if (h && *h && *vs)
+			an_table_cell(t, AN_PLAIN, "%s; %s", h, vs);
+		else if (*vs)
+			an_table_cell(t, AN_PLAIN, "(no headline) %s", vs);
+		else if (h && *h)
 			an_table_cell(t, AN_PLAIN, "%s", h);
 		else if (reason && *reason)
 			an_table_cell(t, AN_PLAIN, "(no headline) %s", reason);

@@ -101,8 +101,9 @@ static void sample_fields(const struct an_timeline *t, struct an_names *f)
 static int field_rank(const char *f)
 {
 	static const char *const order[] = {
-	    "local_share",	 "pages_per_node", "placement",	  "hint_faults",
-	    "hint_faults_local", "pages_migrated", "pte_updates", NULL};
+	    "hot_fast_share",	 "cold_fast_share", "hot",	   "cold",
+	    "local_share",	 "pages_per_node",  "placement",   "hint_faults",
+	    "hint_faults_local", "pages_migrated",  "pte_updates", NULL};
 	for (int i = 0; order[i]; i++) {
 		size_t n = strlen(order[i]);
 		if (!strncmp(f, order[i], n) && (!f[n] || f[n] == '.'))
