@@ -89,7 +89,7 @@ static void loaded_curves(struct an_doc *d, const json_t *run)
 	an_p(d, AN_PLAIN,
 	     "Chase latency against the bandwidth the injectors achieved, one line per cpu node > "
 	     "memory node and mix; points from idle (no injection) through each delay between "
-	     "injector steps (delay in the bench's spin units, smaller: more traffic). Marks: %s.",
+	     "injector steps (delay in spins per line, smaller: more traffic). Marks: %s.",
 	     AN_MARK_LEGEND);
 	json_array_foreach(cells, i, c)
 	{

@@ -3,8 +3,9 @@
 
 They are synthetic: made-up numbers in the numabench.result/1 shape, not measurements. They
 cover what report and compare must render: latency and bandwidth matrices, a balance timeline
-with two modes, a GUP cell table, skipped and untrustworthy runs, and an unknown bench with
-unknown fields. Deterministic (fixed seeds), so running it again gives the same files.
+with two modes, a GUP cell table, skipped and untrustworthy runs, an unknown bench with
+unknown fields, and the newer benches (loaded curves, migrate beside balance, tier scores
+and timelines). Deterministic (fixed seeds), so running it again gives the same files.
 
 usage: tests/analysis/make-synthetic.py [OUTDIR]   (default results/reference)
 """
@@ -239,6 +240,141 @@ def document(seed, host, kernel, remote_1g, triad_remote, fault, converge, frobs
     return doc
 
 
+def loaded_run(rng):
+    """Loaded latency: per (cpu_node, mem_node, mix) the idle point, then one per delay."""
+    delays = ["idle", 0, 50, 200, 1000]
+    cells = []
+    for c in (0, 1):
+        for m in (0, 1):
+            for mix in ("read", "r2w1"):
+                idle = 95.0 if c == m else 150.0
+                peak = (9.5 if c == m else 6.0) * (1.0 if mix == "read" else 0.8)
+                points = []
+                for i, dl in enumerate(delays):
+                    bw = 0.0 if dl == "idle" else round(peak / (1 + i - 1) ** 1.2, 4)
+                    lat = round(idle * (1 + 1.5 * (bw / peak) ** 3), 4)
+                    points.append({"delay": dl, "bandwidth_gbs": bw, "latency_ns": lat,
+                                   "metrics": {
+                                       "bandwidth_gbs": metric("GB/s", "higher",
+                                                               noisy(rng, bw, 0.02, 5)),
+                                       "latency_ns": metric("ns", "lower",
+                                                            noisy(rng, lat, 0.01, 5))}})
+                st = "untrustworthy" if (c, m, mix) == (1, 0, "r2w1") else "ok"
+                cell = {"cpu_node": c, "mem_node": m, "mix": mix, "pages": "4k",
+                        "size": "8M", "size_bytes": 8388608, "stride": 256,
+                        "chase_cpu": 2 * c, "injector_cpus": [2 * c + 1],
+                        "injectors_from": "node", "traffic_per_line": 64.0 if mix == "read"
+                        else 85.33333333, "status": st, "points": points,
+                        "metrics": {
+                            "latency_ns": points[0]["metrics"]["latency_ns"],
+                            "loaded_latency_ns": points[1]["metrics"]["latency_ns"],
+                            "injector_gbs": points[1]["metrics"]["bandwidth_gbs"]},
+                        "vs_latency": {"status": "agree", "ratio": 1.01}}
+                if st != "ok":
+                    cell["reason"] = "samples spread too much: robust spread 12.0% > 10.0%"
+                cells.append(cell)
+    return {"bench": "loaded", "params": {"delay": "0,50,200,1000", "mix": "read,r2w1",
+                                          "size": "8M", "stride": "256"},
+            "status": "untrustworthy",
+            "reason": "1 of 8 cells untrustworthy or failed (see cells[].reason)",
+            "headline": "idle (zero injection): local 95 ns, remote 150 ns (1.58x)",
+            "vs_latency": {"agree": 7, "cells": 8, "disagree": 1, "status": "disagree",
+                           "tolerance": 0.03, "worst_ratio": 1.052}, "cells": cells}
+
+
+def migrate_run(rng):
+    cells = []
+    for src, dst in ((0, 1), (1, 0)):
+        for pages in ("4k", "thp"):
+            for method, ns in (("move_pages_batch", 900.0), ("migrate_pages", 700.0),
+                               ("mbind", 800.0)):
+                per = ns * (0.35 if pages == "thp" else 1.0)
+                s = noisy(rng, per, 0.02, 5)
+                cell = {"src_node": src, "dst_node": dst, "cpu_node": dst, "pages": pages,
+                        "method": method, "size_bytes": 67108864, "status": "ok",
+                        "pages_asked": 16384, "pages_moved": 16384, "calls": 32,
+                        "calls_failed": 0, "other_pages_moved": 0, "samples_taken": 5,
+                        "on_target_min": 1.0,
+                        "metrics": {"ns_per_page": metric("ns", "lower", s),
+                                    "pages_per_s": metric("pages/s", "higher",
+                                                          [round(1e9 / x, 2) for x in s]),
+                                    "gbs": metric("GB/s", "higher",
+                                                  [round(4096.0 / x, 4) for x in s])}}
+                if method == "move_pages_batch":
+                    cell["batch"] = 512
+                cells.append(cell)
+    return {"bench": "migrate", "params": {"size": "64M", "pages": "4k,thp"}, "status": "ok",
+            "headline": "4k: migrate_pages 1.43M pages/s (0 -> 1)", "cells": cells}
+
+
+def tier_run(rng):
+    cells, scores = [], []
+    trials = (("baseline", 0, "fast"), ("baseline", 0, "slow"), ("promotion", 0, None),
+              ("promotion", 2, None), ("demotion", 2, None))
+    for sc, bal, bound in trials:
+        share_end = {"fast": 1.0, "slow": 0.0}.get(bound, 0.0 if bal == 0 else 0.97)
+        if sc == "demotion":
+            share_end = 0.88
+        timeline, prom, dem = [], 0, 0
+        home = None
+        for i in range(9):
+            t = i * 0.5
+            if bound or bal == 0:
+                share = share_end
+            else:
+                share = round(share_end * (1 - math.exp(-t / 1.2)), 4)
+                prom += int(1800 * math.exp(-t / 1.2))
+                dem += 40 if sc == "demotion" else 0
+            if home is None and share >= 0.9:
+                home = t
+            hot = int(round(256 * share))
+            timeline.append({"t_s": t, "hot": {"0": hot, "1": 256 - hot},
+                             "cold": {"0": 10, "1": 246}, "hot_fast_share": share,
+                             "cold_fast_share": round(10 / 256, 4), "pgpromote_success": prom,
+                             "pgpromote_candidate": prom + 50 * i, "pgdemote": dem,
+                             "numa_pages_migrated": prom})
+        acc = share_end
+        cell = {"scenario": sc, "balancing": bal, "status": "ok", "accuracy": acc,
+                "time_to_home_s": home, "home": home is not None, "hot_node_start": 1,
+                "cold_node_start": 0, "hot_pages": 16384, "cold_pages": 65536,
+                "sampled_pages": {"hot": 256, "cold": 256}, "hot_promoted_pages": prom,
+                "cold_promoted_pages": 30 if prom else 0, "promoted_then_demoted_pages":
+                12 if prom else 0, "vmstat": {"pgpromote_success": prom, "pgdemote_kswapd": dem,
+                                              "pgdemote_direct": 0},
+                "timeline": timeline,
+                "label": "%s balancing=%d%s" % (sc, bal, " bound=" + bound if bound else ""),
+                "metrics": {"accuracy": metric("ratio", "higher", [acc]),
+                            "hot_MBps": metric("MB/s", "higher",
+                                               [{"fast": 9000.0, "slow": 5000.0}.get(
+                                                   bound, 5000.0 + 4000.0 * acc)])}}
+        if bound:
+            cell["bound"] = bound
+        cells.append(cell)
+        if sc in ("promotion", "demotion"):
+            wasted = round(42 / prom, 4) if prom else None
+            scores.append({"scenario": sc, "balancing": bal, "accuracy": acc,
+                           "time_to_home_s": home, "status": "ok",
+                           "wasted_migrations": wasted, "pgpromote_success": prom,
+                           "accuracy_vs_baselines": acc,
+                           "throughput_vs_baselines": round(acc * 0.97, 4)})
+    return {"bench": "tier", "params": {"hot_size": "64M", "cold_size": "256M"},
+            "status": "ok", "tiers": {"fast_node": 0, "slow_node": 1, "fast_tier": 4,
+                                      "slow_tier": 22},
+            "headline": "hot set slow node 1 -> fast node 0: mode 0 0% (home never); "
+                        "mode 2 97% (home 3.0 s);", "scores": scores, "cells": cells}
+
+
+def newbenches(with_balance):
+    """The newer benches (loaded, migrate, tier) with, or without, a balance run beside."""
+    rng = random.Random(4)
+    doc = header("synthetic-a", "6.12.9-amd64")
+    doc["runs"] = [loaded_run(rng), migrate_run(rng)]
+    if with_balance:
+        doc["runs"].append(balance_run(rng, 4.0, "modes"))
+    doc["runs"].append(tier_run(rng))
+    return doc
+
+
 def minimal():
     return {"schema": "numabench.result/1", "runs": [
         {"bench": "latency", "status": "failed", "reason": "cannot allocate 1G on node 1"}],
@@ -257,7 +393,9 @@ def main():
     third = document(3, "synthetic-b", "6.1.0-28-amd64", 149.0, 5.1, 1620.0, 6.2, 100.0)
     third["tunables"]["after"]["scan_size_mb"] = "64"  # as if a killed run left it changed
     files = {"synthetic-base.json": base, "synthetic-patched.json": patched,
-             "synthetic-otherhost.json": third, "synthetic-minimal.json": minimal()}
+             "synthetic-otherhost.json": third, "synthetic-minimal.json": minimal(),
+             "synthetic-newbenches.json": newbenches(True),
+             "synthetic-newbenches-nobalance.json": newbenches(False)}
     for name, doc in files.items():
         with open(os.path.join(out, name), "w") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
