@@ -184,7 +184,7 @@ static void heatmap_for(struct an_doc *d, const json_t *cells, const char *group
 			ids_find(&cols, node_of(c, "mem_node"));
 		v[k] = cell_value(c, name);
 		st[k] = json_string_value(json_object_get(c, "status"));
-		/* Two cells of one group on the same node pair (a malformed file): the last wins. */
+		/* Two cells of a group on one node pair (a malformed file): the last wins. */
 		free(note[k]);
 		free(id[k]);
 		note[k] = cell_note(c, name);
