@@ -139,6 +139,8 @@ guest-tests: all
 	bash tests/guest/cgroup.sh ./numabench
 	bash tests/guest/kill.sh ./numabench
 	bash tests/guest/tier.sh ./numabench
+	bash tests/guest/mlc.sh ./numabench 2node 6.1
+	bash tests/guest/mlc.sh ./numabench 4node-asym 6.12
 
 san-check:
 	$(MAKE) SAN=1 all unit
