@@ -235,14 +235,15 @@ static json_t *num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* Units whose figures are timings (or rates of a timing): emulated under TCG. */
+/* Units whose figures are timings or rates per second: emulated under TCG. */
 static bool timing_unit(const char *unit)
 {
 	static const char *const u[] = {"ns", "us", "ms", "s", "GB/s", "MB/s", "pages/s"};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		if (!strcmp(unit, u[i]))
 			return true;
-	return false;
+	size_t n = strlen(unit); /* any rate per second ("ptes/s") is a timing too */
+	return n > 2 && !strcmp(unit + n - 2, "/s");
 }
 
 json_t *nb_metric(const char *unit, const char *direction, const double *samples, int n)

@@ -186,6 +186,9 @@ static void test_rule(void **state)
 	json_t *m = nb_metric("ns", "lower", out, n);
 	assert_true(json_is_true(json_object_get(m, "emulated")));
 	json_decref(m);
+	m = nb_metric("ptes/s", "lower", out, n); /* any rate per second is */
+	assert_true(json_is_true(json_object_get(m, "emulated")));
+	json_decref(m);
 	m = nb_metric("faults", "lower", out, n); /* a count is not a timing */
 	assert_null(json_object_get(m, "emulated"));
 	json_decref(m);
