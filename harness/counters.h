@@ -1,6 +1,8 @@
 /* numabench: counter groups (perf_event_open, event names through libpfm4, software events,
- * NUMA tracepoints through tracefs ids). Values are never scaled: a counter that ran less than
- * its enabled time is flagged `multiplexed`, and below a threshold the run is untrustworthy. */
+ * NUMA tracepoints through tracefs ids), grouped to fit the counters the PMU has free
+ * (counters/pmu.h). Values are never scaled: a counter that ran less than its enabled time is
+ * flagged `multiplexed` with its running fraction; it changes the status only of a verdict
+ * that uses it (nb_counters_untrustworthy on that verdict's events). */
 #ifndef NB_COUNTERS_H
 #define NB_COUNTERS_H
 
@@ -10,7 +12,7 @@
 
 struct nb_counters; /* opaque */
 
-/* The running/enabled ratio below which a run is untrustworthy unless a bench says otherwise. */
+/* The running/enabled ratio below which a verdict that uses a counter is withheld. */
 #define NB_COUNTERS_MIN_RUNNING 0.95
 
 /*
@@ -26,6 +28,11 @@ struct nb_counters; /* opaque */
 struct nb_counters *nb_counters_new(const char *events, char *err, size_t errlen);
 
 /*
+ * Hardware events are grouped to fit the core PMU (nb_pmu_group): the default set is one
+ * group counted in one round, and what does not fit is not opened, reported "not scheduled:
+ * the hardware events need N general counters, the PMU has M free"; a list the user wrote may
+ * ask for more, in further groups that the kernel rotates (reported multiplexed). Software
+ * events and tracepoints are a group of their own.
  * Open for a thread (tid 0 = calling thread; with inherit, also threads and children it creates
  * afterwards) or system-wide on one cpu (tid -1, cpu >= 0; needs CAP_PERFMON or
  * perf_event_paranoid <= 0). cpu -1 with a tid = any cpu. Returns the number of available
@@ -38,13 +45,22 @@ void nb_counters_stop(struct nb_counters *c);  /* disable + read */
 /* Read without stopping: values become the counts since start. 0, or -1 if a read failed. */
 int nb_counters_read(struct nb_counters *c);
 
-/* JSON array: each {event, encoding, value, time_enabled, time_running, multiplexed, available,
- * reason?, errno?, kind: hardware|software|tracepoint, resolved_from?, pmu?, tracefs?}.
+/* JSON array: each {event, encoding, value, time_enabled, time_running, multiplexed,
+ * running_fraction (time_running / time_enabled, null when not counted), available, reason?,
+ * errno?, kind: hardware|software|tracepoint, resolved_from?, pmu?, tracefs?, group?}.
  * value is null for an unavailable counter. */
 json_t *nb_counters_json(const struct nb_counters *c);
-/* True when some available counter ran < min_running_ratio of its enabled time; why names it. */
-bool nb_counters_untrustworthy(const struct nb_counters *c, double min_running_ratio, char *why,
-			       size_t len);
+/* True when an available counter of `events` (a comma list of names or default roles; NULL =
+ * every counter) ran < min_running_ratio of its enabled time; why names it. */
+bool nb_counters_untrustworthy(const struct nb_counters *c, const char *events,
+			       double min_running_ratio, char *why, size_t len);
+/*
+ * A view of `events` (names or default roles) of run, an open set: its start, read and stop
+ * read run's counters (run keeps counting), so its values cover the span between them. Events
+ * run does not have are unavailable. Free the view before run. NULL with err for a bad list.
+ */
+struct nb_counters *nb_counters_view(struct nb_counters *run, const char *events, char *err,
+				     size_t errlen);
 /* Value by event name (or default role, e.g. "dram-remote"), or -1 if unavailable/unknown. */
 int64_t nb_counters_value(const struct nb_counters *c, const char *event);
 int nb_counters_count(const struct nb_counters *c);	/* number of counters in the set */

@@ -10,6 +10,7 @@
 #define NB_COUNTERS_INT_H
 
 #include "counters.h"
+#include "pmu.h"
 
 #include <linux/perf_event.h>
 #include <perfmon/pfmlib_perf_event.h>
@@ -33,6 +34,7 @@ struct counter {
 	uint64_t cur_val, cur_ena, cur_run; /* last raw read */
 	uint64_t base_val, base_ena, base_run;
 	bool read_ok;
+	int src; /* in a view: index of this counter in the run's set, -1 if it has none */
 };
 
 struct nb_counters {
@@ -40,6 +42,10 @@ struct nb_counters {
 	int n, cap;
 	uint64_t *buf; /* group read buffer */
 	size_t buflen;
+	bool rotate;		    /* a user list: more hardware events than counters rotate */
+	struct nb_pmu pmu;	    /* detected at the first open */
+	bool pmu_set;		    /* pmu holds a description (detected or given) */
+	struct nb_counters *parent; /* a view: the run's set it reads */
 };
 
 /* ---- tables.c ---- */
@@ -122,7 +128,15 @@ int add_named(struct parse *p, const char *name);
 
 /* ---- perf.c ---- */
 
-/* Close every counter; encoded ones forget why they were unavailable. */
+/* Close every counter; encoded ones forget why they were unavailable. A view closes nothing. */
 void counters_close(struct nb_counters *c);
+/* Group read of every leader into cur_*; 0, or -1 if a read failed. */
+int read_all(struct nb_counters *c);
+
+/* ---- view.c ---- */
+
+/* A view's start, stop and read: read the run's set, copy its counters' state. */
+void view_start(struct nb_counters *v);
+int view_read(struct nb_counters *v);
 
 #endif

@@ -78,7 +78,7 @@ void counters_close(struct nb_counters *c)
 {
 	for (int i = 0; i < c->n; i++) {
 		struct counter *k = &c->v[i];
-		if (k->fd >= 0)
+		if (k->fd >= 0 && !c->parent)
 			close(k->fd);
 		k->fd = k->leader = -1;
 		k->read_ok = false;
@@ -89,20 +89,37 @@ void counters_close(struct nb_counters *c)
 	}
 }
 
-/* Open k into the group led by *leader (or as a new leader); a hardware event that does not
- * fit the group's counters (EINVAL from the PMU's group validation) gets its own group. */
-static void open_one(struct nb_counters *c, int i, int *leader, pid_t tid, int cpu, bool inherit)
+static struct perf_event_attr attr_of(const struct counter *k, bool inherit)
 {
-	struct counter *k = &c->v[i];
 	struct perf_event_attr a = k->attr;
 	a.size = sizeof(a);
 	a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID | PERF_FORMAT_TOTAL_TIME_ENABLED |
 			PERF_FORMAT_TOTAL_TIME_RUNNING;
 	a.inherit = inherit;
+	return a;
+}
+
+/*
+ * Open k into the group led by *leader (or as a new leader). A hardware event the PMU's group
+ * validation refuses (EINVAL: counter constraints the description does not know) gets a group
+ * of its own where rotation is allowed (a user list, or a PMU we could not size); in the
+ * default set on a known PMU it is not scheduled, so that the set stays one round.
+ */
+static void open_one(struct nb_counters *c, int i, int *leader, pid_t tid, int cpu, bool inherit)
+{
+	struct counter *k = &c->v[i];
+	struct perf_event_attr a = attr_of(k, inherit);
 	a.disabled = *leader < 0;
 	int gfd = *leader < 0 ? -1 : c->v[*leader].fd;
 	int fd = perf_open(&a, tid, cpu, gfd);
 	if (fd < 0 && errno == EINVAL && gfd >= 0 && k->kind == K_HW) {
+		if (c->pmu.known && !c->rotate) {
+			counter_unavailable(k, EINVAL,
+					    "not scheduled: the PMU refused it in the group of %s "
+					    "(event constraints)",
+					    c->v[*leader].event);
+			return;
+		}
 		a.disabled = 1;
 		fd = perf_open(&a, tid, cpu, -1);
 		if (fd >= 0)
@@ -123,18 +140,89 @@ static void open_one(struct nb_counters *c, int i, int *leader, pid_t tid, int c
 	k->leader = *leader;
 }
 
+/* Whether hardware event k opens on its own here (what the grouping may count on); the
+ * reason is recorded when it does not. */
+static bool opens_alone(struct counter *k, pid_t tid, int cpu)
+{
+	struct perf_event_attr a = attr_of(k, false);
+	a.disabled = 1;
+	int fd = perf_open(&a, tid, cpu, -1);
+	if (fd < 0) {
+		open_reason(k, errno, tid);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static const char *watchdog_note(const struct nb_pmu *p)
+{
+	if (!p->nmi_watchdog)
+		return "";
+	return p->fixed & NB_FIXED(NB_NEED_CYCLES)
+		   ? "; the NMI watchdog holds the fixed cycles counter"
+		   : "; the NMI watchdog holds one of them";
+}
+
+/* Group the openable counters (nb_pmu_group) into group[]; -2 marks one not to open. */
+static void plan_groups(struct nb_counters *c, pid_t tid, int cpu, int *group)
+{
+	enum nb_need *need = calloc((size_t)c->n, sizeof(*need));
+	int *g = calloc((size_t)c->n, sizeof(*g)), m = 0;
+	int *at = calloc((size_t)c->n, sizeof(*at));
+	if (!need || !g || !at) {
+		nb_err("out of memory for counters");
+		exit(NB_EXIT_ENV);
+	}
+	for (int i = 0; i < c->n; i++) {
+		struct counter *k = &c->v[i];
+		group[i] = -2;
+		if (!k->encoded || (k->kind == K_HW && c->pmu.known && !opens_alone(k, tid, cpu)))
+			continue;
+		need[m] = nb_pmu_need(&c->pmu, &k->attr);
+		at[m++] = i;
+	}
+	struct nb_grouping r = nb_pmu_group(&c->pmu, need, m, c->rotate, g);
+	for (int j = 0; j < m; j++) {
+		group[at[j]] = g[j];
+		if (g[j] == NB_NOT_SCHEDULED)
+			counter_unavailable(&c->v[at[j]], 0,
+					    "not scheduled: the hardware events need %d general "
+					    "counters, the PMU (%s) has %d free%s",
+					    r.hw_need, c->pmu.name, r.free_gen,
+					    watchdog_note(&c->pmu));
+	}
+	free(need);
+	free(g);
+	free(at);
+}
+
 int nb_counters_open(struct nb_counters *c, pid_t tid, int cpu, bool inherit)
 {
-	if (!c || tid < -1 || cpu < -1 || (tid == -1 && cpu < 0))
+	if (!c || c->parent || tid < -1 || cpu < -1 || (tid == -1 && cpu < 0))
 		return -1;
 	counters_close(c);
+	if (!c->pmu_set) {
+		nb_pmu_detect(&c->pmu);
+		c->pmu_set = true;
+	}
 	/* inherit only acts on task contexts, copied at fork (kernel/events/core.c
 	 * perf_event_init_task); a per-cpu event has none. */
 	inherit = inherit && tid != -1;
-	int hw = -1, sw = -1, avail = 0;
-	for (int i = 0; i < c->n; i++)
-		if (c->v[i].encoded)
-			open_one(c, i, c->v[i].kind == K_HW ? &hw : &sw, tid, cpu, inherit);
+	int avail = 0, *group = calloc((size_t)c->n + 1, sizeof(*group));
+	if (!group)
+		return -1;
+	plan_groups(c, tid, cpu, group);
+	for (int g = 0, more = 1; more; g++) {
+		int leader = -1;
+		more = 0;
+		for (int i = 0; i < c->n; i++) {
+			more |= group[i] > g;
+			if (group[i] == g)
+				open_one(c, i, &leader, tid, cpu, inherit);
+		}
+	}
+	free(group);
 	for (int i = 0; i < c->n; i++)
 		avail += c->v[i].fd >= 0;
 	free(c->buf);
@@ -181,7 +269,7 @@ static void group_failed(struct nb_counters *c, int leader, int e)
 			counter_unavailable(&c->v[i], e, "read failed: %s", strerror(e));
 }
 
-static int read_all(struct nb_counters *c)
+int read_all(struct nb_counters *c)
 {
 	int r = 0;
 	for (int i = 0; c->buf && i < c->n; i++)
@@ -204,7 +292,9 @@ static void ioctl_leaders(struct nb_counters *c, unsigned long req)
  * the values reported are differences against a read taken here. */
 void nb_counters_start(struct nb_counters *c)
 {
-	if (!c)
+	if (c && c->parent)
+		view_start(c);
+	if (!c || c->parent)
 		return;
 	ioctl_leaders(c, PERF_EVENT_IOC_RESET);
 	read_all(c);
@@ -219,7 +309,9 @@ void nb_counters_start(struct nb_counters *c)
 
 void nb_counters_stop(struct nb_counters *c)
 {
-	if (!c)
+	if (c && c->parent)
+		view_read(c);
+	if (!c || c->parent)
 		return;
 	ioctl_leaders(c, PERF_EVENT_IOC_DISABLE);
 	read_all(c);
@@ -227,5 +319,5 @@ void nb_counters_stop(struct nb_counters *c)
 
 int nb_counters_read(struct nb_counters *c)
 {
-	return c ? read_all(c) : -1;
+	return !c ? -1 : c->parent ? view_read(c) : read_all(c);
 }

@@ -28,6 +28,7 @@ static struct counter *add(struct nb_counters *c, const char *event, enum kind k
 	k->kind = kind;
 	k->fd = -1;
 	k->leader = -1;
+	k->src = -1;
 	return k;
 }
 
@@ -160,7 +161,7 @@ int add_named(struct parse *p, const char *name)
 	if (r != PFM_SUCCESS)
 		return add_unencodable(p, name, r);
 	struct counter *k = add(p->c, name, tmp.kind);
-	tmp.fd = tmp.leader = -1;
+	tmp.fd = tmp.leader = tmp.src = -1;
 	snprintf(tmp.event, sizeof(tmp.event), "%s", name);
 	*k = tmp;
 	return 0;
@@ -185,7 +186,7 @@ static void add_role(struct parse *p, int role)
 		snprintf(tmp.event, sizeof(tmp.event), "%s", cand[i]);
 		if (strcmp(cand[i], role_names[role]))
 			snprintf(tmp.role, sizeof(tmp.role), "%s", role_names[role]);
-		tmp.fd = tmp.leader = -1;
+		tmp.fd = tmp.leader = tmp.src = -1;
 		*k = tmp;
 		return;
 	}
@@ -267,7 +268,9 @@ struct nb_counters *nb_counters_new(const char *events, char *err, size_t errlen
 		return NULL;
 	}
 	int r = 0;
-	if (!events || !*events)
+	/* The default set is never rotated; a list the user wrote may ask for more. */
+	p.c->rotate = events && *events && strcmp(events, "default");
+	if (!p.c->rotate)
 		add_defaults(&p);
 	else
 		r = parse_list(&p, events);

@@ -51,6 +51,9 @@ static json_t *counter_json(const struct nb_counters *c, const struct counter *k
 	json_object_set_new(o, "time_enabled", json_integer(ok ? (json_int_t)ena(k) : 0));
 	json_object_set_new(o, "time_running", json_integer(ok ? (json_int_t)run(k) : 0));
 	json_object_set_new(o, "multiplexed", json_boolean(ok && run(k) < ena(k)));
+	json_object_set_new(o, "running_fraction",
+			    ok && ena(k) ? json_real((double)run(k) / (double)ena(k))
+					 : json_null());
 	if (k->role[0])
 		json_object_set_new(o, "resolved_from", json_string(k->role));
 	if (k->pmu[0])
@@ -72,11 +75,23 @@ json_t *nb_counters_json(const struct nb_counters *c)
 	return a;
 }
 
-bool nb_counters_untrustworthy(const struct nb_counters *c, double min_running_ratio, char *why,
-			       size_t len)
+/* Whether name is an item of the comma list (NULL: every name is). */
+static bool in_list(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *s = list; s && *s; s += strcspn(s, ","), s += *s == ',')
+		if (strcspn(s, ",") == len && !strncmp(s, name, len))
+			return true;
+	return !list;
+}
+
+bool nb_counters_untrustworthy(const struct nb_counters *c, const char *events,
+			       double min_running_ratio, char *why, size_t len)
 {
 	for (int i = 0; c && i < c->n; i++) {
 		const struct counter *k = &c->v[i];
+		if (!in_list(events, k->event) && !(k->role[0] && in_list(events, k->role)))
+			continue;
 		if (!usable(k) || !ena(k))
 			continue;
 		double ratio = (double)run(k) / (double)ena(k);

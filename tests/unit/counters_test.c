@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "counters.h"
+#include "counters/counters_int.h"
 
 #include <perfmon/pfmlib.h>
 #include <sched.h>
@@ -256,7 +257,7 @@ static void test_page_faults_count(void **state)
 		assert_in_range(pf, 1000, 1016);
 		assert_in_range(nb_counters_value(c, "minor-faults"), 1000, 1016);
 	}
-	assert_false(nb_counters_untrustworthy(c, NB_COUNTERS_MIN_RUNNING, why, sizeof(why)));
+	assert_false(nb_counters_untrustworthy(c, NULL, NB_COUNTERS_MIN_RUNNING, why, sizeof(why)));
 	nb_counters_free(c);
 }
 
@@ -282,7 +283,7 @@ static void test_untrustworthy_when_not_running(void **state)
 		nb_counters_free(c);
 		skip();
 	}
-	assert_true(nb_counters_untrustworthy(c, NB_COUNTERS_MIN_RUNNING, why, sizeof(why)));
+	assert_true(nb_counters_untrustworthy(c, NULL, NB_COUNTERS_MIN_RUNNING, why, sizeof(why)));
 	assert_non_null(strstr(why, "page-faults"));
 	json_t *j = nb_counters_json(c);
 	assert_true(json_is_true(json_object_get(json_array_get(j, 0), "multiplexed")));
@@ -394,6 +395,310 @@ static void test_default_roles_per_model(void **state)
 	check_forced("amd64_fam17h_zen2", zen2);
 }
 
+/* ---- PMU descriptions and the grouping (counters/pmu.h) ---- */
+
+/* A description by name, with the NMI watchdog on or off. */
+static struct nb_pmu desc(const char *name, bool watchdog)
+{
+	const struct nb_pmu *p = nb_pmu_named(name);
+	if (!p)
+		fail_msg("no PMU description '%s'", name);
+	struct nb_pmu d = *p;
+	d.nmi_watchdog = watchdog;
+	return d;
+}
+
+static void test_pmu_descriptions(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int general, free_wd;
+		unsigned fixed;
+	} want[] = {
+	    {"skx-smt", 4, 4, 7u << NB_NEED_CYCLES},
+	    {"skx", 8, 8, 7u << NB_NEED_CYCLES},
+	    {"icx", 8, 8, 7u << NB_NEED_CYCLES},
+	    {"spr", 8, 8, 7u << NB_NEED_CYCLES},
+	    {"zen2", 6, 5, 0},
+	    {"zen3", 6, 5, 0},
+	    {"zen4", 6, 5, 0},
+	    {"neoverse-n1", 6, 6, NB_FIXED(NB_NEED_CYCLES)},
+	};
+	assert_null(nb_pmu_named("pentium4"));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct nb_pmu off = desc(want[i].name, false), on = desc(want[i].name, true);
+		assert_true(off.known);
+		assert_int_equal(off.general, want[i].general);
+		assert_int_equal(off.fixed, want[i].fixed);
+		assert_int_equal(nb_pmu_free_general(&off), want[i].general);
+		assert_int_equal(nb_pmu_free_fixed(&off), want[i].fixed);
+		/* The watchdog's cycles: the fixed cycles counter where there is one. */
+		assert_int_equal(nb_pmu_free_general(&on), want[i].free_wd);
+		assert_int_equal(nb_pmu_free_fixed(&on), want[i].fixed & ~NB_FIXED(NB_NEED_CYCLES));
+	}
+}
+
+static void test_pmu_need(void **state)
+{
+	(void)state;
+	struct nb_pmu skx = desc("skx-smt", false), zen = desc("zen4", false);
+	struct nb_pmu n1 = desc("neoverse-n1", false);
+	struct perf_event_attr a = {.type = PERF_TYPE_HARDWARE, .config = PERF_COUNT_HW_CPU_CYCLES};
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_CYCLES);
+	a.config = PERF_COUNT_HW_INSTRUCTIONS;
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_INSTR);
+	a.config = PERF_COUNT_HW_CACHE_MISSES;
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_GENERAL);
+	a.type = PERF_TYPE_RAW;
+	a.config = 0x53003c; /* UNHALTED_CORE_CYCLES with usr/os/int/en bits */
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_CYCLES);
+	a.config = 0x100003c; /* cmask 1: not what the fixed counter counts */
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_GENERAL);
+	a.config = 0x5300c0;
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_INSTR);
+	a.config = 0x530300;
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_REF);
+	a.config = 0x5301d1; /* MEM_LOAD_RETIRED */
+	assert_int_equal(nb_pmu_need(&skx, &a), NB_NEED_GENERAL);
+	a.config = 0x76; /* AMD cycles: no fixed counter */
+	assert_int_equal(nb_pmu_need(&zen, &a), NB_NEED_GENERAL);
+	a.config = 0x11; /* Arm CPU_CYCLES: the cycle counter */
+	assert_int_equal(nb_pmu_need(&n1, &a), NB_NEED_CYCLES);
+	a.config = 0x08;
+	assert_int_equal(nb_pmu_need(&n1, &a), NB_NEED_GENERAL);
+	a.type = PERF_TYPE_SOFTWARE;
+	assert_int_equal(nb_pmu_need(&n1, &a), NB_NEED_SOFTWARE);
+	a.type = PERF_TYPE_TRACEPOINT;
+	assert_int_equal(nb_pmu_need(&n1, &a), NB_NEED_TRACEPOINT);
+}
+
+static bool hw_need(enum nb_need n)
+{
+	return n != NB_NEED_SOFTWARE && n != NB_NEED_TRACEPOINT;
+}
+
+/* The invariants of any grouping: every event in exactly one group (hardware may be not
+ * scheduled), software and tracepoints never with hardware, and no hardware group needing
+ * more general counters than are free (a fixed counter serves one event per group). Returns
+ * the number of hardware groups. */
+static int check_grouping(const struct nb_pmu *p, const enum nb_need *need, int n, const int *group,
+			  struct nb_grouping g)
+{
+	int hw_groups = 0, dropped = 0;
+	for (int i = 0; i < n; i++) {
+		assert_in_range(group[i] + 1, 0, g.ngroups);
+		assert_true(group[i] >= 0 || hw_need(need[i]));
+		dropped += group[i] == NB_NOT_SCHEDULED;
+	}
+	assert_int_equal(dropped, g.dropped);
+	for (int k = 0; k < g.ngroups; k++) {
+		int gen = 0, hw = 0, sw = 0;
+		unsigned used = 0;
+		for (int i = 0; i < n; i++) {
+			if (group[i] != k)
+				continue;
+			if (!hw_need(need[i])) {
+				sw++;
+				continue;
+			}
+			hw++;
+			unsigned bit = need[i] == NB_NEED_GENERAL ? 0 : NB_FIXED(need[i]);
+			if (bit && (nb_pmu_free_fixed(p) & bit) && !(used & bit))
+				used |= bit;
+			else
+				gen++;
+		}
+		assert_false(hw && sw);
+		assert_true(hw + sw > 0);
+		if (p->known)
+			assert_true(gen <= nb_pmu_free_general(p));
+		hw_groups += hw > 0;
+	}
+	return hw_groups;
+}
+
+/* The default set's needs: cycles, instructions, four general events (llc, dram-local,
+ * dram-remote, dtlb, in that priority), five software events, six tracepoints. */
+static int default_needs(enum nb_need *need)
+{
+	int n = 0;
+	need[n++] = NB_NEED_CYCLES;
+	need[n++] = NB_NEED_INSTR;
+	for (int i = 0; i < 4; i++)
+		need[n++] = NB_NEED_GENERAL;
+	for (int i = 0; i < 5; i++)
+		need[n++] = NB_NEED_SOFTWARE;
+	for (int i = 0; i < 6; i++)
+		need[n++] = NB_NEED_TRACEPOINT;
+	return n;
+}
+
+/* The default set is one round on every description: it fits whole except where the watchdog
+ * takes a general counter that the set needs (Skylake-SP with HT: cycles then needs a general
+ * counter, 5 > 4; Zen: 6 > 5), and there the last event in priority, dtlb-misses, is not
+ * scheduled. */
+static void test_group_default_set(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		bool watchdog;
+		int need, free, dropped;
+	} cases[] = {
+	    {"skx-smt", false, 4, 4, 0},    {"skx-smt", true, 5, 4, 1},
+	    {"skx", true, 5, 8, 0},	    {"icx", false, 4, 8, 0},
+	    {"icx", true, 5, 8, 0},	    {"spr", false, 4, 8, 0},
+	    {"spr", true, 5, 8, 0},	    {"zen2", false, 6, 6, 0},
+	    {"zen2", true, 6, 5, 1},	    {"zen3", false, 6, 6, 0},
+	    {"zen3", true, 6, 5, 1},	    {"zen4", false, 6, 6, 0},
+	    {"zen4", true, 6, 5, 1},	    {"neoverse-n1", false, 5, 6, 0},
+	    {"neoverse-n1", true, 6, 6, 0},
+	};
+	enum nb_need need[32];
+	int group[32], n = default_needs(need);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct nb_pmu p = desc(cases[c].name, cases[c].watchdog);
+		struct nb_grouping g = nb_pmu_group(&p, need, n, false, group);
+		assert_int_equal(check_grouping(&p, need, n, group, g), 1);
+		assert_int_equal(g.hw_need, cases[c].need);
+		assert_int_equal(g.free_gen, cases[c].free);
+		assert_int_equal(g.dropped, cases[c].dropped);
+		assert_int_equal(g.ngroups, 2); /* one hardware round, one software group */
+		if (cases[c].dropped)
+			assert_int_equal(group[5], NB_NOT_SCHEDULED);
+		for (int i = 0; i < 5; i++)
+			assert_true(group[i] >= 0);
+	}
+}
+
+/* More hardware events than counters: not scheduled without rotation; with rotation (a user
+ * list) further groups, each within the free counters. */
+static void test_group_rotation(void **state)
+{
+	(void)state;
+	enum nb_need need[16];
+	int group[16], n = 0;
+	need[n++] = NB_NEED_SOFTWARE;
+	for (int i = 0; i < 12; i++)
+		need[n++] = NB_NEED_GENERAL;
+	need[n++] = NB_NEED_TRACEPOINT;
+	struct nb_pmu zen = desc("zen4", true);
+	struct nb_grouping g = nb_pmu_group(&zen, need, n, false, group);
+	assert_int_equal(check_grouping(&zen, need, n, group, g), 1);
+	assert_int_equal(g.dropped, 7);
+	assert_int_equal(group[0], group[n - 1]);
+	g = nb_pmu_group(&zen, need, n, true, group);
+	assert_int_equal(check_grouping(&zen, need, n, group, g), 3); /* 5 + 5 + 2 */
+	assert_int_equal(g.dropped, 0);
+	/* Two cycles events on Skylake-SP: the fixed counter serves one, the other is general;
+	 * a fixed-capable event still joins a round whose general counters are all taken. */
+	struct nb_pmu skx = desc("skx-smt", false);
+	enum nb_need two[] = {NB_NEED_CYCLES,  NB_NEED_CYCLES,	NB_NEED_GENERAL, NB_NEED_GENERAL,
+			      NB_NEED_GENERAL, NB_NEED_GENERAL, NB_NEED_REF};
+	g = nb_pmu_group(&skx, two, 7, false, group);
+	assert_int_equal(check_grouping(&skx, two, 7, group, g), 1);
+	assert_int_equal(g.hw_need, 5);
+	assert_int_equal(g.dropped, 1);
+	assert_int_equal(group[5], NB_NOT_SCHEDULED);
+	assert_int_equal(group[6], group[0]);
+	/* A PMU with no counters at all schedules no hardware event. */
+	struct nb_pmu none = skx;
+	none.general = 0;
+	none.fixed = 0;
+	g = nb_pmu_group(&none, two, 7, true, group);
+	assert_int_equal(g.dropped, 7);
+	/* An unknown PMU: one group, the kernel decides. */
+	none.known = false;
+	g = nb_pmu_group(&none, two, 7, false, group);
+	assert_int_equal(check_grouping(&none, two, 7, group, g), 1);
+	assert_int_equal(g.dropped, 0);
+}
+
+/* The default set as libpfm4 encodes it for each CPU (forced, in a child), grouped on that
+ * CPU's description: the encodings' needs, one hardware round, software apart. */
+static int grouped_child(const char *pmu, const char *name, bool watchdog, int want_dropped)
+{
+	pfm_terminate();
+	setenv("LIBPFM_FORCE_PMU", pmu, 1);
+	if (pfm_initialize() != PFM_SUCCESS)
+		return 3;
+	struct nb_counters *c = nb_counters_new(NULL, NULL, 0);
+	struct nb_pmu p = *nb_pmu_named(name);
+	enum nb_need need[64];
+	int group[64], n = 0, hw = 0;
+	p.nmi_watchdog = watchdog;
+	for (int i = 0; c && i < c->n && n < 64; i++)
+		if (c->v[i].encoded) {
+			need[n++] = nb_pmu_need(&p, &c->v[i].attr);
+			hw += c->v[i].kind == K_HW;
+		}
+	struct nb_grouping g = nb_pmu_group(&p, need, n, false, group);
+	if (hw != 6 || check_grouping(&p, need, n, group, g) != 1 || g.dropped != want_dropped ||
+	    need[0] != NB_NEED_CYCLES || need[1] != NB_NEED_INSTR) {
+		fprintf(stderr, "%s on %s: %d hardware, need %d, free %d, dropped %d\n", pmu, name,
+			hw, g.hw_need, g.free_gen, g.dropped);
+		return 1;
+	}
+	return 0;
+}
+
+static void check_grouped(const char *pmu, const char *name, bool watchdog, int want_dropped)
+{
+	int status;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(grouped_child(pmu, name, watchdog, want_dropped));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_group_encoded_default_set(void **state)
+{
+	(void)state;
+	check_grouped("skx", "skx-smt", false, 0);
+	check_grouped("skx", "skx-smt", true, 1);
+	check_grouped("icx", "icx", true, 0);
+	check_grouped("spr", "spr", true, 0);
+	check_grouped("amd64_fam17h_zen2", "zen2", false, 0);
+	check_grouped("amd64_fam19h_zen3", "zen3", false, 0);
+	check_grouped("amd64_fam19h_zen4", "zen4", false, 0);
+}
+
+/* A view reads the run's open set over a shorter span: the cross-checks' way of counting. */
+static void test_view_of_run_set(void **state)
+{
+	(void)state;
+	char err[256];
+	struct nb_counters *run = nb_counters_new("page-faults,context-switches", NULL, 0);
+	if (nb_counters_open(run, 0, -1, false) < 2) {
+		nb_counters_free(run);
+		skip();
+	}
+	nb_counters_start(run);
+	touch_pages(500);
+	struct nb_counters *v = nb_counters_view(run, "page-faults,minor-faults", err, sizeof(err));
+	assert_non_null(v);
+	assert_int_equal(nb_counters_open(v, 0, -1, false), -1); /* a view opens nothing */
+	nb_counters_start(v);
+	touch_pages(1000);
+	nb_counters_stop(v);
+	assert_in_range(nb_counters_value(v, "page-faults"), 1000, 1016);
+	json_t *j = nb_counters_json(v);
+	json_t *rem = entry(j, "minor-faults");
+	assert_false(json_is_true(json_object_get(rem, "available")));
+	assert_non_null(strstr(json_string_value(json_object_get(rem, "reason")), "run's"));
+	assert_true(json_is_real(json_object_get(entry(j, "page-faults"), "running_fraction")));
+	json_decref(j);
+	nb_counters_free(v);
+	nb_counters_stop(run); /* the run kept counting: both spans */
+	assert_in_range(nb_counters_value(run, "page-faults"), 1500, 1532);
+	nb_counters_free(run);
+	assert_null(nb_counters_view(NULL, "page-faults", err, sizeof(err)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +715,12 @@ int main(void)
 	    cmocka_unit_test(test_open_arguments),
 	    cmocka_unit_test(test_cmd_events_exit_codes),
 	    cmocka_unit_test(test_events_listing),
+	    cmocka_unit_test(test_pmu_descriptions),
+	    cmocka_unit_test(test_pmu_need),
+	    cmocka_unit_test(test_group_default_set),
+	    cmocka_unit_test(test_group_rotation),
+	    cmocka_unit_test(test_group_encoded_default_set),
+	    cmocka_unit_test(test_view_of_run_set),
 	};
 	return cmocka_run_group_tests_name("counters", tests, NULL, NULL);
 }
