@@ -2,9 +2,11 @@
  * numabench counters, its parts (harness/counters/) and what they share; the public API is
  * counters.h. Event names are encoded by libpfm4 (pfm.c), NUMA tracepoints by their tracefs
  * ids (tracefs.c); the set is built from a list (set.c), opened with perf_event_open in groups
- * and read with PERF_FORMAT_GROUP|ID|TOTAL_TIME_ENABLED|RUNNING (perf.c), reported (values.c)
- * and listed by `numabench events` (listing.c). Counts are never scaled: a counter that ran
- * less than it was enabled is flagged.
+ * and read with PERF_FORMAT_GROUP|ID|TOTAL_TIME_ENABLED|RUNNING in groups that fit the PMU
+ * (perf.c, pmu.c, pmu_detect.c), reported (values.c), read over a cell through a view (view.c)
+ * and listed by `numabench events` (listing.c). Dependencies run one way: counter.c <- perf.c
+ * <- set.c <- view.c, listing.c; values.c reads state only. Counts are never scaled: a counter that
+ * ran less than it was enabled is flagged.
  */
 #ifndef NB_COUNTERS_INT_H
 #define NB_COUNTERS_INT_H
@@ -112,6 +114,11 @@ bool pfm_find_inactive(const char *name, char *pmu, size_t pmulen, char *desc, s
 const char *pfm_core_pmu(void);
 const struct model *model_for(const char *pmu);
 
+/* ---- counter.c ---- */
+
+void counter_unavailable(struct counter *k, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- set.c ---- */
 
 struct parse {
@@ -121,8 +128,6 @@ struct parse {
 	char *err;
 	size_t errlen;
 };
-void counter_unavailable(struct counter *k, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* One event by name (not a role or "default"). 0, or -1 with p->err. */
 int add_named(struct parse *p, const char *name);
 

@@ -321,3 +321,13 @@ int nb_counters_read(struct nb_counters *c)
 {
 	return !c ? -1 : c->parent ? view_read(c) : read_all(c);
 }
+
+void nb_counters_free(struct nb_counters *c)
+{
+	if (!c)
+		return;
+	counters_close(c);
+	free(c->v);
+	free(c->buf);
+	free(c);
+}

@@ -32,15 +32,6 @@ static struct counter *add(struct nb_counters *c, const char *event, enum kind k
 	return k;
 }
 
-void counter_unavailable(struct counter *k, int err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(k->reason, sizeof(k->reason), fmt, ap);
-	va_end(ap);
-	k->err = err;
-}
-
 static bool have(const struct nb_counters *c, const char *event)
 {
 	for (int i = 0; i < c->n; i++)

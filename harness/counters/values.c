@@ -131,13 +131,3 @@ int nb_counters_available(const struct nb_counters *c)
 		n += c->v[i].fd >= 0;
 	return n;
 }
-
-void nb_counters_free(struct nb_counters *c)
-{
-	if (!c)
-		return;
-	counters_close(c);
-	free(c->v);
-	free(c->buf);
-	free(c);
-}
