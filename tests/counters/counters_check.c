@@ -186,9 +186,9 @@ static int dump_json(const char *events)
 	nb_counters_start(c);
 	nb_counters_stop(c);
 	char why[256] = "";
-	json_object_set_new(
-	    o, "untrustworthy",
-	    json_boolean(nb_counters_untrustworthy(c, NULL, NB_COUNTERS_MIN_RUNNING, why, sizeof(why))));
+	json_object_set_new(o, "untrustworthy",
+			    json_boolean(nb_counters_untrustworthy(c, NULL, NB_COUNTERS_MIN_RUNNING,
+								   why, sizeof(why))));
 	json_object_set_new(o, "counters", nb_counters_json(c));
 	nb_counters_free(c);
 	json_dumpf(o, stdout, JSON_SORT_KEYS);

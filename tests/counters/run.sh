@@ -132,6 +132,33 @@ for e in d["events"]:
     assert e["available"] or e["reason"], e
 print("%d events, %d available" % (len(d["events"]), sum(e["available"] for e in d["events"])))
 '
+	"$BIN" events --json | pycheck "core PMU description: counters, fixed, NMI watchdog, source" '
+import json, sys
+d = json.load(sys.stdin)
+p = d["core_pmu"]
+assert p["name"] and p["source"], p
+assert isinstance(p["known"], bool) and isinstance(p["nmi_watchdog"], bool), p
+assert set(p["fixed_counters"]) <= {"cycles", "instructions", "ref-cycles"}, p
+assert 0 <= p["free_general"] <= p["general_counters"], p
+if not d["hardware_pmu"]:
+    assert not p["known"] and p["general_counters"] == 0, p
+wd = open("/proc/sys/kernel/nmi_watchdog").read().strip() if p["known"] else "0"
+assert p["nmi_watchdog"] == (wd == "1"), (p, wd)
+print("%s: %d general (%d free), fixed %s, watchdog %s; %s" % (p["name"],
+      p["general_counters"], p["free_general"], ",".join(p["fixed_counters"]) or "none",
+      p["nmi_watchdog"], p["source"]))
+'
+	# Software counts never depend on the PMU: they run the whole time, in their own group.
+	"$tool" json page-faults,context-switches,cycles | pycheck "software events in their own group, running_fraction 1" '
+import json, sys
+d = json.load(sys.stdin)
+sw = [c for c in d["counters"] if c["kind"] == "software"]
+hw = [c for c in d["counters"] if c["kind"] == "hardware"]
+assert len(sw) == 2 and all(c["available"] for c in sw), sw
+assert all(c["group"] == "page-faults" and c["running_fraction"] == 1.0 for c in sw), sw
+assert all(c.get("group") != "page-faults" for c in hw), hw
+print("groups: " + ", ".join("%s->%s" % (c["event"], c.get("group")) for c in d["counters"]))
+'
 	err=$("$BIN" events cycles,no_such_event_xyz 2>&1 >/dev/null)
 	rc=$?
 	if [ $rc = 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] &&
