@@ -285,9 +285,17 @@ static void test_untrustworthy_when_not_running(void **state)
 	}
 	assert_true(nb_counters_untrustworthy(c, NULL, NB_COUNTERS_MIN_RUNNING, why, sizeof(why)));
 	assert_non_null(strstr(why, "page-faults"));
+	/* Only a verdict that uses the counter is affected by it. */
+	assert_true(
+	    nb_counters_untrustworthy(c, "cycles,page-faults", NB_COUNTERS_MIN_RUNNING, NULL, 0));
+	assert_false(nb_counters_untrustworthy(c, "dram-local,dram-remote", NB_COUNTERS_MIN_RUNNING,
+					       NULL, 0));
+	assert_false(nb_counters_untrustworthy(c, "page-fault", NB_COUNTERS_MIN_RUNNING, NULL, 0));
 	json_t *j = nb_counters_json(c);
 	assert_true(json_is_true(json_object_get(json_array_get(j, 0), "multiplexed")));
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "value")), 0);
+	assert_true(json_real_value(json_object_get(json_array_get(j, 0), "running_fraction")) <
+		    NB_COUNTERS_MIN_RUNNING);
 	json_decref(j);
 	nb_counters_free(c);
 }
