@@ -54,6 +54,15 @@ json_t *nb_counters_json(const struct nb_counters *c);
  * every counter) ran < min_running_ratio of its enabled time; why names it. */
 bool nb_counters_untrustworthy(const struct nb_counters *c, const char *events,
 			       double min_running_ratio, char *why, size_t len);
+struct nb_pmu; /* counters/pmu.h */
+/*
+ * The groups c would be opened in on PMU pmu (NULL: this host's, detected), opening nothing:
+ * {pmu: {name, known, general_counters, fixed_counters, nmi_watchdog, free_general, source},
+ * rotate, groups, hw_need, free_general, not_scheduled, events: [{event, kind, needs:
+ * general|cycles|instructions|ref-cycles|software|tracepoint|null, group: N|null, reason?}]}.
+ * For a run's plan; the live open also leaves out events that do not open on their own.
+ */
+json_t *nb_counters_plan(const struct nb_counters *c, const struct nb_pmu *pmu);
 /*
  * A view of `events` (names or default roles) of run, an open set: its start, read and stop
  * read run's counters (run keeps counting), so its values cover the span between them. Events

@@ -138,6 +138,10 @@ void counters_close(struct nb_counters *c);
 /* Group read of every leader into cur_*; 0, or -1 if a read failed. */
 int read_all(struct nb_counters *c);
 
+/* ---- plan.c ---- */
+
+json_t *pmu_json(const struct nb_pmu *p); /* {name, known, general_counters, ...} */
+
 /* ---- view.c ---- */
 
 /* A view's start, stop and read: read the run's set, copy its counters' state. */

@@ -145,22 +145,6 @@ static json_t *listing_entry(json_t *k, bool all)
 	return o;
 }
 
-/* The core PMU description the grouping used (counters/pmu.h). */
-static json_t *core_pmu_json(const struct nb_pmu *p)
-{
-	static const char *const fixed[] = {[NB_NEED_CYCLES] = "cycles",
-					    [NB_NEED_INSTR] = "instructions",
-					    [NB_NEED_REF] = "ref-cycles"};
-	json_t *f = json_array();
-	for (int n = NB_NEED_CYCLES; n <= NB_NEED_REF; n++)
-		if (p->fixed & NB_FIXED(n))
-			json_array_append_new(f, json_string(fixed[n]));
-	return json_pack("{s:s,s:b,s:i,s:o,s:b,s:i,s:s}", "name", p->name, "known", p->known,
-			 "general_counters", p->general, "fixed_counters", f, "nmi_watchdog",
-			 p->nmi_watchdog, "free_general", nb_pmu_free_general(p), "source",
-			 p->source);
-}
-
 static json_t *events_doc(struct nb_counters *c, bool all)
 {
 	json_t *doc = json_object(), *ev = json_array();
@@ -177,7 +161,7 @@ static json_t *events_doc(struct nb_counters *c, bool all)
 	json_object_set_new(doc, "cpu", cpu_json());
 	json_object_set_new(doc, "libpfm4_pmus", pmus_json());
 	json_object_set_new(doc, "hardware_pmu", json_boolean(hw_pmu_present()));
-	json_object_set_new(doc, "core_pmu", core_pmu_json(&c->pmu));
+	json_object_set_new(doc, "core_pmu", pmu_json(&c->pmu));
 	json_object_set_new(doc, "perf_event_paranoid", json_integer(paranoid()));
 	json_object_set_new(doc, "perf_capable", json_boolean(perf_capable()));
 	json_object_set_new(doc, "tracefs", tracefs_json());

@@ -675,6 +675,53 @@ static void test_group_encoded_default_set(void **state)
 	check_grouped("amd64_fam19h_zen4", "zen4", false, 0);
 }
 
+/* The plan of a set on a named description, opening nothing (what `run --plan` shows). */
+static void test_counters_plan(void **state)
+{
+	(void)state;
+	struct nb_counters *c = nb_counters_new(
+	    "cycles,instructions,page-faults,LLC-load-misses,dTLB-load-misses,cache-misses,"
+	    "branch-misses",
+	    NULL, 0);
+	assert_non_null(c);
+	for (int i = 0; i < c->n; i++)
+		if (!c->v[i].encoded) { /* no perf generic PMU in libpfm4 here */
+			nb_counters_free(c);
+			skip();
+		}
+	struct nb_pmu skx = desc("skx-smt", true);
+	json_t *plan = nb_counters_plan(c, &skx);
+	json_t *ev = json_object_get(plan, "events");
+	assert_true(json_is_true(json_object_get(plan, "rotate"))); /* a user list */
+	assert_int_equal(json_integer_value(json_object_get(plan, "hw_need")), 5);
+	assert_int_equal(json_integer_value(json_object_get(plan, "free_general")), 4);
+	assert_int_equal(json_integer_value(json_object_get(plan, "groups")), 3);
+	assert_int_equal(json_integer_value(json_object_get(plan, "not_scheduled")), 0);
+	assert_string_equal(json_string_value(json_object_get(entry(ev, "cycles"), "needs")),
+			    "cycles");
+	json_t *g0 = json_object_get(entry(ev, "cycles"), "group");
+	json_t *sw = json_object_get(entry(ev, "page-faults"), "group");
+	json_t *last = json_object_get(entry(ev, "branch-misses"), "group");
+	assert_false(json_equal(g0, sw));
+	assert_false(json_equal(g0, last));
+	assert_false(json_equal(sw, last));
+	assert_true(json_equal(g0, json_object_get(entry(ev, "cache-misses"), "group")));
+	json_decref(plan);
+	c->rotate = false; /* as the default set: one round, the rest not scheduled */
+	plan = nb_counters_plan(c, &skx);
+	ev = json_object_get(plan, "events");
+	assert_int_equal(json_integer_value(json_object_get(plan, "groups")), 2);
+	assert_int_equal(json_integer_value(json_object_get(plan, "not_scheduled")), 1);
+	assert_true(json_is_null(json_object_get(entry(ev, "branch-misses"), "group")));
+	assert_string_equal(
+	    json_string_value(json_object_get(entry(ev, "branch-misses"), "reason")),
+	    "not scheduled");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(plan, "pmu"), "name")), "skx-smt");
+	json_decref(plan);
+	nb_counters_free(c);
+}
+
 /* A view reads the run's open set over a shorter span: the cross-checks' way of counting. */
 static void test_view_of_run_set(void **state)
 {
@@ -728,6 +775,7 @@ int main(void)
 	    cmocka_unit_test(test_group_default_set),
 	    cmocka_unit_test(test_group_rotation),
 	    cmocka_unit_test(test_group_encoded_default_set),
+	    cmocka_unit_test(test_counters_plan),
 	    cmocka_unit_test(test_view_of_run_set),
 	};
 	return cmocka_run_group_tests_name("counters", tests, NULL, NULL);
