@@ -141,6 +141,11 @@ int read_all(struct nb_counters *c);
 /* ---- plan.c ---- */
 
 json_t *pmu_json(const struct nb_pmu *p); /* {name, known, general_counters, ...} */
+#define NB_LEFT_OUT (-2)		  /* not encoded, or not usable: not grouped */
+/* Group c's encoded counters that usable[] (NULL: all) allows on pmu (nb_pmu_group): per
+ * counter, need[i] and group[i] (a group, NB_NOT_SCHEDULED or NB_LEFT_OUT). */
+struct nb_grouping group_set(const struct nb_counters *c, const struct nb_pmu *pmu,
+			     const bool *usable, int *group, enum nb_need *need);
 
 /* ---- view.c ---- */
 

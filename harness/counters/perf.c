@@ -164,37 +164,31 @@ static const char *watchdog_note(const struct nb_pmu *p)
 		   : "; the NMI watchdog holds one of them";
 }
 
-/* Group the openable counters (nb_pmu_group) into group[]; -2 marks one not to open. */
+/* Group the counters that open on their own (a known PMU) or all encoded ones (the kernel
+ * decides) into group[]; those the grouping leaves out say why. */
 static void plan_groups(struct nb_counters *c, pid_t tid, int cpu, int *group)
 {
-	enum nb_need *need = calloc((size_t)c->n, sizeof(*need));
-	int *g = calloc((size_t)c->n, sizeof(*g)), m = 0;
-	int *at = calloc((size_t)c->n, sizeof(*at));
-	if (!need || !g || !at) {
+	bool *usable = calloc((size_t)c->n + 1, sizeof(*usable));
+	enum nb_need *need = calloc((size_t)c->n + 1, sizeof(*need));
+	if (!usable || !need) {
 		nb_err("out of memory for counters");
 		exit(NB_EXIT_ENV);
 	}
 	for (int i = 0; i < c->n; i++) {
 		struct counter *k = &c->v[i];
-		group[i] = -2;
-		if (!k->encoded || (k->kind == K_HW && c->pmu.known && !opens_alone(k, tid, cpu)))
-			continue;
-		need[m] = nb_pmu_need(&c->pmu, &k->attr);
-		at[m++] = i;
+		usable[i] =
+		    k->encoded && (k->kind != K_HW || !c->pmu.known || opens_alone(k, tid, cpu));
 	}
-	struct nb_grouping r = nb_pmu_group(&c->pmu, need, m, c->rotate, g);
-	for (int j = 0; j < m; j++) {
-		group[at[j]] = g[j];
-		if (g[j] == NB_NOT_SCHEDULED)
-			counter_unavailable(&c->v[at[j]], 0,
+	struct nb_grouping r = group_set(c, &c->pmu, usable, group, need);
+	for (int i = 0; i < c->n; i++)
+		if (group[i] == NB_NOT_SCHEDULED)
+			counter_unavailable(&c->v[i], 0,
 					    "not scheduled: the hardware events need %d general "
 					    "counters, the PMU (%s) has %d free%s",
 					    r.hw_need, c->pmu.name, r.free_gen,
 					    watchdog_note(&c->pmu));
-	}
+	free(usable);
 	free(need);
-	free(g);
-	free(at);
 }
 
 int nb_counters_open(struct nb_counters *c, pid_t tid, int cpu, bool inherit)
