@@ -4,6 +4,7 @@
 #include "counters.h"
 #include "memcg.h"
 #include "paths.h"
+#include "plan.h"
 #include "results.h"
 #include "tunables.h"
 
@@ -419,6 +420,174 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 		fprintf(stderr, "numabench: results written to %s\n", path);
 	}
 	json_decref(doc);
+out:
+	nb_ctx_free(&ctx);
+	nb_caps_free(&caps);
+	nb_topo_free(&topo);
+	return rc;
+}
+
+/* ---- run --plan ---- */
+
+/* The counters a bench run opens: the run's set (each event and its kind). */
+static json_t *plan_counters(const struct nb_ctx *ctx)
+{
+	char err[256];
+	struct nb_counters *c = nb_counters_new(ctx->events, err, sizeof(err));
+	json_t *a = json_array(), *all = nb_counters_json(c);
+	size_t i;
+	json_t *e;
+	json_array_foreach(all, i, e)
+	    json_array_append_new(a, json_pack("{s:O,s:O}", "event", json_object_get(e, "event"),
+					       "kind", json_object_get(e, "kind")));
+	json_decref(all);
+	nb_counters_free(c);
+	return a;
+}
+
+json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
+{
+	json_t *benches = json_array();
+	double total = 0;
+	for (int i = 0; i < o->njobs; i++) {
+		const struct nb_job *j = &o->jobs[i];
+		json_t *b =
+		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
+		const char *why = nb_bench_why(ctx, j->b);
+		json_t *pl = !why && j->b->plan ? j->b->plan(ctx, &j->p) : NULL;
+		if (why) {
+			json_object_set_new(b, "status", json_string("skipped"));
+			json_object_set_new(b, "reason", json_string(why));
+		} else if (!pl) {
+			json_object_set_new(b, "status", json_string("no_plan"));
+			json_object_set_new(b, "reason",
+					    json_string("this bench does not publish a plan: its "
+							"cells are decided while it runs"));
+		} else {
+			json_object_set_new(b, "status", json_string("planned"));
+			json_object_update(b, pl);
+			total += json_number_value(json_object_get(pl, "estimate_s"));
+			json_object_set_new(b, "counters", plan_counters(ctx));
+		}
+		json_decref(pl);
+		json_array_append_new(benches, b);
+	}
+	json_t *nodes = json_array(), *cpus = json_array();
+	for (int i = 0; i < ctx->nnodes; i++)
+		json_array_append_new(nodes, json_integer(ctx->nodes[i]));
+	for (int i = 0; i < ctx->ncpus; i++)
+		json_array_append_new(cpus, json_integer(ctx->cpus[i]));
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:f}", "schema", "numabench.plan/1", "replayed",
+			 ctx->topo->replayed, "nodes", nodes, "cpus", cpus, "benches", benches,
+			 "estimate_s", total);
+}
+
+static void plan_print(json_t *doc)
+{
+	size_t i, j, k;
+	json_t *b, *c, *e;
+	json_array_foreach(json_object_get(doc, "benches"), i, b)
+	{
+		printf("%s: %s", json_string_value(json_object_get(b, "bench")),
+		       json_string_value(json_object_get(b, "status")));
+		if (json_object_get(b, "reason"))
+			printf(" (%s)", json_string_value(json_object_get(b, "reason")));
+		json_t *cells = json_object_get(b, "cells");
+		if (cells)
+			printf(", %zu cells, about %.1f s", json_array_size(cells),
+			       json_number_value(json_object_get(b, "estimate_s")));
+		printf("\n");
+		json_array_foreach(cells, j, c)
+		{
+			char sz[32];
+			nb_fmt_size((uint64_t)json_integer_value(json_object_get(c, "bytes")), sz,
+				    sizeof(sz));
+			printf("  ");
+			const char *key;
+			json_t *v;
+			json_object_foreach(c, key, v)
+			{
+				if (json_is_integer(v) && strcmp(key, "bytes") &&
+				    strcmp(key, "size_bytes"))
+					printf("%s=%lld ", key, (long long)json_integer_value(v));
+				else if (json_is_string(v))
+					printf("%s=%s ", key, json_string_value(v));
+			}
+			printf("bytes=%s cpus=", sz);
+			json_array_foreach(json_object_get(c, "cpus"), k, e)
+			    printf("%s%lld(%s)", k ? "," : "",
+				   (long long)json_integer_value(json_object_get(e, "cpu")),
+				   json_string_value(json_object_get(e, "role")));
+			json_t *r = json_object_get(c, "size_rule");
+			if (r)
+				printf(" size_rule=%s%s",
+				       json_string_value(json_object_get(r, "rule")),
+				       json_is_true(json_object_get(r, "capped")) ? " (capped)"
+										  : "");
+			printf("\n");
+		}
+		const char *node;
+		json_t *v;
+		json_object_foreach(json_object_get(b, "memory_per_node"), node, v)
+		{
+			char sz[32];
+			nb_fmt_size((uint64_t)json_integer_value(v), sz, sizeof(sz));
+			printf("  memory on node %s: %s\n", node, sz);
+		}
+	}
+	printf("total: about %.1f s\n", json_number_value(json_object_get(doc, "estimate_s")));
+}
+
+int nb_run_plan(struct nb_run_opts *o)
+{
+	struct nb_topo topo;
+	struct nb_caps caps;
+	struct nb_ctx ctx;
+	char err[512];
+	if (o->out) {
+		nb_err(
+		    "--plan writes no file (it prints the plan; --json > FILE keeps it): drop -o "
+		    "%s",
+		    o->out);
+		return NB_EXIT_USAGE;
+	}
+	if (nb_topo_load(&topo))
+		return NB_EXIT_ENV;
+	nb_caps_probe(&caps, &topo);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.topo = &topo;
+	ctx.caps = &caps;
+	ctx.repeat = o->repeat;
+	ctx.quick = o->quick;
+	ctx.events = o->events;
+	int rc = NB_EXIT_USAGE;
+	if (nb_ctx_setup(&ctx, o->nodes, o->cpus))
+		goto out;
+	if (o->events) {
+		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
+		if (!c) {
+			nb_err("--events: %s", err);
+			goto out;
+		}
+		nb_counters_free(c);
+	}
+	for (int i = 0; i < o->njobs; i++) {
+		if (o->jobs[i].b->validate &&
+		    o->jobs[i].b->validate(&ctx, &o->jobs[i].p, err, sizeof(err))) {
+			nb_err("%s", err);
+			goto out;
+		}
+	}
+	json_t *doc = nb_plan_doc(&ctx, o);
+	if (o->json) {
+		char *txt = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+		printf("%s\n", txt ? txt : "null");
+		free(txt);
+	} else {
+		plan_print(doc);
+	}
+	json_decref(doc);
+	rc = NB_EXIT_OK;
 out:
 	nb_ctx_free(&ctx);
 	nb_caps_free(&caps);

@@ -206,7 +206,8 @@ static void test_child_gone(void **state)
 
 /* 2 sockets, one L3 of 32 MiB each, 8 cores of 2 PUs, siblings numbered as Linux does on
  * Intel (cpu N and N + 16). */
-#define TWO_SOCKET "synthetic:package:2 [numa(memory=64GiB)] l3:1(size=32MiB) core:8 pu:2(indexes=2*16:1*2)"
+#define TWO_SOCKET                                                                                 \
+	"synthetic:package:2 [numa(memory=64GiB)] l3:1(size=32MiB) core:8 pu:2(indexes=2*16:1*2)"
 /* NPS4-like: 2 sockets x 4 nodes, 2 CCDs of 32 MiB L3 per node, 4 cores of 2 PUs per CCD. */
 #define NPS4 "synthetic:package:2 group:4 [numa(memory=32GiB)] l3:2(size=32MiB) core:4 pu:2"
 
