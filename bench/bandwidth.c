@@ -10,6 +10,7 @@
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
+#include "plan.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -19,10 +20,13 @@
 #include <string.h>
 
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "768M", 3 * 65536, 64.0 * (1ull << 30), NULL,
-     "working set of all arrays together (each kernel splits it over its arrays)"},
-    {"threads", NB_P_SIZES, "threads", "", 1, NB_MAX_CPUS, NULL,
-     "thread counts to run, e.g. 1,2,4 (default: 1 and all cpus of the node)"},
+    {"size", NB_P_SIZE, "bytes", "dram", 3 * 65536, 64.0 * (1ull << 30), "dram",
+     "working set of all arrays together (each kernel splits it over its arrays); dram: each "
+     "array >= 4x the last-level cache of the cell's nodes, at least 256M in all"},
+    {"threads", NB_P_SIZES, "threads", "1,cores", 1, NB_MAX_CPUS, "cores|pus",
+     "thread counts, e.g. 1,2,4, or cores (one per core of the node) or pus (one per hardware "
+     "thread): counts up to the cores take one PU per core, spread evenly over the node's "
+     "last-level caches"},
     {"kernel", NB_P_ENUMS, "", "read,write,ntwrite,copy,triad", 0, 0,
      "read|write|ntwrite|copy|triad", "stream kernels"},
     {"mix", NB_P_ENUMS, "", "", 0, 0, NB_MIX_CHOICES,
@@ -234,14 +238,15 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			       json_t *cell)
 {
 	static struct team t;
-	int cpus[NB_MAX_CPUS];
-	nb_ctx_node_cpus(ctx, c.cpu_node, cpus);
+	static int cpus[NB_MAX_CPUS];
+	nb_plan_cpus(cell, "worker", cpus, NB_MAX_CPUS);
 	struct nb_buf bufs[3];
 	memset(&t, 0, sizeof(t));
 	t.k = c.k;
 	t.nthreads = c.threads;
 	size_t align = 64 * sizeof(double) * (size_t)c.threads;
-	t.per_array = nb_param_u64(p, "size") / (size_t)c.k->arrays / align * align;
+	t.per_array = (size_t)json_integer_value(json_object_get(cell, "bytes")) /
+		      (size_t)c.k->arrays / align * align;
 	for (int a = 0; a < c.k->arrays; a++) {
 		if (nb_buf_alloc(&bufs[a], t.per_array, NB_BIND, c.mem_node, NB_PAGES_4K)) {
 			nb_run_reason(cell, "cannot allocate on node %d: %s", c.mem_node,
@@ -298,24 +303,98 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 				      "start_us_max", n ? sk.max : 0.0, "duration_ratio_median",
 				      n ? 1 + im.median : 1.0));
 	st = nb_cell_spread(cell, &t.rule, s, n, st);
+	st = nb_wset_judge(cell, st);
 	for (int a = 0; a < c.k->arrays; a++)
 		nb_buf_free(&bufs[a]);
 	return st;
 }
 
-static int thread_counts(const struct nb_params *p, int ncpus, int *out)
+/* Cost model: the warm-up pass and the rule's minimum samples, each moving the kernel's
+ * traffic at 10 GB/s a thread (at most 100 GB/s), plus the first touch at 2 GB/s. */
+static double cell_cost(const struct nb_ctx *ctx, const struct nb_stream_kernel *k, uint64_t bytes,
+			int threads)
+{
+	double gbs = threads * 10.0 < 100 ? threads * 10.0 : 100;
+	double pass = (double)bytes / k->bytes * traffic_of(k) / (gbs * 1e9);
+	return (nb_plan_samples(ctx) + 1) * pass + (double)bytes / 2e9;
+}
+
+static int plan_threads(const struct nb_params *p, int ncores, int npus, int *out)
 {
 	const struct nb_param_val *v = nb_param(p, "threads");
 	int n = 0;
-	if (v->nlist == 0) {
-		out[n++] = 1;
-		if (ncpus > 1)
-			out[n++] = ncpus;
-		return n;
+	for (int i = 0; i < v->nlist; i++) {
+		int w = nb_param_word(v->list[i]);
+		out[n++] = w == 0 ? ncores : w == 1 ? npus : (int)v->list[i];
 	}
-	for (int i = 0; i < v->nlist; i++)
-		out[n++] = (int)v->list[i];
 	return n;
+}
+
+/* Cells: kernel x cpu node x thread count x memory node; the workers one per core first,
+ * spread over the node's LLC domains (nb_place_spread), then the other PUs of each core. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
+	int nmn = nb_ctx_mem_nodes(ctx, mn);
+	const struct nb_param_val *kernels = nb_param(p, "kernel"), *mixes = nb_param(p, "mix");
+	const struct nb_stream_kernel *ks[NB_K_COUNT + NB_MIX_COUNT];
+	int nks = 0;
+	for (int k = 0; k < kernels->nlist; k++)
+		ks[nks++] = &nb_stream_kernels[kernels->list[k]];
+	for (int k = 0; k < mixes->nlist; k++)
+		ks[nks++] = &mix_kernels[mixes->list[k]];
+	json_t *pl = nb_plan_new();
+	for (int k = 0; k < nks; k++) {
+		struct nb_wset w;
+		nb_wset_for(ctx, nb_param_u64(p, "size"), ks[k]->arrays, 256ull << 20, &w);
+		for (int i = 0; i < ncn; i++) {
+			static int cpus[NB_MAX_CPUS], order[NB_MAX_CPUS];
+			int tc[NB_MAX_CPUS], ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus);
+			int ncores = nb_place_spread(ctx->topo, cpus, ncpu, true, order);
+			nb_place_spread(ctx->topo, cpus, ncpu, false, order);
+			int ntc = plan_threads(p, ncores, ncpu, tc);
+			for (int x = 0; x < ntc; x++) {
+				if (x && tc[x] == tc[x - 1])
+					continue; /* "1,cores" on a one-core node */
+				for (int j = 0; j < nmn; j++) {
+					const struct nb_stream_kernel *kk = ks[k];
+					json_t *cell =
+					    json_pack("{s:i,s:i,s:i,s:s}", "cpu_node", cn[i],
+						      "mem_node", mn[j], "threads", tc[x], "kernel",
+						      is_mix(kk) ? "mix" : kk->name);
+					if (is_mix(kk))
+						json_object_set_new(cell, "mix",
+								    json_string(kk->name));
+					size_t align = 64 * sizeof(double) * (size_t)tc[x];
+					uint64_t per =
+					    w.bytes / (uint64_t)kk->arrays / align * align;
+					uint64_t bytes = per * (uint64_t)kk->arrays;
+					json_object_set_new(cell, "bytes",
+							    json_integer((json_int_t)bytes));
+					if (tc[x] > ncpu) {
+						json_object_set_new(
+						    cell, "skip",
+						    json_sprintf(
+							"%d threads but node %d has %d usable "
+							"cpus (one thread per cpu)",
+							tc[x], cn[i], ncpu));
+						json_object_set_new(cell, "cpus", json_array());
+						nb_plan_add(pl, cell, 0);
+						continue;
+					}
+					for (int t = 0; t < tc[x]; t++)
+						nb_plan_cpu(cell, order[t], "worker");
+					/* More threads than cores: some share a core's PUs. */
+					json_object_set_new(cell, "shares_cores",
+							    json_boolean(tc[x] > ncores));
+					nb_wset_cell(ctx, &w, cn[i], mn[j], cell);
+					nb_plan_mem(pl, mn[j], bytes);
+					nb_plan_add(pl, cell, cell_cost(ctx, kk, bytes, tc[x]));
+				}
+			}
+		}
+	}
+	return pl;
 }
 
 /* run["peak"]: per (cpu node, memory node), at the largest thread count measured there (all
@@ -381,52 +460,44 @@ static void peak_summary(json_t *run, json_t *cells)
 	json_object_set_new(run, "peak", peak);
 }
 
+static const struct nb_stream_kernel *kernel_of(json_t *cell)
+{
+	const char *k = json_string_value(json_object_get(cell, "kernel"));
+	const char *m = json_string_value(json_object_get(cell, "mix"));
+	for (int i = 0; m && i < NB_MIX_COUNT; i++)
+		if (!strcmp(mix_kernels[i].name, m))
+			return &mix_kernels[i];
+	for (int i = 0; k && i < NB_K_COUNT; i++)
+		if (!strcmp(nb_stream_kernels[i].name, k))
+			return &nb_stream_kernels[i];
+	return NULL;
+}
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
-	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
-	int nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *kernels = nb_param(p, "kernel"), *mixes = nb_param(p, "mix");
-	const struct nb_stream_kernel *ks[NB_K_COUNT + NB_MIX_COUNT];
-	int nks = 0;
-	for (int k = 0; k < kernels->nlist; k++)
-		ks[nks++] = &nb_stream_kernels[kernels->list[k]];
-	for (int k = 0; k < mixes->nlist; k++)
-		ks[nks++] = &mix_kernels[mixes->list[k]];
 	struct nb_cells cl;
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
 	nb_cells_init(&cl, run);
-	for (int k = 0; k < nks; k++)
-		for (int i = 0; i < ncn; i++) {
-			int cpus[NB_MAX_CPUS], tc[NB_MAX_CPUS];
-			int ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus),
-			    ntc = thread_counts(p, ncpu, tc);
-			for (int x = 0; x < ntc; x++)
-				for (int j = 0; j < nmn && !nb_interrupted; j++) {
-					struct cell_key c = {cn[i], mn[j], tc[x], ks[k]};
-					json_t *cell =
-					    json_pack("{s:i,s:i,s:i,s:s}", "cpu_node", c.cpu_node,
-						      "mem_node", c.mem_node, "threads", c.threads,
-						      "kernel", is_mix(c.k) ? "mix" : c.k->name);
-					if (is_mix(c.k))
-						json_object_set_new(cell, "mix",
-								    json_string(c.k->name));
-					enum nb_status st;
-					nb_progress(
-					    "bandwidth: %s, %d thread(s), cpu node %d -> mem "
-					    "node %d",
-					    c.k->name, c.threads, c.cpu_node, c.mem_node);
-					if (c.threads > ncpu) {
-						nb_run_reason(
-						    cell,
-						    "%d threads but node %d has %d usable "
-						    "cpus (one thread per cpu)",
-						    c.threads, c.cpu_node, ncpu);
-						st = NB_SKIPPED;
-					} else {
-						st = run_cell(ctx, p, c, cell);
-					}
-					nb_cells_add(&cl, cell, st);
-				}
+	for (size_t i = 0; i < json_array_size(cells) && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, i));
+		struct cell_key c = {(int)json_integer_value(json_object_get(cell, "cpu_node")),
+				     (int)json_integer_value(json_object_get(cell, "mem_node")),
+				     (int)json_integer_value(json_object_get(cell, "threads")),
+				     kernel_of(cell)};
+		enum nb_status st;
+		nb_progress("bandwidth: %s, %d thread(s), cpu node %d -> mem node %d", c.k->name,
+			    c.threads, c.cpu_node, c.mem_node);
+		json_t *skip = json_object_get(cell, "skip");
+		if (skip) {
+			nb_run_reason(cell, "%s", json_string_value(skip));
+			json_object_del(cell, "skip");
+			st = NB_SKIPPED;
+		} else {
+			st = run_cell(ctx, p, c, cell);
 		}
+		nb_cells_add(&cl, cell, st);
+	}
+	json_decref(pl);
 	nb_run_headline(run, "bandwidth_gbs", "read, most threads:", "threads", nb_cell_with,
 			"kernel=read");
 	peak_summary(run, cl.arr);
@@ -435,7 +506,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "bandwidth.size", err, len);
+	uint64_t size = nb_param_u64(p, "size");
+	return nb_param_word(size) >= 0 ? 0
+					: nb_ctx_check_mem(ctx, size, "bandwidth.size", err, len);
 }
 
 const struct nb_bench nb_bench_bandwidth = {
@@ -445,4 +518,5 @@ const struct nb_bench nb_bench_bandwidth = {
     .params = params,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };
