@@ -9,7 +9,7 @@
 uint64_t nb_ctx_mem_cap(const struct nb_ctx *ctx, int node)
 {
 	const struct nb_node *nd = nb_topo_node(ctx->topo, node);
-	if (ctx->topo->replayed && !ctx->topo->fsroot_replay)
+	if (ctx->topo->replayed || ctx->topo->fsroot_replay)
 		return nd ? nd->memory_bytes : 0;
 	uint64_t cap = nb_node_free_bytes(node);
 	struct nb_memcg m;
