@@ -1,10 +1,12 @@
 /* numabench bench `bandwidth`: sustained bandwidth matrix (CPU node x memory node) for the
  * stream kernels, over thread counts. Each thread owns a slice of the arrays and is its
- * first toucher. Every worker timestamps its own kernel, after the start barrier and before
- * the end barrier; a sample is max(end) - min(start) over the workers, so it covers all the
- * work and nothing but the work. Worker 0 drives the repetitions itself: no extra timing
- * thread competes with the workers for a cpu (one that did was woken late from the start
- * barrier when every cpu of the node ran a worker, and reported impossible bandwidths). */
+ * first toucher. Every worker timestamps its own kernel, after the start gate and before it
+ * reports done; a sample is max(end) - min(start) over the workers, so it covers all the work
+ * and nothing but the work. The workers spin at the gate (a generation counter), never sleep
+ * on a barrier: waking 100+ sleeping threads one after another cost tens of µs a sample. Worker 0
+ * drives the repetitions itself: no extra timing thread competes with the workers for a cpu (one
+ * that did was woken late from the start barrier when every cpu of the node ran a worker, and
+ * reported impossible bandwidths). */
 #include "bench.h"
 #include "cells.h"
 #include "crosscheck.h"
@@ -86,7 +88,8 @@ struct team {
 	const struct nb_stream_kernel *k;
 	struct worker w[NB_MAX_CPUS];
 	int nthreads;
-	pthread_barrier_t start, end;
+	unsigned gate;	 /* start gate: a generation the driver bumps; workers spin on it */
+	int done, ready; /* workers done with the current sample / past their first touch */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int go; /* 0 wait, 1 all threads exist: run, -1 one could not be created: exit */
@@ -96,21 +99,38 @@ struct team {
 	struct nb_rule rule;
 	double s[64];	      /* GB/s per sample */
 	double skew_us[64];   /* start skew: max(start) - min(start) per sample */
+	double dur_us[64];    /* the sample's duration: max(end) - min(start) */
 	double imbalance[64]; /* slowest / fastest worker's kernel time per sample - 1 */
 	int n;
 };
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("pause" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
+/* A sample whose start skew exceeds this share of its duration started late; above
+ * SKEW_LATE_MAX of such samples the cell is untrustworthy. */
+#define SKEW_LATE 0.01
+#define SKEW_LATE_MAX 0.2
 
 /* One pass of every worker; called by worker 0 only. */
 static double one_sample(void *v)
 {
 	struct team *t = v;
 	struct worker *w0 = &t->w[0];
-	pthread_barrier_wait(&t->start);
+	__atomic_store_n(&t->done, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t->gate, 1, __ATOMIC_RELEASE);
 	w0->t0 = nb_now_ns();
 	if (!w0->err)
 		t->k->fn(w0->arr[0], w0->arr[1], w0->arr[2], w0->n, 3.0);
 	w0->t1 = nb_now_ns();
-	pthread_barrier_wait(&t->end);
+	while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) < t->nthreads - 1)
+		cpu_relax();
 	uint64_t lo = w0->t0, hi = w0->t1, last_start = w0->t0;
 	double dmin = (double)(w0->t1 - w0->t0), dmax = dmin;
 	for (int i = 1; i < t->nthreads; i++) {
@@ -124,6 +144,7 @@ static double one_sample(void *v)
 	}
 	if (t->n < 64) {
 		t->skew_us[t->n] = (double)(last_start - lo) / 1e3;
+		t->dur_us[t->n] = (double)(hi - lo) / 1e3;
 		t->imbalance[t->n] = dmin > 0 ? dmax / dmin - 1 : 0;
 	}
 	t->n++;
@@ -150,24 +171,32 @@ static void *worker_main(void *v)
 		for (size_t i = 0; i < w->n; i++)
 			w->arr[a][i] = 1.0 + a;
 	if (w == &t->w[0]) {
-		/* The driver: a warm-up pass, the samples, then release the others. */
+		/* The driver: once every worker is at the gate, a warm-up pass, the samples,
+		 * then release the others. */
+		while (__atomic_load_n(&t->ready, __ATOMIC_ACQUIRE) < t->nthreads - 1)
+			cpu_relax();
 		one_sample(t);
 		t->n = 0;
 		int n = nb_rule_sample(&t->rule, one_sample, t, t->s);
 		t->n = n;
 		t->stop = 1;
-		pthread_barrier_wait(&t->start);
+		__atomic_add_fetch(&t->gate, 1, __ATOMIC_RELEASE);
 		return NULL;
 	}
+	unsigned seen = 0;
+	__atomic_add_fetch(&t->ready, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		pthread_barrier_wait(&t->start);
+		unsigned g;
+		while ((g = __atomic_load_n(&t->gate, __ATOMIC_ACQUIRE)) == seen)
+			cpu_relax();
+		seen = g;
 		if (t->stop)
 			break;
 		w->t0 = nb_now_ns();
 		if (!w->err)
 			t->k->fn(w->arr[0], w->arr[1], w->arr[2], w->n, 3.0);
 		w->t1 = nb_now_ns();
-		pthread_barrier_wait(&t->end);
+		__atomic_add_fetch(&t->done, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -182,8 +211,6 @@ struct cell_key {
 static int team_run(struct team *t, struct nb_buf *bufs, const int *cpus)
 {
 	size_t slice = t->per_array / (size_t)t->nthreads;
-	pthread_barrier_init(&t->start, NULL, (unsigned)t->nthreads);
-	pthread_barrier_init(&t->end, NULL, (unsigned)t->nthreads);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	for (int a = 0; a < t->k->arrays; a++)
@@ -207,8 +234,6 @@ static int team_run(struct team *t, struct nb_buf *bufs, const int *cpus)
 	pthread_mutex_unlock(&t->lock);
 	for (int i = 0; i < started; i++)
 		pthread_join(t->w[i].th, NULL);
-	pthread_barrier_destroy(&t->start);
-	pthread_barrier_destroy(&t->end);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
 	errno = rc;
@@ -298,11 +323,24 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	struct nb_summary sk, im;
 	nb_summarize(t.skew_us, n < 64 ? n : 64, &sk);
 	nb_summarize(t.imbalance, n < 64 ? n : 64, &im);
+	int late = 0, ns = n < 64 ? n : 64;
+	for (int i = 0; i < ns; i++)
+		late += t.skew_us[i] > SKEW_LATE * t.dur_us[i];
+	double late_share = ns ? (double)late / ns : 0;
 	json_object_set_new(cell, "thread_skew",
-			    json_pack("{s:f,s:f,s:f}", "start_us_median", n ? sk.median : 0.0,
-				      "start_us_max", n ? sk.max : 0.0, "duration_ratio_median",
-				      n ? 1 + im.median : 1.0));
+			    json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "start_us_median",
+				      n ? sk.median : 0.0, "start_us_max", n ? sk.max : 0.0,
+				      "duration_ratio_median", n ? 1 + im.median : 1.0,
+				      "late_share", late_share, "late_above", SKEW_LATE,
+				      "late_share_max", SKEW_LATE_MAX));
 	st = nb_cell_spread(cell, &t.rule, s, n, st);
+	if (st == NB_OK && c.threads > 1 && late_share > SKEW_LATE_MAX && !nb_timing_emulated) {
+		nb_run_reason(cell,
+			      "%d of %d samples started late (start skew > %.0f%% of the sample's "
+			      "duration; at most %.0f%% may)",
+			      late, ns, 100 * SKEW_LATE, 100 * SKEW_LATE_MAX);
+		st = NB_UNTRUSTWORTHY;
+	}
 	st = nb_wset_judge(cell, st);
 	for (int a = 0; a < c.k->arrays; a++)
 		nb_buf_free(&bufs[a]);
