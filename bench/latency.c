@@ -173,8 +173,14 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			for (int s = 0; s < sizes->nlist; s++)
 				for (int i = 0; i < ncn * nmn; i++) {
 					int c = cn[i / nmn], m = mn[i % nmn];
-					bool dram = nb_param_word(sizes->list[s]) >= 0;
+					bool dram = nb_param_word(sizes->list[s]) >= 0, dup = false;
 					uint64_t size = dram ? w.bytes : sizes->list[s];
+					for (int q = 0; q < s; q++) /* 1G,dram where dram is 1G */
+						dup |= (nb_param_word(sizes->list[q]) >= 0
+							    ? w.bytes
+							    : sizes->list[q]) == size;
+					if (dup)
+						continue;
 					char sz[32];
 					nb_fmt_size(size, sz, sizeof(sz));
 					json_t *cell = json_pack(
