@@ -81,7 +81,7 @@ for c in lat:
         if foot < 4 * pair_llc(c["cpu_node"], c["mem_node"]):
             check(False, "latency %d->%d: chain footprint %d < 4x LLC %d" % (
                 c["cpu_node"], c["mem_node"], foot, pair_llc(c["cpu_node"], c["mem_node"])))
-dram = [c for c in lat if c["size_rule"]["rule"] != "set"]
+dram = [c for c in lat if c["size_rule"]["rule"] in ("4x_llc", "floor")]
 check(len(dram) > 0 and all(c["size_rule"]["llc_bytes"] == pair_llc(c["cpu_node"], c["mem_node"])
                             for c in dram), "latency: DRAM point counts the cell's nodes' LLC")
 check(all(c["size_rule"]["capped"] or
