@@ -642,8 +642,11 @@ int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what,
 		     size_t errlen)
 {
 	int mem[NB_MAX_NODES], n = nb_ctx_mem_nodes(ctx, mem);
+	/* A replay (run --plan): the replayed node's size; this machine's cgroup is not its. */
+	bool replay = ctx->topo->replayed || ctx->topo->fsroot_replay;
 	for (int i = 0; i < n; i++) {
-		uint64_t fr = nb_node_free_bytes(mem[i]);
+		const struct nb_node *nd = nb_topo_node(ctx->topo, mem[i]);
+		uint64_t fr = replay ? (nd ? nd->memory_bytes : 0) : nb_node_free_bytes(mem[i]);
 		if (fr && bytes > fr) {
 			char a[32], b[32];
 			nb_fmt_size(bytes, a, sizeof(a));
@@ -656,7 +659,7 @@ int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what,
 		}
 	}
 	struct nb_memcg m;
-	if (nb_memcg_headroom(&m) != UINT64_MAX && bytes + NB_MEM_SLACK > m.headroom) {
+	if (!replay && nb_memcg_headroom(&m) != UINT64_MAX && bytes + NB_MEM_SLACK > m.headroom) {
 		char a[32], l[32], u[32], h[32], s[32];
 		nb_fmt_size(bytes, a, sizeof(a));
 		snprintf(l, sizeof(l), "%.1fM", m.limit / 1048576.0);
