@@ -477,9 +477,19 @@ json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
 		json_array_append_new(nodes, json_integer(ctx->nodes[i]));
 	for (int i = 0; i < ctx->ncpus; i++)
 		json_array_append_new(cpus, json_integer(ctx->cpus[i]));
-	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:f}", "schema", "numabench.plan/1", "replayed",
+	/* The tunables the run would set (--set knob.NAME=VALUE): listed, never applied. */
+	json_t *knobs = json_object();
+	for (int i = 0; i < o->nsets; i++) {
+		const char *eq = strchr(o->sets[i], '=');
+		if (strncmp(o->sets[i], "knob.", 5) || !eq)
+			continue;
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->sets[i] - 5), o->sets[i] + 5);
+		json_object_set_new(knobs, name, json_string(eq + 1));
+	}
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:o,s:f}", "schema", "numabench.plan/1", "replayed",
 			 ctx->topo->replayed, "nodes", nodes, "cpus", cpus, "benches", benches,
-			 "estimate_s", total);
+			 "knobs", knobs, "estimate_s", total);
 }
 
 static void plan_print(json_t *doc)
@@ -535,6 +545,10 @@ static void plan_print(json_t *doc)
 			printf("  memory on node %s: %s\n", node, sz);
 		}
 	}
+	const char *kn;
+	json_t *kv;
+	json_object_foreach(json_object_get(doc, "knobs"), kn, kv)
+	    printf("would set %s=%s (not applied by --plan)\n", kn, json_string_value(kv));
 	printf("total: about %.1f s\n", json_number_value(json_object_get(doc, "estimate_s")));
 }
 

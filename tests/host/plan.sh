@@ -48,6 +48,16 @@ plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8"
 plan_case nps4 topology "$NPS4" "c // 2" "c // 8"
 plan_case cxl-memory-only fsroot "$CXL" "c" "c"
 
+# A knob is listed, never applied: no journal entry is written (a run journals before it sets).
+rm -f "$NUMABENCH_JOURNAL"
+if "$BIN" run fault --plan --json --set knob.numa_balancing=1 >"$T/knob.json" 2>"$T/knob.err" &&
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["knobs"] == {"numa_balancing": "1"}' "$T/knob.json" &&
+	[ ! -s "$NUMABENCH_JOURNAL" ]; then
+	ok "--plan lists knob.numa_balancing=1 and journals nothing"
+else
+	bad "--plan with a knob: $(head -2 "$T/knob.err") journal: $(cat "$NUMABENCH_JOURNAL" 2>/dev/null)"
+fi
+
 # Bad input: exit 2 with the bad value named.
 out=$("$BIN" run latency --plan -o "$T/x.json" 2>&1)
 [ $? -eq 2 ] && [[ $out == *"--plan writes no file"* ]] && ok "--plan -o refused (exit 2)" ||
