@@ -1,15 +1,18 @@
 /* numabench bench `bandwidth`: sustained bandwidth matrix (CPU node x memory node) for the
  * stream kernels, over thread counts. Each thread owns a slice of the arrays and is its
- * first toucher. Every worker timestamps its own kernel, after the start barrier and before
- * the end barrier; a sample is max(end) - min(start) over the workers, so it covers all the
- * work and nothing but the work. Worker 0 drives the repetitions itself: no extra timing
- * thread competes with the workers for a cpu (one that did was woken late from the start
- * barrier when every cpu of the node ran a worker, and reported impossible bandwidths). */
+ * first toucher. Every worker timestamps its own kernel, after the start gate and before it
+ * reports done; a sample is max(end) - min(start) over the workers, so it covers all the work
+ * and nothing but the work. The workers spin at the gate (a generation counter), never sleep
+ * on a barrier: waking 100+ sleeping threads one after another cost tens of µs a sample. Worker 0
+ * drives the repetitions itself: no extra timing thread competes with the workers for a cpu (one
+ * that did was woken late from the start barrier when every cpu of the node ran a worker, and
+ * reported impossible bandwidths). */
 #include "bench.h"
 #include "cells.h"
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
+#include "plan.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -19,10 +22,13 @@
 #include <string.h>
 
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "768M", 3 * 65536, 64.0 * (1ull << 30), NULL,
-     "working set of all arrays together (each kernel splits it over its arrays)"},
-    {"threads", NB_P_SIZES, "threads", "", 1, NB_MAX_CPUS, NULL,
-     "thread counts to run, e.g. 1,2,4 (default: 1 and all cpus of the node)"},
+    {"size", NB_P_SIZE, "bytes", "dram", 3 * 65536, 64.0 * (1ull << 30), "dram",
+     "working set of all arrays together (each kernel splits it over its arrays); dram: each "
+     "array >= 4x the last-level cache of the cell's nodes, at least 256M in all"},
+    {"threads", NB_P_SIZES, "threads", "1,cores", 1, NB_MAX_CPUS, "cores|pus",
+     "thread counts, e.g. 1,2,4, or cores (one per core of the node) or pus (one per hardware "
+     "thread): counts up to the cores take one PU per core, spread evenly over the node's "
+     "last-level caches"},
     {"kernel", NB_P_ENUMS, "", "read,write,ntwrite,copy,triad", 0, 0,
      "read|write|ntwrite|copy|triad", "stream kernels"},
     {"mix", NB_P_ENUMS, "", "", 0, 0, NB_MIX_CHOICES,
@@ -82,7 +88,8 @@ struct team {
 	const struct nb_stream_kernel *k;
 	struct worker w[NB_MAX_CPUS];
 	int nthreads;
-	pthread_barrier_t start, end;
+	unsigned gate;	 /* start gate: a generation the driver bumps; workers spin on it */
+	int done, ready; /* workers done with the current sample / past their first touch */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int go; /* 0 wait, 1 all threads exist: run, -1 one could not be created: exit */
@@ -92,21 +99,38 @@ struct team {
 	struct nb_rule rule;
 	double s[64];	      /* GB/s per sample */
 	double skew_us[64];   /* start skew: max(start) - min(start) per sample */
+	double dur_us[64];    /* the sample's duration: max(end) - min(start) */
 	double imbalance[64]; /* slowest / fastest worker's kernel time per sample - 1 */
 	int n;
 };
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("pause" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
+/* A sample whose start skew exceeds this share of its duration started late; above
+ * SKEW_LATE_MAX of such samples the cell is untrustworthy. */
+#define SKEW_LATE 0.01
+#define SKEW_LATE_MAX 0.2
 
 /* One pass of every worker; called by worker 0 only. */
 static double one_sample(void *v)
 {
 	struct team *t = v;
 	struct worker *w0 = &t->w[0];
-	pthread_barrier_wait(&t->start);
+	__atomic_store_n(&t->done, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t->gate, 1, __ATOMIC_RELEASE);
 	w0->t0 = nb_now_ns();
 	if (!w0->err)
 		t->k->fn(w0->arr[0], w0->arr[1], w0->arr[2], w0->n, 3.0);
 	w0->t1 = nb_now_ns();
-	pthread_barrier_wait(&t->end);
+	while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) < t->nthreads - 1)
+		cpu_relax();
 	uint64_t lo = w0->t0, hi = w0->t1, last_start = w0->t0;
 	double dmin = (double)(w0->t1 - w0->t0), dmax = dmin;
 	for (int i = 1; i < t->nthreads; i++) {
@@ -120,6 +144,7 @@ static double one_sample(void *v)
 	}
 	if (t->n < 64) {
 		t->skew_us[t->n] = (double)(last_start - lo) / 1e3;
+		t->dur_us[t->n] = (double)(hi - lo) / 1e3;
 		t->imbalance[t->n] = dmin > 0 ? dmax / dmin - 1 : 0;
 	}
 	t->n++;
@@ -146,24 +171,32 @@ static void *worker_main(void *v)
 		for (size_t i = 0; i < w->n; i++)
 			w->arr[a][i] = 1.0 + a;
 	if (w == &t->w[0]) {
-		/* The driver: a warm-up pass, the samples, then release the others. */
+		/* The driver: once every worker is at the gate, a warm-up pass, the samples,
+		 * then release the others. */
+		while (__atomic_load_n(&t->ready, __ATOMIC_ACQUIRE) < t->nthreads - 1)
+			cpu_relax();
 		one_sample(t);
 		t->n = 0;
 		int n = nb_rule_sample(&t->rule, one_sample, t, t->s);
 		t->n = n;
 		t->stop = 1;
-		pthread_barrier_wait(&t->start);
+		__atomic_add_fetch(&t->gate, 1, __ATOMIC_RELEASE);
 		return NULL;
 	}
+	unsigned seen = 0;
+	__atomic_add_fetch(&t->ready, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		pthread_barrier_wait(&t->start);
+		unsigned g;
+		while ((g = __atomic_load_n(&t->gate, __ATOMIC_ACQUIRE)) == seen)
+			cpu_relax();
+		seen = g;
 		if (t->stop)
 			break;
 		w->t0 = nb_now_ns();
 		if (!w->err)
 			t->k->fn(w->arr[0], w->arr[1], w->arr[2], w->n, 3.0);
 		w->t1 = nb_now_ns();
-		pthread_barrier_wait(&t->end);
+		__atomic_add_fetch(&t->done, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -178,8 +211,6 @@ struct cell_key {
 static int team_run(struct team *t, struct nb_buf *bufs, const int *cpus)
 {
 	size_t slice = t->per_array / (size_t)t->nthreads;
-	pthread_barrier_init(&t->start, NULL, (unsigned)t->nthreads);
-	pthread_barrier_init(&t->end, NULL, (unsigned)t->nthreads);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	for (int a = 0; a < t->k->arrays; a++)
@@ -203,8 +234,6 @@ static int team_run(struct team *t, struct nb_buf *bufs, const int *cpus)
 	pthread_mutex_unlock(&t->lock);
 	for (int i = 0; i < started; i++)
 		pthread_join(t->w[i].th, NULL);
-	pthread_barrier_destroy(&t->start);
-	pthread_barrier_destroy(&t->end);
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->cond);
 	errno = rc;
@@ -234,14 +263,15 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			       json_t *cell)
 {
 	static struct team t;
-	int cpus[NB_MAX_CPUS];
-	nb_ctx_node_cpus(ctx, c.cpu_node, cpus);
+	static int cpus[NB_MAX_CPUS];
+	nb_plan_cpus(cell, "worker", cpus, NB_MAX_CPUS);
 	struct nb_buf bufs[3];
 	memset(&t, 0, sizeof(t));
 	t.k = c.k;
 	t.nthreads = c.threads;
 	size_t align = 64 * sizeof(double) * (size_t)c.threads;
-	t.per_array = nb_param_u64(p, "size") / (size_t)c.k->arrays / align * align;
+	t.per_array = (size_t)json_integer_value(json_object_get(cell, "bytes")) /
+		      (size_t)c.k->arrays / align * align;
 	for (int a = 0; a < c.k->arrays; a++) {
 		if (nb_buf_alloc(&bufs[a], t.per_array, NB_BIND, c.mem_node, NB_PAGES_4K)) {
 			nb_run_reason(cell, "cannot allocate on node %d: %s", c.mem_node,
@@ -293,29 +323,116 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	struct nb_summary sk, im;
 	nb_summarize(t.skew_us, n < 64 ? n : 64, &sk);
 	nb_summarize(t.imbalance, n < 64 ? n : 64, &im);
+	int late = 0, ns = n < 64 ? n : 64;
+	for (int i = 0; i < ns; i++)
+		late += t.skew_us[i] > SKEW_LATE * t.dur_us[i];
+	double late_share = ns ? (double)late / ns : 0;
 	json_object_set_new(cell, "thread_skew",
-			    json_pack("{s:f,s:f,s:f}", "start_us_median", n ? sk.median : 0.0,
-				      "start_us_max", n ? sk.max : 0.0, "duration_ratio_median",
-				      n ? 1 + im.median : 1.0));
+			    json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "start_us_median",
+				      n ? sk.median : 0.0, "start_us_max", n ? sk.max : 0.0,
+				      "duration_ratio_median", n ? 1 + im.median : 1.0,
+				      "late_share", late_share, "late_above", SKEW_LATE,
+				      "late_share_max", SKEW_LATE_MAX));
 	st = nb_cell_spread(cell, &t.rule, s, n, st);
+	if (st == NB_OK && c.threads > 1 && late_share > SKEW_LATE_MAX && !nb_timing_emulated) {
+		nb_run_reason(cell,
+			      "%d of %d samples started late (start skew > %.0f%% of the sample's "
+			      "duration; at most %.0f%% may)",
+			      late, ns, 100 * SKEW_LATE, 100 * SKEW_LATE_MAX);
+		st = NB_UNTRUSTWORTHY;
+	}
+	st = nb_wset_judge(cell, st);
 	for (int a = 0; a < c.k->arrays; a++)
 		nb_buf_free(&bufs[a]);
 	return st;
 }
 
-static int thread_counts(const struct nb_params *p, int ncpus, int *out)
+/* Cost model: the warm-up pass and the rule's minimum samples, each moving the kernel's
+ * traffic at 10 GB/s a thread (at most 100 GB/s), plus the first touch at 2 GB/s. */
+static double cell_cost(const struct nb_ctx *ctx, const struct nb_stream_kernel *k, uint64_t bytes,
+			int threads)
+{
+	double gbs = threads * 10.0 < 100 ? threads * 10.0 : 100;
+	double pass = (double)bytes / k->bytes * traffic_of(k) / (gbs * 1e9);
+	return (nb_plan_samples(ctx) + 1) * pass + (double)bytes / 2e9;
+}
+
+static int plan_threads(const struct nb_params *p, int ncores, int npus, int *out)
 {
 	const struct nb_param_val *v = nb_param(p, "threads");
 	int n = 0;
-	if (v->nlist == 0) {
-		out[n++] = 1;
-		if (ncpus > 1)
-			out[n++] = ncpus;
-		return n;
+	for (int i = 0; i < v->nlist; i++) {
+		int w = nb_param_word(v->list[i]);
+		out[n++] = w == 0 ? ncores : w == 1 ? npus : (int)v->list[i];
 	}
-	for (int i = 0; i < v->nlist; i++)
-		out[n++] = (int)v->list[i];
 	return n;
+}
+
+/* Cells: kernel x cpu node x thread count x memory node; the workers one per core first,
+ * spread over the node's LLC domains (nb_place_spread), then the other PUs of each core. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
+	int nmn = nb_ctx_mem_nodes(ctx, mn);
+	const struct nb_param_val *kernels = nb_param(p, "kernel"), *mixes = nb_param(p, "mix");
+	const struct nb_stream_kernel *ks[NB_K_COUNT + NB_MIX_COUNT];
+	int nks = 0;
+	for (int k = 0; k < kernels->nlist; k++)
+		ks[nks++] = &nb_stream_kernels[kernels->list[k]];
+	for (int k = 0; k < mixes->nlist; k++)
+		ks[nks++] = &mix_kernels[mixes->list[k]];
+	json_t *pl = nb_plan_new();
+	for (int k = 0; k < nks; k++) {
+		struct nb_wset w;
+		nb_wset_for(ctx, nb_param_u64(p, "size"), ks[k]->arrays, 256ull << 20, &w);
+		for (int i = 0; i < ncn; i++) {
+			static int cpus[NB_MAX_CPUS], order[NB_MAX_CPUS];
+			int tc[NB_MAX_CPUS], ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus);
+			int ncores = nb_place_spread(ctx->topo, cpus, ncpu, true, order);
+			nb_place_spread(ctx->topo, cpus, ncpu, false, order);
+			int ntc = plan_threads(p, ncores, ncpu, tc);
+			for (int x = 0; x < ntc; x++) {
+				if (x && tc[x] == tc[x - 1])
+					continue; /* "1,cores" on a one-core node */
+				for (int j = 0; j < nmn; j++) {
+					const struct nb_stream_kernel *kk = ks[k];
+					json_t *cell =
+					    json_pack("{s:i,s:i,s:i,s:s}", "cpu_node", cn[i],
+						      "mem_node", mn[j], "threads", tc[x], "kernel",
+						      is_mix(kk) ? "mix" : kk->name);
+					if (is_mix(kk))
+						json_object_set_new(cell, "mix",
+								    json_string(kk->name));
+					size_t align = 64 * sizeof(double) * (size_t)tc[x];
+					uint64_t per =
+					    w.bytes / (uint64_t)kk->arrays / align * align;
+					uint64_t bytes = per * (uint64_t)kk->arrays;
+					json_object_set_new(cell, "bytes",
+							    json_integer((json_int_t)bytes));
+					if (tc[x] > ncpu) {
+						json_object_set_new(
+						    cell, "skip",
+						    json_sprintf(
+							"%d threads but node %d has %d usable "
+							"cpus (one thread per cpu)",
+							tc[x], cn[i], ncpu));
+						json_object_set_new(cell, "cpus", json_array());
+						nb_plan_add(pl, cell, 0);
+						continue;
+					}
+					for (int t = 0; t < tc[x]; t++)
+						nb_plan_cpu(cell, order[t], "worker");
+					/* More threads than cores: some share a core's PUs. */
+					json_object_set_new(cell, "shares_cores",
+							    json_boolean(tc[x] > ncores));
+					nb_wset_cell(ctx, &w, cn[i], mn[j], cell);
+					nb_plan_mem(pl, mn[j], bytes);
+					nb_plan_add(pl, cell, cell_cost(ctx, kk, bytes, tc[x]));
+				}
+			}
+		}
+	}
+	return pl;
 }
 
 /* run["peak"]: per (cpu node, memory node), at the largest thread count measured there (all
@@ -381,52 +498,44 @@ static void peak_summary(json_t *run, json_t *cells)
 	json_object_set_new(run, "peak", peak);
 }
 
+static const struct nb_stream_kernel *kernel_of(json_t *cell)
+{
+	const char *k = json_string_value(json_object_get(cell, "kernel"));
+	const char *m = json_string_value(json_object_get(cell, "mix"));
+	for (int i = 0; m && i < NB_MIX_COUNT; i++)
+		if (!strcmp(mix_kernels[i].name, m))
+			return &mix_kernels[i];
+	for (int i = 0; k && i < NB_K_COUNT; i++)
+		if (!strcmp(nb_stream_kernels[i].name, k))
+			return &nb_stream_kernels[i];
+	return NULL;
+}
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
-	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
-	int nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *kernels = nb_param(p, "kernel"), *mixes = nb_param(p, "mix");
-	const struct nb_stream_kernel *ks[NB_K_COUNT + NB_MIX_COUNT];
-	int nks = 0;
-	for (int k = 0; k < kernels->nlist; k++)
-		ks[nks++] = &nb_stream_kernels[kernels->list[k]];
-	for (int k = 0; k < mixes->nlist; k++)
-		ks[nks++] = &mix_kernels[mixes->list[k]];
 	struct nb_cells cl;
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
 	nb_cells_init(&cl, run);
-	for (int k = 0; k < nks; k++)
-		for (int i = 0; i < ncn; i++) {
-			int cpus[NB_MAX_CPUS], tc[NB_MAX_CPUS];
-			int ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus),
-			    ntc = thread_counts(p, ncpu, tc);
-			for (int x = 0; x < ntc; x++)
-				for (int j = 0; j < nmn && !nb_interrupted; j++) {
-					struct cell_key c = {cn[i], mn[j], tc[x], ks[k]};
-					json_t *cell =
-					    json_pack("{s:i,s:i,s:i,s:s}", "cpu_node", c.cpu_node,
-						      "mem_node", c.mem_node, "threads", c.threads,
-						      "kernel", is_mix(c.k) ? "mix" : c.k->name);
-					if (is_mix(c.k))
-						json_object_set_new(cell, "mix",
-								    json_string(c.k->name));
-					enum nb_status st;
-					nb_progress(
-					    "bandwidth: %s, %d thread(s), cpu node %d -> mem "
-					    "node %d",
-					    c.k->name, c.threads, c.cpu_node, c.mem_node);
-					if (c.threads > ncpu) {
-						nb_run_reason(
-						    cell,
-						    "%d threads but node %d has %d usable "
-						    "cpus (one thread per cpu)",
-						    c.threads, c.cpu_node, ncpu);
-						st = NB_SKIPPED;
-					} else {
-						st = run_cell(ctx, p, c, cell);
-					}
-					nb_cells_add(&cl, cell, st);
-				}
+	for (size_t i = 0; i < json_array_size(cells) && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, i));
+		struct cell_key c = {(int)json_integer_value(json_object_get(cell, "cpu_node")),
+				     (int)json_integer_value(json_object_get(cell, "mem_node")),
+				     (int)json_integer_value(json_object_get(cell, "threads")),
+				     kernel_of(cell)};
+		enum nb_status st;
+		nb_progress("bandwidth: %s, %d thread(s), cpu node %d -> mem node %d", c.k->name,
+			    c.threads, c.cpu_node, c.mem_node);
+		json_t *skip = json_object_get(cell, "skip");
+		if (skip) {
+			nb_run_reason(cell, "%s", json_string_value(skip));
+			json_object_del(cell, "skip");
+			st = NB_SKIPPED;
+		} else {
+			st = run_cell(ctx, p, c, cell);
 		}
+		nb_cells_add(&cl, cell, st);
+	}
+	json_decref(pl);
 	nb_run_headline(run, "bandwidth_gbs", "read, most threads:", "threads", nb_cell_with,
 			"kernel=read");
 	peak_summary(run, cl.arr);
@@ -435,7 +544,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "bandwidth.size", err, len);
+	uint64_t size = nb_param_u64(p, "size");
+	return nb_param_word(size) >= 0 ? 0
+					: nb_ctx_check_mem(ctx, size, "bandwidth.size", err, len);
 }
 
 const struct nb_bench nb_bench_bandwidth = {
@@ -445,4 +556,5 @@ const struct nb_bench nb_bench_bandwidth = {
     .params = params,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

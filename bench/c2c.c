@@ -9,6 +9,7 @@
 #include "cells.h"
 #include "kernels.h"
 #include "place.h"
+#include "plan.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -27,14 +28,17 @@ static const struct nb_param_def params[] = {
     {"pingpong", NB_P_INT, "round trips", "2000", 0, 1e9, NULL,
      "ping-pong round trips per sample (0: no ping-pong)"},
     {"pairs", NB_P_INT, "pairs", "64", 1, 1e6, NULL,
-     "at most this many ordered cpu pairs: all of them when there are fewer; else one per "
-     "(holder node, reader node, relation) first, then evenly spaced others"},
+     "ordered cpu pairs: all of them when there are fewer; else one per (holder node, reader "
+     "node, relation) always, then evenly spaced others up to this many"},
     NB_PARAM_SPREAD_MAX("0.10"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
-enum rel { R_SMT, R_NODE, R_CROSS, R_COUNT };
-static const char *const rel_names[R_COUNT] = {"smt", "same_node", "cross_node"};
+/* same_l3 / other_l3: same node, same or another last-level cache domain (AMD CCXs, SNC);
+ * same_node: the topology has no cache objects to tell. */
+enum rel { R_SMT, R_L3, R_OTHER_L3, R_CROSS, R_NODE, R_COUNT };
+static const char *const rel_names[R_COUNT] = {"smt", "same_l3", "other_l3", "cross_node",
+					       "same_node"};
 
 enum { CMD_CLEAN = 1, CMD_MODIFIED, CMD_PINGPONG, CMD_EXIT };
 
@@ -138,24 +142,105 @@ static void reader_main(void *v)
 		r->npong = nb_rule_sample(&r->rule, sample_pong, r, r->pong);
 }
 
-static bool smt_siblings(int a, int b)
+struct pair {
+	int h, r, hn, rn, home; /* home: the node the lines are on */
+	enum rel rel;
+};
+
+/* Node, core and LLC domain of each cpu of the run (by index in ctx->cpus), looked up once. */
+static int cpu_node_of[NB_MAX_CPUS], cpu_core[NB_MAX_CPUS], cpu_llc[NB_MAX_CPUS];
+
+static enum rel relation(int i, int j)
 {
-	char pa[128], pb[128];
-	long ca, cb, ka, kb;
-	snprintf(pa, sizeof(pa), "/sys/devices/system/cpu/cpu%d/topology/core_id", a);
-	snprintf(pb, sizeof(pb), "/sys/devices/system/cpu/cpu%d/topology/core_id", b);
-	if (nb_read_long(pa, &ca) || nb_read_long(pb, &cb) || ca != cb)
-		return false;
-	snprintf(pa, sizeof(pa), "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", a);
-	snprintf(pb, sizeof(pb), "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", b);
-	return !nb_read_long(pa, &ka) && !nb_read_long(pb, &kb) && ka == kb;
+	if (cpu_node_of[i] != cpu_node_of[j])
+		return R_CROSS;
+	if (cpu_core[i] >= 0 && cpu_core[i] == cpu_core[j])
+		return R_SMT;
+	if (cpu_llc[i] < 0 || cpu_llc[j] < 0)
+		return R_NODE;
+	return cpu_llc[i] == cpu_llc[j] ? R_L3 : R_OTHER_L3;
 }
 
-struct pair {
-	int h, r, hn, rn;
-	enum rel rel;
-	bool take;
-};
+/* The pairs: one per (holder node, reader node, relation) first, in cpu order, then others
+ * evenly spaced over all ordered pairs up to `want` in all (all of them when there are fewer).
+ * Returns the count; *total: every ordered pair of the run. */
+static int choose_pairs(const struct nb_ctx *ctx, int want, struct pair *out, int cap, long *total)
+{
+	static unsigned char seen[NB_MAX_NODES][NB_MAX_NODES][R_COUNT];
+	const struct nb_topo *t = ctx->topo;
+	int n = 0, nc = ctx->ncpus;
+	long all = (long)nc * (nc - 1);
+	*total = all;
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < nc; i++) {
+		cpu_node_of[i] = nb_topo_cpu_node(t, ctx->cpus[i]);
+		cpu_core[i] = nb_place_core_of(t, ctx->cpus[i]);
+		cpu_llc[i] = nb_place_llc_of(t, ctx->cpus[i], NULL);
+	}
+	for (long k = 0; k < all && n < cap; k++) {
+		int i = (int)(k / (nc - 1)), j = (int)(k % (nc - 1));
+		j += j >= i;
+		int h = ctx->cpus[i], r = ctx->cpus[j];
+		int hn = cpu_node_of[i], rn = cpu_node_of[j];
+		enum rel rl = relation(i, j);
+		if (all > want && seen[hn][rn][rl])
+			continue;
+		seen[hn][rn][rl] = 1;
+		out[n++] = (struct pair){h, r, hn, rn, hn, rl};
+	}
+	int left = want - n;
+	for (int x = 0; x < left && all > want && n < cap; x++) {
+		long k = (long)((double)x * (double)all / left);
+		for (; k < all; k++) {
+			int i = (int)(k / (nc - 1)), j = (int)(k % (nc - 1));
+			j += j >= i;
+			bool dup = false;
+			for (int q = 0; q < n && !dup; q++)
+				dup = out[q].h == ctx->cpus[i] && out[q].r == ctx->cpus[j];
+			if (dup)
+				continue;
+			int h = ctx->cpus[i], r = ctx->cpus[j];
+			out[n++] = (struct pair){
+			    h, r, cpu_node_of[i], cpu_node_of[j], cpu_node_of[i], relation(i, j)};
+			break;
+		}
+	}
+	return n;
+}
+
+/* Cells: each pair with the lines on the holder's node; a cross-node pair also with them on
+ * the reader's node (MLC's two remote HITM figures). Cost model: the rule's minimum samples of
+ * `rounds` x `lines` loads and `pingpong` round trips at 200 ns each, twice (HIT, HITM). */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	static struct pair prs[NB_MAX_CPUS * 8];
+	long total;
+	int n = choose_pairs(ctx, (int)nb_param_u64(p, "pairs"), prs,
+			     (int)(sizeof(prs) / sizeof(prs[0])), &total);
+	json_t *pl = nb_plan_new();
+	uint64_t bytes = nb_param_u64(p, "lines") * nb_param_u64(p, "stride") + 4096;
+	double est = nb_plan_samples(ctx) *
+		     (2.0 * (double)(nb_param_u64(p, "rounds") * nb_param_u64(p, "lines")) +
+		      (double)nb_param_u64(p, "pingpong")) *
+		     200e-9;
+	for (int i = 0; i < n; i++)
+		for (int home = 0; home < (prs[i].rel == R_CROSS ? 2 : 1); home++) {
+			int hn = home ? prs[i].rn : prs[i].hn;
+			json_t *cell =
+			    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:s,s:s,s:I}", "holder_cpu",
+				      prs[i].h, "reader_cpu", prs[i].r, "holder_node", prs[i].hn,
+				      "reader_node", prs[i].rn, "mem_node", hn, "cpu_node",
+				      prs[i].rn, "relation", rel_names[prs[i].rel], "home",
+				      home ? "reader" : "holder", "bytes", (json_int_t)bytes);
+			nb_plan_cpu(cell, prs[i].h, "holder");
+			nb_plan_cpu(cell, prs[i].r, "reader");
+			nb_plan_mem(pl, hn, bytes);
+			nb_plan_add(pl, cell, est);
+		}
+	json_object_set_new(pl, "pairs_total", json_integer(total));
+	json_object_set_new(pl, "pairs_measured", json_integer(n));
+	return pl;
+}
 
 static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, struct pair *pr,
 			       json_t *cell)
@@ -170,8 +255,8 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 	r.reader_cpu = pr->r;
 	r.len = r.lines * stride;
 	struct nb_buf b;
-	if (nb_buf_alloc(&b, r.len + 4096, NB_BIND, pr->hn, NB_PAGES_4K)) {
-		nb_run_reason(cell, "cannot allocate on node %d: %s", pr->hn, strerror(errno));
+	if (nb_buf_alloc(&b, r.len + 4096, NB_BIND, pr->home, NB_PAGES_4K)) {
+		nb_run_reason(cell, "cannot allocate on node %d: %s", pr->home, strerror(errno));
 		return NB_FAILED;
 	}
 	r.buf = b.p;
@@ -209,8 +294,8 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 		json_object_set_new(m, "pingpong_ns", nb_metric("ns", "lower", r.pong, r.npong));
 	json_object_set_new(cell, "metrics", m);
 	struct nb_placement pl;
-	if (nb_placement_query(b.p, b.len, pr->hn, &pl) == 0)
-		st = nb_cell_placement(cell, &pl, pr->hn, st);
+	if (nb_placement_query(b.p, b.len, pr->home, &pl) == 0)
+		st = nb_cell_placement(cell, &pl, pr->home, st);
 	else {
 		nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
 		st = NB_UNTRUSTWORTHY;
@@ -221,18 +306,21 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 	return st;
 }
 
-static double median_of(json_t *cells, int hn, int rn, const char *metric, int *count)
+static double median_of(json_t *cells, int hn, int rn, const char *home, const char *metric,
+			int *count)
 {
-	double v[4096];
+	static double v[NB_MAX_CPUS * 16];
 	int n = 0;
 	size_t i;
 	json_t *c;
 	json_array_foreach(cells, i, c)
 	{
 		const char *st = json_string_value(json_object_get(c, "status"));
-		if (!st || (strcmp(st, "ok") && strcmp(st, "untrustworthy")) || n >= 4096 ||
-		    json_integer_value(json_object_get(c, "mem_node")) != hn ||
-		    json_integer_value(json_object_get(c, "cpu_node")) != rn)
+		const char *h = json_string_value(json_object_get(c, "home"));
+		if (!st || (strcmp(st, "ok") && strcmp(st, "untrustworthy")) ||
+		    n >= (int)(sizeof(v) / sizeof(v[0])) || !h || strcmp(h, home) ||
+		    json_integer_value(json_object_get(c, "holder_node")) != hn ||
+		    json_integer_value(json_object_get(c, "reader_node")) != rn)
 			continue;
 		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
 		if (m)
@@ -253,100 +341,70 @@ static bool not_smt(json_t *cell, void *arg)
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
-	static struct pair all[NB_MAX_CPUS * 8];
-	int n = 0, want = (int)nb_param_u64(p, "pairs");
-	int cap = (int)(sizeof(all) / sizeof(all[0]));
-	/* Ordered pairs (holder, reader); on huge machines only the first `cap` in a spread
-	 * order are considered (the holder walks the cpus with a stride). */
-	for (int i = 0; i < ctx->ncpus && n < cap; i++)
-		for (int j = 0; j < ctx->ncpus && n < cap; j++) {
-			if (i == j)
-				continue;
-			int h = ctx->cpus[i], rd = ctx->cpus[j];
-			struct pair pr = {h,
-					  rd,
-					  nb_topo_cpu_node(ctx->topo, h),
-					  nb_topo_cpu_node(ctx->topo, rd),
-					  R_CROSS,
-					  false};
-			pr.rel = pr.hn != pr.rn ? R_CROSS : smt_siblings(h, rd) ? R_SMT : R_NODE;
-			all[n++] = pr;
-		}
-	int taken = 0;
-	if (n <= want) {
-		for (int i = 0; i < n; i++)
-			all[i].take = true;
-		taken = n;
-	} else {
-		/* One per (holder node, reader node, relation) first. */
-		for (int i = 0; i < n && taken < want; i++) {
-			bool seen = false;
-			for (int j = 0; j < i && !seen; j++)
-				seen = all[j].take && all[j].hn == all[i].hn &&
-				       all[j].rn == all[i].rn && all[j].rel == all[i].rel;
-			if (!seen) {
-				all[i].take = true;
-				taken++;
-			}
-		}
-		/* Then evenly spaced others. */
-		int left = want - taken;
-		for (int k = 0; k < left; k++) {
-			int i = (int)((long)k * n / (left > 0 ? left : 1));
-			while (i < n && all[i].take)
-				i++;
-			if (i < n) {
-				all[i].take = true;
-				taken++;
-			}
-		}
-	}
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
-	int present[R_COUNT] = {0}, done = 0;
-	for (int i = 0; i < n; i++)
-		present[all[i].rel] += all[i].take;
-	for (int i = 0; i < n && !nb_interrupted; i++) {
-		if (!all[i].take)
-			continue;
-		nb_progress("c2c: holder cpu %d -> reader cpu %d (%d/%d)", all[i].h, all[i].r,
-			    ++done, taken);
-		json_t *cell = json_pack("{s:i,s:i,s:i,s:i,s:s}", "holder_cpu", all[i].h,
-					 "reader_cpu", all[i].r, "mem_node", all[i].hn, "cpu_node",
-					 all[i].rn, "relation", rel_names[all[i].rel]);
-		nb_cells_add(&cl, cell, run_pair(ctx, p, &all[i], cell));
+	int present[R_COUNT] = {0}, total = (int)json_array_size(cells);
+	for (int i = 0; i < total && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
+		struct pair pr = {(int)json_integer_value(json_object_get(cell, "holder_cpu")),
+				  (int)json_integer_value(json_object_get(cell, "reader_cpu")),
+				  (int)json_integer_value(json_object_get(cell, "holder_node")),
+				  (int)json_integer_value(json_object_get(cell, "reader_node")),
+				  (int)json_integer_value(json_object_get(cell, "mem_node")),
+				  R_CROSS};
+		const char *rn = json_string_value(json_object_get(cell, "relation"));
+		for (int k = 0; k < R_COUNT; k++)
+			if (!strcmp(rn, rel_names[k]))
+				pr.rel = (enum rel)k;
+		present[pr.rel]++;
+		nb_progress("c2c: holder cpu %d -> reader cpu %d, lines on node %d (%d/%d)", pr.h,
+			    pr.r, pr.home, i + 1, total);
+		nb_cells_add(&cl, cell, run_pair(ctx, p, &pr, cell));
 	}
-	/* A relation no pair of this run has: a skipped cell that says why. */
+	json_object_set(run, "pairs_total", json_object_get(pl, "pairs_total"));
+	json_object_set(run, "pairs_measured", json_object_get(pl, "pairs_measured"));
+	json_decref(pl);
+	/* A relation no pair of this run has: a skipped cell that says why (same_node only
+	 * stands in for the two L3 relations on a topology without cache objects). */
 	static const char *const why[R_COUNT] = {"no SMT siblings among the run's cpus",
-						 "no node has 2 cpus in this run",
-						 "needs at least 2 NUMA nodes with cpus"};
+						 "no two cores of a node share an L3 here",
+						 "no node has cpus on two last-level caches",
+						 "needs at least 2 NUMA nodes with cpus", NULL};
 	for (int rl = 0; rl < R_COUNT; rl++)
-		if (!present[rl]) {
+		if (!present[rl] && why[rl]) {
 			json_t *cell = json_pack("{s:s}", "relation", rel_names[rl]);
-			nb_run_reason(cell, "%s", why[rl]);
+			nb_run_reason(cell, "%s%s", why[rl],
+				      present[R_NODE] && (rl == R_L3 || rl == R_OTHER_L3)
+					  ? " (the topology has no last-level cache objects: "
+					    "same-node pairs are same_node)"
+					  : "");
 			nb_cells_add(&cl, cell, NB_SKIPPED);
 		}
-	/* node x node summary: medians of the pairs' medians. */
+	/* holder node x reader node summary, per home of the lines: medians of the pairs'. */
 	int cn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	json_t *sum = json_array();
+	static const char *const homes[2] = {"holder", "reader"};
 	for (int a = 0; a < ncn; a++)
-		for (int b = 0; b < ncn; b++) {
-			int k1, k2, k3;
-			double hit = median_of(cl.arr, cn[a], cn[b], "hit_ns", &k1);
-			double hitm = median_of(cl.arr, cn[a], cn[b], "hitm_ns", &k2);
-			double pong = median_of(cl.arr, cn[a], cn[b], "pingpong_ns", &k3);
-			if (!k1)
-				continue;
-			json_t *o =
-			    json_pack("{s:i,s:i,s:i,s:f,s:f}", "holder_node", cn[a], "reader_node",
-				      cn[b], "pairs", k1, "hit_ns", hit, "hitm_ns", hitm);
-			if (k3)
-				json_object_set_new(o, "pingpong_ns", json_real(pong));
-			json_array_append_new(sum, o);
-		}
+		for (int b = 0; b < ncn; b++)
+			for (int hm = 0; hm < 2; hm++) {
+				int k1, k2, k3;
+				const char *h = homes[hm];
+				double hit = median_of(cl.arr, cn[a], cn[b], h, "hit_ns", &k1);
+				double hitm = median_of(cl.arr, cn[a], cn[b], h, "hitm_ns", &k2);
+				double pong =
+				    median_of(cl.arr, cn[a], cn[b], h, "pingpong_ns", &k3);
+				if (!k1)
+					continue;
+				json_t *o = json_pack("{s:i,s:i,s:s,s:i,s:i,s:f,s:f}",
+						      "holder_node", cn[a], "reader_node", cn[b],
+						      "home", h, "mem_node", hm ? cn[b] : cn[a],
+						      "pairs", k1, "hit_ns", hit, "hitm_ns", hitm);
+				if (k3)
+					json_object_set_new(o, "pingpong_ns", json_real(pong));
+				json_array_append_new(sum, o);
+			}
 	json_object_set_new(run, "summary", sum);
-	json_object_set_new(run, "pairs_total", json_integer(n));
-	json_object_set_new(run, "pairs_measured", json_integer(taken));
 	nb_run_headline(run, "hitm_ns", "HITM, not SMT:", NULL, not_smt, NULL);
 	json_object_set_new(
 	    run, "method",
@@ -376,4 +434,5 @@ const struct nb_bench nb_bench_c2c = {
     .params = params,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

@@ -5,6 +5,7 @@
 #include "cells.h"
 #include "kernels.h"
 #include "place.h"
+#include "plan.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -80,7 +81,9 @@ static void measure(void *v)
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, int cpu_node,
 			       int mem_node, int thp, json_t *cell)
 {
-	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, cpu_node, cpus);
+	(void)cpu_node;
+	int cpu = -1;
+	nb_plan_cpus(cell, "toucher", &cpu, 1);
 	if (thp && !strcmp(ctx->caps->thp, "never")) {
 		nb_run_reason(cell, "THP is disabled (transparent_hugepage/enabled = never)");
 		return NB_SKIPPED;
@@ -91,7 +94,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	a.node = mem_node;
 	a.thp = thp;
 	nb_rule_for(&a.rule, ctx, p);
-	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
+	if (nb_run_pinned(&cpu, 1, measure, &a) || a.err) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
 		return NB_FAILED;
 	}
@@ -112,25 +115,48 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	return nb_cell_spread(cell, &a.rule, a.ns_per_page, a.n, st);
 }
 
-static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+/* Cells: pages x cpu node x memory node, each touched from the node's one cpu (the same as
+ * latency's). Cost model: the rule's minimum samples of size bytes at 1 GB/s (4k faults) or
+ * 4 GB/s (THP), plus one untimed pass. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	int nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *pages = nb_param(p, "pages");
-	struct nb_cells cl;
-	nb_cells_init(&cl, run);
+	uint64_t size = nb_param_u64(p, "size");
+	json_t *pl = nb_plan_new();
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int i = 0; i < ncn; i++)
-			for (int j = 0; j < nmn && !nb_interrupted; j++) {
-				int thp = (int)pages->list[pg];
-				json_t *cell =
-				    json_pack("{s:i,s:i,s:s}", "cpu_node", cn[i], "mem_node", mn[j],
-					      "pages", thp ? "thp" : "4k");
-				nb_progress("fault: cpu node %d -> mem node %d, %s", cn[i], mn[j],
-					    thp ? "thp" : "4k");
-				enum nb_status st = run_cell(ctx, p, cn[i], mn[j], thp, cell);
-				nb_cells_add(&cl, cell, st);
+			for (int j = 0; j < nmn; j++) {
+				int thp = (int)pages->list[pg], cpus[NB_MAX_CPUS];
+				int nc = nb_ctx_node_cpus(ctx, cn[i], cpus);
+				json_t *cell = json_pack(
+				    "{s:i,s:i,s:s,s:I}", "cpu_node", cn[i], "mem_node", mn[j],
+				    "pages", thp ? "thp" : "4k", "bytes", (json_int_t)size);
+				nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "toucher");
+				nb_plan_mem(pl, mn[j], size);
+				nb_plan_add(pl, cell,
+					    (nb_plan_samples(ctx) + 1) * (double)size /
+						(thp ? 4e9 : 1e9));
 			}
+	return pl;
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	struct nb_cells cl;
+	nb_cells_init(&cl, run);
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
+	for (size_t i = 0; i < json_array_size(cells) && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, i));
+		int c = (int)json_integer_value(json_object_get(cell, "cpu_node"));
+		int m = (int)json_integer_value(json_object_get(cell, "mem_node"));
+		int thp = !strcmp(json_string_value(json_object_get(cell, "pages")), "thp");
+		nb_progress("fault: cpu node %d -> mem node %d, %s", c, m, thp ? "thp" : "4k");
+		enum nb_status st = run_cell(ctx, p, c, m, thp, cell);
+		nb_cells_add(&cl, cell, st);
+	}
+	json_decref(pl);
 	nb_run_headline(run, "fault_ns_per_page", "4k first touch:", NULL, nb_cell_with,
 			"pages=4k");
 	return nb_cells_finish(&cl, run);
@@ -148,4 +174,5 @@ const struct nb_bench nb_bench_fault = {
     .params = params,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

@@ -5,6 +5,7 @@
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
+#include "plan.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -14,8 +15,9 @@
 #include <string.h>
 
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZES, "bytes", "16K,256K,4M,64M,256M,1G", 4096, 64.0 * (1ull << 30), NULL,
-     "buffer sizes to sweep (L1 to DRAM)"},
+    {"size", NB_P_SIZES, "bytes", "16K,256K,4M,64M,256M,dram", 4096, 64.0 * (1ull << 30), "dram",
+     "buffer sizes to sweep (L1 to DRAM); dram: the DRAM point from the caches, a chain whose "
+     "footprint (size / stride x 64) is >= 4x the last-level cache, at least 256M"},
     {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes backing the buffer"},
     {"stride", NB_P_SIZES, "bytes", "256", 64, 1 << 20, NULL,
      "one load per this many bytes (powers of two; 64 lets the adjacent-line prefetchers help)"},
@@ -87,7 +89,8 @@ struct cell_key {
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_key k,
 			       json_t *cell)
 {
-	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, k.cpu_node, cpus);
+	int cpu = -1;
+	nb_plan_cpus(cell, "chaser", &cpu, 1);
 	struct nb_buf buf;
 	if (k.thp && !strcmp(ctx->caps->thp, "never")) {
 		nb_run_reason(cell, "THP is disabled (transparent_hugepage/enabled = never)");
@@ -107,7 +110,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	    nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len, a.stride);
 	nb_rule_for(&a.rule, ctx, p);
 	enum nb_status st = NB_OK;
-	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
+	if (nb_run_pinned(&cpu, 1, measure, &a) || a.err) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
 		nb_buf_free(&buf);
 		return NB_FAILED;
@@ -128,6 +131,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	if (k.thp)
 		st = nb_cell_thp(cell, (double)nb_thp_bytes(buf.p, buf.len) / (double)buf.len, st);
 	st = nb_cell_spread(cell, &a.rule, a.samples, a.n, st);
+	st = nb_wset_judge(cell, st);
 	nb_buf_free(&buf);
 	return st;
 }
@@ -139,36 +143,96 @@ static bool headline_cell(json_t *cell, void *arg)
 	       (uintptr_t)json_integer_value(json_object_get(cell, "stride")) == (uintptr_t)arg;
 }
 
-static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+/* The DRAM point's floor (the old default's DRAM size was 1G; the rule raises it). */
+#define DRAM_FLOOR (256ull << 20)
+
+/* Cost model: building the chain and one warm-up pass (120 ns a link), then the rule's minimum
+ * samples of `loads` dependent loads at 100 ns (a footprint beyond the LLC) or 10 ns. */
+static double cell_cost(const struct nb_ctx *ctx, uint64_t size, uint64_t stride, uint64_t loads,
+			uint64_t llc)
+{
+	double links = (double)(size / stride),
+	       per = size / stride * NB_LINE > llc ? 100e-9 : 10e-9;
+	return links * 120e-9 + nb_plan_samples(ctx) * (double)loads * per;
+}
+
+/* Cells: stride x pages x size x (cpu node, memory node), each on the node's one chaser cpu. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
 	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *sizes = nb_param(p, "size"), *pages = nb_param(p, "pages");
 	const struct nb_param_val *strides = nb_param(p, "stride");
-	struct nb_cells cl;
-	int done = 0, total = ncn * nmn * sizes->nlist * pages->nlist * strides->nlist;
-	nb_cells_init(&cl, run);
-	for (int st = 0; st < strides->nlist; st++)
+	bool given = strcmp(sizes->text, p->bench->params[0].def) != 0;
+	json_t *pl = nb_plan_new();
+	for (int st = 0; st < strides->nlist; st++) {
+		uint64_t stride = strides->list[st];
+		struct nb_wset w;
+		nb_wset_for(ctx, NB_PARAM_WORD(0), (double)stride / NB_LINE, DRAM_FLOOR, &w);
 		for (int pg = 0; pg < pages->nlist; pg++)
 			for (int s = 0; s < sizes->nlist; s++)
-				for (int i = 0; i < ncn * nmn && !nb_interrupted; i++) {
-					struct cell_key k = {cn[i / nmn], mn[i % nmn],
-							     sizes->list[s], (int)pages->list[pg],
-							     strides->list[st]};
+				for (int i = 0; i < ncn * nmn; i++) {
+					int c = cn[i / nmn], m = mn[i % nmn];
+					bool dram = nb_param_word(sizes->list[s]) >= 0, dup = false;
+					uint64_t size = dram ? w.bytes : sizes->list[s];
+					for (int q = 0; q < s; q++) /* 1G,dram where dram is 1G */
+						dup |= (nb_param_word(sizes->list[q]) >= 0
+							    ? w.bytes
+							    : sizes->list[q]) == size;
+					if (dup)
+						continue;
 					char sz[32];
-					nb_fmt_size(k.size, sz, sizeof(sz));
-					nb_progress("latency: cpu node %d -> mem node %d, %s %s, "
-						    "stride %llu (%d/%d)",
-						    k.cpu_node, k.mem_node, sz,
-						    k.thp ? "thp" : "4k",
-						    (unsigned long long)k.stride, ++done, total);
+					nb_fmt_size(size, sz, sizeof(sz));
 					json_t *cell = json_pack(
-					    "{s:i,s:i,s:s,s:I,s:s}", "cpu_node", k.cpu_node,
-					    "mem_node", k.mem_node, "size", sz, "size_bytes",
-					    (json_int_t)k.size, "pages", k.thp ? "thp" : "4k");
-					enum nb_status cst = run_cell(ctx, p, k, cell);
-					nb_cells_add(&cl, cell, cst);
+					    "{s:i,s:i,s:s,s:I,s:s,s:I,s:I}", "cpu_node", c,
+					    "mem_node", m, "size", sz, "size_bytes",
+					    (json_int_t)size, "pages",
+					    pages->list[pg] ? "thp" : "4k", "stride",
+					    (json_int_t)stride, "bytes", (json_int_t)size);
+					int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, c, cpus);
+					nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "chaser");
+					if (dram)
+						nb_wset_cell(ctx, &w, c, m, cell);
+					else
+						json_object_set_new(
+						    cell, "size_rule",
+						    json_pack("{s:s}", "rule",
+							      given ? "set" : "fixed"));
+					uint64_t loads = nb_param_u64(p, "loads")
+							     ? nb_param_u64(p, "loads")
+							     : default_loads(size, stride);
+					nb_plan_mem(pl, m, size);
+					nb_plan_add(pl, cell,
+						    cell_cost(ctx, size, stride, loads,
+							      nb_wset_pair_llc(ctx->topo, c, m)));
 				}
+	}
+	return pl;
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
+	const struct nb_param_val *strides = nb_param(p, "stride");
+	struct nb_cells cl;
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
+	int total = (int)json_array_size(cells);
+	nb_cells_init(&cl, run);
+	for (int i = 0; i < total && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
+		struct cell_key k = {
+		    (int)json_integer_value(json_object_get(cell, "cpu_node")),
+		    (int)json_integer_value(json_object_get(cell, "mem_node")),
+		    (uint64_t)json_integer_value(json_object_get(cell, "size_bytes")),
+		    !strcmp(json_string_value(json_object_get(cell, "pages")), "thp"),
+		    (uint64_t)json_integer_value(json_object_get(cell, "stride"))};
+		nb_progress("latency: cpu node %d -> mem node %d, %s %s, stride %llu (%d/%d)",
+			    k.cpu_node, k.mem_node,
+			    json_string_value(json_object_get(cell, "size")), k.thp ? "thp" : "4k",
+			    (unsigned long long)k.stride, i + 1, total);
+		enum nb_status cst = run_cell(ctx, p, k, cell);
+		nb_cells_add(&cl, cell, cst);
+	}
+	json_decref(pl);
 	/* The headline: 4 KiB pages, the largest size, the first stride asked for. */
 	char label[64];
 	snprintf(label, sizeof(label),
@@ -215,7 +279,8 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 		}
 	}
 	for (int i = 0; i < s->nlist; i++)
-		if (nb_ctx_check_mem(ctx, s->list[i], "latency.size", err, len))
+		if (nb_param_word(s->list[i]) < 0 &&
+		    nb_ctx_check_mem(ctx, s->list[i], "latency.size", err, len))
 			return -1;
 	return 0;
 }
@@ -227,4 +292,5 @@ const struct nb_bench nb_bench_latency = {
     .params = params,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

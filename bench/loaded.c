@@ -10,6 +10,7 @@
 #include "cells.h"
 #include "kernels.h"
 #include "place.h"
+#include "plan.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -23,8 +24,8 @@
 #define CHUNK_LINES 256 /* lines an injector streams between looks at its flag */
 
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "256M", 1 << 20, 64.0 * (1ull << 30), NULL,
-     "pointer-chase buffer on the memory node (as latency.size)"},
+    {"size", NB_P_SIZE, "bytes", "dram", 1 << 20, 64.0 * (1ull << 30), "dram",
+     "pointer-chase buffer on the memory node (as latency.size; dram: latency's DRAM point)"},
     {"stride", NB_P_SIZE, "bytes", "256", 64, 1 << 20, NULL,
      "one load per this many bytes (a power of two, as latency.stride)"},
     {"tlb_group", NB_P_SIZE, "bytes", "256K", 4096, 1ull << 30, NULL,
@@ -33,8 +34,9 @@ static const struct nb_param_def params[] = {
     {"inj_size", NB_P_SIZE, "bytes", "64M", 1 << 20, 64.0 * (1ull << 30), NULL,
      "buffer each injector streams over (on the memory node, first-touched by it)"},
     {"injectors", NB_P_SIZES, "cpu ids", "", 0, NB_MAX_CPUS - 1, NULL,
-     "injector cpus, comma list (default: the other cpus of the chaser's node; when it has "
-     "none, the other cpus of the run)"},
+     "injector cpus, comma list (default: one cpu per core of the chaser's node, the chaser's "
+     "core left out, SMT sibling included; when that leaves none, one per other core of the "
+     "run)"},
     {"mix", NB_P_ENUMS, "", "read,r3w1,r2w1,r1w1,ntwrite", 0, 0, NB_MIX_CHOICES,
      "injector traffic: all reads, 3:1, 2:1, 1:1 reads:writes, non-temporal writes"},
     {"delay", NB_P_SIZES, "spins/line", "0,50,100,200,400,1000,2000,5000", 0, 1e7, NULL,
@@ -180,11 +182,14 @@ static void chase_points(void *v)
 	}
 }
 
+/* The injectors: as given (the chaser left out), else one cpu per core of the node other than
+ * the chaser's core (its SMT sibling stays idle, as MLC keeps it), else of the run. */
 static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p, int node,
 			     int chase_cpu, int *out, const char **from)
 {
 	const struct nb_param_val *v = nb_param(p, "injectors");
 	int n = 0;
+	static int cpus[NB_MAX_CPUS], other[NB_MAX_CPUS];
 	if (v->nlist) {
 		*from = "param";
 		for (int i = 0; i < v->nlist; i++)
@@ -192,18 +197,88 @@ static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p
 				out[n++] = (int)v->list[i];
 		return n;
 	}
-	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, node, cpus);
+	int nc = nb_ctx_node_cpus(ctx, node, cpus);
 	*from = "node";
-	for (int i = 0; i < nc; i++)
-		if (cpus[i] != chase_cpu)
-			out[n++] = cpus[i];
+	n = nb_place_other_cores(ctx->topo, cpus, nc, chase_cpu, other);
+	n = nb_place_spread(ctx->topo, other, n, true, out);
 	if (n)
 		return n;
 	*from = "run";
-	for (int i = 0; i < ctx->ncpus; i++)
-		if (ctx->cpus[i] != chase_cpu)
-			out[n++] = ctx->cpus[i];
-	return n;
+	n = nb_place_other_cores(ctx->topo, ctx->cpus, ctx->ncpus, chase_cpu, other);
+	return nb_place_spread(ctx->topo, other, n, true, out);
+}
+
+/* The chaser: the node's one cpu (as latency's), else the first that is not an injector. */
+static int chaser_cpu(const struct nb_ctx *ctx, const struct nb_params *p, int node)
+{
+	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, node, cpus);
+	const struct nb_param_val *inj = nb_param(p, "injectors");
+	int one = nb_place_one_cpu(cpus, nc), best = -1;
+	for (int i = 0; i < nc; i++) {
+		bool taken = false;
+		for (int j = 0; j < inj->nlist; j++)
+			taken |= (int)inj->list[j] == cpus[i];
+		if (!taken && (cpus[i] == one || best < 0 || (best != one && cpus[i] < best)))
+			best = cpus[i];
+	}
+	return best;
+}
+
+#define DRAM_FLOOR (256ull << 20) /* as latency's */
+
+/* Cells: mix x (cpu node, memory node); each needs its chase buffer and one inj_size buffer per
+ * injector on the memory node (what memory_per_node reports and validate checks). Cost model:
+ * the idle point and each delay, the rule's minimum samples of `loads` at 150 ns, plus
+ * touching the buffers at 2 GB/s. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
+	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
+	const struct nb_param_val *mixes = nb_param(p, "mix");
+	uint64_t stride = nb_param_u64(p, "stride"), inj = nb_param_u64(p, "inj_size");
+	struct nb_wset w;
+	nb_wset_for(ctx, nb_param_u64(p, "size"), (double)stride / NB_LINE, DRAM_FLOOR, &w);
+	char sz[32];
+	nb_fmt_size(w.bytes, sz, sizeof(sz));
+	json_t *pl = nb_plan_new();
+	for (int m = 0; m < mixes->nlist; m++)
+		for (int i = 0; i < ncn * nmn; i++) {
+			int x = cn[i / nmn], y = mn[i % nmn];
+			json_t *cell = json_pack(
+			    "{s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:I}", "cpu_node", x, "mem_node", y,
+			    "mix", nb_mixes[mixes->list[m]].name, "pages", "4k", "size", sz,
+			    "size_bytes", (json_int_t)w.bytes, "stride", (json_int_t)stride,
+			    "tlb_group", (json_int_t)nb_param_u64(p, "tlb_group"));
+			int chase = chaser_cpu(ctx, p, x), icpu[NB_MAX_CPUS], n = 0;
+			const char *from = "";
+			if (chase < 0) {
+				json_object_set_new(
+				    cell, "skip",
+				    json_sprintf(
+					"every cpu of node %d is an injector: none left for "
+					"the chase",
+					x));
+			} else {
+				nb_plan_cpu(cell, chase, "chaser");
+				n = default_injectors(ctx, p, x, chase, icpu, &from);
+				for (int k = 0; k < n; k++)
+					nb_plan_cpu(cell, icpu[k], "injector");
+				json_object_set_new(cell, "injectors_from", json_string(from));
+			}
+			if (!json_object_get(cell, "cpus"))
+				json_object_set_new(cell, "cpus", json_array());
+			uint64_t bytes = chase < 0 ? 0 : w.bytes + (uint64_t)n * inj;
+			json_object_set_new(cell, "bytes", json_integer((json_int_t)bytes));
+			nb_wset_cell(ctx, &w, x, y, cell);
+			nb_plan_mem(pl, y, bytes);
+			int points = 1 + (n ? nb_param(p, "delay")->nlist : 0);
+			double est = chase < 0 ? 0
+					       : points * nb_plan_samples(ctx) *
+							 (double)nb_param_u64(p, "loads") * 150e-9 +
+						     (double)bytes / 2e9;
+			nb_plan_add(pl, cell, est);
+		}
+	return pl;
 }
 
 static enum nb_status verify(struct nb_buf *b, int node, json_t *cell, const char *key,
@@ -225,37 +300,29 @@ static enum nb_status verify(struct nb_buf *b, int node, json_t *cell, const cha
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, int x, int y,
 			       const struct nb_mix *mix, json_t *cell)
 {
-	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, x, cpus);
-	const struct nb_param_val *inj = nb_param(p, "injectors");
-	/* The chaser: the first cpu of X that is not an injector. */
-	int chase_cpu = -1;
-	for (int i = 0; i < nc && chase_cpu < 0; i++) {
-		bool taken = false;
-		for (int j = 0; j < inj->nlist; j++)
-			taken |= (int)inj->list[j] == cpus[i];
-		if (!taken)
-			chase_cpu = cpus[i];
-	}
-	if (chase_cpu < 0) {
-		nb_run_reason(cell, "every cpu of node %d is an injector: none left for the chase",
-			      x);
+	(void)x;
+	json_t *skip = json_object_get(cell, "skip");
+	if (skip) {
+		nb_run_reason(cell, "%s", json_string_value(skip));
+		json_object_del(cell, "skip");
 		return NB_SKIPPED;
 	}
 	static struct shared s;
 	static struct chaser c;
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
-	int icpu[NB_MAX_CPUS];
-	const char *from = "";
-	s.n = default_injectors(ctx, p, x, chase_cpu, icpu, &from);
+	static int icpu[NB_MAX_CPUS];
+	int chase_cpu = -1;
+	nb_plan_cpus(cell, "chaser", &chase_cpu, 1);
+	s.n = nb_plan_cpus(cell, "injector", icpu, NB_MAX_CPUS);
 	json_t *ic = json_array();
 	for (int i = 0; i < s.n; i++)
 		json_array_append_new(ic, json_integer(icpu[i]));
 	json_object_set_new(cell, "chase_cpu", json_integer(chase_cpu));
 	json_object_set_new(cell, "injector_cpus", ic);
-	json_object_set_new(cell, "injectors_from", json_string(from));
 	struct nb_buf buf;
-	if (nb_buf_alloc(&buf, nb_param_u64(p, "size"), NB_BIND, y, NB_PAGES_4K)) {
+	if (nb_buf_alloc(&buf, (size_t)json_integer_value(json_object_get(cell, "size_bytes")),
+			 NB_BIND, y, NB_PAGES_4K)) {
 		nb_run_reason(cell, "cannot allocate the chase buffer on node %d: %s", y,
 			      strerror(errno));
 		return NB_FAILED;
@@ -340,6 +407,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 		for (int i = 0; i < started; i++)
 			st = verify(&s.inj[i].buf, y, cell, "injector_placement", st);
 		st = nb_cell_spread(cell, &c.rule, c.lat[0], c.n[0], st);
+		st = nb_wset_judge(cell, st);
 		if (!started && st == NB_OK)
 			json_object_set_new(cell, "note",
 					    json_string("no cpu left for injectors: the idle "
@@ -355,29 +423,25 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
-	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
-	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *mixes = nb_param(p, "mix");
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
-	int total = ncn * nmn * mixes->nlist, done = 0;
-	uint64_t size = nb_param_u64(p, "size");
-	char sz[32];
-	nb_fmt_size(size, sz, sizeof(sz));
-	for (int m = 0; m < mixes->nlist; m++)
-		for (int i = 0; i < ncn * nmn && !nb_interrupted; i++) {
-			int x = cn[i / nmn], y = mn[i % nmn];
-			const struct nb_mix *mix = &nb_mixes[mixes->list[m]];
-			nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x,
-				    y, ++done, total);
-			json_t *cell = json_pack(
-			    "{s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:I}", "cpu_node", x, "mem_node", y,
-			    "mix", mix->name, "pages", "4k", "size", sz, "size_bytes",
-			    (json_int_t)size, "stride", (json_int_t)nb_param_u64(p, "stride"),
-			    "tlb_group", (json_int_t)nb_param_u64(p, "tlb_group"));
-			enum nb_status st = run_cell(ctx, p, x, y, mix, cell);
-			nb_cells_add(&cl, cell, st);
-		}
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
+	int total = (int)json_array_size(cells);
+	for (int i = 0; i < total && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
+		int x = (int)json_integer_value(json_object_get(cell, "cpu_node"));
+		int y = (int)json_integer_value(json_object_get(cell, "mem_node"));
+		const char *mname = json_string_value(json_object_get(cell, "mix"));
+		const struct nb_mix *mix = &nb_mixes[0];
+		for (int k = 0; k < NB_MIX_COUNT; k++)
+			if (!strcmp(nb_mixes[k].name, mname))
+				mix = &nb_mixes[k];
+		nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x, y,
+			    i + 1, total);
+		enum nb_status st = run_cell(ctx, p, x, y, mix, cell);
+		nb_cells_add(&cl, cell, st);
+	}
+	json_decref(pl);
 	nb_run_headline(run, "latency_ns", "idle (zero injection):", NULL, nb_cell_with,
 			"mix=read");
 	json_object_set_new(
@@ -583,10 +647,32 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 			return -1;
 		}
 	}
-	uint64_t inj_total =
-	    nb_param_u64(p, "inj_size") * (uint64_t)(ctx->ncpus > 1 ? ctx->ncpus - 1 : 1);
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size") + inj_total, "loaded.size + inj_size",
-				err, len);
+	/* What each cell uses (its chase buffer and its injectors' buffers on the memory node),
+	 * against that node's memory: not the run's worst case on every node. */
+	json_t *pl = plan(ctx, p);
+	size_t i;
+	json_t *c;
+	int rc = 0;
+	json_array_foreach(json_object_get(pl, "cells"), i, c)
+	{
+		int y = (int)json_integer_value(json_object_get(c, "mem_node"));
+		uint64_t need = (uint64_t)json_integer_value(json_object_get(c, "bytes"));
+		uint64_t cap = nb_ctx_mem_cap(ctx, y);
+		if (!rc && cap && need > cap) {
+			char a[32], b[32];
+			nb_fmt_size(need, a, sizeof(a));
+			nb_fmt_size(cap, b, sizeof(b));
+			snprintf(
+			    err, len,
+			    "loaded.size + injectors x loaded.inj_size = %s on node %d (cpu node "
+			    "%lld) is more than the %s it can give; valid: a smaller "
+			    "loaded.inj_size or loaded.size, or fewer loaded.injectors",
+			    a, y, (long long)json_integer_value(json_object_get(c, "cpu_node")), b);
+			rc = -1;
+		}
+	}
+	json_decref(pl);
+	return rc;
 }
 
 const struct nb_bench nb_bench_loaded = {
@@ -598,4 +684,5 @@ const struct nb_bench nb_bench_loaded = {
     .run = run,
     .validate = validate,
     .compare = compare,
+    .plan = plan,
 };

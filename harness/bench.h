@@ -20,10 +20,10 @@ enum nb_ptype {
 struct nb_param_def {
 	const char *name;
 	enum nb_ptype type;
-	const char *unit; /* "bytes", "threads", "ms", "" */
-	const char *def;  /* default as text; "" means computed by the bench */
-	double min, max;  /* INT/SIZE/DOUBLE range (inclusive); max 0 = none */
-	const char *choices;
+	const char *unit;    /* "bytes", "threads", "ms", "" */
+	const char *def;     /* default as text; "" means computed by the bench */
+	double min, max;     /* INT/SIZE/DOUBLE range (inclusive); max 0 = none */
+	const char *choices; /* ENUM(S): "a|b|c"; SIZE(S): words accepted for a value (below) */
 	const char *help;
 };
 
@@ -36,6 +36,15 @@ enum {
 	NB_REQ_PTRACE = 1u << 4,
 	NB_REQ_PMU = 1u << 5,
 };
+
+/* A word of a SIZE or SIZES parameter's choices ("dram", "cores|pus") stands for a value the
+ * bench computes: it parses to NB_PARAM_WORD(index of the word), far above any size. */
+#define NB_PARAM_WORD(i) (UINT64_MAX - (uint64_t)(i))
+/* The word index of a parsed value, or -1 for a number. */
+static inline int nb_param_word(uint64_t v)
+{
+	return v >= UINT64_MAX - 15 ? (int)(UINT64_MAX - v) : -1;
+}
 
 /* Parsed parameter values of one run, by index in the descriptor's table. */
 struct nb_param_val {
@@ -82,6 +91,11 @@ struct nb_bench {
 	 * runs array being built (this run included); the bench reads other benches' cells
 	 * there and records the comparison in `run` (it must not change other runs). */
 	void (*compare)(const struct nb_ctx *ctx, json_t *run, json_t *runs);
+	/* Optional: the plan (harness/plan.h), a pure function of ctx and p that runs, allocates
+	 * and changes nothing: {"cells":[...], "memory_per_node":{}, "estimate_s"}, each cell with
+	 * its identity fields, mem_node, bytes and cpus[] ({cpu, role}). run() executes exactly
+	 * these cells and records each one's cpus. NULL: `run --plan` says the bench has none. */
+	json_t *(*plan)(const struct nb_ctx *ctx, const struct nb_params *p);
 };
 
 /* The run context shared by every bench in one invocation. */

@@ -83,7 +83,10 @@ static int parse_list(const struct nb_param_def *d, struct nb_param_val *v, cons
 	int rc = 0;
 	for (char *tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t x;
-		if (d->type == NB_P_SIZES) {
+		int w = d->type == NB_P_SIZES ? choice_index(d->choices, tok, strlen(tok)) : -1;
+		if (w >= 0) {
+			x = NB_PARAM_WORD(w);
+		} else if (d->type == NB_P_SIZES) {
 			if (nb_parse_size(tok, &x)) {
 				snprintf(
 				    err, len,
@@ -127,6 +130,10 @@ static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, con
 		}
 		return check_range(d, (double)v->u, bench, value, err, len);
 	case NB_P_SIZE:
+		if (choice_index(d->choices, value, strlen(value)) >= 0) {
+			v->u = NB_PARAM_WORD(choice_index(d->choices, value, strlen(value)));
+			return 0;
+		}
 		if (nb_parse_size(value, &v->u)) {
 			snprintf(err, len,
 				 "%s.%s=%s is not a size (valid: bytes with K/M/G suffix)", bench,

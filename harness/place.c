@@ -5,6 +5,7 @@
 #include "memcg.h"
 
 #include <errno.h>
+#include <hwloc.h>
 #include <numa.h>
 #include <numaif.h>
 #include <pthread.h>
@@ -337,4 +338,121 @@ int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **s
 		return -1;
 	*step = NULL;
 	return 0;
+}
+
+/* ---- placement decisions (pure functions of the topology) ---- */
+
+static hwloc_obj_t pu_obj(const struct nb_topo *t, int cpu)
+{
+	return t->hwloc ? hwloc_get_pu_obj_by_os_index((hwloc_topology_t)t->hwloc, (unsigned)cpu)
+			: NULL;
+}
+
+int nb_place_core_of(const struct nb_topo *t, int cpu)
+{
+	for (hwloc_obj_t o = pu_obj(t, cpu); o; o = o->parent)
+		if (o->type == HWLOC_OBJ_CORE)
+			return (int)o->logical_index;
+	return -1;
+}
+
+static hwloc_obj_t llc_obj(const struct nb_topo *t, int cpu)
+{
+	hwloc_obj_t best = NULL;
+	for (hwloc_obj_t o = pu_obj(t, cpu); o; o = o->parent)
+		if (hwloc_obj_type_is_dcache(o->type) &&
+		    (!best || o->attr->cache.depth > best->attr->cache.depth))
+			best = o;
+	return best;
+}
+
+int nb_place_llc_of(const struct nb_topo *t, int cpu, uint64_t *bytes)
+{
+	hwloc_obj_t o = llc_obj(t, cpu);
+	if (bytes)
+		*bytes = o ? o->attr->cache.size : 0;
+	return o ? (int)(o->logical_index + 1000u * o->attr->cache.depth) : -1;
+}
+
+uint64_t nb_place_node_llc(const struct nb_topo *t, int node)
+{
+	const struct nb_node *nd = nb_topo_node(t, node);
+	int seen[NB_MAX_CPUS], ns = 0;
+	uint64_t sum = 0;
+	for (int i = 0; nd && i < nd->ncpus; i++) {
+		uint64_t b;
+		int id = nb_place_llc_of(t, nd->cpus[i], &b), dup = 0;
+		for (int k = 0; k < ns && !dup; k++)
+			dup = seen[k] == id;
+		if (id < 0 || dup)
+			continue;
+		seen[ns++] = id;
+		sum += b;
+	}
+	return sum;
+}
+
+int nb_place_one_cpu(const int *cpus, int n)
+{
+	int best = -1;
+	for (int i = 0; i < n; i++)
+		if (best < 0 || cpus[i] < best)
+			best = cpus[i];
+	return best;
+}
+
+int nb_place_spread(const struct nb_topo *t, const int *cpus, int n, bool per_core, int *out)
+{
+	/* rank[i]: how many cpus of the same core come before cpus[i] (0: the core's first). */
+	static int rank[NB_MAX_CPUS], core[NB_MAX_CPUS], llc[NB_MAX_CPUS];
+	static bool used[NB_MAX_CPUS];
+	int sorted[NB_MAX_CPUS], maxrank = 0, k = 0;
+	for (int i = 0; i < n; i++)
+		sorted[i] = cpus[i];
+	for (int i = 1; i < n; i++) /* ascending ids: a stable order for equal ranks */
+		for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			int x = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = x;
+		}
+	for (int i = 0; i < n; i++) {
+		core[i] = nb_place_core_of(t, sorted[i]);
+		llc[i] = nb_place_llc_of(t, sorted[i], NULL);
+		rank[i] = 0;
+		used[i] = false;
+		for (int j = 0; j < i; j++)
+			rank[i] += core[i] >= 0 && core[j] == core[i];
+		maxrank = rank[i] > maxrank ? rank[i] : maxrank;
+	}
+	for (int r = 0; r <= (per_core ? 0 : maxrank); r++) {
+		/* Round-robin over the LLC domains: each pass takes the next unused cpu of rank r
+		 * from every domain in the order the domains first appear. */
+		for (bool took = true; took;) {
+			took = false;
+			int done_llc[NB_MAX_CPUS], nd = 0;
+			for (int i = 0; i < n; i++) {
+				if (used[i] || rank[i] != r)
+					continue;
+				bool dup = false;
+				for (int d = 0; d < nd && !dup; d++)
+					dup = done_llc[d] == llc[i];
+				if (dup)
+					continue;
+				done_llc[nd++] = llc[i];
+				used[i] = true;
+				out[k++] = sorted[i];
+				took = true;
+			}
+		}
+	}
+	return k;
+}
+
+int nb_place_other_cores(const struct nb_topo *t, const int *cpus, int n, int cpu, int *out)
+{
+	int c = nb_place_core_of(t, cpu), k = 0;
+	for (int i = 0; i < n; i++)
+		if (cpus[i] != cpu && (c < 0 || nb_place_core_of(t, cpus[i]) != c))
+			out[k++] = cpus[i];
+	return k;
 }

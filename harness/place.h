@@ -60,6 +60,28 @@ long nb_mbind_node(void *p, size_t len, int mode, int node);
  * (KERNEL-NOTES.md#KN-policy-mof); hard-bound baselines keep the policy. 0, or -1 with errno
  * and *step ("mbind(MPOL_BIND)" or "mbind(MPOL_DEFAULT)"; step may be NULL). */
 int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **step);
+/*
+ * Placement decisions: pure functions of the topology (a replay included), so the plan and the
+ * run agree and the tests check them on synthetic topologies.
+ */
+/* The core (hwloc logical index of the Core object) of cpu, or -1 when hwloc has none. */
+int nb_place_core_of(const struct nb_topo *t, int cpu);
+/* The last-level cache domain of cpu: the logical index of the deepest-level (largest) data
+ * or unified cache object above it, and its size in *bytes (may be NULL); -1 when none. */
+int nb_place_llc_of(const struct nb_topo *t, int cpu, uint64_t *bytes);
+/* Bytes of last-level cache over the cpus of node: the sum of the distinct LLC objects that
+ * hold any of its cpus (0: a memory-only node, or a topology without caches). */
+uint64_t nb_place_node_llc(const struct nb_topo *t, int node);
+/* The one cpu a single-thread cell of a node uses (latency, fault, loaded's chaser): the
+ * lowest-numbered of cpus[0..n), the same for every bench; -1 when n == 0. */
+int nb_place_one_cpu(const int *cpus, int n);
+/* cpus[0..n) ordered for thread subsets: one PU per core first (per_core false: then the
+ * second PUs, and so on), round-robin over the LLC domains, so any prefix out[0..k) spreads
+ * evenly over them. Returns the count (per_core: the number of cores). */
+int nb_place_spread(const struct nb_topo *t, const int *cpus, int n, bool per_core, int *out);
+/* cpus[0..n) less every cpu on the core of `cpu` (its SMT siblings and itself). */
+int nb_place_other_cores(const struct nb_topo *t, const int *cpus, int n, int cpu, int *out);
+
 /* Share below which a placement makes a run untrustworthy. */
 #define NB_PLACE_MIN_SHARE 0.95
 

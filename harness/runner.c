@@ -5,6 +5,7 @@
 #include "crosscheck.h"
 #include "memcg.h"
 #include "paths.h"
+#include "plan.h"
 #include "results.h"
 #include "tunables.h"
 
@@ -426,6 +427,188 @@ out:
 	return rc;
 }
 
+/* ---- run --plan ---- */
+
+/* The counters a bench run opens: the run's set (each event and its kind). */
+static json_t *plan_counters(const struct nb_ctx *ctx)
+{
+	char err[256];
+	struct nb_counters *c = nb_counters_new(ctx->events, err, sizeof(err));
+	json_t *a = json_array(), *all = nb_counters_json(c);
+	size_t i;
+	json_t *e;
+	json_array_foreach(all, i, e)
+	    json_array_append_new(a, json_pack("{s:O,s:O}", "event", json_object_get(e, "event"),
+					       "kind", json_object_get(e, "kind")));
+	json_decref(all);
+	nb_counters_free(c);
+	return a;
+}
+
+json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
+{
+	json_t *benches = json_array();
+	double total = 0;
+	for (int i = 0; i < o->njobs; i++) {
+		const struct nb_job *j = &o->jobs[i];
+		json_t *b =
+		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
+		const char *why = nb_bench_why(ctx, j->b);
+		json_t *pl = !why && j->b->plan ? j->b->plan(ctx, &j->p) : NULL;
+		if (why) {
+			json_object_set_new(b, "status", json_string("skipped"));
+			json_object_set_new(b, "reason", json_string(why));
+		} else if (!pl) {
+			json_object_set_new(b, "status", json_string("no_plan"));
+			json_object_set_new(b, "reason",
+					    json_string("this bench does not publish a plan: its "
+							"cells are decided while it runs"));
+		} else {
+			json_object_set_new(b, "status", json_string("planned"));
+			json_object_update(b, pl);
+			total += json_number_value(json_object_get(pl, "estimate_s"));
+			json_object_set_new(b, "counters", plan_counters(ctx));
+		}
+		json_decref(pl);
+		json_array_append_new(benches, b);
+	}
+	json_t *nodes = json_array(), *cpus = json_array();
+	for (int i = 0; i < ctx->nnodes; i++)
+		json_array_append_new(nodes, json_integer(ctx->nodes[i]));
+	for (int i = 0; i < ctx->ncpus; i++)
+		json_array_append_new(cpus, json_integer(ctx->cpus[i]));
+	/* The tunables the run would set (--set knob.NAME=VALUE): listed, never applied. */
+	json_t *knobs = json_object();
+	for (int i = 0; i < o->nsets; i++) {
+		const char *eq = strchr(o->sets[i], '=');
+		if (strncmp(o->sets[i], "knob.", 5) || !eq)
+			continue;
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->sets[i] - 5), o->sets[i] + 5);
+		json_object_set_new(knobs, name, json_string(eq + 1));
+	}
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:o,s:f}", "schema", "numabench.plan/1", "replayed",
+			 ctx->topo->replayed, "nodes", nodes, "cpus", cpus, "benches", benches,
+			 "knobs", knobs, "estimate_s", total);
+}
+
+static void plan_print(json_t *doc)
+{
+	size_t i, j, k;
+	json_t *b, *c, *e;
+	json_array_foreach(json_object_get(doc, "benches"), i, b)
+	{
+		printf("%s: %s", json_string_value(json_object_get(b, "bench")),
+		       json_string_value(json_object_get(b, "status")));
+		if (json_object_get(b, "reason"))
+			printf(" (%s)", json_string_value(json_object_get(b, "reason")));
+		json_t *cells = json_object_get(b, "cells");
+		if (cells)
+			printf(", %zu cells, about %.1f s", json_array_size(cells),
+			       json_number_value(json_object_get(b, "estimate_s")));
+		printf("\n");
+		json_array_foreach(cells, j, c)
+		{
+			char sz[32];
+			nb_fmt_size((uint64_t)json_integer_value(json_object_get(c, "bytes")), sz,
+				    sizeof(sz));
+			printf("  ");
+			const char *key;
+			json_t *v;
+			json_object_foreach(c, key, v)
+			{
+				if (json_is_integer(v) && strcmp(key, "bytes") &&
+				    strcmp(key, "size_bytes"))
+					printf("%s=%lld ", key, (long long)json_integer_value(v));
+				else if (json_is_string(v))
+					printf("%s=%s ", key, json_string_value(v));
+			}
+			printf("bytes=%s cpus=", sz);
+			json_array_foreach(json_object_get(c, "cpus"), k, e)
+			    printf("%s%lld(%s)", k ? "," : "",
+				   (long long)json_integer_value(json_object_get(e, "cpu")),
+				   json_string_value(json_object_get(e, "role")));
+			json_t *r = json_object_get(c, "size_rule");
+			if (r)
+				printf(" size_rule=%s%s",
+				       json_string_value(json_object_get(r, "rule")),
+				       json_is_true(json_object_get(r, "capped")) ? " (capped)"
+										  : "");
+			printf("\n");
+		}
+		const char *node;
+		json_t *v;
+		json_object_foreach(json_object_get(b, "memory_per_node"), node, v)
+		{
+			char sz[32];
+			nb_fmt_size((uint64_t)json_integer_value(v), sz, sizeof(sz));
+			printf("  memory on node %s: %s\n", node, sz);
+		}
+	}
+	const char *kn;
+	json_t *kv;
+	json_object_foreach(json_object_get(doc, "knobs"), kn, kv)
+	    printf("would set %s=%s (not applied by --plan)\n", kn, json_string_value(kv));
+	printf("total: about %.1f s\n", json_number_value(json_object_get(doc, "estimate_s")));
+}
+
+int nb_run_plan(struct nb_run_opts *o)
+{
+	struct nb_topo topo;
+	struct nb_caps caps;
+	struct nb_ctx ctx;
+	char err[512];
+	if (o->out) {
+		nb_err(
+		    "--plan writes no file (it prints the plan; --json > FILE keeps it): drop -o "
+		    "%s",
+		    o->out);
+		return NB_EXIT_USAGE;
+	}
+	if (nb_topo_load(&topo))
+		return NB_EXIT_ENV;
+	nb_caps_probe(&caps, &topo);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.topo = &topo;
+	ctx.caps = &caps;
+	ctx.repeat = o->repeat;
+	ctx.quick = o->quick;
+	ctx.events = o->events;
+	int rc = NB_EXIT_USAGE;
+	if (nb_ctx_setup(&ctx, o->nodes, o->cpus))
+		goto out;
+	if (o->events) {
+		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
+		if (!c) {
+			nb_err("--events: %s", err);
+			goto out;
+		}
+		nb_counters_free(c);
+	}
+	for (int i = 0; i < o->njobs; i++) {
+		if (o->jobs[i].b->validate &&
+		    o->jobs[i].b->validate(&ctx, &o->jobs[i].p, err, sizeof(err))) {
+			nb_err("%s", err);
+			goto out;
+		}
+	}
+	json_t *doc = nb_plan_doc(&ctx, o);
+	if (o->json) {
+		char *txt = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+		printf("%s\n", txt ? txt : "null");
+		free(txt);
+	} else {
+		plan_print(doc);
+	}
+	json_decref(doc);
+	rc = NB_EXIT_OK;
+out:
+	nb_ctx_free(&ctx);
+	nb_caps_free(&caps);
+	nb_topo_free(&topo);
+	return rc;
+}
+
 /* ---- context helpers used by benches ---- */
 
 static bool ctx_has_node(const struct nb_ctx *ctx, int id)
@@ -473,8 +656,11 @@ int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what,
 		     size_t errlen)
 {
 	int mem[NB_MAX_NODES], n = nb_ctx_mem_nodes(ctx, mem);
+	/* A replay (run --plan): the replayed node's size; this machine's cgroup is not its. */
+	bool replay = ctx->topo->replayed || ctx->topo->fsroot_replay;
 	for (int i = 0; i < n; i++) {
-		uint64_t fr = nb_node_free_bytes(mem[i]);
+		const struct nb_node *nd = nb_topo_node(ctx->topo, mem[i]);
+		uint64_t fr = replay ? (nd ? nd->memory_bytes : 0) : nb_node_free_bytes(mem[i]);
 		if (fr && bytes > fr) {
 			char a[32], b[32];
 			nb_fmt_size(bytes, a, sizeof(a));
@@ -487,7 +673,7 @@ int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what,
 		}
 	}
 	struct nb_memcg m;
-	if (nb_memcg_headroom(&m) != UINT64_MAX && bytes + NB_MEM_SLACK > m.headroom) {
+	if (!replay && nb_memcg_headroom(&m) != UINT64_MAX && bytes + NB_MEM_SLACK > m.headroom) {
 		char a[32], l[32], u[32], h[32], s[32];
 		nb_fmt_size(bytes, a, sizeof(a));
 		snprintf(l, sizeof(l), "%.1fM", m.limit / 1048576.0);

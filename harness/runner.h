@@ -22,6 +22,7 @@ struct nb_run_opts {
 	const char *sets[NB_MAX_SETS]; /* as given; knob.* ones are applied by nb_run_exec */
 	int nsets;
 	const char *nodes, *cpus, *events;
+	bool plan, json; /* --plan: print the plan (--json: as numabench.plan/1), run nothing */
 	struct nb_job jobs[NB_MAX_JOBS];
 	int njobs;
 };
@@ -35,5 +36,10 @@ void nb_run_free(struct nb_run_opts *o);
 const char *nb_bench_why(const struct nb_ctx *ctx, const struct nb_bench *b);
 /* Run the jobs; argc/argv is the command line recorded in the results. An nb_exit code. */
 int nb_run_exec(struct nb_run_opts *o, int argc, char **argv);
+/* `run --plan`: every bench's plan on this topology (a replay included), printed; nothing runs,
+ * no tunable changes, no results file is written. An nb_exit code. */
+int nb_run_plan(struct nb_run_opts *o);
+/* The plan document of the jobs under ctx ("schema": "numabench.plan/1"). */
+json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o);
 
 #endif

@@ -21,6 +21,14 @@ static void shuffle(size_t *v, size_t n, uint64_t *s)
 	}
 }
 
+/* The line of block `block` a link uses: each run of `lines` consecutive blocks takes every
+ * line once, rotated by a hash of the run, so the lines are used equally. */
+static size_t link_line(size_t block, size_t lines)
+{
+	uint64_t s = block / (lines ? lines : 1);
+	return lines > 1 ? (size_t)((block + splitmix(&s)) % lines) : 0;
+}
+
 void *nb_chase_build(void *buf, size_t len, size_t stride, size_t group, uint64_t seed)
 {
 	if (stride < NB_LINE || (stride & (stride - 1)))
@@ -48,10 +56,17 @@ void *nb_chase_build(void *buf, size_t len, size_t stride, size_t group, uint64_
 			order[k++] = l;
 		shuffle(order + start, k - start, &seed);
 	}
+	/* Each link sits on one line of its stride block, chosen by a hash of the block (as
+	 * multichase's mixer spreads its links): with the link always at offset 0, a 256 B stride
+	 * used one cache set in four and the chain's cache footprint was a quarter of its size. */
 	char *base = buf;
-	for (size_t i = 0; i < links; i++)
-		*(void **)(base + order[i] * stride) = base + order[(i + 1) % links] * stride;
-	void *start = base + order[0] * stride;
+	size_t lines = stride / NB_LINE;
+	for (size_t i = 0; i < links; i++) {
+		size_t a = order[i], b = order[(i + 1) % links];
+		*(void **)(base + a * stride + link_line(a, lines) * NB_LINE) =
+		    base + b * stride + link_line(b, lines) * NB_LINE;
+	}
+	void *start = base + order[0] * stride + link_line(order[0], lines) * NB_LINE;
 	free(order);
 	free(groups);
 	return start;

@@ -176,6 +176,8 @@ static int parse_opts(int argc, char **argv, struct nb_run_opts *o)
 					   {"cpus", required_argument, 0, 'c'},
 					   {"events", required_argument, 0, 'e'},
 					   {"verbose", no_argument, 0, 'v'},
+					   {"plan", no_argument, 0, 'P'},
+					   {"json", no_argument, 0, 'J'},
 					   {0, 0, 0, 0}};
 	int c;
 	uint64_t v;
@@ -215,6 +217,12 @@ static int parse_opts(int argc, char **argv, struct nb_run_opts *o)
 		case 'v':
 			nb_verbose = 1;
 			break;
+		case 'P':
+			o->plan = true;
+			break;
+		case 'J':
+			o->json = true;
+			break;
 		default:
 			nb_err("run: unknown or incomplete option \"%s\" (see numabench help run)",
 			       argv[optind - 1]);
@@ -232,6 +240,10 @@ static int parse_opts(int argc, char **argv, struct nb_run_opts *o)
 	for (int i = 0; i < o->nsets; i++)
 		if (apply_set(o, o->sets[i]))
 			return -1;
+	if (o->json && !o->plan) {
+		nb_err("run: --json goes with --plan (a run always writes JSON results: -o FILE)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -239,7 +251,9 @@ int nb_cmd_run(int argc, char **argv)
 {
 	static struct nb_run_opts o; /* large: keep it off the stack */
 	memset(&o, 0, sizeof(o));
-	int rc = parse_opts(argc, argv, &o) ? NB_EXIT_USAGE : nb_run_exec(&o, argc, argv);
+	int rc = parse_opts(argc, argv, &o) ? NB_EXIT_USAGE
+		 : o.plan		    ? nb_run_plan(&o)
+					    : nb_run_exec(&o, argc, argv);
 	nb_run_free(&o);
 	return rc;
 }

@@ -94,7 +94,14 @@ if cc:
               c.get("placement", {}).get("verified") is True,
               "c2c %d->%d: hit/hitm and placement" % (c["holder_cpu"], c["reader_cpu"]))
     rels = {c["relation"] for c in cc["cells"]}
-    check(rels == {"smt", "same_node", "cross_node"}, "c2c: every relation has a cell")
+    # same_node only where the topology has no cache objects to split same_l3/other_l3.
+    check(rels - {"same_node"} == {"smt", "same_l3", "other_l3", "cross_node"},
+          "c2c: every relation has a cell")
+    for c in meas:
+        check(c.get("home") in ("holder", "reader") and
+              c["mem_node"] == c[c["home"] + "_node"] and
+              sorted(x["role"] for x in c.get("cpus", [])) == ["holder", "reader"],
+              "c2c %d->%d: home, mem_node and cpus recorded" % (c["holder_cpu"], c["reader_cpu"]))
     check(isinstance(cc.get("summary"), list) and (len(cc["summary"]) > 0 or not meas),
           "c2c: node x node summary")
 

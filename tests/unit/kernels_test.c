@@ -19,14 +19,16 @@ static void check_chase(size_t stride)
 	size_t len = 1 << 20, group = 64 << 10, links = len / stride;
 	char *buf = aligned_alloc(4096, len);
 	unsigned char *seen = calloc(links, 1);
+	size_t lines = stride / NB_LINE, used[64] = {0};
 	void *start = nb_chase_build(buf, len, stride, group, 7);
 	assert_non_null(start);
 	void *p = start;
 	size_t group_changes = 0;
 	for (size_t i = 0; i < links; i++) {
 		size_t off = (size_t)((char *)p - buf);
-		assert_int_equal(off % stride, 0);	 /* one line per stride */
+		assert_int_equal(off % NB_LINE, 0);	 /* a line start, one per stride */
 		assert_int_equal(seen[off / stride], 0); /* each slot once */
+		used[off % stride / NB_LINE]++;
 		seen[off / stride] = 1;
 		void *next = *(void **)p;
 		if (((char *)next - buf) / group != ((char *)p - buf) / group)
@@ -42,6 +44,9 @@ static void check_chase(size_t stride)
 		seq += (size_t)labs((char *)*(void **)p - (char *)p) == stride;
 	if (group / stride >= 64) /* too few links per group to judge otherwise */
 		assert_true(seq < links / 10);
+	/* Every line of the stride carries links, equally (every cache set is used). */
+	for (size_t l = 0; l < lines; l++)
+		assert_int_equal(used[l], links / lines);
 	free(seen);
 	free(buf);
 }

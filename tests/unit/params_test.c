@@ -63,6 +63,26 @@ static void test_params(void **state)
 	json_t *j = nb_params_json(&p);
 	assert_string_equal(json_string_value(json_object_get(j, "size")), "4K,1M");
 	json_decref(j);
+	/* A word of a size list stands for a value the bench computes. */
+	assert_int_equal(nb_params_set(&p, "size", "32K,dram", err, sizeof(err)), 0);
+	assert_int_equal(nb_param_word(nb_param(&p, "size")->list[0]), -1);
+	assert_int_equal(nb_param_word(nb_param(&p, "size")->list[1]), 0);
+	assert_int_equal(nb_params_set(&p, "size", "32K,sram", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"sram\""));
+	nb_params_free(&p);
+	/* bandwidth: threads takes counts, cores and pus; size takes dram. */
+	assert_int_equal(nb_params_init(&p, nb_bench_find("bandwidth"), err, sizeof(err)), 0);
+	assert_int_equal(nb_param_word(nb_param_u64(&p, "size")), 0);
+	assert_int_equal(nb_params_set(&p, "threads", "1,cores,pus,4", err, sizeof(err)), 0);
+	const struct nb_param_val *t = nb_param(&p, "threads");
+	assert_int_equal(t->nlist, 4);
+	assert_int_equal(nb_param_word(t->list[0]), -1);
+	assert_int_equal(nb_param_word(t->list[1]), 0);
+	assert_int_equal(nb_param_word(t->list[2]), 1);
+	assert_int_equal(t->list[3], 4);
+	assert_int_equal(nb_params_set(&p, "threads", "0", err, sizeof(err)), -1);
+	assert_int_equal(nb_params_set(&p, "size", "64M", err, sizeof(err)), 0);
+	assert_int_equal(nb_param_u64(&p, "size"), 64ull << 20);
 	nb_params_free(&p);
 }
 

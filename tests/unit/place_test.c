@@ -8,6 +8,7 @@
 #include "child.h"
 #include "memcg.h"
 #include "place.h"
+#include "topo.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -203,12 +204,85 @@ static void test_child_gone(void **state)
 	nb_child_kill(b);
 }
 
+/* 2 sockets, one L3 of 32 MiB each, 8 cores of 2 PUs, siblings numbered as Linux does on
+ * Intel (cpu N and N + 16). */
+#define TWO_SOCKET                                                                                 \
+	"synthetic:package:2 [numa(memory=64GiB)] l3:1(size=32MiB) core:8 pu:2(indexes=2*16:1*2)"
+/* NPS4-like: 2 sockets x 4 nodes, 2 CCDs of 32 MiB L3 per node, 4 cores of 2 PUs per CCD. */
+#define NPS4 "synthetic:package:2 group:4 [numa(memory=32GiB)] l3:2(size=32MiB) core:4 pu:2"
+
+static void load_replay(struct nb_topo *t, const char *desc)
+{
+	setenv("NUMABENCH_TOPOLOGY", desc, 1);
+	assert_int_equal(nb_topo_load(t), 0);
+	unsetenv("NUMABENCH_TOPOLOGY");
+}
+
+/* Core, LLC domain and size of a cpu; LLC per node; the single cpu of a node. */
+static void test_place_two_socket(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	load_replay(&t, TWO_SOCKET);
+	assert_int_equal(t.nnodes, 2);
+	assert_int_equal(nb_place_core_of(&t, 0), nb_place_core_of(&t, 16)); /* siblings */
+	assert_true(nb_place_core_of(&t, 0) != nb_place_core_of(&t, 1));
+	uint64_t b = 0;
+	assert_true(nb_place_llc_of(&t, 0, &b) >= 0);
+	assert_int_equal(b, 32ull << 20);
+	assert_int_equal(nb_place_llc_of(&t, 0, NULL), nb_place_llc_of(&t, 7, NULL));
+	assert_true(nb_place_llc_of(&t, 0, NULL) != nb_place_llc_of(&t, 8, NULL));
+	assert_int_equal(nb_place_node_llc(&t, 0), 32ull << 20);
+	const struct nb_node *n1 = nb_topo_node(&t, 1);
+	assert_int_equal(nb_place_one_cpu(n1->cpus, n1->ncpus), 8);
+	/* One PU per core: 8 of node 1's 16, no two on a core. */
+	int out[NB_MAX_CPUS], k = nb_place_spread(&t, n1->cpus, n1->ncpus, true, out);
+	assert_int_equal(k, 8);
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < i; j++)
+			assert_true(nb_place_core_of(&t, out[i]) != nb_place_core_of(&t, out[j]));
+	/* All PUs: cores first, then the siblings. */
+	k = nb_place_spread(&t, n1->cpus, n1->ncpus, false, out);
+	assert_int_equal(k, 16);
+	for (int i = 0; i < 8; i++)
+		assert_true(out[i] < 16 && out[8 + i] >= 24);
+	/* Other cores than cpu 8's: neither 8 nor its sibling 24. */
+	k = nb_place_other_cores(&t, n1->cpus, n1->ncpus, 8, out);
+	assert_int_equal(k, 14);
+	for (int i = 0; i < k; i++)
+		assert_true(out[i] != 8 && out[i] != 24);
+	nb_topo_free(&t);
+}
+
+/* Thread subsets spread over a node's LLC domains (CCDs), not cpus[0..t-1]. */
+static void test_place_nps4_spread(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	load_replay(&t, NPS4);
+	assert_int_equal(t.nnodes, 8);
+	const struct nb_node *n = nb_topo_node(&t, 3);
+	assert_int_equal(n->ncpus, 16);
+	assert_int_equal(nb_place_node_llc(&t, 3), 64ull << 20); /* 2 CCDs of 32 MiB */
+	int out[NB_MAX_CPUS], k = nb_place_spread(&t, n->cpus, n->ncpus, true, out);
+	assert_int_equal(k, 8);
+	/* Any even prefix has as many cores on each CCD. */
+	for (int p = 2; p <= k; p += 2) {
+		int first = 0, l0 = nb_place_llc_of(&t, out[0], NULL);
+		for (int i = 0; i < p; i++)
+			first += nb_place_llc_of(&t, out[i], NULL) == l0;
+		assert_int_equal(first, p / 2);
+	}
+	nb_topo_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_memcg_trees),	      cmocka_unit_test(test_memcg_captured),
 	    cmocka_unit_test(test_numa_maps_fixture), cmocka_unit_test(test_first_touch_on),
-	    cmocka_unit_test(test_child_gone),
+	    cmocka_unit_test(test_child_gone),	      cmocka_unit_test(test_place_two_socket),
+	    cmocka_unit_test(test_place_nps4_spread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

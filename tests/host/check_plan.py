@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Checks of a numabench.plan/1 document on a replayed topology (tests/host/plan.sh).
+
+Usage: check_plan.py PLAN.json TOPO.json CORE LLC
+CORE and LLC are Python expressions of the cpu id `c` giving its core and its LLC domain on
+that topology (what the replay's description says), so the checks do not trust numabench's
+own reading of the topology for what they verify.
+"""
+import json
+import sys
+
+plan = json.load(open(sys.argv[1]))
+topo = json.load(open(sys.argv[2]))["topology"]
+core = eval("lambda c: " + sys.argv[3])
+llc_of = eval("lambda c: " + sys.argv[4])
+fails = 0
+
+
+def check(cond, what):
+    global fails
+    print(("ok   " if cond else "FAIL ") + what)
+    fails += 0 if cond else 1
+
+
+nodes = {n["id"]: n for n in topo["nodes"]}
+node_of = {c: n["id"] for n in topo["nodes"] for c in n["cpus"]}
+cpu_nodes = sorted(i for i, n in nodes.items() if n["cpus"])
+check(plan.get("schema") == "numabench.plan/1", "schema numabench.plan/1")
+benches = {b["bench"]: b for b in plan["benches"]}
+check(abs(plan["estimate_s"] - sum(b.get("estimate_s", 0) for b in plan["benches"])) < 1e-6,
+      "total estimate_s is the sum of the benches'")
+llc_size = {}
+for c in topo["caches"]:
+    if c["level"] == 3:
+        llc_size = c["size_bytes"]
+
+
+def node_llc(n):
+    """LLC bytes over a node's cpus: distinct LLC domains x the L3 size."""
+    return len({llc_of(c) for c in nodes[n]["cpus"]}) * llc_size
+
+
+def pair_llc(cn, mn):
+    return node_llc(cn) + (node_llc(mn) if cn != mn else 0)
+
+
+def roles(cell, role):
+    return [x["cpu"] for x in cell["cpus"] if x["role"] == role]
+
+
+for name, b in benches.items():
+    check(b["status"] == "planned", "%s: planned (%s)" % (name, b.get("reason", "")))
+    for n, v in b.get("memory_per_node", {}).items():
+        check(v <= nodes[int(n)]["memory_bytes"],
+              "%s: memory on node %s (%d) within its size (%d)" % (name, n, v,
+                                                                  nodes[int(n)]["memory_bytes"]))
+    for c in b.get("cells", []):
+        if "mem_node" in c and "bytes" in c:
+            need = b["memory_per_node"].get(str(c["mem_node"]), 0)
+            if c["bytes"] > need:
+                check(False, "%s: a cell's bytes exceed memory_per_node" % name)
+
+# latency: one chaser per cell, the same cpu for every cell of a cpu node, on that node.
+lat = benches["latency"]["cells"]
+chosen = {}
+for c in lat:
+    ch = roles(c, "chaser")
+    chosen.setdefault(c["cpu_node"], set()).update(ch)
+    if len(ch) != 1 or len(c["cpus"]) != 1 or node_of.get(ch[0]) != c["cpu_node"]:
+        check(False, "latency %d->%d: one chaser cpu of the node (%s)" % (c["cpu_node"],
+                                                                         c["mem_node"], c["cpus"]))
+check(set(chosen) == set(cpu_nodes) and all(len(v) == 1 for v in chosen.values()),
+      "latency: one cpu per node, the same for every cell (%s)" % sorted(
+          (k, sorted(v)) for k, v in chosen.items()))
+mem_nodes = sorted(i for i, n in nodes.items() if n["memory_bytes"] > 0)
+check({(c["cpu_node"], c["mem_node"]) for c in lat} ==
+      {(a, m) for a in cpu_nodes for m in mem_nodes}, "latency: every cpu node x memory node")
+for c in lat:
+    if c["size_rule"]["rule"] in ("4x_llc", "floor") and not c["size_rule"]["capped"]:
+        foot = c["size_bytes"] // c["stride"] * 64
+        if foot < 4 * pair_llc(c["cpu_node"], c["mem_node"]):
+            check(False, "latency %d->%d: chain footprint %d < 4x LLC %d" % (
+                c["cpu_node"], c["mem_node"], foot, pair_llc(c["cpu_node"], c["mem_node"])))
+dram = [c for c in lat if c["size_rule"]["rule"] in ("4x_llc", "floor")]
+check(len(dram) > 0 and all(c["size_rule"]["llc_bytes"] == pair_llc(c["cpu_node"], c["mem_node"])
+                            for c in dram), "latency: DRAM point counts the cell's nodes' LLC")
+check(all(c["size_rule"]["capped"] or
+          c["size_bytes"] // c["stride"] * 64 >= 4 * c["size_rule"]["llc_bytes"] for c in dram),
+      "latency: DRAM chain footprint >= 4x LLC (or capped and said so)")
+check(all(
+    roles(c, "chaser")[0] == min(nodes[c["cpu_node"]]["cpus"]) for c in lat),
+      "latency: the chaser is the node's lowest cpu")
+
+# fault: the same one cpu per node as latency.
+for c in benches["fault"]["cells"]:
+    t = roles(c, "toucher")
+    if t != [min(nodes[c["cpu_node"]]["cpus"])]:
+        check(False, "fault %d->%d: toucher %s" % (c["cpu_node"], c["mem_node"], t))
+check(True, "fault: one toucher per node (checked per cell above)")
+
+# bandwidth: "cores" = one worker per core; subsets spread over the LLC domains.
+arrays = {"read": 1, "triad": 3}
+for cn in cpu_nodes:
+    cores = {core(c) for c in nodes[cn]["cpus"]}
+    llcs = {llc_of(c) for c in nodes[cn]["cpus"]}
+    cells = [c for c in benches["bandwidth"]["cells"] if c["cpu_node"] == cn and "skip" not in c]
+    full = [c for c in cells if c["threads"] == len(cores)]
+    check(len(full) > 0 and all(sorted(core(w) for w in roles(c, "worker")) == sorted(cores)
+                                for c in full),
+          "bandwidth node %d: %d threads = one per core" % (cn, len(cores)))
+    for c in cells:
+        w = roles(c, "worker")
+        if len(w) != c["threads"] or any(node_of.get(x) != cn for x in w):
+            check(False, "bandwidth node %d: %d workers on the node" % (cn, c["threads"]))
+        if c["threads"] <= len(cores) and len({core(x) for x in w}) != len(w):
+            check(False, "bandwidth node %d, %d threads: two workers on a core" % (cn, len(w)))
+        if c["threads"] <= len(cores) and len(w) % len(llcs) == 0:
+            per = [sum(1 for x in w if llc_of(x) == l) for l in llcs]
+            if len(set(per)) != 1:
+                check(False, "bandwidth node %d, %d threads: uneven over LLCs %s" % (cn, len(w), per))
+        r = c["size_rule"]
+        if r["rule"] != "set" and not r["capped"] and \
+                c["bytes"] // arrays[c["kernel"]] < 4 * pair_llc(cn, c["mem_node"]) * 0.999:
+            check(False, "bandwidth %d->%d %s: array %d < 4x LLC" % (cn, c["mem_node"], c["kernel"],
+                                                                     c["bytes"]))
+    check(True, "bandwidth node %d: workers on the node, distinct cores, even over %d LLC(s)" % (
+        cn, len(llcs)))
+
+# loaded: the chaser as latency's; no injector on the chaser's core; injectors one per core.
+for c in benches["loaded"]["cells"]:
+    ch = roles(c, "chaser")
+    inj = roles(c, "injector")
+    good = (ch == sorted(chosen[c["cpu_node"]]) and all(core(i) != core(ch[0]) for i in inj) and
+            len({core(i) for i in inj}) == len(inj))
+    if not good:
+        check(False, "loaded %d->%d: chaser %s injectors %s" % (c["cpu_node"], c["mem_node"], ch, inj))
+check(True, "loaded: chaser = latency's cpu, no injector on its core, one per core")
+ncores = {cn: len({core(c) for c in nodes[cn]["cpus"]}) for cn in cpu_nodes}
+check(all(len(roles(c, "injector")) == ncores[c["cpu_node"]] - 1 for c in benches["loaded"]["cells"]
+          if ncores[c["cpu_node"]] > 1), "loaded: every other core of the node injects")
+
+# c2c: every ordered node pair in both homings; relations present as the topology has them.
+cc = benches["c2c"]["cells"]
+for a in cpu_nodes:
+    for b2 in cpu_nodes:
+        if a == b2:
+            continue
+        homes = {c["home"] for c in cc if c["holder_node"] == a and c["reader_node"] == b2}
+        if homes != {"holder", "reader"}:
+            check(False, "c2c %d->%d: homings %s" % (a, b2, sorted(homes)))
+check(len(cpu_nodes) < 2 or all(
+    c["mem_node"] == (c["holder_node"] if c["home"] == "holder" else c["reader_node"]) for c in cc),
+      "c2c: every node pair in both homings, mem_node the home")
+rels = {c["relation"] for c in cc}
+want = {"cross_node"} if len(cpu_nodes) > 1 else set()
+if any(core(x) == core(y) for n in cpu_nodes for x in nodes[n]["cpus"] for y in nodes[n]["cpus"]
+       if x != y):
+    want.add("smt")
+if any(len({llc_of(x) for x in nodes[n]["cpus"]}) > 1 for n in cpu_nodes):
+    want.add("other_l3")
+check(want <= rels, "c2c: relations %s cover %s" % (sorted(rels), sorted(want)))
+for c in cc:
+    h, r = roles(c, "holder"), roles(c, "reader")
+    rel = ("cross_node" if node_of[h[0]] != node_of[r[0]] else "smt" if core(h[0]) == core(r[0])
+           else "same_l3" if llc_of(h[0]) == llc_of(r[0]) else "other_l3")
+    if rel != c["relation"]:
+        check(False, "c2c %s->%s: relation %s, expected %s" % (h, r, c["relation"], rel))
+check(True, "c2c: each pair's relation as the topology says")
+sys.exit(1 if fails else 0)

@@ -1,0 +1,71 @@
+#!/bin/bash
+# `run --plan` on replayed topologies (issue 21): the placement and sizing decisions checked
+# through the numabench.plan/1 JSON, without measuring anything. Seconds.
+# Usage: tests/host/plan.sh ./numabench
+set -u
+BIN=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+. "$HERE/../lib.sh"
+t_init plan nbplan
+
+# name | how to replay it | python expression: core of a cpu | LLC domain of a cpu | LLC bytes
+# 2-socket Intel-like with SMT (siblings are cpu N and N + 16, as Linux numbers them).
+TWO="synthetic:package:2 [numa(memory=64GiB)] l3:1(size=32MiB) core:8 pu:2(indexes=2*16:1*2)"
+# NPS4-like: 8 nodes, 2 CCDs of 32 MiB L3 per node.
+NPS4="synthetic:package:2 group:4 [numa(memory=32GiB)] l3:2(size=32MiB) core:4 pu:2"
+# A QEMU guest capture with a memory-only node (node 3, no cpus), replayed through its /sys.
+CXL="$SRC/tests/fixtures/guests/4node-asym-6.12/root"
+
+BENCHES=(latency bandwidth loaded c2c fault --set latency.pages=4k --set latency.size=32K,dram
+	--set bandwidth.kernel=read,triad --set bandwidth.threads=1,2,cores,pus
+	--set loaded.mix=read --set loaded.delay=0 --set fault.pages=4k)
+
+plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
+	local name=$1 kind=$2 val=$3 env
+	if [ "$kind" = fsroot ]; then env=(NUMABENCH_FSROOT="$val"); else env=(NUMABENCH_TOPOLOGY="$val"); fi
+	mkdir -p "$T/$name" && cd "$T/$name" || return
+	if ! env "${env[@]}" "$BIN" run "${BENCHES[@]}" --plan --json >plan.json 2>plan.err; then
+		bad "$name: run --plan --json failed: $(head -3 plan.err)"
+		cd "$T" && return
+	fi
+	env "${env[@]}" "$BIN" topo --json >topo.json 2>/dev/null
+	if python3 "$HERE/check_plan.py" plan.json topo.json "$4" "$5" >check.out 2>&1; then
+		ok "$name: $(grep -c '^ok' check.out) plan checks"
+	else
+		bad "$name: $(grep -m3 FAIL check.out | tr '\n' ' ')"
+	fi
+	[ -e results ] && bad "$name: --plan wrote a results folder" || ok "$name: --plan wrote no results file"
+	if env "${env[@]}" "$BIN" run latency --plan >plan.txt 2>&1 && grep -q '^latency: planned' plan.txt; then
+		ok "$name: text plan"
+	else
+		bad "$name: text plan: $(head -2 plan.txt)"
+	fi
+	cd "$T" || return
+}
+
+plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8"
+plan_case nps4 topology "$NPS4" "c // 2" "c // 8"
+plan_case cxl-memory-only fsroot "$CXL" "c" "c"
+
+# A knob is listed, never applied: no journal entry is written (a run journals before it sets).
+rm -f "$NUMABENCH_JOURNAL"
+if "$BIN" run fault --plan --json --set knob.numa_balancing=1 >"$T/knob.json" 2>"$T/knob.err" &&
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["knobs"] == {"numa_balancing": "1"}' "$T/knob.json" &&
+	[ ! -s "$NUMABENCH_JOURNAL" ]; then
+	ok "--plan lists knob.numa_balancing=1 and journals nothing"
+else
+	bad "--plan with a knob: $(head -2 "$T/knob.err") journal: $(cat "$NUMABENCH_JOURNAL" 2>/dev/null)"
+fi
+
+# Bad input: exit 2 with the bad value named.
+out=$("$BIN" run latency --plan -o "$T/x.json" 2>&1)
+[ $? -eq 2 ] && [[ $out == *"--plan writes no file"* ]] && ok "--plan -o refused (exit 2)" ||
+	bad "--plan -o: $out"
+out=$("$BIN" run latency --json 2>&1)
+[ $? -eq 2 ] && [[ $out == *"--json goes with --plan"* ]] && ok "--json without --plan refused (exit 2)" ||
+	bad "--json without --plan: $out"
+out=$("$BIN" run bandwidth --plan --set bandwidth.threads=many 2>&1)
+[ $? -eq 2 ] && [[ $out == *'"many"'* ]] && ok "bandwidth.threads=many refused (exit 2)" ||
+	bad "bandwidth.threads=many: $out"
+t_done
