@@ -1,5 +1,6 @@
 /* numabench: the run machinery: the context, the bench loop, knobs, the results file. */
 #include "runner.h"
+#include "affinity.h"
 #include "child.h"
 #include "counters.h"
 #include "memcg.h"
@@ -209,7 +210,8 @@ const char *nb_bench_why(const struct nb_ctx *ctx, const struct nb_bench *b)
 }
 
 /* Counters cover the whole bench run: opened on this thread with inherit before the bench
- * creates its threads and children, so their counts are included. */
+ * creates its threads and children, so their counts are included. The main thread's affinity
+ * is put back after every bench: a bench that pins it (tier, gup) never leaves it to the next. */
 static enum nb_status run_job(struct nb_ctx *ctx, struct nb_job *j, json_t *run)
 {
 	char err[512], why_c[256];
@@ -223,7 +225,9 @@ static enum nb_status run_job(struct nb_ctx *ctx, struct nb_job *j, json_t *run)
 		nb_counters_open(c, 0, -1, true);
 		nb_counters_start(c);
 	}
+	struct bitmask *aff = nb_affinity_save();
 	enum nb_status st = j->b->run(ctx, &j->p, run);
+	json_object_set_new(run, "affinity", nb_affinity_restore(aff));
 	if (!c)
 		return st;
 	nb_counters_stop(c);
