@@ -351,6 +351,7 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 		return NB_EXIT_USAGE;
 	}
 	nb_timing_emulated = caps.timing_emulated;
+	nb_headline_topology(&topo);
 	if (nb_timing_emulated)
 		nb_info("%s", caps.timing_reason);
 	memset(&ctx, 0, sizeof(ctx));
@@ -424,6 +425,7 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 	}
 	json_decref(doc);
 out:
+	nb_headline_topology(NULL);
 	nb_ctx_free(&ctx);
 	nb_caps_free(&caps);
 	nb_topo_free(&topo);
