@@ -4,7 +4,7 @@ read as an order (a 1.8x remote under SLIT 32 is not flagged, a reversed order i
 overlap are not), pairs are grouped by distance class (same package, other package, memory
 only) and bandwidth is per pair at its own most threads.
 
-usage: check_firmware.py NAME REPORT.json   (NAME: amd2, reversed, nps4x2 or cxl)
+usage: check_firmware.py NAME REPORT.json   (NAME: amd2, reversed, nps4x2, cxl or hmat)
 """
 import json
 import sys
@@ -45,6 +45,9 @@ def check(name, rows):
         assert not rev, f"flagged {rev}"
         assert cls["class=memory-only slit=24"] == 1 and cls["class=memory-only slit=32"] == 1
         assert "memory-only" in lat[(0, 2)]["cell"] and "memory-only" in lat[(1, 2)]["cell"]
+    elif name == "hmat":
+        assert rev == [(0, 1), (0, 2)], f"reversed {rev}"
+        assert "HMAT" in lat[(0, 2)]["reason"] and "0>1" in lat[(0, 2)]["reason"]
     else:
         sys.exit(f"check_firmware: unknown case {name!r}")
 

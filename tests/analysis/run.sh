@@ -172,6 +172,19 @@ firmware() {
 			bad "synthetic-slit-$c: summary rows (class, firmware order) as not expected"
 		fi
 	done
+	# HMAT read as an order too: published latency of 0>1 above 0>2's, measured far below it
+	python3 - "$REF/synthetic-slit-cxl.json" "$tmp/hmat.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["topology"]["memattrs"]["latency"][1]["value"] = 300
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$bin" report "$tmp/hmat.json" --format json >"$tmp/slit-hmat.json"
+	if python3 tests/analysis/check_firmware.py hmat "$tmp/slit-hmat.json"; then
+		ok
+	else
+		bad "HMAT latency order contradicted by the measurement: not flagged"
+	fi
 }
 
 golden
