@@ -14,6 +14,10 @@ void an_report_timeline(struct an_doc *d, const char *name, const json_t *tl, co
 /* The NUMA summary: node pairs (measured and firmware factors) and one line per bench. */
 void an_report_summary(struct an_doc *d, const json_t *doc);
 
+/* The summary's tidy rows (bench "summary", run 0): pairs with class and firmware order,
+ * classes with their medians (an_pairs.h). */
+void an_report_summary_rows(json_t *rows, const json_t *doc);
+
 /* --format csv|json: one tidy row per metric (AN_REPORT_ROWS_SCHEMA). */
 void an_report_tidy(struct an_doc *d, const json_t *doc);
 

@@ -1,4 +1,5 @@
-/* numabench analysis: `report --format csv|json`: one row per metric of every run and cell. */
+/* numabench analysis: `report --format csv|json`: one row per metric of every run and cell,
+ * then the summary's rows (node pairs and distance classes). */
 #include "an_json.h"
 #include "an_report.h"
 #include "an_tidy.h"
@@ -87,6 +88,7 @@ void an_report_tidy(struct an_doc *d, const json_t *doc)
 			metric_rows(rows, (int)i + 1, run, c, true, emulated);
 		}
 	}
+	an_report_summary_rows(rows, doc);
 	an_tidy_emit(d, AN_REPORT_ROWS_SCHEMA, cols, rows);
 	json_decref(rows);
 }

@@ -137,12 +137,20 @@ json_t *nb_metric(const char *unit, const char *direction, const double *samples
 void nb_run_metric(json_t *run, const char *key, json_t *metric);
 
 /* run["headline"]: "LABEL local 95.1 ns (nodes 0-1), remote 150 ns (1.58x)" over the ok cells
- * pick() accepts that have the largest value of the cell field `maxkey` (NULL: all of them);
+ * pick() accepts that have the largest value of the cell field `maxkey` of their node pair
+ * (NULL: all of them);
  * local cells have cpu_node == mem_node. The factor is how many times worse remote is than
  * local (medians of the cells' medians). Without an ok local cell, untrustworthy cells are
  * used and the headline says so; without any, there is none. */
 void nb_run_headline(json_t *run, const char *metric, const char *label, const char *maxkey,
 		     bool (*pick)(json_t *cell, void *arg), void *arg);
+/* The topology headlines group non-local pairs by: with two distance classes or more among
+ * the measured pairs (same package below SLIT 20, other package from it, memory only for a
+ * node without cpus) each class gets its figure and factor ("same package 112 ns (1.12x),
+ * other package 190 ns (1.90x)"); with one, or without a topology (NULL), it is "remote".
+ * maxkey is taken per node pair, so a pair run with fewer threads keeps its figure. Set by
+ * the runner. */
+void nb_headline_topology(const struct nb_topo *t);
 /* A figure to 3 significant digits, never in e-notation. */
 void nb_fmt_figure(double v, char *buf, size_t len);
 

@@ -392,70 +392,137 @@ static bool usable(json_t *c, bool ok_only)
 	return st && (!strcmp(st, "ok") || (!ok_only && !strcmp(st, "untrustworthy")));
 }
 
+/* The topology headlines classify node pairs by (NULL: every non-local pair is "remote"). */
+static const struct nb_topo *headline_topo;
+
+void nb_headline_topology(const struct nb_topo *t)
+{
+	headline_topo = t;
+}
+
+/* Non-local pairs by distance class, as the report groups them (analysis/an_pairs.h): memory
+ * only (a target without cpus), other package (SLIT >= 20, Linux's REMOTE_DISTANCE), same
+ * package; REMOTE without a topology or distances. */
+enum hl_class { HL_LOCAL, HL_SAME, HL_OTHER, HL_MEMONLY, HL_REMOTE, HL_N };
+static const char *const hl_names[HL_N] = {"local", "same package", "other package", "memory only",
+					   "remote"};
+
+static enum hl_class hl_class(int a, int b)
+{
+	const struct nb_topo *t = headline_topo;
+	if (a == b)
+		return HL_LOCAL;
+	int ia = -1, ib = -1;
+	for (int i = 0; t && i < t->nnodes; i++) {
+		ia = t->nodes[i].id == a ? i : ia;
+		ib = t->nodes[i].id == b ? i : ib;
+	}
+	if (ia < 0 || ib < 0)
+		return HL_REMOTE;
+	if (!t->nodes[ib].ncpus)
+		return HL_MEMONLY;
+	if (!t->have_distances || !t->distances[ia][ib])
+		return HL_REMOTE;
+	return t->distances[ia][ib] >= 20 ? HL_OTHER : HL_SAME;
+}
+
+static bool usable_pick(json_t *c, const char *metric, bool ok_only,
+			bool (*pick)(json_t *cell, void *arg), void *arg)
+{
+	json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
+	return m && json_is_number(json_object_get(m, "median")) && usable(c, ok_only) &&
+	       pick(c, arg);
+}
+
+/* Whether c has the largest maxkey among the usable cells of its own node pair: a pair run
+ * with fewer threads (a node with fewer cpus) keeps its figure. */
+static bool pair_top(json_t *run, json_t *c, const char *metric, const char *maxkey, bool ok_only,
+		     bool (*pick)(json_t *cell, void *arg), void *arg)
+{
+	size_t i;
+	json_t *o;
+	if (!maxkey)
+		return true;
+	double k = json_number_value(json_object_get(c, maxkey));
+	json_int_t a = json_integer_value(json_object_get(c, "cpu_node")),
+		   b = json_integer_value(json_object_get(c, "mem_node"));
+	json_array_foreach(json_object_get(run, "cells"), i, o)
+	{
+		if (json_integer_value(json_object_get(o, "cpu_node")) == a &&
+		    json_integer_value(json_object_get(o, "mem_node")) == b &&
+		    json_number_value(json_object_get(o, maxkey)) > k &&
+		    usable_pick(o, metric, ok_only, pick, arg))
+			return false;
+	}
+	return true;
+}
+
 static bool headline(json_t *run, const char *metric, const char *label, const char *maxkey,
 		     bool (*pick)(json_t *cell, void *arg), void *arg, bool ok_only)
 {
 	size_t i;
 	json_t *c;
-	double top = -INFINITY;
 	const char *unit = NULL, *dir = "lower";
 	/* ok cells first: an untrustworthy figure goes into a headline only when marked. */
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
-		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
-		if (m && json_is_number(json_object_get(m, "median")) && usable(c, ok_only) &&
-		    pick(c, arg)) {
-			double k = maxkey ? json_number_value(json_object_get(c, maxkey)) : 0;
-			top = k > top ? k : top;
+		if (usable_pick(c, metric, ok_only, pick, arg)) {
+			json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
 			unit = json_string_value(json_object_get(m, "unit"));
 			dir = json_string_value(json_object_get(m, "direction"));
 		}
 	}
 	if (!unit)
 		return false;
-	struct side *loc = calloc(2, sizeof(*loc)), *rem = loc + 1;
-	if (!loc)
+	struct side *g = calloc(HL_N, sizeof(*g)), *loc = g;
+	if (!g)
 		return false;
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
+		if (!usable_pick(c, metric, ok_only, pick, arg) ||
+		    !pair_top(run, c, metric, maxkey, ok_only, pick, arg))
+			continue;
 		json_t *m = json_object_get(json_object_get(c, "metrics"), metric);
-		if (!m || !json_is_number(json_object_get(m, "median")) || !usable(c, ok_only) ||
-		    !pick(c, arg))
-			continue;
-		if (maxkey && json_number_value(json_object_get(c, maxkey)) != top)
-			continue;
 		int a = (int)json_integer_value(json_object_get(c, "cpu_node"));
 		int b = (int)json_integer_value(json_object_get(c, "mem_node"));
-		side_add(a == b ? loc : rem, json_number_value(json_object_get(m, "median")), a, b);
+		side_add(&g[hl_class(a, b)], json_number_value(json_object_get(m, "median")), a, b);
 	}
-	char l[64], r[64], nodes[128], buf[320];
+	char l[64], r[64], nodes[128], buf[512];
 	if (!loc->n) {
-		free(loc);
+		free(g);
 		return false;
 	}
 	fmt_range(loc->lo, loc->hi, unit, l, sizeof(l));
 	fmt_nodes(loc->nodes, nodes, sizeof(nodes));
-	if (!rem->n) {
-		snprintf(buf, sizeof(buf), "%s local %s (node%s %s), no remote pair measured",
-			 label, l, strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes);
-	} else {
-		double lm = side_median(loc), rm = side_median(rem);
+	int nclass = 0;
+	for (int k = HL_SAME; k < HL_N; k++)
+		nclass += g[k].n > 0;
+	size_t o = (size_t)snprintf(buf, sizeof(buf), "%s local %s (node%s %s)", label, l,
+				    strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes);
+	if (!nclass)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, ", no remote pair measured");
+	/* One class of non-local pairs: "remote"; more: each class by name, so same-package,
+	 * cross-package and CXL figures are never averaged into one. */
+	for (int k = HL_SAME; k < HL_N && o < sizeof(buf); k++) {
+		if (!g[k].n)
+			continue;
+		double lm = side_median(loc), rm = side_median(&g[k]);
 		/* The NUMA factor: how many times worse remote is (lower-is-better: r/l). */
 		double f = dir && !strcmp(dir, "higher") ? lm / rm : rm / lm;
-		fmt_range(rem->lo, rem->hi, unit, r, sizeof(r));
-		snprintf(buf, sizeof(buf), "%s local %s (node%s %s), remote %s (%.2fx)", label, l,
-			 strchr(nodes, ',') || strchr(nodes, '-') ? "s" : "", nodes, r, f);
+		fmt_range(g[k].lo, g[k].hi, unit, r, sizeof(r));
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, ", %s %s (%.2fx)",
+				      nclass > 1 ? hl_names[k] : "remote", r, f);
 	}
 	if (!ok_only) {
-		size_t o = strlen(buf);
-		snprintf(buf + o, sizeof(buf) - o, " [includes untrustworthy cells]");
+		size_t n = strlen(buf);
+		snprintf(buf + n, sizeof(buf) - n, " [includes untrustworthy cells]");
 	}
 	if (nb_timing_emulated) {
-		size_t o = strlen(buf);
-		snprintf(buf + o, sizeof(buf) - o, " [emulated timings]");
+		size_t n = strlen(buf);
+		snprintf(buf + n, sizeof(buf) - n, " [emulated timings]");
 	}
 	json_object_set_new(run, "headline", json_string(buf));
-	free(loc);
+	free(g);
 	return true;
 }
 

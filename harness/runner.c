@@ -1,5 +1,6 @@
 /* numabench: the run machinery: the context, the bench loop, knobs, the results file. */
 #include "runner.h"
+#include "affinity.h"
 #include "child.h"
 #include "counters.h"
 #include "crosscheck.h"
@@ -211,7 +212,8 @@ const char *nb_bench_why(const struct nb_ctx *ctx, const struct nb_bench *b)
 }
 
 /* Counters cover the whole bench run: opened on this thread with inherit before the bench
- * creates its threads and children, so their counts are included. */
+ * creates its threads and children, so their counts are included. The main thread's affinity
+ * is put back after every bench: a bench that pins it (tier, gup) never leaves it to the next. */
 static enum nb_status run_job(struct nb_ctx *ctx, struct nb_job *j, json_t *run)
 {
 	char err[512];
@@ -226,7 +228,9 @@ static enum nb_status run_job(struct nb_ctx *ctx, struct nb_job *j, json_t *run)
 		nb_counters_start(c);
 	}
 	nb_crosscheck_attach(c);
+	struct bitmask *aff = nb_affinity_save();
 	enum nb_status st = j->b->run(ctx, &j->p, run);
+	json_object_set_new(run, "affinity", nb_affinity_restore(aff));
 	nb_crosscheck_attach(NULL);
 	if (!c)
 		return st;
@@ -348,6 +352,7 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 		return NB_EXIT_USAGE;
 	}
 	nb_timing_emulated = caps.timing_emulated;
+	nb_headline_topology(&topo);
 	if (nb_timing_emulated)
 		nb_info("%s", caps.timing_reason);
 	memset(&ctx, 0, sizeof(ctx));
@@ -421,6 +426,7 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 	}
 	json_decref(doc);
 out:
+	nb_headline_topology(NULL);
 	nb_ctx_free(&ctx);
 	nb_caps_free(&caps);
 	nb_topo_free(&topo);

@@ -127,6 +127,23 @@ enum nb_status nb_tier_verdict(const struct nb_tier_outcome *o, char *why, size_
 	return NB_OK;
 }
 
+int nb_tier_fill_len(int fast, uint64_t fast_free, uint64_t margin, uint64_t fill_max,
+		     uint64_t *bytes, char *why, size_t len)
+{
+	why[0] = 0;
+	*bytes = fast_free + margin;
+	if (*bytes <= fill_max)
+		return 0;
+	snprintf(
+	    why, len,
+	    "demotion needs a filler of the fast node %d's free memory %llu MiB plus fill_margin "
+	    "%llu MiB, more than fill_max %llu MiB: raise fill_max to fill a node this large",
+	    fast, (unsigned long long)(fast_free >> 20), (unsigned long long)(margin >> 20),
+	    (unsigned long long)(fill_max >> 20));
+	*bytes = 0;
+	return -1;
+}
+
 int nb_tier_pick(const struct nb_tiering *tg, const int *cpu_nodes, int ncn, const int *mem,
 		 int nmem, int *fast, int *slow, char *why, size_t len)
 {

@@ -59,6 +59,13 @@ struct nb_tier_outcome {
  * (emulated) timing. */
 enum nb_status nb_tier_verdict(const struct nb_tier_outcome *o, char *why, size_t len);
 
+/* The demotion filler's size in *bytes: the fast node's free memory plus margin, so that it
+ * pushes the node past its watermarks. 0, or -1 with why (the trial is skipped) when that is
+ * more than fill_max: on a large node (1 TiB) filling it would take minutes of populating and
+ * force the reclaim of other tenants' memory. */
+int nb_tier_fill_len(int fast, uint64_t fast_free, uint64_t margin, uint64_t fill_max,
+		     uint64_t *bytes, char *why, size_t len);
+
 /* The fast node (the first of cpu_nodes in the top tier that has a usable lower tier) and the
  * slow node (the first of mem in the nearest tier below it). 0, or -1 with why: the reason the
  * bench is skipped. */

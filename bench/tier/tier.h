@@ -70,7 +70,7 @@ struct tier {
 	int mem[NB_MAX_NODES], nmem;
 	int cpus[NB_MAX_CPUS], ncpus;
 	size_t hot_size, cold_size;
-	uint64_t hot_rate, fill_margin, scan_ms;
+	uint64_t hot_rate, fill_margin, fill_max, scan_ms;
 	double interval;
 	int nsamples;
 	struct nb_scan scan; /* numa_balancing and the scan tunables: before, lowered, restored */

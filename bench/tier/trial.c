@@ -228,6 +228,12 @@ enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *ce
 		nb_run_reason(cell, "%s", err);
 		return strstr(err, "cannot write") ? NB_SKIPPED : NB_FAILED;
 	}
+	uint64_t fill;
+	if (tr->demote && nb_tier_fill_len(t->fast, nb_node_free_bytes(t->fast), t->fill_margin,
+					   t->fill_max, &fill, why, sizeof(why))) {
+		nb_run_reason(cell, "%s", why);
+		return NB_SKIPPED;
+	}
 	if (tr->demote && tier_set_knob("demotion_enabled", "true", err, sizeof(err))) {
 		nb_run_reason(cell, "demotion_enabled: %s", err);
 		return NB_SKIPPED;
@@ -251,10 +257,13 @@ enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *ce
 	if (tr->demote) {
 		L.fc = mmap(NULL, sizeof(*L.fc), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			    -1, 0);
-		L.fill_len = nb_node_free_bytes(t->fast) + t->fill_margin;
-		filler = json_pack("{s:I,s:I}", "free_before_bytes",
-				   (json_int_t)nb_node_free_bytes(t->fast), "size_bytes",
-				   (json_int_t)L.fill_len);
+		/* the free memory once the sets are placed: at most what was checked above */
+		nb_tier_fill_len(t->fast, nb_node_free_bytes(t->fast), t->fill_margin, UINT64_MAX,
+				 &L.fill_len, why, sizeof(why));
+		filler =
+		    json_pack("{s:I,s:I,s:I}", "free_before_bytes",
+			      (json_int_t)nb_node_free_bytes(t->fast), "size_bytes",
+			      (json_int_t)L.fill_len, "fill_max_bytes", (json_int_t)t->fill_max);
 	}
 	sample_loop(t, tr, pid, w, &L);
 	double elapsed = (double)(nb_now_ns() - L.t0) / 1e9;

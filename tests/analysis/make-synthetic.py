@@ -4,8 +4,10 @@
 They are synthetic: made-up numbers in the numabench.result/1 shape, not measurements. They
 cover what report and compare must render: latency and bandwidth matrices, a balance timeline
 with two modes, a GUP cell table, skipped and untrustworthy runs, an unknown bench with
-unknown fields, and the newer benches (loaded curves, migrate beside balance, tier scores
-and timelines). Deterministic (fixed seeds), so running it again gives the same files.
+unknown fields, the newer benches (loaded curves, migrate beside balance, tier scores
+and timelines), and the firmware comparison on real-machine shapes (synthetic-slit-*: AMD-like
+SLIT 10/32 with a 1.8x remote, an order reversed against SLIT, two packages of four nodes,
+a CXL memory-only node). Deterministic (fixed seeds), so running it again gives the same files.
 
 usage: tests/analysis/make-synthetic.py [OUTDIR]   (default results/reference)
 """
@@ -375,6 +377,72 @@ def newbenches(with_balance):
     return doc
 
 
+def slit_doc(seed, host, nodes, dist, lat, threads, memattrs=None):
+    """A latency (1G, 4k, stride 256) and bandwidth (read, per node its own thread count)
+    matrix on a topology: nodes is [(id, cpus)], dist the SLIT matrix, lat(c, m) the centre
+    of a pair's latency, threads(c) the bandwidth threads of cpu node c."""
+    rng = random.Random(seed)
+    doc = header(host, "6.12.9-amd64")
+    doc["host"]["virtualization"] = "none"
+    doc["host"]["cpu_model"] = "synthetic server"
+    topo = doc["topology"]
+    topo["nodes"] = [{"id": i, "cpus": cpus, "memory_bytes": 1 << 36} for i, cpus in nodes]
+    topo["distances"] = dist
+    topo["cpus"] = sum(len(c) for _, c in nodes)
+    if memattrs:
+        topo["memattrs"] = memattrs
+    cpu_nodes = [i for i, cpus in nodes if cpus]
+    lcells, bcells = [], []
+    for c in cpu_nodes:
+        for m, _ in nodes:
+            lcells.append({"size": "1G", "size_bytes": 1 << 30, "stride": 256, "pages": "4k",
+                           "cpu_node": c, "mem_node": m, "status": "ok",
+                           "metrics": {"latency_ns": metric("ns", "lower",
+                                                            noisy(rng, lat(c, m), 0.005))}})
+            for t in sorted({1, threads(c)}):
+                bw = 20.0 * t / (1 if c == m else 2) / (lat(c, m) / 100.0)
+                bcells.append({"kernel": "read", "threads": t, "cpu_node": c, "mem_node": m,
+                               "status": "ok", "metrics": {"bandwidth_gbs": metric(
+                                   "GB/s", "higher", noisy(rng, bw, 0.01))}})
+    doc["runs"] = [{"bench": "latency", "params": {"size": "1G", "pages": "4k"},
+                    "status": "ok", "cells": lcells},
+                   {"bench": "bandwidth", "params": {"kernel": "read"}, "status": "ok",
+                    "cells": bcells}]
+    return doc
+
+
+def slit_docs():
+    """The firmware comparison and the distance classes on machines this VM is not."""
+    two = [(0, [0, 1]), (1, [2, 3])]
+    amd = slit_doc(11, "synthetic-amd2", two, [[10, 32], [32, 10]],
+                   lambda c, m: 100.0 if c == m else 180.0, lambda c: 2)
+    quad = [(i, [2 * i, 2 * i + 1]) for i in range(4)]
+    pkg4 = [[10 if a == b else 12 if a // 2 == b // 2 else 32 for b in range(4)]
+            for a in range(4)]
+    # 0>1 (SLIT 12) measures slower than 0>2 and 0>3 (SLIT 32), CIs apart: reversed; 1>0
+    # (12) measures 1 ns over 1>2 and 1>3 (32), within their CIs: not reversed
+    rev_lat = {(0, 1): 200.0, (1, 0): 181.0}
+    rev = slit_doc(12, "synthetic-reversed", quad, pkg4,
+                   lambda c, m: rev_lat.get((c, m), 100.0 if c == m else
+                                            115.0 if c // 2 == m // 2 else 180.0),
+                   lambda c: 2)
+    eight = [(i, list(range(4 * i, 4 * i + (2 if i == 7 else 4)))) for i in range(8)]
+    pkg8 = [[10 if a == b else 12 if a // 4 == b // 4 else 32 for b in range(8)]
+            for a in range(8)]
+    nps = slit_doc(13, "synthetic-nps4x2", eight, pkg8,
+                   lambda c, m: 100.0 if c == m else 112.0 if c // 4 == m // 4 else 190.0,
+                   lambda c: len(eight[c][1]))
+    cxl_nodes = [(0, [0, 1]), (1, [2, 3]), (2, [])]
+    cxl_lat = {(0, 0): 95.0, (0, 1): 140.0, (0, 2): 250.0, (1, 0): 140.0, (1, 1): 95.0,
+               (1, 2): 330.0}
+    hmat = {"latency": [{"target": t, "initiator_cpus": "0-1", "value": v}
+                        for t, v in ((0, 90), (1, 135), (2, 240))]}
+    cxl = slit_doc(14, "synthetic-cxl", cxl_nodes, [[10, 21, 24], [21, 10, 32], [24, 32, 10]],
+                   lambda c, m: cxl_lat[(c, m)], lambda c: 2, hmat)
+    return {"synthetic-slit-amd2.json": amd, "synthetic-slit-reversed.json": rev,
+            "synthetic-slit-nps4x2.json": nps, "synthetic-slit-cxl.json": cxl}
+
+
 def minimal():
     return {"schema": "numabench.result/1", "runs": [
         {"bench": "latency", "status": "failed", "reason": "cannot allocate 1G on node 1"}],
@@ -396,6 +464,7 @@ def main():
              "synthetic-otherhost.json": third, "synthetic-minimal.json": minimal(),
              "synthetic-newbenches.json": newbenches(True),
              "synthetic-newbenches-nobalance.json": newbenches(False)}
+    files.update(slit_docs())
     for name, doc in files.items():
         with open(os.path.join(out, name), "w") as f:
             json.dump(doc, f, indent=1, sort_keys=True)

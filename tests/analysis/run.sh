@@ -4,6 +4,7 @@
 #    the same charts, stderr and exit code as recorded (refresh with regen.sh);
 #  - bad input: malformed, truncated or wrong-schema results, mixed units, bad options: one
 #    line on stderr, nothing on stdout, the documented exit code;
+#  - firmware: SLIT as an order and the distance classes (check_firmware.py);
 #  - output: -o writes atomically, colour only on a terminal, --threshold exits 5.
 set -uo pipefail
 bin=$(realpath "${1:?usage: run.sh NUMABENCH}")
@@ -160,7 +161,34 @@ for cell, v in ((c[0], 1.7e308), (c[1], -1.7e308)):
 	fi
 }
 
+# the firmware comparison and distance classes, read from the summary's JSON rows
+firmware() {
+	local c
+	for c in amd2 reversed nps4x2 cxl; do
+		"$bin" report "$REF/synthetic-slit-$c.json" --format json >"$tmp/slit-$c.json"
+		if python3 tests/analysis/check_firmware.py "$c" "$tmp/slit-$c.json"; then
+			ok
+		else
+			bad "synthetic-slit-$c: summary rows (class, firmware order) as not expected"
+		fi
+	done
+	# HMAT read as an order too: published latency of 0>1 above 0>2's, measured far below it
+	python3 - "$REF/synthetic-slit-cxl.json" "$tmp/hmat.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["topology"]["memattrs"]["latency"][1]["value"] = 300
+json.dump(d, open(sys.argv[2], "w"))
+PY
+	"$bin" report "$tmp/hmat.json" --format json >"$tmp/slit-hmat.json"
+	if python3 tests/analysis/check_firmware.py hmat "$tmp/slit-hmat.json"; then
+		ok
+	else
+		bad "HMAT latency order contradicted by the measurement: not flagged"
+	fi
+}
+
 golden
+firmware
 bad_inputs
 outputs
 t_done

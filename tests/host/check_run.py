@@ -112,6 +112,7 @@ def main():
     worst = "ok"
     order = ["ok", "untrustworthy", "failed"]
     benches = []
+    start_mask = None
     for i, r in enumerate(doc["runs"]):
         where = f"runs[{i}] {r.get('bench')}"
         benches.append(r.get("bench"))
@@ -133,6 +134,17 @@ def main():
             err(f"{where}: run ok but cells are {cell_states}")
         if st == "skipped" and cells:
             err(f"{where}: skipped but has cells")
+        # every bench starts on the same main-thread affinity: one that pinned it was undone
+        aff = r.get("affinity")
+        if aff is None and st != "skipped":
+            err(f"{where}: no affinity record")
+        elif aff is not None:
+            if not aff.get("restored"):
+                err(f"{where}: main thread left on {aff.get('bench_left')}, not restored")
+            start_mask = start_mask or aff.get("main_thread")
+            if aff.get("main_thread") != start_mask:
+                err(f"{where}: started on cpus {aff.get('main_thread')}, the run on {start_mask}"
+                    ": an earlier bench changed the main thread's affinity")
     want_code = {"ok": 0, "untrustworthy": 3, "failed": 1}[worst]
     if doc.get("interrupted"):
         want_code = 130

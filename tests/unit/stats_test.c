@@ -249,6 +249,69 @@ static void test_headline(void **state)
 	assert_string_equal(b, "123456789");
 }
 
+static bool any_cell(json_t *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return true;
+}
+
+/* With a topology: non-local pairs by distance class (two packages of two nodes, SLIT
+ * 10/12/32, node 3 memory-only), and maxkey per pair (node 1 has fewer cpus). */
+static void test_headline_classes(void **state)
+{
+	(void)state;
+	struct nb_topo *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	static const int d[4][4] = {
+	    {10, 12, 32, 20}, {12, 10, 32, 24}, {32, 32, 10, 30}, {20, 24, 30, 10}};
+	t->nnodes = 4;
+	t->have_distances = true;
+	for (int i = 0; i < 4; i++) {
+		t->nodes[i].id = i;
+		t->nodes[i].ncpus = i == 3 ? 0 : 2;
+		for (int j = 0; j < 4; j++)
+			t->distances[i][j] = (uint64_t)d[i][j];
+	}
+	nb_headline_topology(t);
+	json_t *run = json_object(), *cells = json_array();
+	json_object_set_new(run, "cells", cells);
+	static const struct {
+		int c, m;
+		double v;
+	} lat[] = {{0, 0, 100}, {0, 1, 112}, {0, 2, 190}, {0, 3, 250}, {1, 1, 100}, {1, 0, 112}};
+	for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++)
+		json_array_append_new(cells, cell(lat[i].c, lat[i].m, "4k", lat[i].v, "ok"));
+	nb_run_headline(run, "latency_ns", "4k:", "size_bytes", nb_cell_with, "pages=4k");
+	assert_string_equal(json_string_value(json_object_get(run, "headline")),
+			    "4k: local 100 ns (nodes 0-1), same package 112 ns (1.12x), other "
+			    "package 190 ns (1.90x), memory only 250 ns (2.50x)");
+	json_decref(run);
+	/* threads per pair: node 0 ran 1 and 4 threads, node 1 only 2; one class: "remote" */
+	run = json_object();
+	cells = json_array();
+	json_object_set_new(run, "cells", cells);
+	static const struct {
+		int c, m, threads;
+		double v;
+	} bw[] = {{0, 0, 1, 10}, {0, 0, 4, 40}, {1, 1, 2, 20}, {0, 2, 4, 20}};
+	for (size_t i = 0; i < sizeof(bw) / sizeof(bw[0]); i++) {
+		double s[3] = {bw[i].v, bw[i].v, bw[i].v};
+		json_t *o = json_pack("{s:i,s:i,s:i,s:s}", "cpu_node", bw[i].c, "mem_node", bw[i].m,
+				      "threads", bw[i].threads, "status", "ok");
+		json_object_set_new(
+		    o, "metrics",
+		    json_pack("{s:o}", "bandwidth_gbs", nb_metric("GB/s", "higher", s, 3)));
+		json_array_append_new(cells, o);
+	}
+	nb_run_headline(run, "bandwidth_gbs", "read:", "threads", any_cell, NULL);
+	assert_string_equal(json_string_value(json_object_get(run, "headline")),
+			    "read: local 20.0-40.0 GB/s (nodes 0-1), remote 20.0 GB/s (1.50x)");
+	json_decref(run);
+	nb_headline_topology(NULL);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +321,7 @@ int main(void)
 	    cmocka_unit_test(test_median_ci_ranks),
 	    cmocka_unit_test(test_rule),
 	    cmocka_unit_test(test_headline),
+	    cmocka_unit_test(test_headline_classes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

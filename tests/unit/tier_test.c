@@ -361,6 +361,42 @@ static void test_verdict(void **state)
 	}
 }
 
+/* The demotion filler: free memory + margin within fill_max runs, beyond it is skipped with a
+ * reason naming the free memory, the margin and fill_max. */
+static void test_fill_max(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t free, margin, max;
+		int rc;
+		uint64_t bytes;
+		const char *why;
+	} rows[] = {
+	    {400ull << 20, 32ull << 20, 4ull << 30, 0, 432ull << 20, ""}, /* a guest node */
+	    {(4ull << 30) - (32ull << 20), 32ull << 20, 4ull << 30, 0, 4ull << 30, ""}, /* at it */
+	    {4ull << 30, 32ull << 20, 4ull << 30, -1, 0,
+	     "free memory 4096 MiB plus fill_margin 32"},
+	    {1ull << 40, 32ull << 20, 4ull << 30, -1, 0, "more than fill_max 4096 MiB"}, /* 1 TiB */
+	    {1ull << 40, 0, 2ull << 40, 0, 1ull << 40, ""}, /* raised by the user */
+	};
+	for (size_t i = 0; i < N(rows); i++) {
+		char why[256];
+		uint64_t bytes = 7;
+		int rc = nb_tier_fill_len(3, rows[i].free, rows[i].margin, rows[i].max, &bytes, why,
+					  sizeof(why));
+		print_message("fill row %zu: %d %llu '%s'\n", i, rc, (unsigned long long)bytes,
+			      why);
+		assert_int_equal(rc, rows[i].rc);
+		assert_int_equal(bytes, rows[i].bytes);
+		if (rows[i].why[0]) {
+			assert_non_null(strstr(why, rows[i].why));
+			assert_non_null(strstr(why, "fast node 3"));
+		} else {
+			assert_string_equal(why, "");
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +409,7 @@ int main(void)
 	    cmocka_unit_test(test_share_home_scale),
 	    cmocka_unit_test(test_scores),
 	    cmocka_unit_test(test_verdict),
+	    cmocka_unit_test(test_fill_max),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
