@@ -130,6 +130,7 @@ host-tests: all
 
 analysis-tests: all
 	bash tests/analysis/run.sh ./$(BIN)
+	bash tests/fleet/run.sh ./$(BIN)
 	bash tests/analysis/browser.sh ./$(BIN) || [ $$? = 77 ]
 
 guest-tests: all
@@ -164,6 +165,7 @@ check: deps
 
 bench: all
 	bash tests/bench/run.sh ./numabench
+	bash tests/fleet/bench.sh ./numabench
 
 fuzz:
 	bash tests/fuzz/run.sh 60

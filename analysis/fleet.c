@@ -232,14 +232,14 @@ static void cell_z(struct fleet *fl, struct fl_class *c, int key, int **idx, str
 			continue;
 		x = &fl->f[fl->h[c->hosts[i]].latest].c[idx[i][key]];
 		if (g < 0) {
+			int before = c->groups.n;
 			group_name(fl, x, gname, sizeof(gname));
 			g = an_names_add(&c->groups, gname);
-			for (int j = 0; j < c->nhosts; j++) {
+			for (int j = 0; j < c->nhosts && c->groups.n > before; j++) {
 				acc[j] = realloc(acc[j], (size_t)c->groups.n * sizeof(**acc));
 				if (!acc[j])
 					abort();
-				if (g == c->groups.n - 1)
-					acc[j][g] = (struct gacc){.wz = 0};
+				acc[j][g] = (struct gacc){.wz = 0};
 			}
 		}
 		a = &acc[i][g];
@@ -249,7 +249,7 @@ static void cell_z(struct fleet *fl, struct fl_class *c, int key, int **idx, str
 		if (!a->dev)
 			abort();
 		a->dev[a->of++] = dev;
-		if (fabs(z) > fl->z) {
+		if (fabs(z) > fl->z && fabs(dev) * 100 > fl->pct) {
 			a->cnt++;
 			if (fabs(z) > fabs(a->wz))
 				*a = (struct gacc){a->cnt, a->of, z, dev, x->med, med, key, a->dev};
@@ -275,10 +275,10 @@ static void metric_cause(const struct fleet *fl, struct fl_host *h, const char *
 	an_fmt(ca.value, sizeof(ca.value), "%s", hv);
 	an_fmt(ca.ref, sizeof(ca.ref), "%s", cv);
 	an_fmt(ca.text, sizeof(ca.text),
-	       "%s %.0f%% %s class median (host %s): %d of %d cells beyond |z| %.4g; worst %s: "
-	       "%s vs %s %s (z %.1f)",
+	       "%s %.0f%% %s class median (host %s): %d of %d cells beyond |z| %.4g and %.4g%%; "
+	       "worst %s: %s vs %s %s (z %.1f)",
 	       group, fabs(a->wdev) * 100, a->wdev < 0 ? "below" : "above", h->name, a->cnt, a->of,
-	       fl->z, fl->keys.v[a->wkey], hv, cv, fl->key_unit[a->wkey], a->wz);
+	       fl->z, fl->pct, fl->keys.v[a->wkey], hv, cv, fl->key_unit[a->wkey], a->wz);
 	add_cause(h, &ca);
 }
 
@@ -307,7 +307,9 @@ static void judge_metrics(struct fleet *fl, struct fl_class *c)
 		for (int g = 0; g < c->groups.n; g++) {
 			struct gacc *a = &acc[i][g];
 			h->gdev[g] = a->of ? an_median(a->dev, a->of) : NAN;
-			if (a->cnt)
+			/* A fault of a node shows in most of its cells; one cell of many beyond
+			 * the threshold is more likely noise of that cell. */
+			if (a->cnt && 2 * a->cnt >= a->of)
 				metric_cause(fl, h, c->groups.v[g], a);
 			free(a->dev);
 		}
@@ -334,6 +336,10 @@ static void trends(struct fleet *fl, const struct fl_host *h)
 				if (a->c[j].key == y->key)
 					x = &a->c[j];
 			if (!x || !x->ns || !y->ns)
+				continue;
+			/* within the threshold already: no need of the bootstrap */
+			double ma = an_median(x->s, x->ns), mb = an_median(y->s, y->ns);
+			if (!(fabs(mb - ma) * 100 > fl->pct * fabs(ma)))
 				continue;
 			an_compare(x->s, x->ns, y->s, y->ns, y->dir, &cmp);
 			if (cmp.verdict == AN_V_NA || cmp.verdict == AN_V_SAME ||

@@ -24,11 +24,13 @@ static void summary(struct an_doc *d, const struct fleet *fl)
 	an_p(d, AN_PLAIN,
 	     "A cell is beyond its class when |z| > %.4g, z = (value - class median) / spread, "
 	     "spread = 1.4826 x MAD over the class's hosts (at least %.0f%% of the median; classes "
-	     "of %d hosts or more). Configuration: a host whose kernel, cmdline, distances, HMAT "
+	     "of %d hosts or more), and it differs from the median by more than %.4g%%; a host is "
+	     "flagged for a metric on a node when at least half of those cells are. Configuration: "
+	     "a host whose kernel, cmdline, distances, HMAT "
 	     "or tunables differ from the class majority, or whose memory on a node is more than "
 	     "%.0f%% from the class median. Trends: consecutive runs of a host, significant (as "
 	     "compare judges) and beyond %.4g%%.",
-	     fl->z, FL_SPREAD_FLOOR * 100, FL_MIN_HOSTS, FL_MEM_TOL * 100, fl->pct);
+	     fl->z, FL_SPREAD_FLOOR * 100, FL_MIN_HOSTS, fl->pct, FL_MEM_TOL * 100, fl->pct);
 }
 
 static void flagged(struct an_doc *d, const struct fleet *fl)

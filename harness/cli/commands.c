@@ -42,7 +42,7 @@ static const struct nb_cli_opt fleet_opts[] = {
     {"--format text|md|html|csv|json", "output format (default text); csv: a row per cause"},
     {"-o, --output FILE", "write to FILE (default standard output)"},
     {"--z THRESHOLD", "robust z-score beyond which a cell is flagged (default 3.5)"},
-    {"--threshold PCT", "trends: significant changes beyond PCT % (default 5)"},
+    {"--threshold PCT", "smallest deviation or change reported, % (default 5)"},
     {0, 0}};
 
 static const struct nb_cli_opt guest_opts[] = {
