@@ -169,9 +169,14 @@ static void judge_memory(struct fleet *fl, struct fl_class *c)
 		abort();
 	for (int node = 0; node < nn; node++) {
 		double med, sp;
+		int n = 0;
+		/* the median of the hosts that say (a file without memory_bytes is not 0 B) */
+		for (int i = 0; i < c->nhosts; i++)
+			if (isfinite(fl->f[fl->h[c->hosts[i]].latest].mem[node]))
+				v[n++] = fl->f[fl->h[c->hosts[i]].latest].mem[node];
+		fl_robust(v, n, &med, &sp);
 		for (int i = 0; i < c->nhosts; i++)
 			v[i] = fl->f[fl->h[c->hosts[i]].latest].mem[node];
-		fl_robust(v, c->nhosts, &med, &sp);
 		for (int i = 0; i < c->nhosts && isfinite(med) && med > 0; i++) {
 			struct fl_host *h = &fl->h[c->hosts[i]];
 			struct fl_cause ca = {.config = true,
