@@ -78,7 +78,7 @@ probe:
 	  echo "numabench: missing libpfm4: install it with: apt-get install libpfm4-dev (or: make deps)" >&2; exit 1; }
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing$$missing"; \

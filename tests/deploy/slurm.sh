@@ -14,6 +14,10 @@ for c in slurmctld slurmd munged sbatch squeue unshare; do
 	command -v $c >/dev/null || { echo "slurm deploy tests: skipped: $c missing (make deps)"; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "slurm deploy tests: skipped: needs root (slurmd, unshare --uts)"; exit 77; }
+unshare --uts true 2>/dev/null || { echo "slurm deploy tests: skipped: unshare --uts is refused here (no CAP_SYS_ADMIN)"; exit 77; }
+for p in 17000 17001 17002 17003; do # another slurm test (or cluster) on these ports
+	if ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then echo "slurm deploy tests: skipped: port $p in use"; exit 77; fi
+done
 . tests/lib.sh
 t_init slurm nbslurm
 pids=()
