@@ -55,36 +55,40 @@ static void flagged(struct an_doc *d, const struct fleet *fl)
 	}
 }
 
+/* Hosts x groups (metric on a node). In HTML the groups are the rows: their labels are long
+ * and a column label has the width of a cell. */
 static void heatmap(struct an_doc *d, const struct fleet *fl, const struct fl_class *c)
 {
-	int nr = c->nhosts, nc = c->groups.n;
-	const char **rows = calloc((size_t)nr + 1, sizeof(char *));
-	double *v = calloc((size_t)nr * nc + 1, sizeof(double));
-	char **ids = calloc((size_t)nr * nc + 1, sizeof(char *));
-	if (!rows || !v || !ids)
+	int nh = c->nhosts, ng = c->groups.n, n = nh * ng;
+	bool t = d->fmt == AN_HTML;
+	const char **hosts = calloc((size_t)nh + 1, sizeof(char *));
+	double *v = calloc((size_t)n + 1, sizeof(double));
+	char **ids = calloc((size_t)n + 1, sizeof(char *));
+	if (!hosts || !v || !ids)
 		abort();
-	for (int i = 0; i < nr; i++) {
+	for (int i = 0; i < nh; i++) {
 		const struct fl_host *h = &fl->h[c->hosts[i]];
-		rows[i] = h->name;
-		for (int g = 0; g < nc; g++) {
-			v[i * nc + g] = h->gdev ? 100 * h->gdev[g] : NAN;
-			if (asprintf(&ids[i * nc + g], "%s|%s", h->name, c->groups.v[g]) < 0)
+		hosts[i] = h->name;
+		for (int g = 0; g < ng; g++) {
+			int k = t ? g * nh + i : i * ng + g;
+			v[k] = h->gdev ? 100 * h->gdev[g] : NAN;
+			if (asprintf(&ids[k], "%s|%s", h->name, c->groups.v[g]) < 0)
 				abort();
 		}
 	}
 	struct an_heatmap hm = {.title = "deviation from the class median, % (median over cells)",
-				.row_name = "host",
-				.col_name = "metric",
-				.nrows = nr,
-				.ncols = nc,
-				.rows = rows,
-				.cols = (const char *const *)c->groups.v,
+				.row_name = t ? "" : "host",
+				.col_name = t ? "host" : "",
+				.nrows = t ? ng : nh,
+				.ncols = t ? nh : ng,
+				.rows = t ? (const char *const *)c->groups.v : hosts,
+				.cols = t ? hosts : (const char *const *)c->groups.v,
 				.v = v,
 				.id = (const char *const *)ids};
 	an_heatmap(d, &hm);
-	for (int i = 0; i < nr * nc; i++)
+	for (int i = 0; i < n; i++)
 		free(ids[i]);
-	free(ids), free(v), free(rows);
+	free(ids), free(v), free(hosts);
 }
 
 static void classes(struct an_doc *d, const struct fleet *fl)
