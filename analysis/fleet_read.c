@@ -69,6 +69,26 @@ static void add_json_cfg(struct fleet *fl, struct fl_file *f, const char *name, 
 }
 
 /* Node count, cpus per node and memory per node; distances and HMAT as configuration. */
+/* The kernel command line as configuration: without the words that name this host's own
+ * disk or image (root=UUID=..., BOOT_IMAGE=...), which differ between identical hosts. */
+static void cmdline_cfg(char *buf, size_t len, const char *cmdline)
+{
+	static const char *const own[] = {"BOOT_IMAGE=", "root=", "resume=", "initrd=", NULL};
+	struct an_sb sb;
+	char *c = strdup(cmdline), *save = NULL;
+	if (!c)
+		abort();
+	an_sb_init(&sb, buf, len);
+	for (char *w = strtok_r(c, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		bool skip_it = false;
+		for (int i = 0; own[i]; i++)
+			skip_it |= !strncmp(w, own[i], strlen(own[i]));
+		if (!skip_it)
+			an_sb_add(&sb, "%s%s", sb.pos ? " " : "", w);
+	}
+	free(c);
+}
+
 static void read_topology(struct fleet *fl, struct fl_file *f, const json_t *topo, char *shape,
 			  size_t len)
 {
@@ -216,7 +236,7 @@ static void read_runs(struct fleet *fl, struct fl_file *f, const json_t *runs)
 
 static void read_one(struct fleet *fl, const char *path)
 {
-	char err[1024], shape[512], suite[8192], *cls;
+	char err[1024], shape[512], suite[8192], cmdline[4096], *cls;
 	json_t *doc = nb_result_read(path, err, sizeof(err));
 	struct fl_file *f;
 	const json_t *host;
@@ -241,7 +261,8 @@ static void read_one(struct fleet *fl, const char *path)
 	f->host = xstrdup(str_or(host, "hostname", "(unknown)"));
 	f->started = xstrdup(str_or(doc, "started", ""));
 	add_cfg(fl, f, "kernel", str_or(host, "kernel", "(unknown)"));
-	add_cfg(fl, f, "cmdline", str_or(host, "cmdline", ""));
+	cmdline_cfg(cmdline, sizeof(cmdline), str_or(host, "cmdline", ""));
+	add_cfg(fl, f, "cmdline", cmdline);
 	read_topology(fl, f, json_object_get(doc, "topology"), shape, sizeof(shape));
 	read_tunables(fl, f, doc);
 	read_suite(json_object_get(doc, "runs"), suite, sizeof(suite));

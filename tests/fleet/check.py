@@ -7,7 +7,8 @@ Prints one line per failed check and exits 1 on any; silent and 0 when all hold:
    and a metric cause says "below" with a deviation near the planted -40%;
  - the planted trend hosts and no others have trends, each a change of the planted size;
  - the host alone in its class is said to be single and is not flagged;
- - every malformed file is listed as skipped with a reason; every good file was read.
+ - every malformed file is listed as skipped with a reason; every good file was read;
+ - no class lacks a majority (each host's root=UUID= differs: not configuration).
 """
 import json
 import sys
@@ -52,6 +53,9 @@ def main():
         errs.append(f"skipped {skipped}, planted {exp['skipped']}")
     if got["files_read"] != exp["files"]:
         errs.append(f"{got['files_read']} files read, {exp['files']} written")
+    for c in got["classes"]:  # hosts' own root=UUID=... and BOOT_IMAGE= are not configuration
+        if "no majority" in c["notes"]:
+            errs.append(f"class {c['class']}: {c['notes']}")
     if len(got["classes"]) != 3:
         errs.append(f"{len(got['classes'])} classes, planted 3")
     for e in errs:

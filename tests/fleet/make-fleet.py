@@ -69,7 +69,8 @@ def doc(host, cls, stamp, rng, fault=None, slow=1.0, seed=0):
     return {
         "schema": "numabench.result/1", "started": stamp,
         "tool": {"version": "0.1.0", "git_commit": "fleet", "compiler": "gcc 12.2.0"},
-        "host": {"hostname": host, "kernel": "6.1.0-28-amd64", "cmdline": "ro quiet",
+        "host": {"hostname": host, "kernel": "6.1.0-28-amd64", "cmdline": f"BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-amd64 root=UUID="
+                 f"{hrng.getrandbits(128):032x} ro quiet",
                  "cpu_model": cls["cpu"], "virtualization": "none"},
         "capabilities": {"root": True, "numa_balancing": int(bal), "thp": "madvise",
                          "pmu": True},
