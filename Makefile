@@ -12,7 +12,8 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # Debian packages for building and testing (make deps installs them, idempotently).
 DEB_BUILD := build-essential pkg-config libnuma-dev libhwloc-dev libpfm4-dev libjansson-dev
 DEB_TEST := libcmocka-dev qemu-system-x86 busybox-static cpio zstd python3 clang \
-	libclang-rt-14-dev chromium numactl likwid linux-perf util-linux valgrind strace
+	libclang-rt-14-dev chromium numactl likwid linux-perf util-linux valgrind strace \
+	slurm-wlm munge ansible
 DEPS_STAMP := .deps-installed
 
 PKGS := hwloc jansson
@@ -58,7 +59,7 @@ UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := numabench$(if $(SAN),-san)
 
-.PHONY: all deps probe run check unit counter-tools fuzz-bins host-tests analysis-tests guest-tests san-check valgrind-check bench fuzz install \
+.PHONY: all deps probe run check unit counter-tools fuzz-bins host-tests analysis-tests deploy-tests guest-tests san-check valgrind-check bench fuzz install \
 	clean format format-check
 
 all: probe $(BIN)
@@ -77,7 +78,7 @@ probe:
 	  echo "numabench: missing libpfm4: install it with: apt-get install libpfm4-dev (or: make deps)" >&2; exit 1; }
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "make deps: installing$$missing"; \
@@ -131,7 +132,13 @@ host-tests: all
 
 analysis-tests: all
 	bash tests/analysis/run.sh ./$(BIN)
+	bash tests/fleet/run.sh ./$(BIN)
 	bash tests/analysis/browser.sh ./$(BIN) || [ $$? = 77 ]
+
+# deploy/slurm and deploy/ansible run for real on this host (about 35 s; skipped without root).
+deploy-tests: all
+	bash tests/deploy/slurm.sh ./$(BIN) || [ $$? = 77 ]
+	bash tests/deploy/ansible.sh ./$(BIN) || [ $$? = 77 ]
 
 guest-tests: all
 	bash tests/guest/run.sh ./numabench
@@ -158,6 +165,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) host-tests
 	$(MAKE) analysis-tests
+	$(MAKE) deploy-tests
 	$(MAKE) san-check
 	$(MAKE) valgrind-check
 	bash tests/fuzz/run.sh 10
@@ -165,6 +173,7 @@ check: deps
 
 bench: all
 	bash tests/bench/run.sh ./numabench
+	bash tests/fleet/bench.sh ./numabench
 
 fuzz:
 	bash tests/fuzz/run.sh 60

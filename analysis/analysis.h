@@ -9,5 +9,7 @@
 
 int an_run_report(const struct an_opts *o);
 int an_run_compare(const struct an_opts *o);
+/* `numabench fleet` (analysis/fleet.c): parses its own argv (argv[0] the command name). */
+int an_run_fleet(int argc, char **argv);
 
 #endif

@@ -48,6 +48,7 @@ int nb_cmd_knobs(int argc, char **argv);
 int nb_cmd_events(int argc, char **argv);
 int nb_cmd_report(int argc, char **argv);
 int nb_cmd_compare(int argc, char **argv);
+int nb_cmd_fleet(int argc, char **argv);
 int nb_cmd_guest(int argc, char **argv);
 int nb_cmd_restore(int argc, char **argv);
 int nb_cmd_help(int argc, char **argv);

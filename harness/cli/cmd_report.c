@@ -1,4 +1,4 @@
-/* numabench `report` and `compare`: the analysis layer, behind its argument parser. */
+/* numabench `report`, `compare` and `fleet`: the analysis layer, behind its argument parser. */
 #include "analysis.h"
 #include "cli.h"
 
@@ -14,4 +14,9 @@ int nb_cmd_compare(int argc, char **argv)
 	struct an_opts o;
 	int rc = an_parse_args(argc, argv, true, &o);
 	return rc ? rc : an_run_compare(&o);
+}
+
+int nb_cmd_fleet(int argc, char **argv)
+{
+	return an_run_fleet(argc, argv);
 }

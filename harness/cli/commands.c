@@ -38,6 +38,13 @@ static const struct nb_cli_opt compare_opts[] = {
     {"--fdr", "Benjamini-Hochberg q-values instead of per-metric p-values"},
     {0, 0}};
 
+static const struct nb_cli_opt fleet_opts[] = {
+    {"--format text|md|html|csv|json", "output format (default text); csv: a row per cause"},
+    {"-o, --output FILE", "write to FILE (default standard output)"},
+    {"--z THRESHOLD", "robust z-score beyond which a cell is flagged (default 3.5)"},
+    {"--threshold PCT", "smallest deviation or change reported, % (default 5)"},
+    {0, 0}};
+
 static const struct nb_cli_opt guest_opts[] = {
     {"--kernel 6.1|6.12|PATH", "Debian's kernel package (fetched once), or a bzImage"},
     {"--topology NAME|FILE", "configs/guests/NAME.json or a FILE (default 2node)"},
@@ -76,6 +83,13 @@ const struct nb_cli_cmd nb_cli_cmds[] = {
      "[--include-untrustworthy] [--fdr]",
      "compare runs against the first (baseline), with confidence intervals",
      "Exit 5 when --threshold is given and a metric regressed significantly.", compare_opts, 0},
+    {"fleet", nb_cmd_fleet,
+     "FILES|DIRS... [--format text|md|html|csv|json] [-o FILE] [--z THRESHOLD] "
+     "[--threshold PCT]",
+     "hosts grouped into hardware classes; the ones that differ from their class, and why",
+     "Folders are searched for *.json. Files that are not numabench results are listed with\n"
+     "the reason and skipped.",
+     fleet_opts, 0},
     {"guest", nb_cmd_guest,
      "[--kernel 6.1|6.12|PATH] [--topology NAME|FILE] [--append ARGS] [--timeout SEC] "
      "[--keep] [--script FILE] [-o FILE] [--] ARGS...",

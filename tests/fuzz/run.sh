@@ -10,7 +10,7 @@ command -v clang >/dev/null || { echo "fuzz: clang missing (apt-get install clan
 # One build: the Makefile builds the targets from the same sources as numabench.
 make -s -j2 fuzz-bins || { echo "fuzz: build failed"; exit 1; }
 fail=0
-for t in results report config cmdline; do
+for t in results report fleet config cmdline; do
 	mkdir -p $B/corpus/$t
 	case $t in
 	results) cp results/reference/*.json $B/corpus/$t/ 2>/dev/null ;;
@@ -20,10 +20,18 @@ for t in results report config cmdline; do
 				{ printf "\\$(printf %o $k)"; cat "$f"; } >"$B/corpus/$t/$(basename "$f" .json)-$k"
 			done
 		done ;;
+	fleet) # seeds: a format byte, then three hosts of one made-up class separated by \x01\x01
+		rm -rf $B/fleet-seed
+		python3 tests/fleet/make-fleet.py $B/fleet-seed/files --seed 1 --hosts 3
+		set -- $(ls $B/fleet-seed/files/r1*.json | head -3)
+		for k in 0 2 3 4; do
+			{ printf "\\$(printf %o $k)"; cat "$1"; printf '\001\001'; cat "$2"; printf '\001\001'
+			  cat "$3"; } >"$B/corpus/$t/seed-$k"
+		done ;;
 	config) cp configs/*.json $B/corpus/$t/ ;;
 	cmdline) printf 'latency\0--set\0latency.size=4K,1M\0-o\0x.json' >$B/corpus/$t/seed1 ;;
 	esac
-	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 -close_fd_mask=$([ $t = report ] && echo 3 || echo 2) \
+	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 -close_fd_mask=$([ $t = report ] || [ $t = fleet ] && echo 3 || echo 2) \
 		-artifact_prefix=$B/crash-$t- $B/corpus/$t >$B/fuzz_$t.log 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units/ {print $2}' $B/fuzz_$t.log)
