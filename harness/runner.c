@@ -289,6 +289,66 @@ static void summary(json_t *runs)
 	}
 }
 
+/* One line per untrustworthy cell (at most 20), then what to do next: a run whose figures are not
+ * known says which and how to get them. */
+static void untrustworthy_cells(json_t *runs, const char *path)
+{
+	size_t i, j;
+	json_t *r, *c;
+	int shown = 0, total = 0;
+	const char *first = NULL;
+	json_array_foreach(runs, i, r)
+	{
+		const char *b = json_string_value(json_object_get(r, "bench"));
+		json_array_foreach(json_object_get(r, "cells"), j, c)
+		{
+			const char *st = json_string_value(json_object_get(c, "status"));
+			if (!st || strcmp(st, nb_status_name(NB_UNTRUSTWORTHY)))
+				continue;
+			if (!total++) {
+				printf("\nuntrustworthy cells (the figure is not known to the "
+				       "precision the "
+				       "rule asks for):\n");
+				first = b;
+			}
+			if (shown >= 20)
+				continue;
+			char where[160] = "";
+			size_t w = 0;
+			const char *k;
+			json_t *v;
+			if (json_is_integer(json_object_get(c, "cpu_node")))
+				w = snprintf(
+				    where, sizeof(where), " cpu node %lld -> mem node %lld",
+				    (long long)json_integer_value(json_object_get(c, "cpu_node")),
+				    (long long)json_integer_value(json_object_get(c, "mem_node")));
+			json_object_foreach(c, k, v)
+			{
+				if (w >= sizeof(where) - 1)
+					break;
+				if (json_is_string(v) && strcmp(k, "status") && strcmp(k, "reason"))
+					w += snprintf(where + w, sizeof(where) - w, " %s=%s", k,
+						      json_string_value(v));
+				else if (json_is_integer(v) && !strcmp(k, "threads"))
+					w += snprintf(where + w, sizeof(where) - w, " %s=%lld", k,
+						      (long long)json_integer_value(v));
+			}
+			const char *why = json_string_value(json_object_get(c, "reason"));
+			printf("  %-9s%s: %s\n", b, where, why ? why : "");
+			shown++;
+		}
+	}
+	if (!total)
+		return;
+	if (total > shown)
+		printf("  ... and %d more (numabench report %s)\n", total - shown, path);
+	printf("what to do next: run again with nothing else busy on this machine; take more "
+	       "samples (numabench run %s --repeat 64); or accept more spread (--set "
+	       "%s.spread_max=0.20). "
+	       "The verdicts are in %s (cells[].status, cells[].reason).\n",
+	       first, first, path);
+}
+
 static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs");
@@ -412,6 +472,7 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 		goto out;
 	}
 	summary(json_object_get(doc, "runs"));
+	untrustworthy_cells(json_object_get(doc, "runs"), path);
 	if (nb_result_write(path, doc, err, sizeof(err))) {
 		nb_err("%s", err);
 		rc = NB_EXIT_ENV;
