@@ -29,7 +29,7 @@ static const struct nb_param_def params[] = {
     {"pairs", NB_P_INT, "pairs", "64", 1, 1e6, NULL,
      "at most this many ordered cpu pairs: all of them when there are fewer; else one per "
      "(holder node, reader node, relation) first, then evenly spaced others"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 

@@ -18,7 +18,7 @@ static const struct nb_param_def params[] = {
     {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
      "buffer first-touched per sample"},
     {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 

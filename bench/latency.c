@@ -23,7 +23,7 @@ static const struct nb_param_def params[] = {
      "random order stays inside groups of this many bytes (bounds TLB misses)"},
     {"loads", NB_P_INT, "loads", "", 1000, 1e10, NULL,
      "dependent loads per sample (default: 2 passes over the buffer, 1M..8M)"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 

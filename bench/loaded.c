@@ -40,7 +40,7 @@ static const struct nb_param_def params[] = {
     {"delay", NB_P_SIZES, "spins/line", "0,50,100,200,400,1000,2000,5000", 0, 1e7, NULL,
      "injection delays to sweep: idle-loop iterations per line after each step (an idle "
      "point, injectors parked, always comes first)"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 

@@ -70,7 +70,7 @@ enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st)
 
 void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p)
 {
-	nb_rule_default(r, ctx->repeat, ctx->quick, nb_param_double(p, "spread_max"));
+	nb_rule_default(r, ctx->repeat, ctx->quick, nb_param_double(p, "ci_max"));
 }
 
 enum nb_status nb_cell_spread(json_t *cell, const struct nb_rule *r, const double *s, int n,

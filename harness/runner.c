@@ -343,8 +343,8 @@ static void untrustworthy_cells(json_t *runs, const char *path)
 	if (total > shown)
 		printf("  ... and %d more (numabench report %s)\n", total - shown, path);
 	printf("what to do next: run again with nothing else busy on this machine; take more "
-	       "samples (numabench run %s --repeat 64); or accept more spread (--set "
-	       "%s.spread_max=0.20). "
+	       "samples (numabench run %s --repeat 64); or accept a wider CI (--set "
+	       "%s.ci_max=0.10). "
 	       "The verdicts are in %s (cells[].status, cells[].reason).\n",
 	       first, first, path);
 }

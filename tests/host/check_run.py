@@ -6,7 +6,7 @@ import sys
 
 STATUSES = {"ok", "skipped", "failed", "untrustworthy"}
 METRIC_KEYS = {"unit", "direction", "samples", "min", "median", "mean", "stddev", "cv", "p5",
-               "p95", "ci95", "ci_level", "mad", "spread", "outliers"}
+               "p95", "ci95", "ci_level", "mad", "spread", "outliers", "p50", "ci_looks"}
 # unit, direction, sane range of medians (wide: any machine, any VM)
 KNOWN = {
     "latency_ns": ("ns", "lower", 0.05, 100000),
@@ -53,6 +53,22 @@ def check_metric(where, key, m):
         err(f"{where}: {key} median {m['median']} is not the median of its samples {med}")
     if not (0 <= m["outliers"] <= len(s)):
         err(f"{where}: {key} outliers {m['outliers']} of {len(s)} samples")
+    if m["p50"] != m["median"] or not (m["p5"] <= m["p50"] <= m["p95"]):
+        err(f"{where}: {key} p5/p50/p95 {m['p5']}/{m['p50']}/{m['p95']} (median {m['median']})")
+    # The design: fixed n ([n]) or sequential looks (increasing, n one of them); a sequential
+    # design's CI has its stated coverage, >= 95%.
+    looks = m["ci_looks"]
+    if not looks or looks != sorted(set(looks)) or not all(isinstance(x, int) for x in looks):
+        err(f"{where}: {key} ci_looks {looks}")
+    elif len(looks) > 1 and len(s) in looks and m["ci_level"] < 0.95:
+        err(f"{where}: {key} sequential design with ci_level {m['ci_level']} < 0.95")
+    b = m.get("bimodal")
+    if b is not None:
+        modes = b.get("modes", [])
+        if (len(modes) != 2 or sum(x["n"] for x in modes) != len(s) or
+                not modes[0]["median"] < modes[1]["median"] or
+                not b.get("summary", "").startswith("bimodal: ")):
+            err(f"{where}: {key} bimodal {b}")
 
 
 def check_placement(where, item):
