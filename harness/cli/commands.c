@@ -34,6 +34,7 @@ static const struct nb_cli_opt compare_opts[] = {
     {"--format text|md|html|csv|json", "output format (default text); csv and json: tidy rows"},
     {"-o, --output FILE", "write to FILE (default standard output)"},
     {"--threshold PCT", "exit 5 when a metric is significantly worse by more than PCT %"},
+    {"--practical PCT", "a change is significant only if also at least PCT % (default 2)"},
     {"--include-untrustworthy", "let untrustworthy cells count for --threshold"},
     {"--fdr", "Benjamini-Hochberg q-values instead of per-metric p-values"},
     {0, 0}};
@@ -72,7 +73,8 @@ const struct nb_cli_cmd nb_cli_cmds[] = {
     {"report", nb_cmd_report, "RESULT.json [--format text|md|html|csv|json] [-o FILE]",
      "a readable account of one run", NULL, report_opts, 0},
     {"compare", nb_cmd_compare,
-     "A.json B.json... [--format text|md|html|csv|json] [-o FILE] [--threshold PCT] "
+     "A.json B.json... [--format text|md|html|csv|json] [-o FILE] [--threshold PCT] [--practical "
+     "PCT] "
      "[--include-untrustworthy] [--fdr]",
      "compare runs against the first (baseline), with confidence intervals",
      "Exit 5 when --threshold is given and a metric regressed significantly.", compare_opts, 0},
