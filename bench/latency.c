@@ -39,11 +39,14 @@ struct cell_arg {
 	int n;
 	int err;
 	void *sink;
+	unsigned gen; /* fresh allocations so far (the chain's seed) */
 };
 
 static double one_sample(void *v)
 {
 	struct cell_arg *a = v;
+	if (a->err)
+		return NAN;
 	void *start = a->sink;
 	uint64_t t0 = nb_now_ns();
 	a->sink = nb_chase_run(start, a->loads);
@@ -69,6 +72,23 @@ static void measure(void *v)
 	struct nb_counters *c = nb_crosscheck_begin(a->ctx);
 	a->n = nb_rule_sample(&a->rule, one_sample, a, a->samples);
 	a->crosscheck = nb_crosscheck_end(c, a->remote, 0);
+}
+
+/* The rule's fresh allocation (stats.h): a new buffer on the same node, a new chain (another
+ * seed), first-touched and warmed here, so that the samples cover placement and layout. */
+static void refresh(void *v)
+{
+	struct cell_arg *a = v;
+	struct nb_buf *b = a->buf;
+	size_t len = b->len;
+	nb_buf_free(b);
+	if (nb_buf_alloc(b, len, b->policy, b->node, b->pages) ||
+	    !(a->sink = nb_chase_build(b->p, len, a->stride, a->group, 0x5eed ^ len ^ ++a->gen))) {
+		a->err = errno ? errno : ENOMEM;
+		return;
+	}
+	uint64_t links = len / a->stride;
+	a->sink = nb_chase_run(a->sink, links < (32u << 20) ? links : (32u << 20));
 }
 
 static uint64_t default_loads(size_t len, size_t stride)
@@ -106,6 +126,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	a.loads =
 	    nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len, a.stride);
 	nb_rule_for(&a.rule, ctx, p);
+	a.rule.refresh = refresh;
+	a.rule.refresh_every = NB_REFRESH_EVERY;
 	enum nb_status st = NB_OK;
 	if (nb_run_pinned(cpus, nc, measure, &a) || a.err) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));

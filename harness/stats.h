@@ -90,6 +90,10 @@ struct nb_rule {
 	int refresh_every;
 };
 
+/* Samples per allocation for a bench that sets refresh: 8 samples come from 2 allocations, 30
+ * from 8. */
+#define NB_REFRESH_EVERY 4
+
 /* Defaults: looks at 8, 16 and 30 samples (quick: 6; --repeat N: exactly N; emulated: 5, quick
  * 3), CI target 1%. Sets the current design. */
 void nb_rule_default(struct nb_rule *r, int repeat, bool quick, double ci_max);

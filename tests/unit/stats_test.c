@@ -141,6 +141,13 @@ static double one_spike(void *arg)
 	return ++calls == 1 ? 5000.0 : 100.0 + (calls % 3) * 0.2;
 }
 
+static int refreshes, refresh_at[64];
+static void count_refresh(void *arg)
+{
+	(void)arg;
+	refresh_at[refreshes++] = calls;
+}
+
 static void test_rule(void **state)
 {
 	(void)state;
@@ -174,6 +181,14 @@ static void test_rule(void **state)
 	assert_int_equal(s.outliers, 1);
 	assert_true(s.sequential);
 	assert_true(s.ci_level >= 0.95);
+	/* Fresh allocations: refresh before samples 4, 8, ... (so 30 samples: 7 refreshes). */
+	r.refresh = count_refresh;
+	r.refresh_every = NB_REFRESH_EVERY;
+	calls = refreshes = 0;
+	n = nb_rule_sample(&r, wild, NULL, out);
+	assert_int_equal(n, 30);
+	assert_int_equal(refreshes, (30 - 1) / NB_REFRESH_EVERY);
+	assert_int_equal(refresh_at[0], NB_REFRESH_EVERY);
 	/* --repeat N: exactly N; --quick: a fixed 6. */
 	nb_rule_default(&r, 7, false, 0.05);
 	assert_true(r.min_reps == 7 && r.max_reps == 7);
