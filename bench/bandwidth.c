@@ -422,7 +422,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 						    c.threads, c.cpu_node, ncpu);
 						st = NB_SKIPPED;
 					} else {
-						st = run_cell(ctx, p, c, cell);
+						st = nb_cell_budget(cell)
+							 ? NB_SKIPPED
+							 : run_cell(ctx, p, c, cell);
 					}
 					nb_cells_add(&cl, cell, st);
 				}

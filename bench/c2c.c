@@ -314,7 +314,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		json_t *cell = json_pack("{s:i,s:i,s:i,s:i,s:s}", "holder_cpu", all[i].h,
 					 "reader_cpu", all[i].r, "mem_node", all[i].hn, "cpu_node",
 					 all[i].rn, "relation", rel_names[all[i].rel]);
-		nb_cells_add(&cl, cell, run_pair(ctx, p, &all[i], cell));
+		nb_cells_add(&cl, cell,
+			     nb_cell_budget(cell) ? NB_SKIPPED : run_pair(ctx, p, &all[i], cell));
 	}
 	/* A relation no pair of this run has: a skipped cell that says why. */
 	static const char *const why[R_COUNT] = {"no SMT siblings among the run's cpus",

@@ -128,7 +128,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					      "pages", thp ? "thp" : "4k");
 				nb_progress("fault: cpu node %d -> mem node %d, %s", cn[i], mn[j],
 					    thp ? "thp" : "4k");
-				enum nb_status st = run_cell(ctx, p, cn[i], mn[j], thp, cell);
+				enum nb_status st = nb_cell_budget(cell)
+							? NB_SKIPPED
+							: run_cell(ctx, p, cn[i], mn[j], thp, cell);
 				nb_cells_add(&cl, cell, st);
 			}
 	nb_run_headline(run, "fault_ns_per_page", "4k first touch:", NULL, nb_cell_with,

@@ -188,7 +188,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 					    "{s:i,s:i,s:s,s:I,s:s}", "cpu_node", k.cpu_node,
 					    "mem_node", k.mem_node, "size", sz, "size_bytes",
 					    (json_int_t)k.size, "pages", k.thp ? "thp" : "4k");
-					enum nb_status cst = run_cell(ctx, p, k, cell);
+					enum nb_status cst = nb_cell_budget(cell)
+								 ? NB_SKIPPED
+								 : run_cell(ctx, p, k, cell);
 					nb_cells_add(&cl, cell, cst);
 				}
 	/* The headline: 4 KiB pages, the largest size, the first stride asked for. */

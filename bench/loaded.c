@@ -375,7 +375,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			    "mix", mix->name, "pages", "4k", "size", sz, "size_bytes",
 			    (json_int_t)size, "stride", (json_int_t)nb_param_u64(p, "stride"),
 			    "tlb_group", (json_int_t)nb_param_u64(p, "tlb_group"));
-			enum nb_status st = run_cell(ctx, p, x, y, mix, cell);
+			enum nb_status st =
+			    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, x, y, mix, cell);
 			nb_cells_add(&cl, cell, st);
 		}
 	nb_run_headline(run, "latency_ns", "idle (zero injection):", NULL, nb_cell_with,

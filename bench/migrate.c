@@ -484,7 +484,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				if (a.m == M_BATCH)
 					json_object_set_new(cell, "batch",
 							    json_integer((json_int_t)batch));
-				enum nb_status st = run_cell(ctx, p, &a, cell);
+				enum nb_status st =
+				    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, &a, cell);
 				nb_cells_add(&cl, cell, st);
 			}
 	free(addrs), free(nodes), free(status);

@@ -10,6 +10,8 @@ struct nb_cells {
 	json_t *arr; /* owned by the run */
 	enum nb_status worst;
 	int bad, total;
+	int budget; /* cells skipped because the time budget was spent */
+	int skipped;
 };
 
 void nb_cells_init(struct nb_cells *c, json_t *run);
@@ -27,6 +29,10 @@ enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, in
 				 enum nb_status st);
 /* Record the THP share; below 90% an ok status turns untrustworthy. */
 enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st);
+
+/* Whether the bench's share of the run's time budget is spent: then the cell is marked skipped
+ * with reason budget (call before measuring it). */
+bool nb_cell_budget(json_t *cell);
 
 /* The statistics rule of a bench run: --repeat/--quick and the bench's `ci_max`. */
 void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p);

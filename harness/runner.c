@@ -5,6 +5,7 @@
 #include "memcg.h"
 #include "paths.h"
 #include "results.h"
+#include "stats.h"
 #include "tunables.h"
 
 #include <errno.h>
@@ -353,15 +354,27 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs");
 	enum nb_status worst = NB_OK;
+	uint64_t start = nb_now_ns();
+	nb_budget_end_ns = o->budget_s > 0 ? start + (uint64_t)(o->budget_s * 1e9) : 0;
 	for (int i = 0; i < o->njobs; i++) {
 		struct nb_job *j = &o->jobs[i];
 		json_t *run =
 		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
 		enum nb_status st;
 		uint64_t t0 = nb_now_ns();
+		/* Each bench gets an equal share of the time left; what one leaves passes on. */
+		nb_budget_job_end_ns = nb_budget_end_ns && t0 < nb_budget_end_ns
+					   ? t0 + (nb_budget_end_ns - t0) / (uint64_t)(o->njobs - i)
+					   : nb_budget_end_ns;
 		if (nb_interrupted) {
 			st = NB_SKIPPED;
 			nb_run_reason(run, "interrupted before it started");
+		} else if (nb_budget_spent()) {
+			st = NB_SKIPPED;
+			nb_run_reason(run,
+				      "budget: the run's time budget (%g s, from %s) was spent "
+				      "before this bench",
+				      o->budget_s, o->budget_from);
 		} else {
 			nb_progress("[%d/%d] %s", i + 1, o->njobs, j->b->name);
 			st = run_job(ctx, j, run);
@@ -385,6 +398,13 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (o->jobs[i].b->compare && run && s && strcmp(s, nb_status_name(NB_SKIPPED)))
 			o->jobs[i].b->compare(ctx, run, runs);
 	}
+	json_t *b = json_pack("{s:o,s:f}", "budget_s",
+			      o->budget_s > 0 ? json_real(o->budget_s) : json_null(), "elapsed_s",
+			      (nb_now_ns() - start) / 1e9);
+	if (o->budget_s > 0)
+		json_object_set_new(b, "from", json_string(o->budget_from));
+	json_object_set_new(doc, "budget", b);
+	nb_budget_end_ns = nb_budget_job_end_ns = 0;
 	return worst == NB_FAILED	   ? NB_EXIT_FAILED
 	       : worst == NB_UNTRUSTWORTHY ? NB_EXIT_UNTRUSTWORTHY
 					   : NB_EXIT_OK;

@@ -24,6 +24,8 @@ struct nb_run_opts {
 	const char *nodes, *cpus, *events;
 	struct nb_job jobs[NB_MAX_JOBS];
 	int njobs;
+	double budget_s;	 /* --budget, else the first suite's "budget"; 0: none */
+	const char *budget_from; /* "--budget" or the suite's name */
 };
 
 /* Append a job for bench b with params (an object of string or integer values; src names the

@@ -256,17 +256,34 @@ static bool look_narrow(const struct nb_rule *r, const double *out, int n, int k
 	return med != 0 && (v[n - k] - v[k - 1]) / 2 / fabs(med) <= r->ci_target;
 }
 
+uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
+
+bool nb_budget_spent(void)
+{
+	return nb_budget_job_end_ns && nb_now_ns() >= nb_budget_job_end_ns;
+}
+
+static bool budget_over(void)
+{
+	return nb_budget_end_ns && nb_now_ns() >= nb_budget_end_ns;
+}
+
 int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out)
 {
 	int n = 0, j = 0, max = r->max_reps > 64 ? 64 : r->max_reps < 1 ? 1 : r->max_reps;
 	const struct nb_design *d = &r->design;
+	if (nb_budget_spent())
+		return 0;
 	while (n < max && !nb_interrupted) {
 		if (r->refresh && r->refresh_every > 0 && n > 0 && n % r->refresh_every == 0)
 			r->refresh(arg);
 		out[n++] = fn(arg);
 		while (j < d->nlooks && d->looks[j] < n)
 			j++;
-		if (j < d->nlooks - 1 && d->looks[j] == n && d->rank[j] > 0 &&
+		bool look = j < d->nlooks && d->looks[j] == n;
+		if (budget_over() || (look && nb_budget_spent()))
+			break;
+		if (look && j < d->nlooks - 1 && d->rank[j] > 0 &&
 		    look_narrow(r, out, n, d->rank[j]))
 			break;
 	}

@@ -113,6 +113,16 @@ enum nb_status nb_rule_judge(const struct nb_rule *r, const double *s, int n, ch
 /* "bimodal: 100 ns x18, 140 ns x12" for a bimodal summary, else an empty string. */
 void nb_bimodal_text(const struct nb_summary *s, const char *unit, char *buf, size_t len);
 
+/*
+ * The run's time budget (runner.c sets it; 0: none). The runner gives each bench an equal share
+ * of the time left (nb_budget_job_end_ns); nb_rule_sample takes no sample once the share is
+ * spent, and stops at the next look (where the design's coverage holds) once it is; past the
+ * run's end (nb_budget_end_ns) it stops at once.
+ */
+extern uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
+/* Whether the current bench's share of the budget is spent. */
+bool nb_budget_spent(void);
+
 /* Mann-Whitney U two-sided p-value (normal approximation with tie correction). */
 double nb_mann_whitney_p(const double *a, int na, const double *b, int nb);
 

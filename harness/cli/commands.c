@@ -12,6 +12,7 @@ static const struct nb_cli_opt run_opts[] = {
     {"-o, --output FILE", "results file (default results/HOST-UTCSTAMP.json)"},
     {"--repeat N", "repetitions per cell, 1..64 (default: adaptive, until the CI target)"},
     {"--quick", "smaller sweeps, fewer repetitions"},
+    {"--budget DURATION", "end within this time (90, 60s, 5m, 1h; default: the suite's)"},
     {"--set BENCH.PARAM=VALUE", "a bench parameter (sizes take K/M/G); repeatable"},
     {"--set knob.NAME=VALUE", "a tunable for this run, journaled and put back; repeatable"},
     {"--nodes LIST", "nodes the run may use: 0-3,5  all  !LIST  +LIST (numactl syntax)"},

@@ -71,6 +71,28 @@ def check_metric(where, key, m):
             err(f"{where}: {key} bimodal {b}")
 
 
+def is_budget(item):
+    return (item.get("reason") or "").startswith("budget:")
+
+
+def check_budget(d):
+    """The run records its budget (null: none) and its elapsed time; a cell or run skipped for
+    the budget says so and has no figures."""
+    b = d.get("budget")
+    if not isinstance(b, dict) or "budget_s" not in b or "elapsed_s" not in b:
+        err(f"budget: {b} (want budget_s and elapsed_s)")
+        return
+    if b["budget_s"] is not None and not b.get("from"):
+        err(f"budget: {b} has no 'from'")
+    for r in d.get("runs", []):
+        cut = [c for c in r.get("cells", []) if is_budget(c)]
+        if (cut or (is_budget(r) and r.get("status") == "skipped")) and b["budget_s"] is None:
+            err(f"{r.get('bench')}: skipped for a budget the run does not have")
+        for c in cut:
+            if c.get("status") != "skipped" or "metrics" in c:
+                err(f"{r.get('bench')}: a budget cell is {c.get('status')} with metrics")
+
+
 def check_placement(where, item):
     pl = item.get("placement")
     if pl is None:
@@ -122,6 +144,7 @@ def main():
             err(f"topology node lacks fields: {n}")
     if topo["distances"] and len(topo["distances"]) != len(topo["nodes"]):
         err("distance matrix is not nodes x nodes")
+    check_budget(doc)
     tun = doc["tunables"]
     if tun.get("before") != tun.get("after"):
         err(f"tunables not restored: before {tun.get('before')} after {tun.get('after')}")
@@ -147,7 +170,7 @@ def main():
         cell_states = {c.get("status") for c in cells} - {"skipped"}
         if st == "ok" and cell_states - {"ok"}:
             err(f"{where}: run ok but cells are {cell_states}")
-        if st == "skipped" and cells:
+        if st == "skipped" and cells and not (is_budget(r) and all(map(is_budget, cells))):
             err(f"{where}: skipped but has cells")
     want_code = {"ok": 0, "untrustworthy": 3, "failed": 1}[worst]
     if doc.get("interrupted"):
