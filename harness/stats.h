@@ -106,8 +106,8 @@ void nb_rule_default(struct nb_rule *r, int repeat, bool quick, double ci_max);
 int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out);
 
 /* The verdict on a timing metric's samples: NB_OK, or NB_UNTRUSTWORTHY with a one-line reason
- * in why (the median's CI half-width above ci_max over n >= 3 samples). Emulated timings are
- * never judged. */
+ * in why (the median's CI half-width above ci_max; fewer than 3 samples only when the rule
+ * asked for more). Emulated timings are never judged. */
 enum nb_status nb_rule_judge(const struct nb_rule *r, const double *s, int n, char *why,
 			     size_t len);
 /* "bimodal: 100 ns x18, 140 ns x12" for a bimodal summary, else an empty string. */
@@ -115,9 +115,10 @@ void nb_bimodal_text(const struct nb_summary *s, const char *unit, char *buf, si
 
 /*
  * The run's time budget (runner.c sets it; 0: none). The runner gives each bench an equal share
- * of the time left (nb_budget_job_end_ns); nb_rule_sample takes no sample once the share is
- * spent, and stops at the next look (where the design's coverage holds) once it is; past the
- * run's end (nb_budget_end_ns) it stops at once.
+ * of the time left (nb_budget_job_end_ns); nb_rule_sample stops at the next look (where the
+ * design's coverage holds) once the share is spent, and past the run's end (nb_budget_end_ns)
+ * after the sample in progress. Cells not started when the share is spent are skipped
+ * (nb_cell_budget).
  */
 extern uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
 /* Whether the current bench's share of the budget is spent. */
