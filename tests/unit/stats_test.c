@@ -436,6 +436,45 @@ static void test_bimodal_rates(void **state)
 	assert_true(hits > 1900);
 }
 
+/* --budget's durations, and the budget the rule obeys. */
+static void test_budget(void **state)
+{
+	(void)state;
+	double s;
+	assert_int_equal(nb_parse_duration("90", &s), 0);
+	assert_float_equal(s, 90, 0);
+	assert_int_equal(nb_parse_duration("60s", &s), 0);
+	assert_float_equal(s, 60, 0);
+	assert_int_equal(nb_parse_duration("5m", &s), 0);
+	assert_float_equal(s, 300, 0);
+	assert_int_equal(nb_parse_duration("1.5h", &s), 0);
+	assert_float_equal(s, 5400, 0);
+	const char *bad[] = {"", "0", "-5s", "5x", "s", "m5", "8d", "nan", "1e9", " 5"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(nb_parse_duration(bad[i], &s), -1);
+	/* A spent share: the rule stops at its first look; past the end, after one sample. */
+	struct nb_rule r;
+	double out[64];
+	nb_timing_emulated = false;
+	nb_rule_default(&r, 0, false, 0.05);
+	nb_budget_job_end_ns = nb_now_ns();
+	nb_budget_end_ns = nb_now_ns() + 60000000000ull;
+	calls = 0;
+	assert_int_equal(nb_rule_sample(&r, wild, NULL, out), 8);
+	assert_true(nb_budget_spent());
+	json_t *cell = json_object();
+	assert_true(nb_cell_budget(cell));
+	assert_non_null(strstr(json_string_value(json_object_get(cell, "reason")), "budget:"));
+	json_decref(cell);
+	nb_budget_end_ns = nb_now_ns();
+	assert_int_equal(nb_rule_sample(&r, wild, NULL, out), 1);
+	char why[512];
+	assert_int_equal(nb_rule_judge(&r, out, 1, why, sizeof(why)), NB_UNTRUSTWORTHY);
+	nb_budget_end_ns = nb_budget_job_end_ns = 0;
+	assert_false(nb_budget_spent());
+	assert_int_equal(nb_rule_sample(&r, wild, NULL, out), 30);
+}
+
 static void test_design(void **state)
 {
 	(void)state;
@@ -520,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(test_rule),
 	    cmocka_unit_test(test_verdict_on_ci),
 	    cmocka_unit_test(test_design),
+	    cmocka_unit_test(test_budget),
 	    cmocka_unit_test(test_coverage_simulated),
 	    cmocka_unit_test(test_bimodal_rates),
 	    cmocka_unit_test(test_headline),
