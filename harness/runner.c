@@ -429,6 +429,13 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 	nb_timing_emulated = caps.timing_emulated;
 	if (nb_timing_emulated)
 		nb_info("%s", caps.timing_reason);
+	/* A suite's budget is sized for hardware; emulated, only --budget applies. */
+	if (nb_timing_emulated && o->budget_s > 0 && strcmp(o->budget_from, "--budget")) {
+		nb_info("timings are emulated: suite %s's budget (%g s) does not apply (--budget "
+			"does)",
+			o->budget_from, o->budget_s);
+		o->budget_s = 0;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.topo = &topo;
 	ctx.caps = &caps;
