@@ -117,8 +117,15 @@ fuzz-bins: $(FUZZ_BINS)
 
 -include $(OBJS:.o=.d)
 
+# numabench's exit codes stay as documented for scripts; make run ends green whenever the run
+# ran (0 all ok, 3 some cells untrustworthy: listed with what to do next) and writes a report.
 run: deps all
-	./numabench run quick
+	@mkdir -p results; out=results/$$(hostname | tr ./ __)-$$(date -u +%Y%m%dT%H%M%SZ).json; \
+	echo "./numabench run quick -o $$out"; ./numabench run quick -o $$out; rc=$$?; \
+	case $$rc in 0|3) ;; *) echo "make run: numabench exited $$rc (see numabench(1), EXIT STATUS)" >&2; exit $$rc;; esac; \
+	./numabench report $$out --format html -o $${out%.json}.html || exit $$?; \
+	echo "make run: results in $$out, report in $${out%.json}.html (numabench report $$out for text)"; \
+	[ $$rc = 0 ] || echo "make run: numabench exited 3: the run completed and some cells are untrustworthy (listed above)"
 
 unit: all $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

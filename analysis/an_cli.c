@@ -1,5 +1,6 @@
 /* numabench analysis: the command line shared by report and compare. */
 #include "an_cli.h"
+#include "an_stats.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -11,7 +12,8 @@ static int usage_error(const char *cmd, const char *what, const char *arg, bool 
 {
 	nb_err("%s: %s \"%s\" (valid: --format text|md|html|csv|json, -o FILE%s; see numabench "
 	       "help %s)",
-	       cmd, what, arg, compare ? ", --threshold PCT, --include-untrustworthy, --fdr" : "",
+	       cmd, what, arg,
+	       compare ? ", --threshold PCT, --practical PCT, --include-untrustworthy, --fdr" : "",
 	       cmd);
 	return NB_EXIT_USAGE;
 }
@@ -36,6 +38,14 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 			return NB_EXIT_USAGE;
 		}
 		return 0;
+	case 'p':
+		if (nb_parse_double(optarg, &o->practical) || !(o->practical >= 0) ||
+		    o->practical > 100) {
+			nb_err("%s: bad --practical \"%s\" (valid: a percentage 0..100, e.g. 2)",
+			       cmd, optarg);
+			return NB_EXIT_USAGE;
+		}
+		return 0;
 	case 'u':
 		o->untrusted = true;
 		return 0;
@@ -55,7 +65,7 @@ static int check_files(const char *cmd, bool compare, const struct an_opts *o)
 		nb_err(
 		    "compare: needs a baseline and at least one other result (usage: "
 		    "numabench compare A.json B.json... [--format text|md|html|csv|json] [-o FILE] "
-		    "[--threshold PCT] [--include-untrustworthy] [--fdr])");
+		    "[--threshold PCT] [--practical PCT] [--include-untrustworthy] [--fdr])");
 		return NB_EXIT_USAGE;
 	}
 	if (!compare && o->nfiles != 1) {
@@ -76,12 +86,13 @@ int an_parse_args(int argc, char **argv, bool compare, struct an_opts *o)
 	    {"format", required_argument, NULL, 'f'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"threshold", required_argument, NULL, 't'},
+	    {"practical", required_argument, NULL, 'p'},
 	    {"include-untrustworthy", no_argument, NULL, 'u'},
 	    {"fdr", no_argument, NULL, 'q'},
 	    {NULL, 0, NULL, 0}};
 	const char *cmd = argv[0];
 	int c, rc;
-	*o = (struct an_opts){.fmt = AN_TEXT, .threshold = NAN};
+	*o = (struct an_opts){.fmt = AN_TEXT, .threshold = NAN, .practical = AN_PRACTICAL_PCT};
 	optind = 0; /* glibc: start over, the program may have parsed options before */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:", compare ? compare_opts : report_opts, NULL)) !=

@@ -8,6 +8,7 @@ struct an_opts {
 	enum an_fmt fmt;
 	const char *out;  /* -o FILE, or NULL for stdout */
 	double threshold; /* compare --threshold PCT; NAN when not given */
+	double practical; /* compare --practical PCT (AN_PRACTICAL_PCT) */
 	bool untrusted;	  /* compare --include-untrustworthy: they count for --threshold */
 	bool bh;	  /* compare --fdr: Benjamini-Hochberg over each comparison's metrics */
 	char **files;

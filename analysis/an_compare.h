@@ -33,6 +33,7 @@ struct an_cmp_set {
 	int nchanges;
 	bool count_untrusted; /* untrustworthy rows count for --threshold */
 	bool bh;	      /* verdicts on Benjamini-Hochberg q-values */
+	double practical;     /* --practical, a fraction: smaller changes are not significant */
 };
 
 /* Align b against a: compare every metric both have (statistics over samples), and list

@@ -96,12 +96,22 @@ void an_boot_change_ci(const double *a, int na, const double *b, int nb, int rep
 	free(ch);
 }
 
+bool an_stat_sig(const struct an_cmp *c)
+{
+	bool excl = c->lo > 0 || c->hi < 0; /* false when the CI is NAN */
+	return c->p < AN_ALPHA && excl;
+}
+
+bool an_practical(const struct an_cmp *c)
+{
+	return !isnan(c->change) && !(fabs(c->change) < c->min_change);
+}
+
 enum an_verdict an_judge(const struct an_cmp *c, int dir)
 {
 	if (isnan(c->change))
 		return AN_V_NA;
-	bool excl = c->lo > 0 || c->hi < 0; /* false when the CI is NAN */
-	if (!(c->p < AN_ALPHA) || !excl)
+	if (!an_stat_sig(c) || !an_practical(c))
 		return AN_V_SAME;
 	if (!dir)
 		return AN_V_CHANGED;
@@ -117,6 +127,8 @@ void an_compare(const double *a, int na, const double *b, int nb, int dir, struc
 	out->change = out->med_a != 0 ? (out->med_b - out->med_a) / fabs(out->med_a) : NAN;
 	an_boot_change_ci(a, na, b, nb, AN_BOOT_REPS, AN_BOOT_SEED, &out->lo, &out->hi, NULL);
 	out->p = nb_mann_whitney_p(a, na, b, nb);
+	out->stat_sig = an_stat_sig(out);
+	out->practical = an_practical(out);
 	out->verdict = an_judge(out, dir);
 }
 

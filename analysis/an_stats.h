@@ -43,16 +43,27 @@ struct an_cmp {
 	double med_a, med_b;
 	double change, lo, hi; /* relative change and its 95% CI, fractions; NAN if undefined */
 	double p;	       /* Mann-Whitney U two-sided p-value */
+	double min_change;     /* practical threshold, a fraction (input; 0: none) */
+	bool stat_sig;	       /* p (or q) < AN_ALPHA and the CI excludes 0 */
+	bool practical;	       /* |change| >= min_change */
 	enum an_verdict verdict;
 };
 
 #define AN_ALPHA 0.05
+/* compare's default practical threshold: a change smaller than this share is not reported as
+ * significant however small its p (--practical PCT). */
+#define AN_PRACTICAL_PCT 2.0
 
 /* Compare samples b against the baseline a for a metric whose better direction is dir
- * (-1 lower, +1 higher, 0 unknown). Significant only if p < AN_ALPHA and the CI excludes 0. */
+ * (-1 lower, +1 higher, 0 unknown). Significant only if statistically significant (p <
+ * AN_ALPHA and the CI excludes 0) and practically (|change| >= out->min_change, which the
+ * caller sets before). stat_sig and practical say which held. */
 void an_compare(const double *a, int na, const double *b, int nb, int dir, struct an_cmp *out);
-/* The verdict from change, lo, hi and p of c. */
+/* The verdict from change, lo, hi, p and min_change of c. */
 enum an_verdict an_judge(const struct an_cmp *c, int dir);
+/* The two conditions, from the same fields. */
+bool an_stat_sig(const struct an_cmp *c);
+bool an_practical(const struct an_cmp *c);
 const char *an_verdict_name(enum an_verdict v);
 /* A significant regression whose change is beyond pct percent. */
 bool an_beyond(const struct an_cmp *c, double pct);

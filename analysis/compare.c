@@ -124,6 +124,7 @@ static void add_row(struct an_cmp_set *k, int group, const char *cell, const cha
 	*r = (struct an_row){
 	    group,     strdup(cell), strdup(name), strdup(unit_of(ma)), an_metric_dir(ma),
 	    untrusted, NAN,	     {0}};
+	r->c.min_change = k->practical;
 	an_compare(a, na, b, nb, r->dir, &r->c);
 	free(a);
 	free(b);
@@ -349,6 +350,7 @@ void an_cmp_bh(struct an_cmp_set *k)
 		struct an_cmp c = v[i]->c;
 		c.p = v[i]->q;
 		v[i]->c.verdict = an_judge(&c, v[i]->dir);
+		v[i]->c.stat_sig = an_stat_sig(&c);
 	}
 	free(v);
 }

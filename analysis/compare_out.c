@@ -47,10 +47,20 @@ static enum an_style verdict_style(enum an_verdict v)
 				   : AN_PLAIN;
 }
 
+/* A row that is statistically significant but below the practical threshold says so (the
+ * other case, large but not statistically significant, is what "no significant change" always
+ * meant; the tidy rows carry both conditions). */
+static const char *why_not(const struct an_row *r)
+{
+	return r->c.verdict == AN_V_SAME && r->c.stat_sig ? " (statistically only: below the "
+							    "practical threshold)"
+							  : "";
+}
+
 static void result_cell(struct an_table *t, const struct an_row *r)
 {
-	an_table_cell(t, verdict_style(r->c.verdict), "%s%s", an_verdict_name(r->c.verdict),
-		      r->untrusted ? " ?" : "");
+	an_table_cell(t, verdict_style(r->c.verdict), "%s%s%s", an_verdict_name(r->c.verdict),
+		      why_not(r), r->untrusted ? " ?" : "");
 }
 
 /* Whether w is a whole word of s. */
@@ -359,13 +369,15 @@ static int count(const struct an_cmp_set *k, enum an_verdict v)
 
 static void summary(struct an_doc *d, const struct an_cmp_set *k, double threshold)
 {
-	int worse = count(k, AN_V_WORSE), beyond = 0;
+	int worse = count(k, AN_V_WORSE), beyond = 0, small = 0;
+	for (int i = 0; i < k->nrows; i++)
+		small += k->rows[i].c.verdict == AN_V_SAME && k->rows[i].c.stat_sig;
 	an_p(d, worse ? AN_BAD : AN_PLAIN,
 	     "%d metrics compared: %d regressions, %d improvements, %d changed (no direction), "
-	     "%d without significant change, %d not comparable. %d other values changed in "
-	     "kind.",
+	     "%d without significant change (%d of them statistically significant but below the "
+	     "practical threshold of %g%%), %d not comparable. %d other values changed in kind.",
 	     k->nrows, worse, count(k, AN_V_BETTER), count(k, AN_V_CHANGED), count(k, AN_V_SAME),
-	     count(k, AN_V_NA), k->nchanges);
+	     small, k->practical * 100, count(k, AN_V_NA), k->nchanges);
 	if (isnan(threshold))
 		return;
 	int skipped = 0;
@@ -482,11 +494,27 @@ static void side_by_side(struct an_doc *d, const struct an_cmp_set *sets, int n)
 
 static void tidy(struct an_doc *d, const struct an_cmp_set *sets, int n)
 {
-	static const char *const cols[] = {
-	    "baseline", "file",	     "run",	      "cell",  "metric",
-	    "unit",	"direction", "n_baseline",    "n",     "baseline_median",
-	    "median",	"change",    "ci_lo",	      "ci_hi", "p",
-	    "q",	"verdict",   "untrustworthy", NULL};
+	static const char *const cols[] = {"baseline",
+					   "file",
+					   "run",
+					   "cell",
+					   "metric",
+					   "unit",
+					   "direction",
+					   "n_baseline",
+					   "n",
+					   "baseline_median",
+					   "median",
+					   "change",
+					   "ci_lo",
+					   "ci_hi",
+					   "p",
+					   "q",
+					   "verdict",
+					   "untrustworthy",
+					   "statistically_significant",
+					   "practically_significant",
+					   NULL};
 	json_t *rows = json_array();
 	for (int s = 0; s < n; s++)
 		for (int i = 0; i < sets[s].nrows; i++) {
@@ -511,6 +539,10 @@ static void tidy(struct an_doc *d, const struct an_cmp_set *sets, int n)
 			json_object_set_new(o, "verdict",
 					    json_string(an_verdict_name(r->c.verdict)));
 			json_object_set_new(o, "untrustworthy", json_boolean(r->untrusted));
+			json_object_set_new(o, "statistically_significant",
+					    json_boolean(r->c.stat_sig));
+			json_object_set_new(o, "practically_significant",
+					    json_boolean(r->c.practical));
 			json_array_append_new(rows, o);
 		}
 	an_tidy_emit(d, AN_COMPARE_ROWS_SCHEMA, cols, rows);
@@ -524,9 +556,12 @@ static void method(struct an_doc *d)
 	     "the ratio of medians, %d resamples of each side, fixed seed %u, so the same inputs "
 	     "give the same output. p: two-sided Mann-Whitney U on the samples (normal "
 	     "approximation, tie and continuity corrected). A change is significant only when "
-	     "p < %.2f and the CI excludes 0; regression and improvement follow the metric's "
+	     "it is statistically significant (p < %.2f and the CI excludes 0) and practically "
+	     "(|change| >= the practical threshold, --practical, default %g%%); a change that is "
+	     "only statistically significant says so. Regression and improvement follow the "
+	     "metric's "
 	     "direction (lower or higher is better).",
-	     AN_BOOT_REPS, AN_BOOT_SEED, AN_ALPHA);
+	     AN_BOOT_REPS, AN_BOOT_SEED, AN_ALPHA, AN_PRACTICAL_PCT);
 }
 
 static long schema_major(const json_t *doc)
@@ -575,7 +610,8 @@ static int build_all(const struct an_opts *o, json_t **docs, struct an_cmp_set *
 		sets[i - 1] = (struct an_cmp_set){.a = docs[0],
 						  .b = docs[i],
 						  .an = an_basename(o->files[0]),
-						  .bn = an_basename(o->files[i])};
+						  .bn = an_basename(o->files[i]),
+						  .practical = o->practical / 100};
 		if (an_cmp_build(&sets[i - 1]))
 			return -1;
 		sets[i - 1].count_untrusted = o->untrusted;

@@ -34,7 +34,7 @@ static const struct nb_param_def params[] = {
     {"mix", NB_P_ENUMS, "", "", 0, 0, NB_MIX_CHOICES,
      "read/write mixes to run besides the kernels (MLC traffic types): all reads, 3:1, 2:1, "
      "1:1 reads:writes, non-temporal writes (default: none)"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -531,7 +531,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			json_object_del(cell, "skip");
 			st = NB_SKIPPED;
 		} else {
-			st = run_cell(ctx, p, c, cell);
+			st = nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, c, cell);
 		}
 		nb_cells_add(&cl, cell, st);
 	}

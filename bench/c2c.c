@@ -28,9 +28,9 @@ static const struct nb_param_def params[] = {
     {"pingpong", NB_P_INT, "round trips", "2000", 0, 1e9, NULL,
      "ping-pong round trips per sample (0: no ping-pong)"},
     {"pairs", NB_P_INT, "pairs", "64", 1, 1e6, NULL,
-     "ordered cpu pairs: all of them when there are fewer; else one per (holder node, reader "
-     "node, relation) always, then evenly spaced others up to this many"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+     "at most this many ordered cpu pairs: all of them when there are fewer; else one per "
+     "(holder node, reader node, relation) first, then evenly spaced others"},
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -360,7 +360,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		present[pr.rel]++;
 		nb_progress("c2c: holder cpu %d -> reader cpu %d, lines on node %d (%d/%d)", pr.h,
 			    pr.r, pr.home, i + 1, total);
-		nb_cells_add(&cl, cell, run_pair(ctx, p, &pr, cell));
+		nb_cells_add(&cl, cell,
+			     nb_cell_budget(cell) ? NB_SKIPPED : run_pair(ctx, p, &pr, cell));
 	}
 	json_object_set(run, "pairs_total", json_object_get(pl, "pairs_total"));
 	json_object_set(run, "pairs_measured", json_object_get(pl, "pairs_measured"));

@@ -19,7 +19,7 @@ static const struct nb_param_def params[] = {
     {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
      "buffer first-touched per sample"},
     {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -153,7 +153,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		int m = (int)json_integer_value(json_object_get(cell, "mem_node"));
 		int thp = !strcmp(json_string_value(json_object_get(cell, "pages")), "thp");
 		nb_progress("fault: cpu node %d -> mem node %d, %s", c, m, thp ? "thp" : "4k");
-		enum nb_status st = run_cell(ctx, p, c, m, thp, cell);
+		enum nb_status st =
+		    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, c, m, thp, cell);
 		nb_cells_add(&cl, cell, st);
 	}
 	json_decref(pl);

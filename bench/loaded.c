@@ -42,7 +42,7 @@ static const struct nb_param_def params[] = {
     {"delay", NB_P_SIZES, "spins/line", "0,50,100,200,400,1000,2000,5000", 0, 1e7, NULL,
      "injection delays to sweep: idle-loop iterations per line after each step (an idle "
      "point, injectors parked, always comes first)"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -438,7 +438,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				mix = &nb_mixes[k];
 		nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x, y,
 			    i + 1, total);
-		enum nb_status st = run_cell(ctx, p, x, y, mix, cell);
+		enum nb_status st =
+		    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, x, y, mix, cell);
 		nb_cells_add(&cl, cell, st);
 	}
 	json_decref(pl);

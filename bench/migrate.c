@@ -49,7 +49,7 @@ static const struct nb_param_def params[] = {
      "call, migrate_pages(2) of the process, mbind(2) MPOL_BIND with MPOL_MF_MOVE"},
     {"batch", NB_P_INT, "pages", "512", 2, 1 << 20, NULL,
      "pages per move_pages(2) call in move_pages_batch (a THP counts as one page)"},
-    NB_PARAM_SPREAD_MAX("0.10"),
+    NB_PARAM_CI_MAX("0.05"),
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -484,7 +484,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				if (a.m == M_BATCH)
 					json_object_set_new(cell, "batch",
 							    json_integer((json_int_t)batch));
-				enum nb_status st = run_cell(ctx, p, &a, cell);
+				enum nb_status st =
+				    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, &a, cell);
 				nb_cells_add(&cl, cell, st);
 			}
 	free(addrs), free(nodes), free(status);

@@ -57,10 +57,11 @@ struct nb_param_val {
 };
 
 /* The parameter every timing bench declares for the statistics rule (stats.h). */
-#define NB_PARAM_SPREAD_MAX(def)                                                                   \
+#define NB_PARAM_CI_MAX(def)                                                                       \
 	{                                                                                          \
-		"spread_max", NB_P_DOUBLE, "ratio", def, 0, 1, NULL,                               \
-		    "robust spread (1.4826 MAD / median) above which a cell is untrustworthy"      \
+		"ci_max", NB_P_DOUBLE, "ratio", def, 0.001, 1, NULL,                               \
+		    "half-width of the median's CI (share of the median) above which a cell is "   \
+		    "untrustworthy"                                                                \
 	}
 
 struct nb_params {

@@ -11,8 +11,28 @@ void nb_cells_init(struct nb_cells *c, json_t *run)
 	json_object_set_new(run, "cells", c->arr);
 }
 
+static bool budget_reason(json_t *cell)
+{
+	const char *r = json_string_value(json_object_get(cell, "reason"));
+	return r && !strncmp(r, "budget:", 7);
+}
+
+bool nb_cell_budget(json_t *cell)
+{
+	if (!nb_budget_spent())
+		return false;
+	nb_run_reason(cell, "budget: the run's time budget for this bench was spent before this "
+			    "cell (--budget)");
+	return true;
+}
+
 void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st)
 {
+	if (st == NB_SKIPPED && budget_reason(cell)) {
+		json_object_del(cell, "metrics"); /* not measured: no figures */
+		c->budget++;
+	}
+	c->skipped += st == NB_SKIPPED;
 	json_object_set_new(cell, "status", json_string(nb_status_name(st)));
 	json_array_append_new(c->arr, cell);
 	c->total++;
@@ -23,6 +43,16 @@ void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st)
 
 enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run)
 {
+	if (c->budget && c->skipped == c->total) {
+		nb_run_reason(run,
+			      "budget: the time budget was spent before any cell (%d cells "
+			      "skipped)",
+			      c->total);
+		return NB_SKIPPED;
+	}
+	if (c->budget && c->worst == NB_OK)
+		nb_run_reason(run, "budget: %d of %d cells not reached (skipped, reason budget)",
+			      c->budget, c->total);
 	if (c->worst != NB_OK)
 		nb_run_reason(run, "%d of %d cells untrustworthy or failed (see cells[].reason)",
 			      c->bad, c->total);
@@ -70,13 +100,18 @@ enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st)
 
 void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p)
 {
-	nb_rule_default(r, ctx->repeat, ctx->quick, nb_param_double(p, "spread_max"));
+	nb_rule_default(r, ctx->repeat, ctx->quick, nb_param_double(p, "ci_max"));
 }
 
 enum nb_status nb_cell_spread(json_t *cell, const struct nb_rule *r, const double *s, int n,
 			      enum nb_status st)
 {
-	char why[256];
+	char why[512];
+	if (n == 0 && nb_budget_spent()) {
+		json_object_del(cell, "reason");
+		nb_cell_budget(cell);
+		return NB_SKIPPED;
+	}
 	if (st != NB_OK || nb_rule_judge(r, s, n, why, sizeof(why)) == NB_OK)
 		return st;
 	nb_run_reason(cell, "%s", why);

@@ -10,6 +10,8 @@ struct nb_cells {
 	json_t *arr; /* owned by the run */
 	enum nb_status worst;
 	int bad, total;
+	int budget; /* cells skipped because the time budget was spent */
+	int skipped;
 };
 
 void nb_cells_init(struct nb_cells *c, json_t *run);
@@ -28,10 +30,14 @@ enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, in
 /* Record the THP share; below 90% an ok status turns untrustworthy. */
 enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st);
 
-/* The statistics rule of a bench run: --repeat/--quick and the bench's `spread_max`. */
+/* Whether the bench's share of the run's time budget is spent: then the cell is marked skipped
+ * with reason budget (call before measuring it). */
+bool nb_cell_budget(json_t *cell);
+
+/* The statistics rule of a bench run: --repeat/--quick and the bench's `ci_max`. */
 void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p);
 /* The rule's verdict on a timing metric's samples, recorded in the cell: an ok status turns
- * untrustworthy (with the reason) when the robust spread exceeds the rule's spread_max. */
+ * untrustworthy (with the reason) when the median's CI is wider than the rule's ci_max. */
 enum nb_status nb_cell_spread(json_t *cell, const struct nb_rule *r, const double *s, int n,
 			      enum nb_status st);
 

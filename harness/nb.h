@@ -50,6 +50,9 @@ extern bool nb_timing_emulated;
 int nb_parse_u64(const char *s, uint64_t *out);
 int nb_parse_size(const char *s, uint64_t *out); /* K/M/G/T suffixes, powers of 1024 */
 int nb_parse_double(const char *s, double *out);
+/* A duration: a number of seconds with an optional unit s, m or h ("90", "60s", "5m", "1.5h"),
+ * > 0 and at most a week. 0, or -1. */
+int nb_parse_duration(const char *s, double *seconds);
 /* Format a size like 4K, 1M, 1G (exact) or the number of bytes. */
 void nb_fmt_size(uint64_t v, char *buf, size_t len);
 

@@ -277,6 +277,23 @@ json_t *nb_metric(const char *unit, const char *direction, const double *samples
 	json_object_set_new(m, "ci95", json_pack("[o,o]", num(s.ci95_lo), num(s.ci95_hi)));
 	json_object_set_new(m, "ci_level", num(s.ci_level));
 	json_object_set_new(m, "ci_of", json_string("median"));
+	json_object_set_new(m, "p50", num(s.median));
+	json_t *looks = json_array();
+	const struct nb_design *d = nb_design_current();
+	for (int j = 0; s.sequential && j < d->nlooks; j++)
+		json_array_append_new(looks, json_integer(d->looks[j]));
+	if (!s.sequential)
+		json_array_append_new(looks, json_integer(n));
+	json_object_set_new(m, "ci_looks", looks);
+	if (s.bimodal) {
+		char txt[160];
+		nb_bimodal_text(&s, unit, txt, sizeof(txt));
+		json_object_set_new(m, "bimodal",
+				    json_pack("{s:s,s:[{s:o,s:i},{s:o,s:i}]}", "summary", txt,
+					      "modes", "median", num(s.mode_median[0]), "n",
+					      s.mode_n[0], "median", num(s.mode_median[1]), "n",
+					      s.mode_n[1]));
+	}
 	if (nb_timing_emulated && timing_unit(unit))
 		json_object_set_new(m, "emulated", json_true());
 	return m;

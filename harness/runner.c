@@ -8,6 +8,7 @@
 #include "paths.h"
 #include "plan.h"
 #include "results.h"
+#include "stats.h"
 #include "tunables.h"
 
 #include <errno.h>
@@ -294,19 +295,91 @@ static void summary(json_t *runs)
 	}
 }
 
+/* One line per untrustworthy cell (at most 20), then what to do next: a run whose figures are not
+ * known says which and how to get them. */
+static void untrustworthy_cells(json_t *runs, const char *path)
+{
+	size_t i, j;
+	json_t *r, *c;
+	int shown = 0, total = 0;
+	const char *first = NULL;
+	json_array_foreach(runs, i, r)
+	{
+		const char *b = json_string_value(json_object_get(r, "bench"));
+		json_array_foreach(json_object_get(r, "cells"), j, c)
+		{
+			const char *st = json_string_value(json_object_get(c, "status"));
+			if (!st || strcmp(st, nb_status_name(NB_UNTRUSTWORTHY)))
+				continue;
+			if (!total++) {
+				printf("\nuntrustworthy cells (the figure is not known to the "
+				       "precision the "
+				       "rule asks for):\n");
+				first = b;
+			}
+			if (shown >= 20)
+				continue;
+			char where[160] = "";
+			size_t w = 0;
+			const char *k;
+			json_t *v;
+			if (json_is_integer(json_object_get(c, "cpu_node")))
+				w = snprintf(
+				    where, sizeof(where), " cpu node %lld -> mem node %lld",
+				    (long long)json_integer_value(json_object_get(c, "cpu_node")),
+				    (long long)json_integer_value(json_object_get(c, "mem_node")));
+			json_object_foreach(c, k, v)
+			{
+				if (w >= sizeof(where) - 1)
+					break;
+				if (json_is_string(v) && strcmp(k, "status") && strcmp(k, "reason"))
+					w += snprintf(where + w, sizeof(where) - w, " %s=%s", k,
+						      json_string_value(v));
+				else if (json_is_integer(v) && !strcmp(k, "threads"))
+					w += snprintf(where + w, sizeof(where) - w, " %s=%lld", k,
+						      (long long)json_integer_value(v));
+			}
+			const char *why = json_string_value(json_object_get(c, "reason"));
+			printf("  %-9s%s: %s\n", b, where, why ? why : "");
+			shown++;
+		}
+	}
+	if (!total)
+		return;
+	if (total > shown)
+		printf("  ... and %d more (numabench report %s)\n", total - shown, path);
+	printf("what to do next: run again with nothing else busy on this machine; take more "
+	       "samples (numabench run %s --repeat 64); or accept a wider CI (--set "
+	       "%s.ci_max=0.10). "
+	       "The verdicts are in %s (cells[].status, cells[].reason).\n",
+	       first, first, path);
+}
+
 static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs");
 	enum nb_status worst = NB_OK;
+	uint64_t start = nb_now_ns();
+	nb_budget_end_ns = o->budget_s > 0 ? start + (uint64_t)(o->budget_s * 1e9) : 0;
 	for (int i = 0; i < o->njobs; i++) {
 		struct nb_job *j = &o->jobs[i];
 		json_t *run =
 		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
 		enum nb_status st;
 		uint64_t t0 = nb_now_ns();
+		/* Each bench gets an equal share of the time left; what one leaves passes on. */
+		nb_budget_job_end_ns = nb_budget_end_ns && t0 < nb_budget_end_ns
+					   ? t0 + (nb_budget_end_ns - t0) / (uint64_t)(o->njobs - i)
+					   : nb_budget_end_ns;
 		if (nb_interrupted) {
 			st = NB_SKIPPED;
 			nb_run_reason(run, "interrupted before it started");
+		} else if (nb_budget_spent()) {
+			st = NB_SKIPPED;
+			nb_run_reason(run,
+				      "budget: the run's time budget (%g s, from %s) was spent "
+				      "before this bench",
+				      o->budget_s, o->budget_from);
 		} else {
 			nb_progress("[%d/%d] %s", i + 1, o->njobs, j->b->name);
 			st = run_job(ctx, j, run);
@@ -330,6 +403,13 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (o->jobs[i].b->compare && run && s && strcmp(s, nb_status_name(NB_SKIPPED)))
 			o->jobs[i].b->compare(ctx, run, runs);
 	}
+	json_t *b = json_pack("{s:o,s:f}", "budget_s",
+			      o->budget_s > 0 ? json_real(o->budget_s) : json_null(), "elapsed_s",
+			      (nb_now_ns() - start) / 1e9);
+	if (o->budget_s > 0)
+		json_object_set_new(b, "from", json_string(o->budget_from));
+	json_object_set_new(doc, "budget", b);
+	nb_budget_end_ns = nb_budget_job_end_ns = 0;
 	return worst == NB_FAILED	   ? NB_EXIT_FAILED
 	       : worst == NB_UNTRUSTWORTHY ? NB_EXIT_UNTRUSTWORTHY
 					   : NB_EXIT_OK;
@@ -355,6 +435,13 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 	nb_headline_topology(&topo);
 	if (nb_timing_emulated)
 		nb_info("%s", caps.timing_reason);
+	/* A suite's budget is sized for hardware; emulated, only --budget applies. */
+	if (nb_timing_emulated && o->budget_s > 0 && strcmp(o->budget_from, "--budget")) {
+		nb_info("timings are emulated: suite %s's budget (%g s) does not apply (--budget "
+			"does)",
+			o->budget_from, o->budget_s);
+		o->budget_s = 0;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.topo = &topo;
 	ctx.caps = &caps;
@@ -418,6 +505,7 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 		goto out;
 	}
 	summary(json_object_get(doc, "runs"));
+	untrustworthy_cells(json_object_get(doc, "runs"), path);
 	if (nb_result_write(path, doc, err, sizeof(err))) {
 		nb_err("%s", err);
 		rc = NB_EXIT_ENV;

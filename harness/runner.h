@@ -25,6 +25,8 @@ struct nb_run_opts {
 	bool plan, json; /* --plan: print the plan (--json: as numabench.plan/1), run nothing */
 	struct nb_job jobs[NB_MAX_JOBS];
 	int njobs;
+	double budget_s;	 /* --budget, else the first suite's "budget"; 0: none */
+	const char *budget_from; /* "--budget" or the suite's name */
 };
 
 /* Append a job for bench b with params (an object of string or integer values; src names the

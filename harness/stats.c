@@ -42,6 +42,122 @@ int nb_median_ci_rank(int n, double *coverage)
 	return k;
 }
 
+double nb_median_ci_miss(int n, int k)
+{
+	double cdf = 0;
+	for (int j = 0; j < k && j <= n; j++)
+		cdf += exp(lgamma(n + 1.0) - lgamma(j + 1.0) - lgamma(n - j + 1.0) - n * log(2.0));
+	return 2 * cdf;
+}
+
+void nb_design_make(struct nb_design *d, const int *looks, int nlooks, double alpha)
+{
+	memset(d, 0, sizeof(*d));
+	d->nlooks = nlooks < 1 ? 1 : nlooks > NB_MAX_LOOKS ? NB_MAX_LOOKS : nlooks;
+	int last = nlooks < 1 ? 1 : looks[d->nlooks - 1];
+	double spent = 0;
+	for (int j = 0; j < d->nlooks; j++) {
+		int n = nlooks < 1 ? 1 : looks[j];
+		double budget = d->nlooks == 1 ? alpha : alpha * n / last;
+		int k = 0;
+		for (int t = 1; t <= (n + 1) / 2; t++) {
+			if (spent + nb_median_ci_miss(n, t) > budget + 1e-12)
+				break;
+			k = t;
+		}
+		if (!k && j == d->nlooks - 1)
+			k = 1;
+		if (k)
+			spent += nb_median_ci_miss(n, k);
+		d->looks[j] = n;
+		d->rank[j] = k;
+	}
+	d->level = spent < 1 ? 1 - spent : 0;
+}
+
+static struct nb_design current;
+static bool current_set;
+
+static void set_default_design(void)
+{
+	static const int looks[] = {8, 16, 30};
+	nb_design_make(&current, looks, 3, NB_CI_ALPHA);
+	current_set = true;
+}
+
+const struct nb_design *nb_design_current(void)
+{
+	if (!current_set)
+		set_default_design();
+	return &current;
+}
+
+/* The best split of sorted v into two groups (least within-group sum of squares), each with at
+ * least max(NB_MODE_MIN, 15% of n) samples; bimodal when the groups are apart by Ashman's D >=
+ * NB_BIMODAL_D and their medians by >= 5% of the overall median. */
+static void bimodal(const double *v, int n, struct nb_summary *s)
+{
+	int m = (int)ceil(0.15 * n);
+	if (m < NB_MODE_MIN)
+		m = NB_MODE_MIN;
+	if (n < 2 * m)
+		return;
+	double tot = 0, tot2 = 0, best = INFINITY;
+	int split = 0;
+	for (int i = 0; i < n; i++) {
+		tot += v[i];
+		tot2 += v[i] * v[i];
+	}
+	double a = 0, a2 = 0;
+	for (int i = 1; i < n; i++) {
+		a += v[i - 1];
+		a2 += v[i - 1] * v[i - 1];
+		if (i < m || n - i < m)
+			continue;
+		double b = tot - a, b2 = tot2 - a2;
+		double sse = (a2 - a * a / i) + (b2 - b * b / (n - i));
+		if (sse < best) {
+			best = sse;
+			split = i;
+		}
+	}
+	if (!split)
+		return;
+	double m1 = 0, m2 = 0, v1 = 0, v2 = 0;
+	int n1 = split, n2 = n - split;
+	for (int i = 0; i < n1; i++)
+		m1 += v[i] / n1;
+	for (int i = split; i < n; i++)
+		m2 += v[i] / n2;
+	for (int i = 0; i < n1; i++)
+		v1 += (v[i] - m1) * (v[i] - m1) / (n1 - 1);
+	for (int i = split; i < n; i++)
+		v2 += (v[i] - m2) * (v[i] - m2) / (n2 - 1);
+	double sd = sqrt(v1 + v2);
+	double d = sd > 0 ? sqrt(2.0) * (m2 - m1) / sd : (m2 > m1 ? INFINITY : 0);
+	double med1 = nb_quantile_sorted(v, n1, 0.5), med2 = nb_quantile_sorted(v + split, n2, 0.5);
+	if (d < NB_BIMODAL_D || med2 - med1 < 0.05 * fabs(s->median))
+		return;
+	s->bimodal = true;
+	s->mode_median[0] = med1;
+	s->mode_median[1] = med2;
+	s->mode_n[0] = n1;
+	s->mode_n[1] = n2;
+}
+
+void nb_bimodal_text(const struct nb_summary *s, const char *unit, char *buf, size_t len)
+{
+	const char *sp = unit && *unit ? " " : "";
+	if (!s->bimodal) {
+		if (len)
+			buf[0] = 0;
+		return;
+	}
+	snprintf(buf, len, "bimodal: %.4g%s%s x%d, %.4g%s%s x%d", s->mode_median[0], sp,
+		 unit ? unit : "", s->mode_n[0], s->mode_median[1], sp, unit ? unit : "",
+		 s->mode_n[1]);
+}
+
 void nb_summarize(const double *samples, int n, struct nb_summary *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -80,7 +196,17 @@ void nb_summarize(const double *samples, int n, struct nb_summary *s)
 	for (int i = 0; i < n && n > 2; i++)
 		s->outliers +=
 		    scale > 0 ? fabs(v[i] - s->median) / scale > NB_OUTLIER_Z : v[i] != s->median;
-	int k = nb_median_ci_rank(n, &s->ci_level);
+	const struct nb_design *d = nb_design_current();
+	int k = 0;
+	for (int j = 0; j < d->nlooks; j++)
+		if (d->looks[j] == n && d->rank[j] > 0) {
+			k = d->rank[j];
+			s->ci_level = d->level;
+			s->sequential = d->nlooks > 1;
+		}
+	if (!k)
+		k = nb_median_ci_rank(n, &s->ci_level);
+	bimodal(v, n, s);
 	s->ci95_lo = v[k - 1];
 	s->ci95_hi = v[n - k];
 	free(dev);
@@ -94,28 +220,70 @@ double nb_rel_ci(const struct nb_summary *s)
 	return (s->ci95_hi - s->ci95_lo) / 2 / fabs(s->median);
 }
 
-void nb_rule_default(struct nb_rule *r, int repeat, bool quick, double spread_max)
+void nb_rule_default(struct nb_rule *r, int repeat, bool quick, double ci_max)
 {
-	r->min_reps = repeat ? repeat : quick ? 3 : 5;
-	r->max_reps = repeat ? repeat : quick ? 8 : 30;
-	r->ci_target = 0.01;
-	r->spread_max = spread_max;
+	static const int seq[] = {8, 16, 30};
+	int one, nl = 1;
+	const int *looks = &one;
+	memset(r, 0, sizeof(*r));
 	r->emulated = nb_timing_emulated;
-	if (r->emulated)
-		r->max_reps = r->min_reps;
+	if (repeat)
+		one = repeat > 64 ? 64 : repeat;
+	else if (r->emulated)
+		one = quick ? 3 : 5;
+	else if (quick)
+		one = 6;
+	else {
+		looks = seq;
+		nl = 3;
+	}
+	nb_design_make(&r->design, looks, nl, NB_CI_ALPHA);
+	current = r->design;
+	current_set = true;
+	r->min_reps = looks[0];
+	r->max_reps = looks[nl - 1];
+	r->ci_target = 0.01;
+	r->ci_max = ci_max;
+}
+
+/* At look j with n samples: whether the look's CI is within the target. */
+static bool look_narrow(const struct nb_rule *r, const double *out, int n, int k)
+{
+	double v[64];
+	memcpy(v, out, sizeof(double) * n);
+	qsort(v, n, sizeof(double), cmp_double);
+	double med = nb_quantile_sorted(v, n, 0.5);
+	return med != 0 && (v[n - k] - v[k - 1]) / 2 / fabs(med) <= r->ci_target;
+}
+
+uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
+
+bool nb_budget_spent(void)
+{
+	return nb_budget_job_end_ns && nb_now_ns() >= nb_budget_job_end_ns;
+}
+
+static bool budget_over(void)
+{
+	return nb_budget_end_ns && nb_now_ns() >= nb_budget_end_ns;
 }
 
 int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out)
 {
-	int n = 0, max = r->max_reps > 64 ? 64 : r->max_reps < 1 ? 1 : r->max_reps;
-	struct nb_summary s;
+	int n = 0, j = 0, max = r->max_reps > 64 ? 64 : r->max_reps < 1 ? 1 : r->max_reps;
+	const struct nb_design *d = &r->design;
 	while (n < max && !nb_interrupted) {
+		if (r->refresh && r->refresh_every > 0 && n > 0 && n % r->refresh_every == 0)
+			r->refresh(arg);
 		out[n++] = fn(arg);
-		if (n >= r->min_reps) {
-			nb_summarize(out, n, &s);
-			if (nb_rel_ci(&s) <= r->ci_target && s.spread <= r->spread_max)
-				break;
-		}
+		while (j < d->nlooks && d->looks[j] < n)
+			j++;
+		bool look = j < d->nlooks && d->looks[j] == n;
+		if (budget_over() || (look && nb_budget_spent()))
+			break;
+		if (look && j < d->nlooks - 1 && d->rank[j] > 0 &&
+		    look_narrow(r, out, n, d->rank[j]))
+			break;
 	}
 	return n;
 }
@@ -123,15 +291,20 @@ int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, 
 enum nb_status nb_rule_judge(const struct nb_rule *r, const double *v, int n, char *why, size_t len)
 {
 	struct nb_summary s;
-	if (r->emulated || n < 3)
+	/* Fewer than 3 samples are judged only when the rule asked for more (a budget cut them). */
+	if (r->emulated || (n < 3 && r->max_reps < 3))
 		return NB_OK;
 	nb_summarize(v, n, &s);
-	if (s.spread <= r->spread_max)
+	double rel = nb_rel_ci(&s);
+	if (rel <= r->ci_max)
 		return NB_OK;
+	char bi[128];
+	nb_bimodal_text(&s, "", bi, sizeof(bi));
 	snprintf(why, len,
-		 "samples spread too much: robust spread %.1f%% > %.1f%% over %d samples "
-		 "(%d outliers; median %.4g, min %.4g, max %.4g)",
-		 100 * s.spread, 100 * r->spread_max, n, s.outliers, s.median, s.min, s.max);
+		 "the median is not known to within %.1f%%: its %.1f%% CI [%.4g, %.4g] is +-%.1f%% "
+		 "after %d samples (median %.4g; p5 %.4g, p95 %.4g; robust spread %.1f%%%s%s)",
+		 100 * r->ci_max, 100 * s.ci_level, s.ci95_lo, s.ci95_hi, 100 * rel, n, s.median,
+		 s.p5, s.p95, 100 * s.spread, *bi ? "; " : "", bi);
 	return NB_UNTRUSTWORTHY;
 }
 

@@ -112,6 +112,24 @@ int nb_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int nb_parse_duration(const char *s, double *seconds)
+{
+	char num[64];
+	size_t n = s ? strlen(s) : 0;
+	double mul = 1, v;
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	if (strchr("smh", num[n - 1])) {
+		mul = num[n - 1] == 'h' ? 3600 : num[n - 1] == 'm' ? 60 : 1;
+		num[--n] = 0;
+	}
+	if (nb_parse_double(num, &v) || !(v > 0) || v * mul > 7 * 86400.0)
+		return -1;
+	*seconds = v * mul;
+	return 0;
+}
+
 int nb_parse_double(const char *s, double *out)
 {
 	char *end;

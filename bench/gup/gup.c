@@ -10,6 +10,7 @@
  * rotated cell order, point 10) and the bench descriptor. The rest: gup.h.
  */
 #include "gup/gup.h"
+#include "stats.h"
 #include "tunables.h"
 
 #include <errno.h>
@@ -68,9 +69,13 @@ static void orchestrate(void *v)
 	else
 		gup_probe_paths(g);
 	gup_cells_build(g);
-	for (int r = 0; r < g->repeat && !nb_interrupted; r++)
+	for (int r = 0; r < g->repeat && !nb_interrupted && !(r && nb_budget_spent()); r++)
 		for (int i = 0; i < g->ncells && !nb_interrupted; i++) {
 			struct cell *c = &g->cells[(i + r) % g->ncells];
+			if (!c->skip[0] && !r && nb_budget_spent()) /* the time budget (--budget) */
+				snprintf(c->skip, sizeof(c->skip),
+					 "budget: the run's time budget for this bench was spent "
+					 "before this cell (--budget)");
 			if (c->skip[0])
 				continue;
 			nb_progress("gup: pass %d/%d, %s %s balancing=%d (%d/%d)", r + 1, g->repeat,

@@ -22,6 +22,19 @@ static void list_names(char *buf, size_t len)
 static int suite_jobs(struct nb_run_opts *o, json_t *doc, const char *name)
 {
 	json_t *benches = json_object_get(doc, "benches");
+	json_t *budget = json_object_get(doc, "budget");
+	double bs;
+	if (budget &&
+	    (!json_is_string(budget) || nb_parse_duration(json_string_value(budget), &bs))) {
+		nb_err("suite %s: bad \"budget\" (valid: a duration such as \"60s\", \"5m\", "
+		       "\"1h\")",
+		       name);
+		return -1;
+	}
+	if (budget && !o->budget_s) { /* --budget wins; else the first suite's */
+		o->budget_s = bs;
+		o->budget_from = name;
+	}
 	if (!json_is_array(benches)) {
 		nb_err("suite %s: \"benches\" must be an array of {\"bench\":NAME,\"params\":{}}",
 		       name);
@@ -168,23 +181,29 @@ static int apply_set(struct nb_run_opts *o, const char *s)
 
 static int parse_opts(int argc, char **argv, struct nb_run_opts *o)
 {
-	static const struct option lo[] = {{"output", required_argument, 0, 'o'},
-					   {"repeat", required_argument, 0, 'r'},
-					   {"quick", no_argument, 0, 'q'},
-					   {"set", required_argument, 0, 's'},
-					   {"nodes", required_argument, 0, 'n'},
-					   {"cpus", required_argument, 0, 'c'},
-					   {"events", required_argument, 0, 'e'},
-					   {"verbose", no_argument, 0, 'v'},
-					   {"plan", no_argument, 0, 'P'},
-					   {"json", no_argument, 0, 'J'},
-					   {0, 0, 0, 0}};
+	static const struct option lo[] = {
+	    {"output", required_argument, 0, 'o'}, {"repeat", required_argument, 0, 'r'},
+	    {"quick", no_argument, 0, 'q'},	   {"set", required_argument, 0, 's'},
+	    {"nodes", required_argument, 0, 'n'},  {"cpus", required_argument, 0, 'c'},
+	    {"events", required_argument, 0, 'e'}, {"verbose", no_argument, 0, 'v'},
+	    {"plan", no_argument, 0, 'P'},	   {"json", no_argument, 0, 'J'},
+	    {"budget", required_argument, 0, 'b'}, {0, 0, 0, 0}};
 	int c;
 	uint64_t v;
 	optind = 0; /* glibc: 0 also resets the state of a half-parsed option group */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:r:qs:n:c:e:v", lo, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			if (nb_parse_duration(optarg, &o->budget_s)) {
+				nb_err("--budget %s: expected a duration > 0 such as 90, 60s, 5m "
+				       "or 1h "
+				       "(at most a week)",
+				       optarg);
+				return -1;
+			}
+			o->budget_from = "--budget";
+			break;
 		case 'o':
 			o->out = optarg;
 			break;

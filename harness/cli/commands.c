@@ -12,6 +12,7 @@ static const struct nb_cli_opt run_opts[] = {
     {"-o, --output FILE", "results file (default results/HOST-UTCSTAMP.json)"},
     {"--repeat N", "repetitions per cell, 1..64 (default: adaptive, until the CI target)"},
     {"--quick", "smaller sweeps, fewer repetitions"},
+    {"--budget DURATION", "end within this time (90, 60s, 5m, 1h; default: the suite's)"},
     {"--set BENCH.PARAM=VALUE", "a bench parameter (sizes take K/M/G); repeatable"},
     {"--set knob.NAME=VALUE", "a tunable for this run, journaled and put back; repeatable"},
     {"--nodes LIST", "nodes the run may use: 0-3,5  all  !LIST  +LIST (numactl syntax)"},
@@ -34,6 +35,7 @@ static const struct nb_cli_opt compare_opts[] = {
     {"--format text|md|html|csv|json", "output format (default text); csv and json: tidy rows"},
     {"-o, --output FILE", "write to FILE (default standard output)"},
     {"--threshold PCT", "exit 5 when a metric is significantly worse by more than PCT %"},
+    {"--practical PCT", "a change is significant only if also at least PCT % (default 2)"},
     {"--include-untrustworthy", "let untrustworthy cells count for --threshold"},
     {"--fdr", "Benjamini-Hochberg q-values instead of per-metric p-values"},
     {0, 0}};
@@ -79,7 +81,8 @@ const struct nb_cli_cmd nb_cli_cmds[] = {
     {"report", nb_cmd_report, "RESULT.json [--format text|md|html|csv|json] [-o FILE]",
      "a readable account of one run", NULL, report_opts, 0},
     {"compare", nb_cmd_compare,
-     "A.json B.json... [--format text|md|html|csv|json] [-o FILE] [--threshold PCT] "
+     "A.json B.json... [--format text|md|html|csv|json] [-o FILE] [--threshold PCT] [--practical "
+     "PCT] "
      "[--include-untrustworthy] [--fdr]",
      "compare runs against the first (baseline), with confidence intervals",
      "Exit 5 when --threshold is given and a metric regressed significantly.", compare_opts, 0},

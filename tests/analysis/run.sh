@@ -119,6 +119,8 @@ bad_inputs() {
 	expect_error 2 "baseline and at least one" compare "$base"
 	expect_error 2 "bad --threshold \"abc\"" compare "$base" "$base" --threshold abc
 	expect_error 2 "unknown option \"--threshold\"" report "$base" --threshold 5
+	expect_error 2 "bad --practical \"-1\"" compare "$base" "$base" --practical -1
+	expect_error 2 "bad --practical \"x\"" compare "$base" "$base" --practical x
 	expect_error 2 "unknown option \"--fdr\"" report "$base" --fdr
 	expect_error 4 "cannot write /nonexistent-dir/r.txt" report "$base" -o /nonexistent-dir/r.txt
 	echo keep >"$tmp/target.txt"
@@ -139,6 +141,21 @@ outputs() {
 	"$bin" compare "$base" "$patched" --threshold 50 >/dev/null 2>&1 && rc=0 || rc=$?
 	[ "$rc" = 0 ] && ok || bad "compare --threshold 50 exited $rc, want 0 (regressions are 7.5%)"
 	if grep -q $'\033' "$tmp/stdout.md" "$gold"/*.txt; then bad "colour codes in a file"; else ok; fi
+	# significant = statistically AND practically (--practical, default 2%): the rows say which
+	"$bin" compare "$base" "$patched" --format json -o "$tmp/p2.json"
+	"$bin" compare "$base" "$patched" --format json --practical 0 -o "$tmp/p0.json"
+	if python3 - "$tmp/p2.json" "$tmp/p0.json" <<'PY'; then ok; else bad "compare --practical"; fi
+import json, sys
+p2, p0 = (json.load(open(f))["rows"] for f in sys.argv[1:])
+sig = lambda r: r["verdict"] in ("improvement", "regression", "changed")
+for r in p2:
+    assert sig(r) == (r["statistically_significant"] and r["practically_significant"]), r
+    assert r["practically_significant"] == (abs(r["change"]) >= 0.02), r
+small = [r for r in p2 if r["statistically_significant"] and not r["practically_significant"]]
+assert small, "the synthetic pair has a statistically significant change below 2%"
+assert all(sig(r) == r["statistically_significant"] for r in p0)
+assert sum(map(sig, p0)) == sum(map(sig, p2)) + len(small)
+PY
 	# extreme but valid values (a cell at +1.7e308, another at -1.7e308: the colour scale's
 	# range overflows to inf) render in every format; this crashed the heatmap (found by the
 	# report fuzzer)

@@ -6,7 +6,7 @@ import sys
 
 STATUSES = {"ok", "skipped", "failed", "untrustworthy"}
 METRIC_KEYS = {"unit", "direction", "samples", "min", "median", "mean", "stddev", "cv", "p5",
-               "p95", "ci95", "ci_level", "mad", "spread", "outliers"}
+               "p95", "ci95", "ci_level", "mad", "spread", "outliers", "p50", "ci_looks"}
 # unit, direction, sane range of medians (wide: any machine, any VM)
 KNOWN = {
     "latency_ns": ("ns", "lower", 0.05, 100000),
@@ -53,6 +53,44 @@ def check_metric(where, key, m):
         err(f"{where}: {key} median {m['median']} is not the median of its samples {med}")
     if not (0 <= m["outliers"] <= len(s)):
         err(f"{where}: {key} outliers {m['outliers']} of {len(s)} samples")
+    if m["p50"] != m["median"] or not (m["p5"] <= m["p50"] <= m["p95"]):
+        err(f"{where}: {key} p5/p50/p95 {m['p5']}/{m['p50']}/{m['p95']} (median {m['median']})")
+    # The design: fixed n ([n]) or sequential looks (increasing, n one of them); a sequential
+    # design's CI has its stated coverage, >= 95%.
+    looks = m["ci_looks"]
+    if not looks or looks != sorted(set(looks)) or not all(isinstance(x, int) for x in looks):
+        err(f"{where}: {key} ci_looks {looks}")
+    elif len(looks) > 1 and len(s) in looks and m["ci_level"] < 0.95:
+        err(f"{where}: {key} sequential design with ci_level {m['ci_level']} < 0.95")
+    b = m.get("bimodal")
+    if b is not None:
+        modes = b.get("modes", [])
+        if (len(modes) != 2 or sum(x["n"] for x in modes) != len(s) or
+                not modes[0]["median"] < modes[1]["median"] or
+                not b.get("summary", "").startswith("bimodal: ")):
+            err(f"{where}: {key} bimodal {b}")
+
+
+def is_budget(item):
+    return (item.get("reason") or "").startswith("budget:")
+
+
+def check_budget(d):
+    """The run records its budget (null: none) and its elapsed time; a cell or run skipped for
+    the budget says so and has no figures."""
+    b = d.get("budget")
+    if not isinstance(b, dict) or "budget_s" not in b or "elapsed_s" not in b:
+        err(f"budget: {b} (want budget_s and elapsed_s)")
+        return
+    if b["budget_s"] is not None and not b.get("from"):
+        err(f"budget: {b} has no 'from'")
+    for r in d.get("runs", []):
+        cut = [c for c in r.get("cells", []) if is_budget(c)]
+        if (cut or (is_budget(r) and r.get("status") == "skipped")) and b["budget_s"] is None:
+            err(f"{r.get('bench')}: skipped for a budget the run does not have")
+        for c in cut:
+            if c.get("status") != "skipped" or "metrics" in c:
+                err(f"{r.get('bench')}: a budget cell is {c.get('status')} with metrics")
 
 
 def check_placement(where, item):
@@ -106,6 +144,7 @@ def main():
             err(f"topology node lacks fields: {n}")
     if topo["distances"] and len(topo["distances"]) != len(topo["nodes"]):
         err("distance matrix is not nodes x nodes")
+    check_budget(doc)
     tun = doc["tunables"]
     if tun.get("before") != tun.get("after"):
         err(f"tunables not restored: before {tun.get('before')} after {tun.get('after')}")
@@ -132,7 +171,7 @@ def main():
         cell_states = {c.get("status") for c in cells} - {"skipped"}
         if st == "ok" and cell_states - {"ok"}:
             err(f"{where}: run ok but cells are {cell_states}")
-        if st == "skipped" and cells:
+        if st == "skipped" and cells and not (is_budget(r) and all(map(is_budget, cells))):
             err(f"{where}: skipped but has cells")
         # every bench starts on the same main-thread affinity: one that pinned it was undone
         aff = r.get("affinity")

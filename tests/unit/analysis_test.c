@@ -120,8 +120,9 @@ static void compare_verdicts_follow_direction(void **state)
 	(void)state;
 	const double a[] = {10, 10.1, 9.9, 10.2, 9.8, 10.05, 9.95};
 	const double b[] = {12, 12.1, 11.9, 12.2, 11.8, 12.05, 11.95};
-	struct an_cmp c;
+	struct an_cmp c = {.min_change = 0.02};
 	an_compare(a, 7, b, 7, -1, &c);
+	assert_true(c.stat_sig && c.practical);
 	assert_float_equal(c.change, 0.2, 1e-12);
 	assert_true(c.p < 0.01 && c.lo > 0);
 	assert_int_equal(c.verdict, AN_V_WORSE);
@@ -149,6 +150,33 @@ static void judge_needs_both_tests(void **state)
 	c.p = 0.01;
 	assert_int_equal(an_judge(&c, -1), AN_V_WORSE);
 	c.lo = c.hi = NAN;
+	assert_int_equal(an_judge(&c, -1), AN_V_SAME);
+}
+
+/* Significant only when statistically significant and beyond the practical threshold; the
+ * two conditions are reported. */
+static void judge_needs_practical_size(void **state)
+{
+	(void)state;
+	/* A 1% shift, very consistent: p tiny, CI excludes 0, but below 2%. */
+	double a[30], b[30];
+	for (int i = 0; i < 30; i++) {
+		a[i] = 100 + (i % 5) * 0.01;
+		b[i] = 101 + (i % 5) * 0.01;
+	}
+	struct an_cmp c = {.min_change = 0.02};
+	an_compare(a, 30, b, 30, -1, &c);
+	assert_true(c.stat_sig);
+	assert_false(c.practical);
+	assert_int_equal(c.verdict, AN_V_SAME);
+	c = (struct an_cmp){.min_change = 0.005};
+	an_compare(a, 30, b, 30, -1, &c);
+	assert_true(c.stat_sig && c.practical);
+	assert_int_equal(c.verdict, AN_V_WORSE);
+	/* Beyond 2% but not statistically significant: not significant either. */
+	c = (struct an_cmp){.change = 0.05, .lo = -0.01, .hi = 0.1, .p = 0.3, .min_change = 0.02};
+	assert_false(an_stat_sig(&c));
+	assert_true(an_practical(&c));
 	assert_int_equal(an_judge(&c, -1), AN_V_SAME);
 }
 
@@ -397,6 +425,7 @@ int main(void)
 	    cmocka_unit_test(mann_whitney_known_value),
 	    cmocka_unit_test(compare_verdicts_follow_direction),
 	    cmocka_unit_test(judge_needs_both_tests),
+	    cmocka_unit_test(judge_needs_practical_size),
 	    cmocka_unit_test(fmt_num_cases),
 	    cmocka_unit_test(value_text_shapes),
 	    cmocka_unit_test(cell_labels),
