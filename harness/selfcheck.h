@@ -1,0 +1,24 @@
+/* numabench: the hardware-counter self-check (`numabench events --selfcheck`). */
+#ifndef NB_SELFCHECK_H
+#define NB_SELFCHECK_H
+
+#include "nb.h"
+
+#define NB_SELFCHECK_SCHEMA "numabench.selfcheck/1"
+
+/*
+ * Count a loop of known length (kernels nb_insn_loop: NB_INSN_PER_ITER instructions per
+ * iteration) with the user-mode instructions event, at two lengths: the difference of the
+ * counts must equal the difference of the executed instructions exactly (what the counts add
+ * besides the loop, the few user instructions around the enable and disable calls, cancels
+ * and is reported as overhead). Then the default set over the same loop: no hardware counter
+ * may have run less than it was enabled (never multiplexed). Then, when rotate is a list,
+ * those events over the loop: each hardware event the kernel rotated (time_running <
+ * time_enabled) is listed with its share of the enabled time.
+ * {schema, status: ok|failed|skipped, reason?, instructions: {...}, default_set: {...},
+ * rotation?: {...}}. *code: NB_EXIT_OK (ok, skipped), NB_EXIT_FAILED. NULL with err for a
+ * bad rotate list.
+ */
+json_t *nb_counter_selfcheck(const char *rotate, int *code, char *err, size_t errlen);
+
+#endif
