@@ -121,11 +121,12 @@ static void qemu_hmat(struct argvec *a, const struct gtopo *t)
  * arm64: -M virt with the device tree QEMU generates (its NUMA nodes and distances; Debian's
  * kernels read them exactly; through UEFI/ACPI NUMA falls back to one node), -cpu max (a PMUv3
  * with 6 counters + the cycle counter), GICv3 (more than 8 vCPUs). The virt board has one
- * UART (ttyAMA0, the console); the results channel is a PCI 16550 (8250_pci is built into
- * Debian's arm64 kernels, virtio-console is a module), ttyS0 in the guest: numabench.chan=
- * tells init.sh. MTTCG is fine there: arm64 patches kernel text under stop_machine.
- * --icount: -icount shift=0 (single-threaded TCG): INST_RETIRED counts exactly, cycles
- * become instruction-count time.
+ * UART, a PL011 (ttyAMA0), which QEMU does not pace: it carries the results channel (a 16550
+ * is paced at its baud rate, 115200 at most: ~10 KB/s, minutes for a ci suite's JSON). The
+ * console is a PCI 16550 (8250_pci is built into Debian's arm64 kernels, virtio-console is a
+ * module), ttyS0 in the guest; numabench.chan= tells init.sh. MTTCG is fine there: arm64
+ * patches kernel text under stop_machine. --icount: -icount shift=0 (single-threaded TCG):
+ * INST_RETIRED counts exactly, cycles become instruction-count time.
  */
 static void qemu_args_arm64(struct argvec *a, const struct gtopo *t, const char *work,
 			    const char *append)
@@ -150,14 +151,14 @@ static void qemu_args_arm64(struct argvec *a, const struct gtopo *t, const char 
 	av_add(a, "-initrd");
 	av_add(a, "%s/initrd", work);
 	av_add(a, "-append");
-	av_add(a, "console=ttyAMA0 panic=-1 numabench.accel=tcg numabench.chan=ttyS0%s%s",
+	av_add(a, "console=ttyS0 panic=-1 numabench.accel=tcg numabench.chan=ttyAMA0%s%s",
 	       append[0] ? " " : "", append);
 	av_add(a, "-serial");
-	av_add(a, "file:%s/console", work);
+	av_add(a, "file:%s/chan", work);
 	av_add(a, "-chardev");
-	av_add(a, "file,id=chan,path=%s/chan", work);
+	av_add(a, "file,id=con,path=%s/console", work);
 	av_add(a, "-device");
-	av_add(a, "pci-serial,chardev=chan");
+	av_add(a, "pci-serial,chardev=con");
 }
 
 /* Everything QEMU opens lives in the work folder: no user path is parsed by QEMU. */

@@ -28,7 +28,7 @@ mount -t tracefs tracefs /sys/kernel/tracing
 # /tmp stays on the rootfs (RAM already): results written there are found below (-xdev).
 
 CHAN=/dev/ttyS1
-# arm64 (-M virt has one UART): the host names the channel's port (numabench.chan=ttyS0).
+# arm64 (-M virt has one UART, unpaced: the channel): the host names it (numabench.chan=).
 for a in $(cat /proc/cmdline); do
 	case $a in numabench.chan=tty*) CHAN=/dev/${a#numabench.chan=} ;; esac
 done
