@@ -175,6 +175,8 @@ guest-tests: all
 	bash tests/guest/tier.sh ./numabench
 	bash tests/guest/mlc.sh ./numabench 2node 6.1
 	bash tests/guest/mlc.sh ./numabench 4node-asym 6.12
+	$(MAKE) ARCH=arm64 all
+	bash tests/guest/arm64.sh ./numabench
 
 san-check:
 	$(MAKE) SAN=1 all unit
