@@ -15,14 +15,17 @@
 #             more than the 6 + 1 counters of -cpu max's PMU), one group per event: some
 #             rotated, each with a running share in (0, 1); as a run's set groups them, the
 #             rotated and never-scheduled ones are reported (not checked)
-# Environment: CASES (default "2node:6.1 4node-asym:6.12"), ONLY (ci,counters), OUTDIR (kept).
+#   args      bad --arch, --icount without arm64, an HMAT topology or a non-Image kernel with
+#             arm64: exit 2 with one line naming the bad value (no guest boots)
+# Environment: CASES (default "2node:6.1 4node-asym:6.12"), ONLY (args,ci,counters), OUTDIR
+# (kept).
 # Exit 0 when everything passed, 1 otherwise, 77 when the arm64 build or QEMU is missing.
 set -u
 NB=${1:-./numabench}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CASES=${CASES:-2node:6.1 4node-asym:6.12}
-ONLY=${ONLY:-ci,counters}
+ONLY=${ONLY:-args,ci,counters}
 ROTATE=${ROTATE:-INST_RETIRED,CPU_CYCLES,L1D_CACHE,L1D_CACHE_REFILL,L1I_CACHE_REFILL,BR_MIS_PRED,BR_PRED,MEM_ACCESS,L2D_TLB_REFILL,DTLB_WALK}
 # balance's 3 s window: an arm64 TCG guest on the loaded 2-core VM migrated 1493 of 2048 pages
 # in it (73%, not converged to 90%); 6 s converges.
@@ -53,6 +56,28 @@ guest() {
 	rc=$?
 	secs=$(($(date +%s) - t0))
 }
+
+# bad_arg NAME NEEDLE ARGS...: exit 2 and one line naming NEEDLE.
+bad_arg() {
+	local name=$1 needle=$2 err
+	shift 2
+	err=$("$NB" guest "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 2 ]; then
+		ko "arm64 args: $name" "exit $rc, expected 2 ($err)"
+	elif [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] || [[ "$err" != *"$needle"* ]]; then
+		ko "arm64 args: $name" "expected one line naming \"$needle\", got: $err"
+	else
+		ok "arm64 args: $name" 0
+	fi
+}
+
+if want args; then
+	bad_arg "unknown arch" "sparc" --arch sparc -- topo
+	bad_arg "icount on x86_64" "--icount" --icount -- topo
+	bad_arg "HMAT topology on arm64" "2node-hmat" --arch arm64 --topology 2node-hmat -- topo
+	bad_arg "not an arm64 Image" "$ROOT/Makefile" --arch arm64 --kernel "$ROOT/Makefile" -- topo
+fi
 
 if want ci; then
 	for c in $CASES; do
