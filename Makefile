@@ -5,7 +5,9 @@ CC ?= cc
 PREFIX ?= /usr/local
 DESTDIR ?=
 SAN ?=
-BUILD ?= build$(if $(SAN),-san)
+# ARCH=arm64 cross-builds a static numabench into build/arm64/ (see the arm64 block below).
+ARCH ?=
+BUILD ?= build$(if $(SAN),-san)$(if $(filter arm64,$(ARCH)),/arm64)
 NB_VERSION := 0.1.0
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
@@ -13,7 +15,7 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 DEB_BUILD := build-essential pkg-config libnuma-dev libhwloc-dev libpfm4-dev libjansson-dev
 DEB_TEST := libcmocka-dev qemu-system-x86 busybox-static cpio zstd python3 clang \
 	libclang-rt-14-dev chromium numactl likwid linux-perf util-linux valgrind strace \
-	slurm-wlm munge ansible
+	slurm-wlm munge ansible gcc-aarch64-linux-gnu qemu-system-arm
 DEPS_STAMP := .deps-installed
 
 PKGS := hwloc jansson
@@ -41,6 +43,24 @@ endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lnuma -lpfm -lpthread -lm
 
+# arm64: gcc-aarch64-linux-gnu against a sysroot of Debian's arm64 library packages, unpacked
+# (apt-get download + dpkg -x with a private apt state, cross/sysroot.sh) into the cache, never
+# installed. Linked statically, so the guest initramfs needs no loader; cross/udev-stub.c stands
+# in for libudev (Debian ships no libudev.a; hwloc then names devices from sysfs alone).
+NB_CACHE := $(or $(NUMABENCH_CACHE),.cache/numabench)
+SYSROOT_ARM64 := $(NB_CACHE)/sysroot-arm64
+ifeq ($(ARCH),arm64)
+CC := aarch64-linux-gnu-gcc
+SYSLIB := $(SYSROOT_ARM64)/usr/lib/aarch64-linux-gnu
+PKG_CFLAGS := -isystem $(SYSROOT_ARM64)/usr/include \
+	-isystem $(SYSROOT_ARM64)/usr/include/aarch64-linux-gnu
+PKG_LIBS := -L$(SYSLIB) -lhwloc -ljansson
+LDFLAGS += -static
+EXTRA_OBJS := $(BUILD)/cross/udev-stub.o
+else ifneq ($(ARCH),)
+$(error ARCH=$(ARCH) is not valid (valid: arm64, or unset for the host))
+endif
+
 # Every .c under the four source folders, subfolders included (a bench or a harness part too big
 # for one file is a folder of files).
 SRCS := $(filter-out $(EXCLUDE),$(sort $(shell find harness bench kernels analysis -name '*.c')))
@@ -57,7 +77,7 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 $(DEFS) $(INCS) $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-BIN := numabench$(if $(SAN),-san)
+BIN := $(if $(filter arm64,$(ARCH)),$(BUILD)/numabench,numabench$(if $(SAN),-san))
 
 .PHONY: all deps probe run check unit counter-tools fuzz-bins host-tests analysis-tests deploy-tests guest-tests san-check valgrind-check bench fuzz install \
 	clean format format-check
@@ -65,6 +85,11 @@ BIN := numabench$(if $(SAN),-san)
 all: probe $(BIN)
 
 # Stop early with the package to install when a library is missing.
+ifeq ($(ARCH),arm64)
+probe: $(SYSROOT_ARM64)/.complete
+	@command -v $(CC) >/dev/null || { \
+	  echo "numabench: missing $(CC): install it with: apt-get install gcc-aarch64-linux-gnu (or: make deps)" >&2; exit 1; }
+else
 probe:
 	@for p in $(PKGS); do pkg-config --exists $$p || { \
 	  pkg=$$( [ $$p = hwloc ] && echo libhwloc-dev || echo lib$$p-dev ); \
@@ -76,8 +101,12 @@ probe:
 	@printf '#include <perfmon/pfmlib_perf_event.h>\nint main(void){return pfm_initialize();}\n' | \
 	  $(CC) -x c - -o /dev/null -lpfm 2>/dev/null || { \
 	  echo "numabench: missing libpfm4: install it with: apt-get install libpfm4-dev (or: make deps)" >&2; exit 1; }
+endif
 
-deps: $(DEPS_STAMP)
+$(SYSROOT_ARM64)/.complete: cross/sysroot.sh
+	bash cross/sysroot.sh $(NB_CACHE) $(SYSROOT_ARM64)
+
+deps: $(DEPS_STAMP) $(SYSROOT_ARM64)/.complete
 $(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -85,8 +114,12 @@ $(DEPS_STAMP): Makefile
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; fi
 	@touch $@
 
-$(BIN): $(OBJS)
+$(BIN): $(OBJS) $(EXTRA_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/cross/%.o: cross/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/kernels/%.o: LAYER_INC = $(INC_kernels)
 $(BUILD)/harness/%.o: LAYER_INC = $(INC_harness)
@@ -156,6 +189,8 @@ guest-tests: all
 	bash tests/guest/tier.sh ./numabench
 	bash tests/guest/mlc.sh ./numabench 2node 6.1
 	bash tests/guest/mlc.sh ./numabench 4node-asym 6.12
+	$(MAKE) ARCH=arm64 all
+	bash tests/guest/arm64.sh ./numabench
 
 san-check:
 	$(MAKE) SAN=1 all unit
@@ -186,10 +221,10 @@ fuzz:
 	bash tests/fuzz/run.sh 60
 
 format:
-	clang-format -i $(SRCS) $(HDRS) $(wildcard tests/unit/*.c)
+	clang-format -i $(SRCS) $(HDRS) $(wildcard tests/unit/*.c cross/*.c)
 
 format-check:
-	@clang-format --dry-run --Werror $(SRCS) $(HDRS) $(wildcard tests/unit/*.c)
+	@clang-format --dry-run --Werror $(SRCS) $(HDRS) $(wildcard tests/unit/*.c cross/*.c)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/numabench/configs/guests \

@@ -60,6 +60,8 @@ static void cpu_relax(void)
 {
 #if defined(__x86_64__)
 	__asm__ volatile("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
 #else
 	__asm__ volatile("" ::: "memory");
 #endif

@@ -98,11 +98,58 @@ static int probe_proc_mem_force(void)
 	return res;
 }
 
-/* Hypervisor vendor from CPUID leaf 0x40000000 (x86); "none" on bare metal. */
-static void virt_detect(char *out, size_t len)
+void nb_arm_virt(const char *cpuinfo, const char *dt_compat, size_t dt_len, char *virt, size_t vlen,
+		 char *src, size_t slen)
+{
+	snprintf(virt, vlen, "none");
+	snprintf(src, slen, "midr");
+	for (const char *l = cpuinfo; l && *l;) {
+		size_t n = strcspn(l, "\n");
+		const char *colon = memchr(l, ':', n);
+		if (colon && !strncmp(l, "CPU implementer", 15)) {
+			char *end;
+			unsigned long imp = strtoul(colon + 1, &end, 0);
+			if (end != colon + 1 && imp == 0) {
+				snprintf(virt, vlen, "qemu-tcg");
+				return;
+			}
+			break; /* the first cpu's: all of a TCG guest's are alike */
+		}
+		l += n + (l[n] == '\n');
+	}
+	for (size_t i = 0; dt_compat && i < dt_len;) {
+		size_t n = strnlen(dt_compat + i, dt_len - i);
+		if (n == 16 && !memcmp(dt_compat + i, "linux,dummy-virt", 16)) {
+			snprintf(virt, vlen, "qemu-virt");
+			snprintf(src, slen, "devicetree");
+			return;
+		}
+		i += n + 1;
+	}
+}
+
+/* Hypervisor vendor from CPUID leaf 0x40000000 (x86), or nb_arm_virt (arm64); "none" on
+ * bare metal. */
+static void virt_detect(char *out, size_t len, char *src, size_t slen)
 {
 	snprintf(out, len, "none");
-#if defined(__x86_64__) || defined(__i386__)
+	snprintf(src, slen, "cpuid");
+#if defined(__aarch64__)
+	char path[PATH_MAX];
+	size_t ci_n = 0, dt_n = 0;
+	snprintf(path, sizeof(path), "%s/proc/cpuinfo", nb_fsroot());
+	char *ci = nb_read_all(path, 1u << 20, &ci_n);
+	snprintf(path, sizeof(path), "%s/proc/device-tree/compatible", nb_fsroot());
+	char *dt = nb_read_all(path, 4096, &dt_n);
+	if (!dt) {
+		snprintf(path, sizeof(path), "%s/sys/firmware/devicetree/base/compatible",
+			 nb_fsroot());
+		dt = nb_read_all(path, 4096, &dt_n);
+	}
+	nb_arm_virt(ci, dt, dt ? dt_n : 0, out, len, src, slen);
+	free(ci);
+	free(dt);
+#elif defined(__x86_64__) || defined(__i386__)
 	unsigned a, b, c, d;
 	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
 	if (!(c & (1u << 31)))
@@ -140,7 +187,7 @@ void nb_cmdline_accel(const char *cmdline, char *out, size_t len)
 
 int nb_timing_detect(struct nb_caps *c, const char *env, char *err, size_t errlen)
 {
-	const char *ca = c->cmdline_accel;
+	const char *ca = c->cmdline_accel, *vs = c->virt_source[0] ? c->virt_source : "cpuid";
 	if (env && *env && strcmp(env, "0") && strcmp(env, "1")) {
 		snprintf(err, errlen, "NUMABENCH_EMULATED=%.40s is not valid (valid: 0, 1)", env);
 		return -1;
@@ -148,23 +195,32 @@ int nb_timing_detect(struct nb_caps *c, const char *env, char *err, size_t errle
 	/* The CPU we run on first: its hypervisor leaf cannot be stale. */
 	if (!strcmp(c->virt, "qemu-tcg")) {
 		snprintf(c->accel, sizeof(c->accel), "tcg");
-		snprintf(c->timing_source, sizeof(c->timing_source), "cpuid");
+		snprintf(c->timing_source, sizeof(c->timing_source), "%s", vs);
 	} else if (!strcmp(c->virt, "kvm")) {
 		snprintf(c->accel, sizeof(c->accel), "kvm");
-		snprintf(c->timing_source, sizeof(c->timing_source), "cpuid");
+		snprintf(c->timing_source, sizeof(c->timing_source), "%s", vs);
 	} else if (!strcmp(ca, "tcg") || !strcmp(ca, "kvm")) {
 		/* e.g. a TCG CPU model without the hypervisor bit */
 		snprintf(c->accel, sizeof(c->accel), "%s", ca);
 		snprintf(c->timing_source, sizeof(c->timing_source), "cmdline");
 	} else {
 		snprintf(c->accel, sizeof(c->accel), "%s", c->virt[0] ? c->virt : "none");
-		snprintf(c->timing_source, sizeof(c->timing_source), "cpuid");
+		snprintf(c->timing_source, sizeof(c->timing_source), "%s", vs);
 	}
-	c->timing_emulated = !strcmp(c->accel, "tcg");
+	/* QEMU's virt board with a real cpu model: KVM, or TCG with -cpu cortex-a72 and the like;
+	 * nothing tells them apart, so timings are not trusted as hardware measurements. */
+	bool virt_board = !strcmp(c->accel, "qemu-virt");
+	c->timing_emulated = !strcmp(c->accel, "tcg") || virt_board;
 	const char *how = !strcmp(c->timing_source, "cmdline")
 			      ? "kernel command line numabench.accel=tcg"
+			  : !strcmp(c->timing_source, "midr")
+			      ? "MIDR implementer 0x00 (software), QEMU's emulated cpu"
 			      : "CPUID hypervisor vendor TCGTCGTCGTCG";
-	if (c->timing_emulated)
+	if (virt_board)
+		snprintf(c->timing_reason, sizeof(c->timing_reason),
+			 "QEMU virt board (device tree linux,dummy-virt), accelerator unknown: "
+			 "timings treated as emulated (boot with numabench.accel=kvm to say)");
+	else if (c->timing_emulated)
 		snprintf(c->timing_reason, sizeof(c->timing_reason),
 			 "QEMU TCG: timings are emulated, not hardware measurements (%s)", how);
 	else if (!strcmp(c->accel, "none"))
@@ -243,7 +299,7 @@ void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 	c->ptrace_scope = nb_read_long("/proc/sys/kernel/yama/ptrace_scope", &v) ? -1 : (int)v;
 	c->proc_mem_force = probe_proc_mem_force();
 	allowed_sets(c, t);
-	virt_detect(c->virt, sizeof(c->virt));
+	virt_detect(c->virt, sizeof(c->virt), c->virt_source, sizeof(c->virt_source));
 	char cmdline[4096] = "", path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/proc/cmdline", nb_fsroot());
 	if (nb_read_file(path, cmdline, sizeof(cmdline)) == 0)

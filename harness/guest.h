@@ -5,8 +5,8 @@
 #include <stdbool.h>
 
 /*
- * numabench guest [--kernel 6.1|6.12|PATH] [--topology NAME|FILE] [--append ARGS]
- *                 [--timeout SEC] [--keep] [-o FILE] -- ARGS...
+ * numabench guest [--arch x86_64|arm64] [--kernel 6.1|6.12|PATH] [--topology NAME|FILE]
+ *                 [--append ARGS] [--icount] [--timeout SEC] [--keep] [-o FILE] -- ARGS...
  *
  * Boots a QEMU guest with the NUMA topology of configs/guests/NAME.json on a Debian kernel
  * (fetched with apt-get download, never installed) or any bzImage, runs `numabench ARGS`
@@ -32,7 +32,9 @@ struct nb_guest_opts {
 	char append[1024];			      /* extra kernel command line */
 	unsigned timeout;			      /* seconds */
 	bool keep;				      /* keep the work folder */
-	int gargc;				      /* numabench's arguments in the guest */
+	bool arm64;  /* --arch arm64: qemu-system-aarch64 -M virt */
+	bool icount; /* --icount: -icount shift=0 (arm64) */
+	int gargc;   /* numabench's arguments in the guest */
 	char **gargv;
 };
 

@@ -79,6 +79,7 @@ struct nb_caps {
 	 * range lists ("0-95,192-287"). Owned; nb_caps_free releases them. */
 	struct bitmask *allowed_nodes, *allowed_cpus;
 	char virt[32];		/* "none", "kvm", "qemu-tcg", ... (CPUID hypervisor vendor leaf) */
+	char virt_source[16];	/* what named virt: "cpuid" (x86), "midr", "devicetree" (arm64) */
 	char cmdline_accel[16]; /* numabench.accel= on the kernel command line, "" when absent */
 	/* Timings: what nb_timing_detect decided. */
 	char accel[32];		 /* "tcg", "kvm", "none" (no hypervisor), or the hypervisor */
@@ -107,6 +108,16 @@ json_t *nb_topo_json(const struct nb_topo *t);
 void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t);
 void nb_caps_free(struct nb_caps *c);
 json_t *nb_caps_json(const struct nb_caps *c);
+/*
+ * arm64 (no CPUID): the virtualization a guest shows, from /proc/cpuinfo and the device tree's
+ * root compatible (NUL-separated strings, dt_len bytes). "CPU implementer : 0x00" (reserved for
+ * software use: QEMU's TCG cpus -cpu max/a64fx... report it; a KVM guest sees the host's MIDR)
+ * gives "qemu-tcg" from "midr"; else "linux,dummy-virt" (QEMU's virt board) gives "qemu-virt"
+ * from "devicetree" (virtualized; the accelerator then comes from the command line); else
+ * "none". Pure: the caller reads the files.
+ */
+void nb_arm_virt(const char *cpuinfo, const char *dt_compat, size_t dt_len, char *virt, size_t vlen,
+		 char *src, size_t slen);
 /* The value of numabench.accel= in a kernel command line into out ("" when absent). */
 void nb_cmdline_accel(const char *cmdline, char *out, size_t len);
 /*

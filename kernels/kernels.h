@@ -2,6 +2,7 @@
 #ifndef NB_KERNELS_H
 #define NB_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,15 @@ double nb_mix_run(void *buf, size_t lines, const struct nb_mix *m, unsigned dela
 void nb_c2c_prepare(void *start, uint64_t n, int modified);
 void nb_c2c_flush(void *p, size_t len);
 void nb_pingpong(volatile uint64_t *w, int side, uint64_t rounds);
+
+/*
+ * The counter self-check's loop: exactly NB_INSN_PER_ITER user-mode instructions per iteration
+ * (x86-64 and AArch64 inline assembly: add, add, sub, branch), n >= 1 iterations.
+ * nb_insn_loop_exact() is false where no such loop is written (then nothing is run).
+ */
+#define NB_INSN_PER_ITER 4
+bool nb_insn_loop_exact(void);
+void nb_insn_loop(uint64_t n);
 
 /* First touch: write one byte to every page of [p, p+len) with stride `page`. */
 void nb_touch_pages(void *p, size_t len, size_t page);

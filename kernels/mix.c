@@ -94,6 +94,11 @@ void nb_c2c_flush(void *p, size_t len)
 	for (size_t off = 0; off < len; off += NB_LINE)
 		_mm_clflush((char *)p + off);
 	_mm_mfence();
+#elif defined(__aarch64__)
+	/* DC CIVAC: clean and invalidate to the point of coherency (EL0 may use it on Linux). */
+	for (size_t off = 0; off < len; off += NB_LINE)
+		__asm__ volatile("dc civac, %0" ::"r"((char *)p + off) : "memory");
+	__asm__ volatile("dsb ish" ::: "memory");
 #else
 	(void)p, (void)len;
 #endif
@@ -106,6 +111,8 @@ void nb_pingpong(volatile uint64_t *w, int side, uint64_t rounds)
 		while (((v = *w) & 1) != (uint64_t)side) {
 #ifdef NB_SSE2
 			_mm_pause();
+#elif defined(__aarch64__)
+			__asm__ volatile("yield" ::: "memory");
 #endif
 		}
 		*w = v + 1;

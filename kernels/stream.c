@@ -7,6 +7,10 @@
 #include <immintrin.h>
 #define NB_SSE2 1
 #define NB_AVX2 1
+#elif defined(__aarch64__)
+/* Advanced SIMD (NEON) is part of every AArch64 cpu: no run-time choice is needed. */
+#include <arm_neon.h>
+#define NB_NEON 1
 #endif
 
 #ifdef NB_AVX2
@@ -99,6 +103,15 @@ static double k_read(double *a, const double *b, const double *c, size_t n, doub
 	double out[2];
 	_mm_storeu_pd(out, t);
 	return out[0] + out[1];
+#elif defined(NB_NEON)
+	float64x2_t s0 = vdupq_n_f64(0), s1 = s0, s2 = s0, s3 = s0;
+	for (size_t i = 0; i < n; i += 8) {
+		s0 = vaddq_f64(s0, vld1q_f64(a + i));
+		s1 = vaddq_f64(s1, vld1q_f64(a + i + 2));
+		s2 = vaddq_f64(s2, vld1q_f64(a + i + 4));
+		s3 = vaddq_f64(s3, vld1q_f64(a + i + 6));
+	}
+	return vaddvq_f64(vaddq_f64(vaddq_f64(s0, s1), vaddq_f64(s2, s3)));
 #else
 	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 	for (size_t i = 0; i < n; i += 4) {
@@ -128,6 +141,14 @@ static double k_write(double *a, const double *b, const double *c, size_t n, dou
 		_mm_store_pd(a + i + 4, v);
 		_mm_store_pd(a + i + 6, v);
 	}
+#elif defined(NB_NEON)
+	float64x2_t v = vdupq_n_f64(s);
+	for (size_t i = 0; i < n; i += 8) {
+		vst1q_f64(a + i, v);
+		vst1q_f64(a + i + 2, v);
+		vst1q_f64(a + i + 4, v);
+		vst1q_f64(a + i + 6, v);
+	}
 #else
 	for (size_t i = 0; i < n; i++)
 		a[i] = s;
@@ -153,9 +174,22 @@ static double k_ntwrite(double *a, const double *b, const double *c, size_t n, d
 		_mm_stream_pd(a + i + 6, v);
 	}
 	_mm_sfence();
-#else
+#elif defined(NB_NEON)
+	/* STNP: the store-pair with a non-temporal hint, the AArch64 counterpart of MOVNTPD. */
+	float64x2_t v = vdupq_n_f64(s);
+	for (size_t i = 0; i < n; i += 8) {
+		__asm__ volatile("stnp %q1, %q1, [%0]\n\tstnp %q1, %q1, [%0, #32]"
+				 :
+				 : "r"(a + i), "w"(v)
+				 : "memory");
+	}
+	__asm__ volatile("dmb ishst" ::: "memory");
+#elif defined(__clang__)
 	for (size_t i = 0; i < n; i++)
 		__builtin_nontemporal_store(s, &a[i]);
+#else
+	for (size_t i = 0; i < n; i++)
+		a[i] = s;
 #endif
 	return s;
 }
@@ -175,6 +209,13 @@ static double k_copy(double *a, const double *b, const double *c, size_t n, doub
 		_mm_store_pd(a + i + 2, _mm_load_pd(b + i + 2));
 		_mm_store_pd(a + i + 4, _mm_load_pd(b + i + 4));
 		_mm_store_pd(a + i + 6, _mm_load_pd(b + i + 6));
+	}
+#elif defined(NB_NEON)
+	for (size_t i = 0; i < n; i += 8) {
+		vst1q_f64(a + i, vld1q_f64(b + i));
+		vst1q_f64(a + i + 2, vld1q_f64(b + i + 2));
+		vst1q_f64(a + i + 4, vld1q_f64(b + i + 4));
+		vst1q_f64(a + i + 6, vld1q_f64(b + i + 6));
 	}
 #else
 	memcpy(a, b, n * sizeof(double));
@@ -197,6 +238,12 @@ static double k_triad(double *a, const double *b, const double *c, size_t n, dou
 			     _mm_add_pd(_mm_load_pd(b + i), _mm_mul_pd(v, _mm_load_pd(c + i))));
 		_mm_store_pd(a + i + 2, _mm_add_pd(_mm_load_pd(b + i + 2),
 						   _mm_mul_pd(v, _mm_load_pd(c + i + 2))));
+	}
+#elif defined(NB_NEON)
+	for (size_t i = 0; i < n; i += 4) {
+		vst1q_f64(a + i, vaddq_f64(vld1q_f64(b + i), vmulq_n_f64(vld1q_f64(c + i), s)));
+		vst1q_f64(a + i + 2,
+			  vaddq_f64(vld1q_f64(b + i + 2), vmulq_n_f64(vld1q_f64(c + i + 2), s)));
 	}
 #else
 	for (size_t i = 0; i < n; i++)

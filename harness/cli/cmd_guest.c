@@ -9,12 +9,19 @@
 #define G_MAX_ARGS 256
 
 static const char guest_usage[] =
-    "usage: numabench guest [--kernel 6.1|6.12|PATH] [--topology NAME|FILE] [--append ARGS]\n"
-    "                       [--timeout SEC] [--keep] [-o FILE] -- ARGS...\n"
+    "usage: numabench guest [--arch x86_64|arm64] [--kernel 6.1|6.12|PATH] [--topology NAME|FILE]\n"
+    "                       [--append ARGS] [--icount] [--timeout SEC] [--keep] [-o FILE]\n"
+    "                       -- ARGS...\n"
     "\n"
     "Boot a QEMU NUMA guest and run `numabench ARGS` inside it (default ARGS: run quick).\n"
+    "  --arch       x86_64 (default: qemu-system-x86_64 -M q35) or arm64 (qemu-system-aarch64\n"
+    "               -M virt -cpu max, device-tree NUMA, the PMU of -cpu max; the guest runs\n"
+    "               build/arm64/numabench, see make ARCH=arm64)\n"
     "  --kernel     6.1 or 6.12 (Debian bookworm packages, fetched once with apt-get download\n"
-    "               into the cache, never installed), or the path of a bzImage (default 6.1)\n"
+    "               into the cache, never installed), or the path of a bzImage (x86_64) or an\n"
+    "               arm64 Image (default 6.1)\n"
+    "  --icount     arm64: -icount shift=0, one instruction per emulated ns: the PMU's\n"
+    "               instructions count is exact (the default TCG counts none)\n"
     "  --topology   NAME of configs/guests/NAME.json, or a FILE (default 2node)\n"
     "  --append     extra kernel command line, e.g. numa_balancing=disable (repeatable)\n"
     "  --timeout    seconds before a hung guest is killed (default 600)\n"
@@ -72,8 +79,8 @@ static int check_gargs(int argc, char **argv)
 
 static int opt_bad(int c, char **argv)
 {
-	nb_err("guest: %s %s (valid: --kernel, --topology, --append, --timeout, --keep, -o, "
-	       "then -- ARGS)",
+	nb_err("guest: %s %s (valid: --arch, --kernel, --topology, --append, --icount, --timeout, "
+	       "--keep, -o, then -- ARGS)",
 	       c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
 	return NB_EXIT_USAGE;
 }
@@ -86,7 +93,8 @@ static int parse_opts(int argc, char **argv, struct nb_guest_opts *o)
 	    {"append", required_argument, NULL, 'a'}, {"timeout", required_argument, NULL, 'T'},
 	    {"keep", no_argument, NULL, 'K'},	      {"script", required_argument, NULL, 'S'},
 	    {"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
+	    {"help", no_argument, NULL, 'h'},	      {"arch", required_argument, NULL, 'A'},
+	    {"icount", no_argument, NULL, 'I'},	      {NULL, 0, NULL, 0}};
 	int c;
 	*o = (struct nb_guest_opts){
 	    .kernel = "6.1", .topology = "2node", .timeout = NB_GUEST_DEFAULT_TIMEOUT};
@@ -115,6 +123,17 @@ static int parse_opts(int argc, char **argv, struct nb_guest_opts *o)
 		case 'K':
 			o->keep = true;
 			break;
+		case 'A':
+			if (strcmp(optarg, "x86_64") && strcmp(optarg, "arm64")) {
+				nb_err("guest: --arch %s is not valid (valid: x86_64, arm64)",
+				       optarg);
+				return NB_EXIT_USAGE;
+			}
+			o->arm64 = !strcmp(optarg, "arm64");
+			break;
+		case 'I':
+			o->icount = true;
+			break;
 		case 'S':
 			o->script = optarg;
 			break;
@@ -127,6 +146,11 @@ static int parse_opts(int argc, char **argv, struct nb_guest_opts *o)
 		default:
 			return opt_bad(c, argv);
 		}
+	}
+	if (o->icount && !o->arm64) {
+		nb_err("guest: --icount is not valid with --arch x86_64 (valid: with --arch arm64, "
+		       "whose emulated PMU counts instructions)");
+		return NB_EXIT_USAGE;
 	}
 	o->gargc = argc - optind;
 	o->gargv = argv + optind;

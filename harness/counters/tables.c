@@ -36,6 +36,14 @@ const struct model models[] = {
      {NULL, NULL, NULL, "DEMAND_DATA_CACHE_FILLS_FROM_SYSTEM:DRAM_IO_NEAR",
       "DEMAND_DATA_CACHE_FILLS_FROM_SYSTEM:DRAM_IO_FAR",
       "L1_DTLB_MISS:TLB_RELOAD_4K_L2_MISS:TLB_RELOAD_2M_L2_MISS:TLB_RELOAD_1G_L2_MISS"}},
+    /* Arm Neoverse N1 (Ampere Altra, Graviton2), V1 (Graviton3), N2, V2 (Grace, Graviton4):
+     * the last-level cache's read misses, REMOTE_ACCESS (0x31: accesses served by another
+     * socket's memory or cache; no core event counts local DRAM), data TLB walks; cycles and
+     * instructions by their Arm names (the generic ones need libpfm4's perf PMU, which is not
+     * active when a core PMU is). Each name checked to encode in libpfm4 4.13 with
+     * LIBPFM_FORCE_PMU in an arm64 guest. */
+    {"arm_n1 arm_v1 arm_n2 arm_v2",
+     {"CPU_CYCLES", "INST_RETIRED", "LL_CACHE_MISS_RD", NULL, "REMOTE_ACCESS", "DTLB_WALK"}},
 };
 const size_t N_MODELS = sizeof(models) / sizeof(models[0]);
 const char *const generic_ev[R_N] = {"cycles", "instructions", "LLC-load-misses",

@@ -85,6 +85,8 @@ int accel_pick(const char *cache, const struct gkernel *k, const char *base, con
 	const char *env = getenv("NUMABENCH_ACCEL");
 	char key[PATH_MAX + 512], file[PATH_MAX + 16];
 	*accel = "tcg";
+	if (guest_arm64()) /* an arm64 guest on this x86-64 host: TCG only */
+		return 0;
 	if (env && *env && strcmp(env, "auto")) {
 		if (strcmp(env, "tcg") && strcmp(env, "kvm")) {
 			nb_err("guest: NUMABENCH_ACCEL=%s is not valid (valid: tcg, kvm, auto)",

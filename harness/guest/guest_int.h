@@ -91,7 +91,8 @@ int topo_load(const char *arg, struct gtopo *t);
 struct gkernel {
 	char label[64], path[PATH_MAX], package[128], version[128];
 };
-/* spec 6.1 or 6.12 (Debian series, newest cached or fetchable) or a bzImage path. */
+/* spec 6.1 or 6.12 (Debian series, newest cached or fetchable; -arm64 flavour for --arch arm64)
+ * or a bzImage (arm64: Image) path. */
 int kernel_resolve(const char *spec, const char *cache, struct gkernel *k);
 /* Version from NAME_VERSION_ARCH.deb (%3a is an epoch's colon). */
 void deb_version(const char *deb, char *out, size_t len);
@@ -144,7 +145,7 @@ struct argvec {
 };
 void av_add(struct argvec *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void av_free(struct argvec *a);
-/* NUMABENCH_QEMU, else qemu-system-x86_64. */
+/* NUMABENCH_QEMU, else qemu-system-x86_64 (qemu-system-aarch64 for --arch arm64). */
 const char *qemu_bin(void);
 /* The program's path, looked up in PATH like execvp does; "" when not found. */
 void which(const char *bin, char *out, size_t len);
@@ -181,6 +182,19 @@ long b64_decode(const char *in, size_t len, unsigned char *out);
 void chan_parse(const char *path, struct chan *c);
 void chan_free(struct chan *c);
 const struct gfile *chan_get(const struct chan *c, const char *name);
+
+/* ---- arm64.c: --arch arm64 ---- */
+
+/* The run's architecture (set once by nb_guest_run, read by the parts below). */
+void guest_arch_set(bool arm64, bool icount);
+bool guest_arm64(void);
+bool guest_icount(void);
+/* CACHE/apt-arm64/apt.conf (cross/sysroot.sh's private arm64 apt state), or -1 after nb_err. */
+int apt64_conf(const char *cache, char *out, size_t len);
+/* busybox-static for arm64 in the cache, fetched once. 0 or -1. */
+int busybox_arm64(const char *cache, char *out, size_t len);
+bool is_arm64_image(const char *path);
+bool is_aarch64_elf(const char *path);
 
 /* ---- accel.c ---- */
 

@@ -159,12 +159,26 @@ static int find_busybox(char *out)
 	return -1;
 }
 
+/* This numabench, or NUMABENCH_GUEST_BINARY; for --arch arm64 the cross-built
+ * build/arm64/numabench of the data folder (make ARCH=arm64). */
 static int guest_binary(char *out)
 {
-	const char *env = getenv("NUMABENCH_GUEST_BINARY");
-	const char *p = env && *env ? env : "/proc/self/exe";
+	const char *env = getenv("NUMABENCH_GUEST_BINARY"), *d = nb_data_dir();
+	char a64[PATH_MAX] = "";
+	if (guest_arm64() && d)
+		path_fmt(a64, sizeof(a64), "%s/build/arm64/numabench", d);
+	const char *p = env && *env ? env : guest_arm64() ? a64 : "/proc/self/exe";
 	if (!realpath(p, out) || !is_file(out)) {
-		nb_err("guest: cannot read the numabench binary %s to put in the guest", p);
+		nb_err("guest: cannot read the numabench binary %s to put in the guest%s", p,
+		       guest_arm64() ? " (build it with make ARCH=arm64, or set "
+				       "NUMABENCH_GUEST_BINARY)"
+				     : "");
+		return -1;
+	}
+	if (guest_arm64() && !is_aarch64_elf(out)) {
+		nb_err("guest: --arch arm64: %s is not an aarch64 program (build it with make "
+		       "ARCH=arm64, or set NUMABENCH_GUEST_BINARY)",
+		       out);
 		return -1;
 	}
 	return 0;
@@ -175,10 +189,12 @@ static int ent_cmp(const void *a, const void *b)
 	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
 }
 
-static int manifest_build(struct manifest *m)
+static int manifest_build(struct manifest *m, const char *cache)
 {
 	char init[PATH_MAX], bb[PATH_MAX], bin[PATH_MAX];
-	if (init_script(init, sizeof(init)) || find_busybox(bb) || guest_binary(bin))
+	if (init_script(init, sizeof(init)) ||
+	    (guest_arm64() ? busybox_arm64(cache, bb, sizeof(bb)) : find_busybox(bb)) ||
+	    guest_binary(bin))
 		return -1;
 	ent_file(m, "init", init, 0755);
 	ent_file(m, "bin/busybox", bb, 0755);
@@ -257,7 +273,7 @@ int initramfs_base(const char *cache, char *out, size_t len)
 {
 	struct manifest m = {0};
 	char hex[65], dir[PATH_MAX], tmp[PATH_MAX + 16];
-	int rc = manifest_build(&m) || manifest_hash(&m, hex) ||
+	int rc = manifest_build(&m, cache) || manifest_hash(&m, hex) ||
 		 path_fmt(dir, sizeof(dir), "%s/initramfs", cache) || mkdir_p(dir, 0755) ||
 		 path_fmt(out, len, "%s/%.16s.cpio", dir, hex);
 	if (rc == 0 && is_file(out)) {

@@ -15,14 +15,21 @@
 
 struct kseries {
 	const char *label, *prefix, *suffix;
+	bool arm64;
 };
 
 /* Debian bookworm: linux-image-6.1.0-ABI-amd64 and linux-image-6.12.N+deb12-amd64
- * (signed images; -rt and -cloud flavours are excluded by the exact suffix). */
+ * (signed images; -rt and -cloud flavours are excluded by the exact suffix), and the same
+ * series' -arm64 packages (found and fetched through the private arm64 apt state). */
 static const struct kseries kseries[] = {
-    {"6.1", "linux-image-6.1.0-", "-amd64"},
-    {"6.12", "linux-image-6.12.", "+deb12-amd64"},
+    {"6.1", "linux-image-6.1.0-", "-amd64", false},
+    {"6.12", "linux-image-6.12.", "+deb12-amd64", false},
+    {"6.1", "linux-image-6.1.0-", "-arm64", true},
+    {"6.12", "linux-image-6.12.", "+deb12-arm64", true},
 };
+
+/* "" for the host's apt, else the private arm64 apt.conf (-c). */
+static char apt_c[PATH_MAX];
 
 /* The number between prefix and suffix, or -1 when name is not of the series. */
 static long series_number(const struct kseries *s, const char *name)
@@ -61,9 +68,10 @@ static int cand_cmp(const void *a, const void *b)
 static int kernel_candidates(const struct kseries *s, const char *kdir, struct kcand *c, int max)
 {
 	static char out[1 << 16];
-	char *argv[] = {"apt-cache", "pkgnames", (char *)s->prefix, NULL};
+	char *host[] = {"apt-cache", "pkgnames", (char *)s->prefix, NULL};
+	char *a64[] = {"apt-cache", "-c", apt_c, "pkgnames", (char *)s->prefix, NULL};
 	int n = 0;
-	if (nb_run_capture(argv, NULL, out, sizeof(out)) == 0) {
+	if (nb_run_capture(apt_c[0] ? a64 : host, NULL, out, sizeof(out)) == 0) {
 		for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
 			cand_add(c, &n, max, s, l);
 	}
@@ -149,8 +157,9 @@ static int kernel_fetch(const char *kdir, const char *pkg)
 	fprintf(stderr,
 		"numabench: guest: fetching %s with apt-get download (once; cached in %s)\n", pkg,
 		kdir);
-	char *dl[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
-	int rc = nb_run_capture(dl, tmp, out, sizeof(out));
+	char *host[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
+	char *a64[] = {"apt-get", "-c", apt_c, "download", "-q", (char *)pkg, NULL};
+	int rc = nb_run_capture(apt_c[0] ? a64 : host, tmp, out, sizeof(out));
 	if (rc == 0 && find_entry(tmp, pkg, ".deb", deb, sizeof(deb)) == 0) {
 		char *x[] = {"dpkg", "-x", deb, "root", NULL};
 		rc = nb_run_capture(x, tmp, out, sizeof(out));
@@ -221,13 +230,21 @@ static bool is_bzimage(const char *path)
 int kernel_resolve(const char *spec, const char *cache, struct gkernel *k)
 {
 	memset(k, 0, sizeof(*k));
-	for (size_t i = 0; i < sizeof(kseries) / sizeof(kseries[0]); i++)
-		if (!strcmp(spec, kseries[i].label))
-			return kernel_debian(&kseries[i], cache, k);
-	if (!is_file(spec) || !is_bzimage(spec)) {
-		nb_err("guest: --kernel %s is not valid: %s (valid: 6.1, 6.12, or the path of a "
-		       "bzImage)",
-		       spec, is_file(spec) ? "not a bzImage" : "no such series or file");
+	bool arm64 = guest_arm64();
+	apt_c[0] = 0;
+	for (size_t i = 0; i < sizeof(kseries) / sizeof(kseries[0]); i++) {
+		if (strcmp(spec, kseries[i].label) || kseries[i].arm64 != arm64)
+			continue;
+		if (arm64 && apt64_conf(cache, apt_c, sizeof(apt_c)))
+			return -1;
+		return kernel_debian(&kseries[i], cache, k);
+	}
+	if (!is_file(spec) || !(arm64 ? is_arm64_image(spec) : is_bzimage(spec))) {
+		const char *what = arm64 ? "an arm64 Image" : "a bzImage";
+		nb_err(
+		    "guest: --kernel %s is not valid: %s%s (valid: 6.1, 6.12, or the path of %s)",
+		    spec, is_file(spec) ? "not " : "no such series or file",
+		    is_file(spec) ? what : "", what);
 		return -1;
 	}
 	if (!realpath(spec, k->path))

@@ -44,7 +44,7 @@ void av_free(struct argvec *a)
 const char *qemu_bin(void)
 {
 	const char *env = getenv("NUMABENCH_QEMU");
-	return env && *env ? env : "qemu-system-x86_64";
+	return env && *env ? env : guest_arm64() ? "qemu-system-aarch64" : "qemu-system-x86_64";
 }
 
 /* The emulator's path, looked up in PATH like execvp does; "" when not found. */
@@ -117,11 +117,59 @@ static void qemu_hmat(struct argvec *a, const struct gtopo *t)
 	}
 }
 
+/*
+ * arm64: -M virt with the device tree QEMU generates (its NUMA nodes and distances; Debian's
+ * kernels read them exactly; through UEFI/ACPI NUMA falls back to one node), -cpu max (a PMUv3
+ * with 6 counters + the cycle counter), GICv3 (more than 8 vCPUs). The virt board has one
+ * UART, a PL011 (ttyAMA0), which QEMU does not pace: it carries the results channel (a 16550
+ * is paced at its baud rate, 115200 at most: ~10 KB/s, minutes for a ci suite's JSON). The
+ * console is a PCI 16550 (8250_pci is built into Debian's arm64 kernels, virtio-console is a
+ * module), ttyS0 in the guest; numabench.chan= tells init.sh. MTTCG is fine there: arm64
+ * patches kernel text under stop_machine. --icount: -icount shift=0 (single-threaded TCG):
+ * INST_RETIRED counts exactly, cycles become instruction-count time.
+ */
+static void qemu_args_arm64(struct argvec *a, const struct gtopo *t, const char *work,
+			    const char *append)
+{
+	av_add(a, "%s", qemu_bin());
+	static const char *const fixed[] = {
+	    "-nodefaults", "-no-user-config",	 "-nographic", "-monitor", "none",   "-no-reboot",
+	    "-machine",	   "virt,gic-version=3", "-cpu",       "max",	   "-accel", "tcg"};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		av_add(a, "%s", fixed[i]);
+	if (guest_icount()) {
+		av_add(a, "-icount");
+		av_add(a, "shift=0");
+	}
+	av_add(a, "-smp");
+	av_add(a, "%d,sockets=%d,cores=1,threads=1", t->ncpus, t->ncpus);
+	av_add(a, "-m");
+	av_add(a, "%lluM", (unsigned long long)(t->total_mem >> 20));
+	qemu_numa(a, t);
+	av_add(a, "-kernel");
+	av_add(a, "%s/vmlinuz", work);
+	av_add(a, "-initrd");
+	av_add(a, "%s/initrd", work);
+	av_add(a, "-append");
+	av_add(a, "console=ttyS0 panic=-1 numabench.accel=tcg numabench.chan=ttyAMA0%s%s",
+	       append[0] ? " " : "", append);
+	av_add(a, "-serial");
+	av_add(a, "file:%s/chan", work);
+	av_add(a, "-chardev");
+	av_add(a, "file,id=con,path=%s/console", work);
+	av_add(a, "-device");
+	av_add(a, "pci-serial,chardev=con");
+}
+
 /* Everything QEMU opens lives in the work folder: no user path is parsed by QEMU. */
 void qemu_args(struct argvec *a, const struct gtopo *t, const char *accel, const char *work,
 	       const char *append)
 {
 	bool kvm = !strcmp(accel, "kvm");
+	if (guest_arm64()) {
+		qemu_args_arm64(a, t, work, append);
+		return;
+	}
 	av_add(a, "%s", qemu_bin());
 	static const char *const fixed[] = {
 	    "-nodefaults", "-no-user-config", "-nographic", "-monitor", "none", "-no-reboot"};

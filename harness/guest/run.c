@@ -61,13 +61,20 @@ static int prepare(struct grun *g)
 {
 	if (topo_load(g->o.topology, &g->t))
 		return NB_EXIT_USAGE;
+	if (g->o.arm64 && g->t.hmat) {
+		/* QEMU's arm virt board publishes HMAT only through ACPI, which the kernel ignores
+		 * there (and ACPI NUMA falls back to one node with Debian's EDK2). */
+		nb_err("guest: --topology %s is not valid with --arch arm64: it has an HMAT, which "
+		       "an arm64 guest cannot see (valid: a topology without hmat)",
+		       g->o.topology);
+		return NB_EXIT_USAGE;
+	}
 	char qemu[PATH_MAX];
 	which(qemu_bin(), qemu, sizeof(qemu));
 	if (!qemu[0] || access(qemu, X_OK)) {
-		nb_err(
-		    "guest: %s not found: install it with: apt-get install qemu-system-x86 (or set "
-		    "NUMABENCH_QEMU)",
-		    qemu_bin());
+		nb_err("guest: %s not found: install it with: apt-get install %s (or set "
+		       "NUMABENCH_QEMU)",
+		       qemu_bin(), guest_arm64() ? "qemu-system-arm" : "qemu-system-x86");
 		return NB_EXIT_ENV;
 	}
 	if (cache_dir(g->cache, sizeof(g->cache)))
@@ -214,6 +221,8 @@ static json_t *guest_meta(const struct grun *g)
 	json_object_set_new(m, "kernel_package", json_string(g->k.package));
 	json_object_set_new(m, "kernel_version", json_string(g->k.version));
 	json_object_set_new(m, "accel", json_string(g->accel));
+	json_object_set_new(m, "arch", json_string(g->o.arm64 ? "arm64" : "x86_64"));
+	json_object_set_new(m, "icount", json_boolean(g->o.icount));
 	json_object_set_new(m, "append", json_string(g->o.append));
 	json_object_set_new(m, "command", cmd);
 	json_object_set_new(m, "exit_code", json_integer(g->c.exit_code));
@@ -269,6 +278,7 @@ int nb_guest_run(const struct nb_guest_opts *o)
 		return NB_EXIT_ENV;
 	}
 	g->o = *o;
+	guest_arch_set(o->arm64, o->icount);
 	int rc = prepare(g);
 	if (rc < 0)
 		rc = boot(g);

@@ -28,6 +28,10 @@ mount -t tracefs tracefs /sys/kernel/tracing
 # /tmp stays on the rootfs (RAM already): results written there are found below (-xdev).
 
 CHAN=/dev/ttyS1
+# arm64 (-M virt has one UART, unpaced: the channel): the host names it (numabench.chan=).
+for a in $(cat /proc/cmdline); do
+	case $a in numabench.chan=tty*) CHAN=/dev/${a#numabench.chan=} ;; esac
+done
 # raw: no newline translation on the channel (the host tolerates CRs anyway).
 stty -F "$CHAN" 115200 raw -echo 2>/dev/null
 

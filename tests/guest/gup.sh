@@ -24,6 +24,7 @@
 #    It prints the verdicts as a table.
 # Exits 77 (skip) when the guest runner is not built or cannot run here.
 # Environment: KERNELS, FORCES, GUP_ARGS (extra `run` arguments, e.g. "--repeat 3"),
+# GUEST_ARGS (extra `guest` options, e.g. "--arch arm64"),
 # TIMEOUT (guest timeout in seconds, default 3600), OUTDIR (kept results; default a
 # temporary folder), HOST_ONLY=1 (stage 1 only).
 set -u
@@ -32,6 +33,7 @@ BIN=${1:?usage: $0 BIN}
 KERNELS=${KERNELS:-6.1 6.12}
 FORCES=${FORCES:-never always}
 GUP_ARGS=${GUP_ARGS:-}
+GUEST_ARGS=${GUEST_ARGS:-}
 TIMEOUT=${TIMEOUT:-3600}
 OUTDIR=${OUTDIR:-$(mktemp -d /tmp/numabench-gup.XXXXXX)}
 mkdir -p "$OUTDIR"
@@ -202,9 +204,10 @@ host_unprivileged() {
 
 guest_run() {
 	local k=$1 f=$2 out rc
-	out="$OUTDIR/gup-$k-$f.json"
+	out="$OUTDIR/gup-$k-$f${GUEST_ARGS:+-${GUEST_ARGS##* }}.json"
 	echo "gup: guest kernel $k, proc_mem.force_override=$f ..."
-	"$BIN" guest --kernel "$k" --topology 2node --append "proc_mem.force_override=$f" \
+	# shellcheck disable=SC2086 # GUEST_ARGS: options, split on purpose
+	"$BIN" guest $GUEST_ARGS --kernel "$k" --topology 2node --append "proc_mem.force_override=$f" \
 		--timeout "$TIMEOUT" -o "$out" -- run gup $GUP_ARGS >"$out.log" 2>&1
 	rc=$?
 	if [ ! -s "$out" ]; then

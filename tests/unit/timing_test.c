@@ -105,11 +105,72 @@ static void test_result_host(void **state)
 	nb_topo_free(&t);
 }
 
+/* arm64: /proc/cpuinfo's MIDR implementer and the device tree's root compatible (issue 23). */
+static void test_arm_virt(void **state)
+{
+	(void)state;
+	static const char tcg[] =
+	    "processor\t: 0\nBogoMIPS\t: 2000.00\nFeatures\t: fp asimd\n"
+	    "CPU implementer\t: 0x00\nCPU architecture: 8\nCPU part\t: 0x051\n";
+	static const char n1[] = "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n";
+	static const char virt[] = "linux,dummy-virt";		   /* with its NUL: sizeof */
+	static const char altra[] = "ampere,mtjade\0ampere,altra"; /* two strings */
+	static const char fake[] = "linux,dummy-virtx\0xlinux,dummy-virt";
+	char v[32], src[16];
+	nb_arm_virt(tcg, virt, sizeof(virt), v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "qemu-tcg");
+	assert_string_equal(src, "midr");
+	nb_arm_virt(tcg, NULL, 0, v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "qemu-tcg");
+	/* a real cpu model on the virt board: KVM or TCG -cpu cortex-a72, the board says so */
+	nb_arm_virt(n1, virt, sizeof(virt), v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "qemu-virt");
+	assert_string_equal(src, "devicetree");
+	nb_arm_virt(n1, "vendor,board\0linux,dummy-virt", 30, v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "qemu-virt");
+	nb_arm_virt(n1, altra, sizeof(altra), v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "none");
+	nb_arm_virt(n1, fake, sizeof(fake), v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "none");
+	/* a truncated compatible (no NUL) still names the board */
+	nb_arm_virt(NULL, virt, 16, v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "qemu-virt");
+	nb_arm_virt(NULL, NULL, 0, v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "none");
+	nb_arm_virt("CPU implementer\t: junk\n", NULL, 0, v, sizeof(v), src, sizeof(src));
+	assert_string_equal(v, "none");
+
+	struct nb_caps c;
+	char err[128];
+	memset(&c, 0, sizeof(c));
+	strcpy(c.virt, "qemu-tcg");
+	strcpy(c.virt_source, "midr");
+	assert_int_equal(nb_timing_detect(&c, NULL, err, sizeof(err)), 0);
+	assert_true(c.timing_emulated);
+	assert_string_equal(c.accel, "tcg");
+	assert_string_equal(c.timing_source, "midr");
+	assert_non_null(strstr(c.timing_reason, "MIDR implementer 0x00"));
+	/* the board alone: treated as emulated, until the command line names the accelerator */
+	memset(&c, 0, sizeof(c));
+	strcpy(c.virt, "qemu-virt");
+	strcpy(c.virt_source, "devicetree");
+	assert_int_equal(nb_timing_detect(&c, NULL, err, sizeof(err)), 0);
+	assert_true(c.timing_emulated);
+	assert_string_equal(c.timing_source, "devicetree");
+	assert_non_null(strstr(c.timing_reason, "accelerator unknown"));
+	strcpy(c.cmdline_accel, "kvm");
+	assert_int_equal(nb_timing_detect(&c, NULL, err, sizeof(err)), 0);
+	assert_false(c.timing_emulated);
+	assert_string_equal(c.accel, "kvm");
+	assert_string_equal(c.timing_source, "cmdline");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cmdline_accel),
 	    cmocka_unit_test(test_detect),
+	    cmocka_unit_test(test_arm_virt),
 	    cmocka_unit_test(test_result_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
