@@ -141,6 +141,7 @@ guest-tests: all
 	bash tests/guest/tier.sh ./numabench
 	bash tests/guest/mlc.sh ./numabench 2node 6.1
 	bash tests/guest/mlc.sh ./numabench 4node-asym 6.12
+	bash tests/guest/atlas.sh ./numabench
 
 san-check:
 	$(MAKE) SAN=1 all unit

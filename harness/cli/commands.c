@@ -103,7 +103,7 @@ const struct nb_cli_cmd nb_cli_cmds[] = {
      "force mode, a 3node-tier guest (tier). Entries are cached by the kernel image's SHA-256;\n"
      "a kernel that cannot be fetched, boot or lacks NUMA is an entry with its reason.\n"
      "See numabench atlas-report.",
-     atlas_opts, NB_CLI_RESTORE},
+     atlas_opts, 0},
     {"atlas-report", nb_cmd_atlas_report, "ATLAS.json [--format text|md|html|csv|json] [-o FILE]",
      "what changed between the atlas's kernels, one row per behaviour", NULL, report_opts, 0},
     {"restore", nb_cmd_restore, "", "put back every tunable a killed run left changed",
