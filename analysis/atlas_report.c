@@ -21,7 +21,7 @@
 /* One behaviour of one kernel: what people read (text) and what a change is decided on
  * (cls: equal classes are the same behaviour; numbers are classed coarsely). */
 struct acell {
-	char text[96], cls[64];
+	char text[128], cls[64];
 	bool finding; /* PROT_NONE lost */
 	bool set;
 };
@@ -153,7 +153,7 @@ static void balance_rows(struct atab *t, int ki, const json_t *run)
 		double pte = an_num(json_object_get(m, "pte_updates"));
 		snprintf(name, sizeof(name), "%s, balancing %d: pages migrated", var, bal);
 		snprintf(text, sizeof(text), "%.0f", mig);
-		put(t, ki, "balance", name, text, mig > 0 ? "yes" : "no");
+		put(t, ki, "balance", name, text, share_cls(pages > 0 ? mig / pages : NAN));
 		snprintf(name, sizeof(name), "%s, balancing %d: converged after", var, bal);
 		if (json_is_true(json_object_get(m, "converged")))
 			snprintf(text, sizeof(text), "%.2f s", conv);
@@ -249,7 +249,7 @@ static void tier_rows(struct atab *t, int ki, const json_t *run)
 		if (!isnan(p))
 			snprintf(text, sizeof(text), "%.0f", p);
 		else
-			snprintf(text, sizeof(text), "%s%s%.60s", st ? st : "-", why ? ": " : "",
+			snprintf(text, sizeof(text), "%s%s%.80s", st ? st : "-", why ? ": " : "",
 				 why ? why : "");
 		put(t, ki, "tier", name, text, !isnan(p) ? (p > 0 ? "yes" : "no") : st ? st : "-");
 	}
@@ -262,6 +262,8 @@ static void kernel_rows(struct atab *t, int ki, const json_t *k)
 	char text[96];
 	snprintf(text, sizeof(text), "%s%s%.70s", st ? st : "?", why ? ": " : "", why ? why : "");
 	put(t, ki, "kernel", "status", text, st ? st : "?");
+	const char *ver = json_string_value(json_object_get(k, "version"));
+	put(t, ki, "kernel", "Debian version", ver && *ver ? ver : "-", "-");
 	const json_t *cfg = json_object_get(k, "config"), *v;
 	const char *key;
 	json_object_foreach((json_t *)cfg, key, v)
@@ -324,11 +326,21 @@ static void sort_kernels(struct atab *t)
 			t->ks[j - 1] = tmp;
 		}
 	for (int i = 0; i < t->nk; i++) {
-		const char *v = json_string_value(json_object_get(t->ks[i], "version"));
+		/* linux-image-6.1.0-47-amd64 -> 6.1.0-47; a user's image: its label */
+		const char *p = json_string_value(json_object_get(t->ks[i], "package"));
 		const char *l = json_string_value(json_object_get(t->ks[i], "label"));
 		const char *sp = json_string_value(json_object_get(t->ks[i], "spec"));
-		snprintf(t->klabel[i], sizeof(t->klabel[i]), "%s", l && *l ? l : sp ? sp : "?");
-		(void)v;
+		if (p && !strncmp(p, "linux-image-", 12)) {
+			size_t n = strlen(p + 12);
+			if (n > 6 && !strcmp(p + 12 + n - 6, "-amd64"))
+				n -= 6;
+			snprintf(t->klabel[i], sizeof(t->klabel[i]), "%.*s", (int)n, p + 12);
+		} else {
+			snprintf(t->klabel[i], sizeof(t->klabel[i]), "%s",
+				 l && *l ? l
+				 : sp	 ? sp
+					 : "?");
+		}
 	}
 }
 

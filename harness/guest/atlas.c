@@ -293,6 +293,10 @@ static void kernel_runs(struct akernel *a, const struct nb_atlas_opts *o, const 
 						       o->timeout, 10, tier, &rc));
 	}
 	json_object_set_new(e, "status", json_string(booted ? "ok" : "failed"));
+	if (booted && cfg && !cfg_is(cfg, "CONFIG_NUMA_BALANCING", "y"))
+		json_object_set_new(e, "reason",
+				    json_string("CONFIG_NUMA_BALANCING is not set: no hinting "
+						"faults, balancing or promotion to measure"));
 	if (!booted) {
 		json_t *r0 = json_array_get(runs, 0);
 		json_object_set(e, "reason", r0 ? json_object_get(r0, "reason") : json_null());
@@ -312,9 +316,13 @@ static json_t *kernel_entry(struct akernel *a, const struct nb_atlas_opts *o, co
 		close(lock);
 	if (krc) {
 		json_object_set_new(e, "status", json_string("unavailable"));
-		json_object_set_new(e, "reason",
-				    json_string("cannot fetch or read the kernel (see the "
-						"warning above)"));
+		json_object_set_new(
+		    e, "reason",
+		    json_string(is_file(a->spec) ? "not a bzImage (no HdrS boot header)"
+				: !strncmp(a->spec, "linux-image-", 12)
+				    ? "apt-get download of the package failed (no such package, or "
+				      "offline)"
+				    : "no usable package of the series (apt-get download failed)"));
 		return e;
 	}
 	struct sha256 s;
@@ -392,7 +400,7 @@ int nb_atlas_run(const struct nb_atlas_opts *o)
 	json_object_set_new(doc, "force", json_string(o->force));
 	json_object_set_new(doc, "tier", json_boolean(!o->no_tier));
 	json_object_set_new(doc, "kernels", arr);
-	int booted = 0;
+	int booted = 0, cached = 0;
 	uint64_t t0 = nb_now_ns();
 	for (int i = 0; i < n && !nb_interrupted; i++) {
 		fprintf(stderr, "numabench: atlas: [%d/%d] %s\n", i + 1, n, ks[i].spec);
@@ -402,6 +410,7 @@ int nb_atlas_run(const struct nb_atlas_opts *o)
 		fprintf(stderr, "numabench: atlas: [%d/%d] %s: %s in %.0f s\n", i + 1, n,
 			ks[i].spec, json_string_value(json_object_get(e, "status")),
 			(double)(nb_now_ns() - k0) / 1e9);
+		cached += json_is_true(json_object_get(e, "cached"));
 		json_array_append_new(arr, e);
 	}
 	json_object_set_new(doc, "kernels_booted", json_integer(booted));
@@ -418,7 +427,7 @@ int nb_atlas_run(const struct nb_atlas_opts *o)
 		nb_err("atlas: %s", err);
 		return NB_EXIT_ENV;
 	}
-	fprintf(stderr, "numabench: atlas: %d kernels (%d booted, the rest cached): %s\n", n,
-		booted, out);
+	fprintf(stderr, "numabench: atlas: %d kernels (%d booted, %d from the cache): %s\n", n,
+		booted, cached, out);
 	return nb_interrupted ? NB_EXIT_INTERRUPTED : NB_EXIT_OK;
 }
