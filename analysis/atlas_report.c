@@ -384,11 +384,10 @@ static void doc_out(struct an_doc *d, const json_t *atlas, struct atab *t)
 {
 	static const char *const groups[] = {"kernel", "gup",	 "prot_none", "balance", "fault",
 					     "tier",   "config", "time",      NULL};
-	an_h(d, 1, "numabench atlas: %d kernels", t->nk);
 	an_p(d, AN_PLAIN,
-	     "created %s by numabench %s; force modes %s; a marked cell (*) differs "
+	     "%d kernels; created %s by numabench %s; force modes %s; a marked cell (*) differs "
 	     "from the kernel before it",
-	     json_string_value(json_object_get(atlas, "created")) ?: "?",
+	     t->nk, json_string_value(json_object_get(atlas, "created")) ?: "?",
 	     json_string_value(json_object_get(atlas, "numabench")) ?: "?",
 	     json_string_value(json_object_get(atlas, "force")) ?: "?");
 	an_h(d, 2, "What changed");
