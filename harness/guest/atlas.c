@@ -211,13 +211,18 @@ static json_t *guest_once(const struct akernel *a, const char *topo, const char 
 		const char *panic = c ? strstr(c, "Kernel panic") : NULL;
 		if (panic)
 			first_line(panic, line, sizeof(line));
-		json_object_set_new(r, "reason",
-				    json_string(rc == NB_EXIT_INTERRUPTED ? "interrupted"
-						: line[0]		  ? line
-						: rc == NB_EXIT_GUEST
-						    ? "the guest did not boot, hung (timeout) or "
-						      "returned no results"
-						    : "no results"));
+		char why[200];
+		if (rc == NB_EXIT_GUEST && secs >= timeout)
+			snprintf(why, sizeof(why),
+				 "timed out after %u s (--timeout): hung or too slow", timeout);
+		else
+			snprintf(why, sizeof(why), "%s",
+				 rc == NB_EXIT_INTERRUPTED ? "interrupted"
+				 : line[0]		   ? line
+				 : rc == NB_EXIT_GUEST
+				     ? "the guest did not boot or returned no results"
+				     : "no results");
+		json_object_set_new(r, "reason", json_string(why));
 		free(c);
 	}
 	if (doc)
@@ -358,7 +363,8 @@ static json_t *kernel_entry(struct akernel *a, const struct nb_atlas_opts *o, co
 	kernel_runs(a, o, force, dir, e);
 	(*booted)++;
 	const char *st = json_string_value(json_object_get(e, "status"));
-	if (!nb_interrupted && st && strcmp(st, "unavailable")) {
+	/* A failure is not cached: a longer --timeout, or a fixed host, may boot it. */
+	if (!nb_interrupted && st && (!strcmp(st, "ok") || !strcmp(st, "no_numa"))) {
 		char err[256];
 		if (nb_result_write(p, e, err, sizeof(err)))
 			nb_warn("atlas: cannot cache %s: %s", a->spec, err);
