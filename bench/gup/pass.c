@@ -179,7 +179,8 @@ static void measure(struct gup *g, struct cell *c, struct target *t, struct pass
 
 /* The PROT_NONE check: after the path's access to the target's PROT_NONE page (while the
  * scanner has marked the buffer next to it, balancing 1), the page must still be PROT_NONE to
- * the target itself: its mapping says ---p and its own read faults (KN-gup-foll-force). */
+ * the target itself: its mapping says ---p and its own read faults
+ * (KERNEL-NOTES.md#KN-foll-force-protnone). */
 static void prot_none_check(const struct cell *c, struct target *t, struct pass *p)
 {
 	if (c->kind != K_PATH || p->prot_none == NOT_PROBED)
