@@ -256,9 +256,10 @@ int kernel_resolve(const char *spec, const char *cache, struct gkernel *k)
 	for (size_t i = 0; i < sizeof(kseries) / sizeof(kseries[0]); i++)
 		if (!strcmp(spec, kseries[i].label))
 			return kernel_debian(&kseries[i], cache, k);
-	for (size_t i = 0; i < sizeof(kseries) / sizeof(kseries[0]); i++)
-		if (series_number(&kseries[i], spec) >= 0)
-			return kernel_named(spec, cache, k);
+	/* A package name, any flavour (-cloud-amd64, -rt-amd64): apt-get download checks it. */
+	if (!strncmp(spec, "linux-image-", 12) && strlen(spec) < 128 &&
+	    strspn(spec, "abcdefghijklmnopqrstuvwxyz0123456789.+-") == strlen(spec))
+		return kernel_named(spec, cache, k);
 	if (!is_file(spec) || !is_bzimage(spec)) {
 		nb_err("guest: --kernel %s is not valid: %s (valid: 6.1, 6.12, or the path of a "
 		       "bzImage)",
