@@ -23,6 +23,7 @@
 struct acell {
 	char text[128], cls[64];
 	bool finding; /* PROT_NONE lost */
+	double num;   /* a ratio row: changed when it differs by more than 2x (or from 0) */
 	bool set;
 };
 
@@ -60,6 +61,7 @@ static void put(struct atab *t, int ki, const char *group, const char *name, con
 		return;
 	snprintf(c->text, sizeof(c->text), "%s", text);
 	snprintf(c->cls, sizeof(c->cls), "%s", cls ? cls : text);
+	c->num = NAN;
 	c->set = true;
 }
 
@@ -95,6 +97,29 @@ static const json_t *bench_of(const json_t *run, const char *bench)
 	return NULL;
 }
 
+/* The scanner marked PTEs during a pass of this path's cross cell (pte_updates_during > 0):
+ * its system-wide vmstat deltas count hinting faults that are not the path's, so its verdict
+ * is not compared with other kernels'. */
+static bool scan_during(const json_t *g, const json_t *v)
+{
+	size_t i, j;
+	const json_t *c, *p;
+	json_array_foreach(json_object_get(g, "cells"), i, c)
+	{
+		if (!json_equal(json_object_get(c, "path"), json_object_get(v, "path")) ||
+		    !json_equal(json_object_get(c, "pair"), json_object_get(v, "pair")) ||
+		    json_is_true(json_object_get(c, "force")) !=
+			json_is_true(json_object_get(v, "force")) ||
+		    json_is_true(json_object_get(c, "ptrace_attached")) !=
+			json_is_true(json_object_get(v, "ptrace_attached")))
+			continue;
+		json_array_foreach(json_object_get(c, "passes"), j,
+				   p) if (an_num(json_object_get(p, "pte_updates_during")) >
+					  0) return true;
+	}
+	return false;
+}
+
 static void gup_rows(struct atab *t, int ki, const json_t *run, const char *mode)
 {
 	const json_t *g = bench_of(run, "gup"), *v, *c;
@@ -114,8 +139,10 @@ static void gup_rows(struct atab *t, int ki, const json_t *run, const char *mode
 		snprintf(name, sizeof(name), "%s%s%s [override=%s]",
 			 json_string_value(json_object_get(v, "path")), force ? " force" : "",
 			 att ? " attached" : "", mode);
-		snprintf(text, sizeof(text), "fault:%s migrate:%s", f, m);
-		put(t, ki, "gup", name, text, NULL);
+		bool noisy = scan_during(g, v);
+		snprintf(text, sizeof(text), "fault:%s migrate:%s%s", f, m,
+			 noisy ? " (scan during pass)" : "");
+		put(t, ki, "gup", name, text, noisy ? "noisy" : NULL);
 	}
 	json_array_foreach(json_object_get(g, "cells"), i, c)
 	{
@@ -138,7 +165,7 @@ static void balance_rows(struct atab *t, int ki, const json_t *run)
 {
 	const json_t *b = bench_of(run, "balance"), *m;
 	size_t i;
-	char name[96], text[96], cls[64];
+	char name[96], text[96];
 	if (!b)
 		return;
 	double pages = an_num(json_object_get(b, "buffer_bytes")) / 4096.0;
@@ -166,14 +193,10 @@ static void balance_rows(struct atab *t, int ki, const json_t *run)
 			 bal);
 		double per = pages > 0 ? pte / pages : NAN;
 		snprintf(text, sizeof(text), "%.1f", per);
-		/* classes: 0, up to 2 scans, up to 8, more */
-		snprintf(cls, sizeof(cls), "%s",
-			 isnan(per) ? "?"
-			 : per == 0 ? "0"
-			 : per <= 2 ? "<=2"
-			 : per <= 8 ? "<=8"
-				    : ">8");
-		put(t, ki, "balance", name, text, cls);
+		put(t, ki, "balance", name, text, isnan(per) ? "?" : "ratio");
+		struct acell *pc = cell_of(t, "balance", name, ki);
+		if (pc && !isnan(per))
+			pc->num = per;
 	}
 }
 
@@ -344,10 +367,18 @@ static void sort_kernels(struct atab *t)
 	}
 }
 
-/* Changed: set in both, classes differ (a row's first kernel is never a change). */
+/* Changed: set in both, classes differ (a row's first kernel is never a change); a noisy
+ * cell (scan_during) is never a change. */
 static bool changed(const struct arow *r, int ki)
 {
-	return ki > 0 && r->k[ki].set && r->k[ki - 1].set && strcmp(r->k[ki].cls, r->k[ki - 1].cls);
+	const struct acell *a = &r->k[ki], *b = ki > 0 ? &r->k[ki - 1] : NULL;
+	if (b && a->set && b->set && !isnan(a->num) && !isnan(b->num)) {
+		double lo = fmin(a->num, b->num), hi = fmax(a->num, b->num);
+		return lo == 0 ? hi > 0 : hi / lo > 2;
+	}
+	return ki > 0 && r->k[ki].set && r->k[ki - 1].set &&
+	       strcmp(r->k[ki].cls, r->k[ki - 1].cls) && strcmp(r->k[ki].cls, "noisy") &&
+	       strcmp(r->k[ki - 1].cls, "noisy");
 }
 
 static void summaries(struct an_doc *d, const struct atab *t)
