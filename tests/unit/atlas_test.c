@@ -132,6 +132,33 @@ static void test_report_rows(void **state)
 	json_decref(atlas);
 }
 
+/* A verdict whose cell saw the scanner mark PTEs during a pass is "(scan during pass)" and never
+ * a change, though its class differs from the kernel before. */
+static void test_report_noisy(void **state)
+{
+	(void)state;
+	json_t *a = kentry("ka", "6.1.1-1", 0.0, true), *b = kentry("kb", "6.1.2-1", 0.5, true);
+	json_t *cells = json_object_get(
+	    json_array_get(
+		json_object_get(
+		    json_object_get(json_array_get(json_object_get(b, "runs"), 0), "results"),
+		    "runs"),
+		0),
+	    "cells");
+	json_object_set_new(json_array_get(cells, 0), "pair", json_string("cross"));
+	json_object_set_new(json_array_get(cells, 0), "passes",
+			    json_pack("[{s:i}]", "pte_updates_during", 9));
+	json_t *atlas =
+	    json_pack("{s:i,s:s,s:[o,o]}", "atlas_format", 1, "force", "always", "kernels", a, b);
+	json_t *doc = rows_of(atlas);
+	const json_t *r = row(doc, "kb", "proc_mem_pwrite force");
+	assert_non_null(r);
+	assert_non_null(strstr(json_string_value(json_object_get(r, "value")), "scan during pass"));
+	assert_false(json_is_true(json_object_get(r, "changed")));
+	json_decref(doc);
+	json_decref(atlas);
+}
+
 static void test_report_bad_input(void **state)
 {
 	(void)state;
@@ -149,9 +176,8 @@ static void test_report_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config_facts),
-	    cmocka_unit_test(test_console_param),
-	    cmocka_unit_test(test_report_rows),
+	    cmocka_unit_test(test_config_facts),     cmocka_unit_test(test_console_param),
+	    cmocka_unit_test(test_report_rows),	     cmocka_unit_test(test_report_noisy),
 	    cmocka_unit_test(test_report_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
