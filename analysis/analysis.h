@@ -8,6 +8,8 @@
 #include "an_cli.h"
 
 int an_run_report(const struct an_opts *o);
+/* numabench atlas-report: the atlas's behaviours per kernel, changes marked. */
+int an_run_atlas_report(const struct an_opts *o);
 int an_run_compare(const struct an_opts *o);
 /* `numabench fleet` (analysis/fleet.c): parses its own argv (argv[0] the command name). */
 int an_run_fleet(int argc, char **argv);

@@ -52,6 +52,12 @@ void gup_target_stop(struct target *t);
 int gup_target_sigstop(struct target *t);
 /* PTRACE_ATTACH the stopped main thread and wait for its tracing stop. */
 int gup_target_attach(struct target *t);
+/* Undo the freeze (PTRACE_DETACH when attached, SIGCONT). 0 or -1. */
+int gup_target_resume(struct target *t);
+/* The target reads its own PROT_NONE probe page: PN_FAULTED, PN_READABLE or PN_UNKNOWN. */
+int gup_target_self_probe(struct target *t);
+/* The permissions ("---p") of the mapping of pid holding addr, into out; 0 or -1. */
+int gup_maps_perms(pid_t pid, uintptr_t addr, char *out, size_t len);
 
 /* ---- the bench's state ------------------------------------------------------------------ */
 
@@ -70,7 +76,14 @@ struct pass {
 	double mark_wait_ms;
 	int prot_none, read_only; /* probe: 0 ok, errno, NB_RSHORT, NOT_PROBED */
 	int data; /* read paths: 1 the last page read back its marker, 0 not, -1 n/a */
+	/* After the access and the probe (README "PROT_NONE check"): the probe page's
+	 * permissions in /proc/PID/maps ("" unknown) and the target's own read of it:
+	 * PN_FAULTED (SIGSEGV, still PROT_NONE), PN_READABLE (no longer), PN_UNKNOWN. */
+	char pn_perms[8];
+	int pn_self;
 };
+
+enum { PN_UNKNOWN, PN_FAULTED, PN_READABLE };
 
 struct cell {
 	enum kind kind;

@@ -177,6 +177,20 @@ static void measure(struct gup *g, struct cell *c, struct target *t, struct pass
 		g->last_access_ns = el;
 }
 
+/* The PROT_NONE check: after the path's access to the target's PROT_NONE page (while the
+ * scanner has marked the buffer next to it, balancing 1), the page must still be PROT_NONE to
+ * the target itself: its mapping says ---p and its own read faults
+ * (KERNEL-NOTES.md#KN-foll-force-protnone). */
+static void prot_none_check(const struct cell *c, struct target *t, struct pass *p)
+{
+	if (c->kind != K_PATH || p->prot_none == NOT_PROBED)
+		return;
+	if (gup_maps_perms(t->pid, t->r.prot_none, p->pn_perms, sizeof(p->pn_perms)))
+		p->pn_perms[0] = 0;
+	if (gup_target_resume(t) == 0)
+		p->pn_self = gup_target_self_probe(t);
+}
+
 void gup_run_pass(struct gup *g, struct cell *c, struct pass *p)
 {
 	struct target t = {.pid = -1, .sock = -1};
@@ -185,6 +199,7 @@ void gup_run_pass(struct gup *g, struct cell *c, struct pass *p)
 	memset(p, 0, sizeof(*p));
 	p->prot_none = p->read_only = NOT_PROBED;
 	p->data = -1;
+	p->pn_self = PN_UNKNOWN;
 	if (gup_spec_for(g, c->a, c->b, g->pages) || nb_pin_self(g->spec.cpus_b, g->spec.nb)) {
 		pass_fail(p, "cannot pin the reader to its node", errno);
 		return;
@@ -198,8 +213,10 @@ void gup_run_pass(struct gup *g, struct cell *c, struct pass *p)
 	nb_vmstat_read(&v0);
 	if (gup_target_start(&t, &g->spec, p->fail, sizeof(p->fail)) == 0) {
 		p->marked = wait_marked(g, &t, &v0, c->balancing > 0, &p->mark_wait_ms);
-		if (!nb_interrupted && freeze(c, &t, p) == 0)
+		if (!nb_interrupted && freeze(c, &t, p) == 0) {
 			measure(g, c, &t, p, &v0);
+			prot_none_check(c, &t, p);
+		}
 	}
 	gup_target_stop(&t);
 }

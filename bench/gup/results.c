@@ -100,6 +100,43 @@ static json_t *placement_json(const struct cell *c, bool after)
 	return nb_pages_per_node_json(med, NULL, 0);
 }
 
+static const char *const pn_self_names[] = {
+    [PN_UNKNOWN] = NULL, [PN_FAULTED] = "faulted", [PN_READABLE] = "readable"};
+
+/* true: still PROT_NONE (maps ---p and the target's read faulted); false: either says it no
+ * longer is; -1 unknown. */
+static int pn_holds(const struct pass *p)
+{
+	bool perms_ok = p->pn_perms[0] && !strncmp(p->pn_perms, "---", 3);
+	if (p->pn_self == PN_READABLE || (p->pn_perms[0] && !perms_ok))
+		return 0;
+	return p->pn_self == PN_FAULTED && perms_ok ? 1 : -1;
+}
+
+static json_t *pn_json(const struct pass *p)
+{
+	int h = pn_holds(p);
+	const char *self = pn_self_names[p->pn_self];
+	return json_pack("{s:o,s:o,s:o}", "perms",
+			 p->pn_perms[0] ? json_string(p->pn_perms) : json_null(), "target_read",
+			 self ? json_string(self) : json_null(), "holds",
+			 h < 0 ? json_null() : json_boolean(h));
+}
+
+/* Over the cell's passes: false when any pass lost PROT_NONE, true when all kept it. */
+static json_t *cell_pn_json(const struct cell *c)
+{
+	int n = 0, held = 0;
+	for (int i = 0; i < c->npass; i++) {
+		int h = c->pass[i].prot_none == NOT_PROBED ? -1 : pn_holds(&c->pass[i]);
+		if (h == 0)
+			return json_false();
+		n += h >= 0;
+		held += h == 1;
+	}
+	return n && held == n ? json_true() : json_null();
+}
+
 static json_t *pass_json(const struct cell *c, const struct pass *p)
 {
 	char b[16];
@@ -129,6 +166,8 @@ static json_t *pass_json(const struct cell *c, const struct pass *p)
 		json_object_set_new(o, "probe",
 				    json_pack("{s:o,s:o}", "prot_none", err_json(p->prot_none),
 					      "read_only", err_json(p->read_only)));
+	if (c->kind == K_PATH && p->prot_none != NOT_PROBED)
+		json_object_set_new(o, "prot_none_after", pn_json(p));
 	return o;
 }
 
@@ -147,6 +186,7 @@ static void cell_probe_json(const struct cell *c, json_t *o)
 	json_object_set_new(o, "read_only", first ? err_json(first->read_only) : json_null());
 	json_object_set_new(o, "force_probed", json_boolean(c->force_probed));
 	json_object_set_new(o, "force_consistent", json_boolean(consistent));
+	json_object_set_new(o, "prot_none_holds", cell_pn_json(c));
 }
 
 static const char *cell_op(const struct cell *c)

@@ -9,6 +9,7 @@
 #include <numaif.h>
 #include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -127,6 +128,39 @@ static void positive(struct tmem *m)
 	free(ns);
 }
 
+static __thread sigjmp_buf segv_jmp;
+static __thread volatile sig_atomic_t segv_armed;
+
+static void on_segv(int sig)
+{
+	if (!segv_armed) { /* a fault anywhere else: die of it */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	siglongjmp(segv_jmp, 1);
+}
+
+/* The PROT_NONE check (README "PROT_NONE check"): the target itself reads its PROT_NONE
+ * probe page. 'F' it faulted (still PROT_NONE to the target), 'A' it read it, 'E' no handler. */
+static void self_probe(struct tmem *m)
+{
+	struct sigaction sa = {.sa_handler = on_segv};
+	char c = 'E';
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) == 0) {
+		if (sigsetjmp(segv_jmp, 1) == 0) {
+			segv_armed = 1;
+			(void)*(volatile char *)m->prot_none;
+			c = 'A';
+		} else {
+			c = 'F';
+		}
+		segv_armed = 0;
+	}
+	gup_send_all(m->s->sock, &c, 1);
+}
+
 static void *control(void *v)
 {
 	struct tmem *m = v;
@@ -134,6 +168,8 @@ static void *control(void *v)
 	while (recv(m->s->sock, &c, 1, 0) == 1)
 		if (c == 'T')
 			positive(m);
+		else if (c == 'P')
+			self_probe(m);
 	_exit(0); /* numabench closed its end: never outlive it */
 }
 
@@ -282,4 +318,39 @@ int gup_target_attach(struct target *t)
 	}
 	errno = ETIMEDOUT;
 	return -1;
+}
+
+int gup_target_resume(struct target *t)
+{
+	if (t->attached && ptrace(PTRACE_DETACH, t->pid, NULL, NULL))
+		return -1;
+	t->attached = false;
+	return kill(t->pid, SIGCONT);
+}
+
+int gup_target_self_probe(struct target *t)
+{
+	char r = 0;
+	if (gup_send_all(t->sock, "P", 1) || gup_recv_all(t->sock, &r, 1, REPLY_MS))
+		return PN_UNKNOWN;
+	return r == 'F' ? PN_FAULTED : r == 'A' ? PN_READABLE : PN_UNKNOWN;
+}
+
+int gup_maps_perms(pid_t pid, uintptr_t addr, char *out, size_t len)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	int rc = -1;
+	while (f && rc && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && addr >= lo && addr < hi) {
+			snprintf(out, len, "%s", perms);
+			rc = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return rc;
 }

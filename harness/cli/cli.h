@@ -50,6 +50,8 @@ int nb_cmd_report(int argc, char **argv);
 int nb_cmd_compare(int argc, char **argv);
 int nb_cmd_fleet(int argc, char **argv);
 int nb_cmd_guest(int argc, char **argv);
+int nb_cmd_atlas(int argc, char **argv);
+int nb_cmd_atlas_report(int argc, char **argv);
 int nb_cmd_restore(int argc, char **argv);
 int nb_cmd_help(int argc, char **argv);
 int nb_cmd_version(int argc, char **argv);

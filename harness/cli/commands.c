@@ -58,6 +58,18 @@ static const struct nb_cli_opt guest_opts[] = {
     {"-v, --verbose", "more detail on stderr"},
     {0, 0}};
 
+static const struct nb_cli_opt atlas_opts[] = {
+    {"--kernels LIST",
+     "6.1,6.12 (newest of each, default), all, linux-image-* names, bzImage paths"},
+    {"-o, --output FILE", "the atlas JSON (default results/atlas-STAMP.json)"},
+    {"--cache DIR", "kernels and per-kernel atlas entries (default the guest runner's cache)"},
+    {"--force LIST", "proc_mem.force_override modes: never,always,ptrace (default always)"},
+    {"--timeout SEC", "seconds before a hung guest is killed (default 1200)"},
+    {"--no-tier", "no 3node-tier guest (tiers and promotion)"},
+    {"--fresh", "measure again, ignoring cached entries"},
+    {"-v, --verbose", "more detail on stderr"},
+    {0, 0}};
+
 const struct nb_cli_cmd nb_cli_cmds[] = {
     {"run", nb_cmd_run, "[options] SUITE|BENCH...",
      "run suites or benches and write the results JSON",
@@ -100,6 +112,17 @@ const struct nb_cli_cmd nb_cli_cmds[] = {
      "ARGS default to: run quick. Exit status: the guest run's; 6 the guest did not boot,\n"
      "hung or returned no results.",
      guest_opts, NB_CLI_RESTORE | NB_CLI_PASSTHRU},
+    {"atlas", nb_cmd_atlas,
+     "[--kernels LIST] [-o FILE] [--cache DIR] [--force LIST] [--timeout SEC] [--no-tier] "
+     "[--fresh]",
+     "characterize each kernel in QEMU guests into one atlas JSON",
+     "Per kernel: 2node guests (fault, balance, gup with the PROT_NONE check) at each\n"
+     "force mode, a 3node-tier guest (tier). Entries are cached by the kernel image's SHA-256;\n"
+     "a kernel that cannot be fetched, boot or lacks NUMA is an entry with its reason.\n"
+     "See numabench atlas-report.",
+     atlas_opts, 0},
+    {"atlas-report", nb_cmd_atlas_report, "ATLAS.json [--format text|md|html|csv|json] [-o FILE]",
+     "what changed between the atlas's kernels, one row per behaviour", NULL, report_opts, 0},
     {"restore", nb_cmd_restore, "", "put back every tunable a killed run left changed",
      "Only run, guest and restore restore a pending journal; other commands say that one is\n"
      "pending.",

@@ -94,6 +94,9 @@ struct gkernel {
 /* spec 6.1 or 6.12 (Debian series, newest cached or fetchable; -arm64 flavour for --arch arm64)
  * or a bzImage (arm64: Image) path. */
 int kernel_resolve(const char *spec, const char *cache, struct gkernel *k);
+/* The packages of series label (6.1, 6.12) apt or the cache knows, oldest first; the count
+ * or -1. A package name of a series is also a valid kernel_resolve spec. */
+int kernel_series_list(const char *label, const char *cache, char (*names)[128], int max);
 /* Version from NAME_VERSION_ARCH.deb (%3a is an epoch's colon). */
 void deb_version(const char *deb, char *out, size_t len);
 

@@ -227,6 +227,38 @@ static bool is_bzimage(const char *path)
 	return ok;
 }
 
+int kernel_series_list(const char *label, const char *cache, char (*names)[128], int max)
+{
+	char kdir[PATH_MAX];
+	struct kcand c[64];
+	if (path_fmt(kdir, sizeof(kdir), "%s/kernels", cache) || mkdir_p(kdir, 0755))
+		return -1;
+	for (size_t i = 0; i < sizeof(kseries) / sizeof(kseries[0]); i++) {
+		if (strcmp(label, kseries[i].label))
+			continue;
+		int n = kernel_candidates(&kseries[i], kdir, c, 64);
+		for (int j = 0; j < n && j < max; j++)
+			snprintf(names[j], 128, "%s", c[n - 1 - j].name); /* oldest first */
+		return n < max ? n : max;
+	}
+	return -1;
+}
+
+/* One named package of a series (linux-image-6.1.0-47-amd64), cached or fetched. */
+static int kernel_named(const char *pkg, const char *cache, struct gkernel *k)
+{
+	char kdir[PATH_MAX], vml[PATH_MAX + 200];
+	if (path_fmt(kdir, sizeof(kdir), "%s/kernels", cache) || mkdir_p(kdir, 0755))
+		return -1;
+	path_fmt(vml, sizeof(vml), "%s/%s/vmlinuz", kdir, pkg);
+	if (!is_file(vml) && kernel_fetch(kdir, pkg))
+		return -1;
+	snprintf(k->label, sizeof(k->label), "%.*s", (int)sizeof(k->label) - 1,
+		 pkg + strlen("linux-image-"));
+	kernel_fill(k, kdir, pkg);
+	return 0;
+}
+
 int kernel_resolve(const char *spec, const char *cache, struct gkernel *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -239,12 +271,16 @@ int kernel_resolve(const char *spec, const char *cache, struct gkernel *k)
 			return -1;
 		return kernel_debian(&kseries[i], cache, k);
 	}
+	/* A package name, any flavour (-cloud-amd64, -rt-amd64): apt-get download checks it. */
+	if (!arm64 && !strncmp(spec, "linux-image-", 12) && strlen(spec) < 128 &&
+	    strspn(spec, "abcdefghijklmnopqrstuvwxyz0123456789.+-") == strlen(spec))
+		return kernel_named(spec, cache, k);
 	if (!is_file(spec) || !(arm64 ? is_arm64_image(spec) : is_bzimage(spec))) {
 		const char *what = arm64 ? "an arm64 Image" : "a bzImage";
-		nb_err(
-		    "guest: --kernel %s is not valid: %s%s (valid: 6.1, 6.12, or the path of %s)",
-		    spec, is_file(spec) ? "not " : "no such series or file",
-		    is_file(spec) ? what : "", what);
+		nb_err("guest: --kernel %s is not valid: %s%s (valid: 6.1, 6.12, a linux-image-* "
+		       "package (amd64), or the path of %s)",
+		       spec, is_file(spec) ? "not " : "no such series or file",
+		       is_file(spec) ? what : "", what);
 		return -1;
 	}
 	if (!realpath(spec, k->path))

@@ -80,7 +80,8 @@ static int prepare(struct grun *g)
 	if (cache_dir(g->cache, sizeof(g->cache)))
 		return NB_EXIT_ENV;
 	int lock = cache_lock(g->cache), rc = -1;
-	bool series = !strcmp(g->o.kernel, "6.1") || !strcmp(g->o.kernel, "6.12");
+	bool series = !strcmp(g->o.kernel, "6.1") || !strcmp(g->o.kernel, "6.12") ||
+		      !strncmp(g->o.kernel, "linux-image-", 12);
 	if (kernel_resolve(g->o.kernel, g->cache, &g->k))
 		rc = series ? NB_EXIT_GUEST : NB_EXIT_USAGE;
 	if (rc < 0)
