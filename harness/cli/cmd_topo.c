@@ -174,8 +174,9 @@ int nb_cmd_topo(int argc, char **argv)
 	struct nb_caps c;
 	if (json < 0)
 		return NB_EXIT_USAGE;
-	if (nb_topo_load(&t))
-		return NB_EXIT_ENV;
+	int lrc = nb_topo_load(&t);
+	if (lrc)
+		return nb_topo_exit_code(lrc);
 	nb_caps_probe(&c, &t);
 	json_t *o =
 	    json_pack("{s:o,s:o}", "topology", nb_topo_json(&t), "capabilities", nb_caps_json(&c));
