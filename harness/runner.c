@@ -125,7 +125,7 @@ int nb_ctx_setup(struct nb_ctx *ctx, const char *nodes, const char *cpus)
 	const struct nb_caps *c = ctx->caps;
 	char err[512];
 	int rc = -1;
-	struct bitmask *unodes = nb_set_new(NB_MAX_NODES), *ucpus = nb_set_new(NB_MAX_CPUS);
+	struct bitmask *unodes = nb_set_new(NB_MAX_NODE_ID), *ucpus = nb_set_new(NB_MAX_CPUS);
 	for (int i = 0; i < t->nnodes; i++)
 		if (nb_set_has(c->allowed_nodes, t->nodes[i].id))
 			numa_bitmask_setbit(unodes, (unsigned)t->nodes[i].id);

@@ -69,7 +69,8 @@ static hwloc_bitmap_t sysfs_mask(const char *path)
 }
 
 /* One line in t->warnings and on stderr: what the source itself got inconsistent. */
-static void topo_warn(struct nb_topo *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void topo_warn(struct nb_topo *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void topo_warn(struct nb_topo *t, const char *fmt, ...)
 {
 	char msg[1024];
@@ -212,16 +213,39 @@ static void check_overlap(struct nb_topo *t)
 		}
 		if (first >= 0) {
 			char *d = nb_set_str(dup);
-			topo_warn(t,
-				  "inconsistent: node %d lists cpus %s that node %d lists too (a cpu "
-				  "is in one node): kept in node %d only",
-				  n->id, d ? d : "?", first, first);
+			topo_warn(
+			    t,
+			    "inconsistent: node %d lists cpus %s that node %d lists too (a cpu "
+			    "is in one node): kept in node %d only",
+			    n->id, d ? d : "?", first, first);
 			free(d);
 		}
 		n->ncpus = keep;
 		numa_bitmask_free(dup);
 	}
 	numa_bitmask_free(seen);
+}
+
+/* The kernel's online nodes that hwloc left out (it drops nodes of a capture it finds
+ * inconsistent, after its own "invalid information" message): said, never silent. */
+static void check_dropped(struct nb_topo *t, hwloc_topology_t h)
+{
+	hwloc_bitmap_t online = sysfs_list("/sys/devices/system/node/online");
+	if (!online)
+		return;
+	hwloc_bitmap_t gone = hwloc_bitmap_alloc();
+	hwloc_bitmap_andnot(gone, online, hwloc_topology_get_complete_nodeset(h));
+	if (!hwloc_bitmap_iszero(gone)) {
+		char *g = hwloc_list(gone), *on = hwloc_list(online);
+		topo_warn(t,
+			  "inconsistent: hwloc left out nodes %s of the kernel's online nodes %s "
+			  "(/sys/devices/system/node/online)",
+			  g ? g : "?", on ? on : "?");
+		free(g);
+		free(on);
+	}
+	hwloc_bitmap_free(gone);
+	hwloc_bitmap_free(online);
 }
 
 static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
@@ -252,6 +276,8 @@ static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
 	}
 	qsort(t->nodes, t->nnodes, sizeof(t->nodes[0]), cmp_node);
 	check_overlap(t);
+	if (!t->replayed || t->fsroot_replay)
+		check_dropped(t, h);
 	t->cpuset = nb_set_new(NB_MAX_CPUS);
 	t->nodeset = nb_set_new(NB_MAX_NODE_ID);
 	for (int i = 0; i < t->nnodes; i++) {
@@ -291,10 +317,9 @@ static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 {
 	struct hwloc_distances_s *d[16];
 	unsigned nr = 16, pick = 16;
-	if (hwloc_distances_get_by_type(h, HWLOC_OBJ_NUMANODE, &nr, d,
-					HWLOC_DISTANCES_KIND_FROM_OS |
-					    HWLOC_DISTANCES_KIND_MEANS_LATENCY,
-					0))
+	if (hwloc_distances_get_by_type(
+		h, HWLOC_OBJ_NUMANODE, &nr, d,
+		HWLOC_DISTANCES_KIND_FROM_OS | HWLOC_DISTANCES_KIND_MEANS_LATENCY, 0))
 		return;
 	if (nr > 16)
 		nr = 16;
@@ -461,12 +486,11 @@ static int xml_check(const char *file, char *why, size_t len)
 		snprintf(why, len, "not an hwloc XML file (no <topology> element)");
 		rc = NB_TOPO_BAD_INPUT;
 	} else if (v && v < end && strtol(v + 9, NULL, 10) > 2) {
-		unsigned api = hwloc_get_api_version();
 		snprintf(why, len,
-			 "hwloc XML version %.*s is newer than this hwloc (%u.%u) reads (valid: "
-			 "versions 1.x and 2.x; hwloc 3's lstopo writes 2.x with "
+			 "hwloc XML version %.*s is newer than hwloc " HWLOC_VERSION
+			 " reads (valid: versions 1.x and 2.x; hwloc 3's lstopo writes 2.x with "
 			 "--export-xml-flags 2)",
-			 (int)strcspn(v + 9, "\""), v + 9, api >> 16, (api >> 8) & 0xff);
+			 (int)strcspn(v + 9, "\""), v + 9);
 		rc = NB_TOPO_BAD_INPUT;
 	}
 	free(txt);
@@ -801,10 +825,10 @@ json_t *nb_topo_json(const struct nb_topo *t)
 		for (int c = 0; c < t->nodes[i].ncpus; c++)
 			json_array_append_new(cpus, json_integer(t->nodes[i].cpus[c]));
 		json_array_append_new(
-		    nodes, json_pack("{s:i,s:o,s:I,s:o}", "id", t->nodes[i].id, "cpus", cpus,
-				     "memory_bytes", (json_int_t)t->nodes[i].memory_bytes, "kind",
-				     t->nodes[i].kind[0] ? json_string(t->nodes[i].kind)
-							 : json_null()));
+		    nodes,
+		    json_pack("{s:i,s:o,s:I,s:o}", "id", t->nodes[i].id, "cpus", cpus,
+			      "memory_bytes", (json_int_t)t->nodes[i].memory_bytes, "kind",
+			      t->nodes[i].kind[0] ? json_string(t->nodes[i].kind) : json_null()));
 		if (!t->have_distances)
 			continue;
 		json_t *row = json_array();

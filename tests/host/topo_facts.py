@@ -31,10 +31,10 @@ def parse_list(s):
 def parse_hwloc_mask(s):
     """hwloc's XML cpuset "0x000f000f,0x000f000f" (32-bit words, most significant first);
     "0xf...f," prefixes mean an infinite set, which no NUMA node has."""
-    words = [w for w in s.strip().split(",") if w]
+    words = s.strip().split(",")  # an empty word is a zero one ("0xff,,,0xff")
     out = set()
     for i, w in enumerate(reversed(words)):
-        v = int(w, 16)
+        v = int(w, 16) if w else 0
         out.update(i * 32 + b for b in range(32) if v >> b & 1)
     return out
 
