@@ -226,10 +226,24 @@ static void check_overlap(struct nb_topo *t)
 	numa_bitmask_free(seen);
 }
 
-/* The kernel's online nodes that hwloc left out (it drops nodes of a capture it finds
- * inconsistent, after its own "invalid information" message): said, never silent. */
+/* The kernel's possible nodes (kept for the JSON; a node outside them is warned) and its online
+ * nodes that hwloc left out (it drops nodes of a capture it finds inconsistent, after its own
+ * "invalid information" message): said, never silent. */
 static void check_dropped(struct nb_topo *t, hwloc_topology_t h)
 {
+	hwloc_bitmap_t possible = sysfs_list("/sys/devices/system/node/possible");
+	if (possible) {
+		char *p = hwloc_list(possible);
+		snprintf(t->possible_nodes, sizeof(t->possible_nodes), "%s", p ? p : "");
+		free(p);
+		for (int i = 0; i < t->nnodes; i++)
+			if (!hwloc_bitmap_isset(possible, (unsigned)t->nodes[i].id))
+				topo_warn(t,
+					  "inconsistent: node %d is not a possible node "
+					  "(/sys/devices/system/node/possible: %s)",
+					  t->nodes[i].id, t->possible_nodes);
+		hwloc_bitmap_free(possible);
+	}
 	hwloc_bitmap_t online = sysfs_list("/sys/devices/system/node/online");
 	if (!online)
 		return;
@@ -843,6 +857,8 @@ json_t *nb_topo_json(const struct nb_topo *t)
 		json_object_set(o, "memattrs", t->memattrs);
 	json_object_set_new(o, "memory_tiers", nb_tiering_json(&t->tiering));
 	json_object_set_new(o, "source", json_string(t->source));
+	json_object_set_new(o, "possible_nodes",
+			    t->possible_nodes[0] ? json_string(t->possible_nodes) : json_null());
 	json_object_set_new(o, "warnings", t->warnings ? json_incref(t->warnings) : json_array());
 	return o;
 }

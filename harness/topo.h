@@ -70,6 +70,9 @@ struct nb_topo {
 	/* What was read: "live", "fsroot:DIR", "xml:FILE" or "synthetic:DESCRIPTION". */
 	char source[4200];
 	json_t *warnings; /* array of one-line strings: what the source got inconsistent */
+	/* /sys/devices/system/node/possible (live or a /sys replay): the ids the kernel may
+	 * ever use, "" when unknown (XML, synthetic) */
+	char possible_nodes[256];
 };
 
 struct nb_caps {

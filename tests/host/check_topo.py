@@ -32,6 +32,8 @@ if gd != wd:
     errs.append(f"distances {gd}, want {wd}")
 if bool(topo.get("warnings")) != bool(facts["inconsistent"]):
     errs.append(f"warnings {topo.get('warnings')}, the capture's inconsistencies {facts['inconsistent']}")
+if "possible_nodes" in facts and facts["possible_nodes"] != topo.get("possible_nodes"):
+    errs.append(f"possible_nodes {topo.get('possible_nodes')!r}, want {facts['possible_nodes']!r}")
 if want_source and topo.get("source") != want_source:
     errs.append(f"source {topo.get('source')!r}, want {want_source!r}")
 if errs:

@@ -93,7 +93,10 @@ def sys_facts(root):
         dist.append([int(x) for x in row.split()] if row else None)
     if any(r is None or len(r) != len(ids) for r in dist):
         dist = None
-    return finish(nodes, dist, bad)
+    facts = finish(nodes, dist, bad)
+    possible = read(os.path.join(ndir, "possible"))
+    facts["possible_nodes"] = possible.strip() if possible else None
+    return facts
 
 
 # ---- hwloc XML ---------------------------------------------------------------------------
