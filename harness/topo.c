@@ -226,6 +226,26 @@ static void check_overlap(struct nb_topo *t)
 	numa_bitmask_free(seen);
 }
 
+/* The nodeN folders of /sys/devices/system/node (a capture without its online file), or NULL. */
+static hwloc_bitmap_t node_dirs(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sys/devices/system/node", nb_fsroot());
+	DIR *d = opendir(path);
+	if (!d)
+		return NULL;
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		unsigned id;
+		char tail;
+		if (sscanf(e->d_name, "node%u%c", &id, &tail) == 1 && id < NB_MAX_NODE_ID)
+			hwloc_bitmap_set(b, id);
+	}
+	closedir(d);
+	return b;
+}
+
 /* The kernel's possible nodes (kept for the JSON; a node outside them is warned) and its online
  * nodes that hwloc left out (it drops nodes of a capture it finds inconsistent, after its own
  * "invalid information" message): said, never silent. */
@@ -246,6 +266,8 @@ static void check_dropped(struct nb_topo *t, hwloc_topology_t h)
 	}
 	hwloc_bitmap_t online = sysfs_list("/sys/devices/system/node/online");
 	if (!online)
+		online = node_dirs();
+	if (!online)
 		return;
 	hwloc_bitmap_t gone = hwloc_bitmap_alloc();
 	hwloc_bitmap_andnot(gone, online, hwloc_topology_get_complete_nodeset(h));
@@ -253,7 +275,7 @@ static void check_dropped(struct nb_topo *t, hwloc_topology_t h)
 		char *g = hwloc_list(gone), *on = hwloc_list(online);
 		topo_warn(t,
 			  "inconsistent: hwloc left out nodes %s of the kernel's online nodes %s "
-			  "(/sys/devices/system/node/online)",
+			  "(/sys/devices/system/node)",
 			  g ? g : "?", on ? on : "?");
 		free(g);
 		free(on);
@@ -359,10 +381,11 @@ static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 		hwloc_distances_release(h, d[k]);
 }
 
-/* The SLIT row of node i from sysfs under the fsroot (a replayed tree): 0, or -1. */
+/* The SLIT row of node i from sysfs under the fsroot (a replayed tree): 0, or -1 unless it has
+ * one value per node (a row that names more nodes than the topology has is not this one's). */
 static int sysfs_distances(struct nb_topo *t, int i)
 {
-	char path[96], buf[1024], *p = buf;
+	char path[96], buf[8192], *p = buf;
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance", t->nodes[i].id);
 	if (nb_read_file(path, buf, sizeof(buf)))
 		return -1;
@@ -374,7 +397,9 @@ static int sysfs_distances(struct nb_topo *t, int i)
 		t->distances[i][j] = (uint64_t)d;
 		p = end;
 	}
-	return 0;
+	while (*p == ' ' || *p == '\n')
+		p++;
+	return *p ? -1 : 0;
 }
 
 /* hwloc drops a 1x1 matrix; libnuma reads the same SLIT row from sysfs (in an fsroot replay,

@@ -53,13 +53,15 @@ def memory_only_kind(kind):
 def read(path):
     try:
         with open(path) as f:
-            return f.read()
+            return f.read().strip("\n\x00 ")
     except OSError:
         return None
 
 
 def sys_facts(root):
     ndir = os.path.join(root, "sys/devices/system/node")
+    if not os.path.isdir(ndir):
+        return {"skip": "no /sys/devices/system/node: not a NUMA capture"}
     ids = sorted(int(m.group(1)) for d in os.listdir(ndir) if (m := re.fullmatch(r"node(\d+)", d)))
     present_txt = read(os.path.join(root, "sys/devices/system/cpu/present"))
     present = parse_list(present_txt) if present_txt else None
@@ -80,18 +82,13 @@ def sys_facts(root):
             f = line.split()
             if len(f) >= 5 and f[2] == "MemTotal:":
                 mem = int(f[3]) * 1024
-        # hwloc counts a node's huge pages apart from its normal memory
-        hp = os.path.join(d, "hugepages")
-        for e in os.listdir(hp) if os.path.isdir(hp) else []:
-            size_kb = int(re.fullmatch(r"hugepages-(\d+)kB", e).group(1))
-            n = int(read(os.path.join(hp, e, "nr_hugepages")) or 0)
-            mem -= n * size_kb * 1024
         nodes.append({"id": i, "cpus": sorted(cpus), "memory_bytes": mem})
     dist = []
     for i in ids:
         row = read(os.path.join(ndir, f"node{i}", "distance"))
         dist.append([int(x) for x in row.split()] if row else None)
-    if any(r is None or len(r) != len(ids) for r in dist):
+    # one positive value per node, or none published
+    if any(r is None or len(r) != len(ids) or min(r) <= 0 for r in dist):
         dist = None
     facts = finish(nodes, dist, bad)
     possible = read(os.path.join(ndir, "possible"))
@@ -158,9 +155,17 @@ def xml_facts(path):
             nodes.append(
                 {"id": int(n.get("os_index")), "cpus": sorted(cpus),
                  "memory_bytes": int(n.get("local_memory", "0"))})
+    if not nodes:
+        return {"skip": "no NUMANode object: hwloc makes the machine one node"}
+    logical = [n["id"] for n in nodes]  # document order, what 1.x distances index
     nodes.sort(key=lambda n: n["id"])
     ids = [n["id"] for n in nodes]
-    dist = xml_distances_v1(top, root, numa_depths, len(ids)) if v1 else xml_distances_v2(top, ids)
+    if v1:
+        m = xml_distances_v1(top, root, numa_depths, len(ids))
+        pos = {v: i for i, v in enumerate(logical)}
+        dist = [[m[pos[a]][pos[b]] for b in ids] for a in ids] if m else None
+    else:
+        dist = xml_distances_v2(top, ids)
     return finish(nodes, dist, bad)
 
 
