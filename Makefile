@@ -167,6 +167,7 @@ host-tests: all
 	bash tests/host/sets.sh ./$(BIN)
 	bash tests/host/fixtures.sh ./$(BIN)
 	bash tests/host/plan.sh ./$(BIN)
+	bash tests/host/corpus.sh ./$(BIN)
 	bash tests/host/run.sh ./$(BIN)
 	bash tests/counters/run.sh ./$(BIN)
 

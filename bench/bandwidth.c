@@ -252,7 +252,7 @@ static enum nb_status verify(struct nb_buf *bufs, int arrays, int node, json_t *
 		sum.pages_total += pl.pages_total;
 		sum.pages_sampled += pl.pages_sampled;
 		sum.not_present += pl.not_present;
-		for (int n = 0; n < NB_MAX_NODES; n++)
+		for (int n = 0; n < NB_MAX_NODE_ID; n++)
 			sum.per_node[n] += pl.per_node[n];
 	}
 	sum.on_intended = sum.pages_sampled ? (double)sum.per_node[node] / sum.pages_sampled : 0;

@@ -161,8 +161,8 @@ static void child(struct cell_arg *a, struct nb_buf *b, int go_fd, int ready_fd)
 	char c = 'r';
 	if (write(ready_fd, &c, 1) != 1 || read(go_fd, &c, 1) != 1)
 		_exit(1);
-	unsigned long from[NB_MAX_NODES / (8 * sizeof(long)) + 1] = {0};
-	unsigned long to[NB_MAX_NODES / (8 * sizeof(long)) + 1] = {0};
+	unsigned long from[NB_MAX_NODE_ID / (8 * sizeof(long)) + 1] = {0};
+	unsigned long to[NB_MAX_NODE_ID / (8 * sizeof(long)) + 1] = {0};
 	set_bit(from, a->src);
 	set_bit(to, a->dst);
 	size_t units = len / unit;
@@ -188,7 +188,7 @@ static void child(struct cell_arg *a, struct nb_buf *b, int go_fd, int ready_fd)
 	} else if (a->m == M_MIGRATE) {
 		r->calls = 1;
 		long left =
-		    syscall(SYS_migrate_pages, 0, (unsigned long)NB_MAX_NODES + 1, from, to);
+		    syscall(SYS_migrate_pages, 0, (unsigned long)NB_MAX_NODE_ID + 1, from, to);
 		if (left < 0) {
 			r->err = errno;
 			snprintf(r->step, sizeof(r->step), "migrate_pages");
@@ -197,7 +197,7 @@ static void child(struct cell_arg *a, struct nb_buf *b, int go_fd, int ready_fd)
 		}
 	} else {
 		r->calls = 1;
-		if (syscall(SYS_mbind, p, len, MPOL_BIND, to, (unsigned long)NB_MAX_NODES + 1,
+		if (syscall(SYS_mbind, p, len, MPOL_BIND, to, (unsigned long)NB_MAX_NODE_ID + 1,
 			    MPOL_MF_MOVE | MPOL_MF_STRICT)) {
 			r->failed = 1;
 			r->err = errno;

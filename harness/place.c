@@ -46,7 +46,7 @@ int nb_pin_self_node(const struct nb_topo *t, int node)
 
 static int apply_policy(struct nb_buf *b)
 {
-	unsigned long mask[NB_MAX_NODES / (8 * sizeof(unsigned long)) + 1];
+	unsigned long mask[NB_MAX_NODE_ID / (8 * sizeof(unsigned long)) + 1];
 	memset(mask, 0, sizeof(mask));
 	int mode;
 	switch (b->policy) {
@@ -59,7 +59,7 @@ static int apply_policy(struct nb_buf *b)
 	case NB_INTERLEAVE: {
 		mode = MPOL_INTERLEAVE;
 		struct bitmask *m = numa_get_mems_allowed();
-		for (unsigned i = 0; i < m->size && i < NB_MAX_NODES; i++)
+		for (unsigned i = 0; i < m->size && i < NB_MAX_NODE_ID; i++)
 			if (numa_bitmask_isbitset(m, i))
 				mask[i / (8 * sizeof(long))] |= 1ul << (i % (8 * sizeof(long)));
 		numa_bitmask_free(m);
@@ -69,13 +69,13 @@ static int apply_policy(struct nb_buf *b)
 		return 0; /* local: the first toucher's node */
 	}
 	if (b->policy != NB_INTERLEAVE) {
-		if (b->node < 0 || b->node >= NB_MAX_NODES) {
+		if (b->node < 0 || b->node >= NB_MAX_NODE_ID) {
 			errno = EINVAL;
 			return -1;
 		}
 		mask[b->node / (8 * sizeof(long))] |= 1ul << (b->node % (8 * sizeof(long)));
 	}
-	return (int)mbind(b->p, b->maplen, mode, mask, NB_MAX_NODES + 1, MPOL_MF_STRICT);
+	return (int)mbind(b->p, b->maplen, mode, mask, NB_MAX_NODE_ID + 1, MPOL_MF_STRICT);
 }
 
 int nb_buf_alloc(struct nb_buf *b, size_t len, enum nb_policy pol, int node, enum nb_pages pg)
@@ -148,7 +148,7 @@ int nb_buf_touch_from(struct nb_buf *b, const int *cpus, int n)
 
 static void finish(struct nb_placement *o, int intended)
 {
-	uint64_t on = intended >= 0 && intended < NB_MAX_NODES ? o->per_node[intended] : 0;
+	uint64_t on = intended >= 0 && intended < NB_MAX_NODE_ID ? o->per_node[intended] : 0;
 	o->on_intended = o->pages_sampled ? (double)on / (double)o->pages_sampled : 0;
 }
 
@@ -167,7 +167,7 @@ int nb_placement_query(const void *p, size_t len, int intended, struct nb_placem
 	if (numa_move_pages(0, n, pages, NULL, status, 0))
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		if (status[i] >= 0 && status[i] < NB_MAX_NODES) {
+		if (status[i] >= 0 && status[i] < NB_MAX_NODE_ID) {
 			o->per_node[status[i]]++;
 			o->pages_sampled++;
 		} else {
@@ -189,7 +189,7 @@ static void numa_maps_line(const char *line, struct nb_placement *o)
 	for (const char *s = strstr(line, " N"); s; s = strstr(s + 1, " N")) {
 		char *end;
 		long node = strtol(s + 2, &end, 10);
-		if (*end != '=' || node < 0 || node >= NB_MAX_NODES)
+		if (*end != '=' || node < 0 || node >= NB_MAX_NODE_ID)
 			continue;
 		long pages = strtol(end + 1, NULL, 10);
 		o->per_node[node] += (uint64_t)(pages * mult);
@@ -227,10 +227,10 @@ int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended, str
 json_t *nb_pages_per_node_json(const uint64_t *per_node, const int *nodes, int n)
 {
 	json_t *o = json_object();
-	for (int i = 0; i < (nodes ? n : NB_MAX_NODES); i++) {
+	for (int i = 0; i < (nodes ? n : NB_MAX_NODE_ID); i++) {
 		int id = nodes ? nodes[i] : i;
 		char k[16];
-		if (id < 0 || id >= NB_MAX_NODES || (!nodes && !per_node[id]))
+		if (id < 0 || id >= NB_MAX_NODE_ID || (!nodes && !per_node[id]))
 			continue;
 		snprintf(k, sizeof(k), "%d", id);
 		json_object_set_new(o, k, json_integer((json_int_t)per_node[id]));
@@ -317,11 +317,15 @@ uint64_t nb_thp_bytes_pid(int pid, const void *p, size_t len)
 
 long nb_mbind_node(void *p, size_t len, int mode, int node)
 {
-	unsigned long mask[NB_MAX_NODES / (8 * sizeof(unsigned long)) + 1] = {0};
+	unsigned long mask[NB_MAX_NODE_ID / (8 * sizeof(unsigned long)) + 1] = {0};
 	if (node < 0)
 		return mbind(p, len, mode, NULL, 0, 0);
+	if (node >= NB_MAX_NODE_ID) {
+		errno = EINVAL;
+		return -1;
+	}
 	mask[node / (8 * sizeof(long))] |= 1ul << (node % (8 * sizeof(long)));
-	return mbind(p, len, mode, mask, NB_MAX_NODES + 1, 0);
+	return mbind(p, len, mode, mask, NB_MAX_NODE_ID + 1, 0);
 }
 
 int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **step)

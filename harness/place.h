@@ -31,10 +31,10 @@ int nb_buf_touch_from(struct nb_buf *b, const int *cpus, int n);
  * (sampled: at most max_samples pages, evenly spaced). nodes_out[node] += pages. */
 struct nb_placement {
 	uint64_t pages_total, pages_sampled;
-	uint64_t per_node[NB_MAX_NODES];
-	uint64_t not_present; /* -ENOENT etc. */
-	uint64_t thp_pages;   /* huge pages backing (from smaps, when known) */
-	double on_intended;   /* share of sampled pages on the intended node */
+	uint64_t per_node[NB_MAX_NODE_ID]; /* by node id */
+	uint64_t not_present;		   /* -ENOENT etc. */
+	uint64_t thp_pages;		   /* huge pages backing (from smaps, when known) */
+	double on_intended;		   /* share of sampled pages on the intended node */
 };
 int nb_placement_query(const void *p, size_t len, int intended, struct nb_placement *out);
 /* Placement of [p, p+len) of process pid from /proc/PID/numa_maps (never faults). */

@@ -129,7 +129,7 @@ int nb_ctx_setup(struct nb_ctx *ctx, const char *nodes, const char *cpus)
 	const struct nb_caps *c = ctx->caps;
 	char err[512];
 	int rc = -1;
-	struct bitmask *unodes = nb_set_new(NB_MAX_NODES), *ucpus = nb_set_new(NB_MAX_CPUS);
+	struct bitmask *unodes = nb_set_new(NB_MAX_NODE_ID), *ucpus = nb_set_new(NB_MAX_CPUS);
 	for (int i = 0; i < t->nnodes; i++)
 		if (nb_set_has(c->allowed_nodes, t->nodes[i].id))
 			numa_bitmask_setbit(unodes, (unsigned)t->nodes[i].id);
@@ -415,14 +415,31 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 					   : NB_EXIT_OK;
 }
 
+const char *nb_run_replay_refusal(const struct nb_topo *t, char *why, size_t len)
+{
+	if (!t->replayed && !t->fsroot_replay)
+		return NULL;
+	snprintf(why, len,
+		 "run: the topology is replayed (%s), not this machine: nothing can be measured "
+		 "on it (unset NUMABENCH_TOPOLOGY and NUMABENCH_FSROOT; `topo` shows a replay)",
+		 t->source);
+	return why;
+}
+
 int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 {
 	struct nb_topo topo;
 	struct nb_caps caps;
 	struct nb_ctx ctx;
 	char err[512], path[PATH_MAX];
-	if (nb_topo_load(&topo))
-		return NB_EXIT_ENV;
+	int lrc = nb_topo_load(&topo);
+	if (lrc)
+		return nb_topo_exit_code(lrc);
+	if (nb_run_replay_refusal(&topo, err, sizeof(err))) {
+		nb_err("%s", err);
+		nb_topo_free(&topo);
+		return NB_EXIT_USAGE;
+	}
 	nb_caps_probe(&caps, &topo);
 	/* Under QEMU TCG a timing is not a hardware measurement: the metrics say so. */
 	if (nb_timing_detect(&caps, getenv("NUMABENCH_EMULATED"), err, sizeof(err))) {

@@ -36,7 +36,12 @@ int nb_run_add_job(struct nb_run_opts *o, const struct nb_bench *b, json_t *para
 void nb_run_free(struct nb_run_opts *o);
 /* Why bench b cannot run in ctx (its declared requirements, then its probe), or NULL. */
 const char *nb_bench_why(const struct nb_ctx *ctx, const struct nb_bench *b);
-/* Run the jobs; argc/argv is the command line recorded in the results. An nb_exit code. */
+/* Why a run cannot measure on topology t, or NULL: a replayed topology (NUMABENCH_TOPOLOGY,
+ * NUMABENCH_FSROOT) is another machine's, and its cpus and nodes are not this one's. A
+ * placement-only plan (which measures nothing) is the one caller that may skip this check. */
+const char *nb_run_replay_refusal(const struct nb_topo *t, char *why, size_t len);
+/* Run the jobs; argc/argv is the command line recorded in the results. An nb_exit code
+ * (NB_EXIT_USAGE, before anything runs or is written, on a replayed topology). */
 int nb_run_exec(struct nb_run_opts *o, int argc, char **argv);
 /* `run --plan`: every bench's plan on this topology (a replay included), printed; nothing runs,
  * no tunable changes, no results file is written. An nb_exit code. */

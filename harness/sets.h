@@ -11,6 +11,12 @@ struct hwloc_bitmap_s; /* hwloc_const_bitmap_t, without pulling hwloc.h into eve
 
 enum nb_set_kind { NB_SET_CPUS, NB_SET_NODES };
 
+/* Node ids as the kernel allows them: MAX_NUMNODES (CONFIG_NODES_SHIFT=10 on Debian's x86-64
+ * and arm64 kernels). Ids are sparse (a real AMD machine: 0-2,33-34,45,72-73; POWER9 with
+ * NVIDIA GPU memory: 0,8,250-255), so a bitmap or an array indexed by node id has this many
+ * entries; arrays indexed by position have NB_MAX_NODES (topo.h). */
+#define NB_MAX_NODE_ID 1024
+
 /* "0-95,192-287": the one formatter of cpu and node lists (JSON strings and text). Malloc'ed,
  * never truncated; "" for an empty or NULL set. NULL only when out of memory. */
 char *nb_set_str(const struct bitmask *b);
@@ -27,8 +33,8 @@ int nb_set_last(const struct bitmask *b);
 bool nb_set_has(const struct bitmask *b, int id);
 unsigned nb_set_count(const struct bitmask *b);
 /* Ids of the set in increasing order into out[max]. -1 with a one-line message in err when an
- * id is max or more: numabench's fixed limits (NB_MAX_CPUS, NB_MAX_NODES) are never silently
- * applied. */
+ * cpu id is max or more, a node id NB_MAX_NODE_ID or more, or more than max nodes: numabench's
+ * fixed limits are never silently applied. */
 int nb_set_ids(const struct bitmask *b, int *out, int max, enum nb_set_kind k, char *err,
 	       size_t errlen);
 

@@ -2,6 +2,7 @@
 #include "topo.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
 #include <hwloc.h>
@@ -35,18 +36,150 @@ static hwloc_bitmap_t sysfs_list(const char *path)
 	return b;
 }
 
-/*
- * CPUs of a node. hwloc gives a CPU-less (memory-only) node the cpuset of its nearest CPUs
- * (seen with hwloc 2.9 in QEMU guests), so the kernel's own list in sysfs decides; hwloc's
- * set is the fallback when sysfs is unreadable, and the only source in a replay.
- */
-static int node_cpus(struct nb_node *n, hwloc_const_bitmap_t set, bool no_sysfs)
+/* A cpumap from sysfs ("ffffffff,00000000": 32-bit hex words, most significant first), for a
+ * node whose kernel (or capture) wrote no cpulist; NULL when unreadable or not a mask. */
+static hwloc_bitmap_t sysfs_mask(const char *path)
 {
-	char path[96], err[256];
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n->id);
-	hwloc_bitmap_t sys = no_sysfs ? NULL : sysfs_list(path);
-	struct bitmask *b = nb_set_from_hwloc(sys ? sys : set);
-	hwloc_bitmap_free(sys);
+	char full[4096];
+	size_t len;
+	snprintf(full, sizeof(full), "%s%s", nb_fsroot(), path);
+	char *txt = nb_read_all(full, 1 << 20, &len);
+	if (!txt)
+		return NULL;
+	txt[strcspn(txt, "\n")] = 0;
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	size_t nwords = 1;
+	for (char *p = txt; *p; p++)
+		nwords += *p == ',';
+	char *p = txt, *end;
+	for (size_t w = nwords; b && w-- > 0;) {
+		unsigned long v = strtoul(p, &end, 16);
+		if (end == p || (*end && *end != ',')) {
+			hwloc_bitmap_free(b);
+			b = NULL;
+			break;
+		}
+		for (unsigned bit = 0; bit < 32; bit++)
+			if (v & (1ul << bit))
+				hwloc_bitmap_set(b, (unsigned)(w * 32 + bit));
+		p = *end ? end + 1 : end;
+	}
+	free(txt);
+	return b;
+}
+
+/* One line in t->warnings and on stderr: what the source itself got inconsistent. */
+static void topo_warn(struct nb_topo *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void topo_warn(struct nb_topo *t, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nb_warn("topology %s: %s", t->source, msg);
+	json_array_append_new(t->warnings, json_string(msg));
+}
+
+static char *hwloc_list(hwloc_const_bitmap_t b)
+{
+	char *s = NULL;
+	if (hwloc_bitmap_list_asprintf(&s, b) < 0)
+		return NULL;
+	return s;
+}
+
+/* The kernel's cpus of node id: its cpulist, else its cpumap, present cpus only (a capture's
+ * firmware may claim cpus that are not there). NULL when sysfs has neither file. */
+static hwloc_bitmap_t kernel_node_cpus(struct nb_topo *t, int id)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", id);
+	hwloc_bitmap_t b = sysfs_list(path);
+	if (!b) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpumap", id);
+		b = sysfs_mask(path);
+	}
+	hwloc_bitmap_t present = b ? sysfs_list("/sys/devices/system/cpu/present") : NULL;
+	if (present && !hwloc_bitmap_isincluded(b, present)) {
+		hwloc_bitmap_t gone = hwloc_bitmap_alloc();
+		hwloc_bitmap_andnot(gone, b, present);
+		char *g = hwloc_list(gone), *pr = hwloc_list(present);
+		topo_warn(t,
+			  "node %d lists cpus %s that are not present (/sys/devices/system/cpu/"
+			  "present: %s): left out",
+			  id, g ? g : "?", pr ? pr : "?");
+		free(g);
+		free(pr);
+		hwloc_bitmap_free(gone);
+		hwloc_bitmap_and(b, b, present);
+	}
+	hwloc_bitmap_free(present);
+	return b;
+}
+
+/* A kind of memory that the kernel never gives cpus (hwloc's subtypes other than DRAM). */
+static bool memory_only_kind(const char *subtype)
+{
+	return subtype && *subtype && strcmp(subtype, "DRAM");
+}
+
+/* The object whose cpus a NUMA node sits beside (above any memory-side cache). */
+static hwloc_obj_t cpu_parent(hwloc_obj_t o)
+{
+	hwloc_obj_t p = o->parent;
+	while (p && p->type == HWLOC_OBJ_MEMCACHE)
+		p = p->parent;
+	return p;
+}
+
+static bool may_have_cpus(hwloc_obj_t o)
+{
+	return !memory_only_kind(o->subtype) && !hwloc_bitmap_iszero(o->cpuset);
+}
+
+/*
+ * A node's cpus from hwloc alone (an XML or synthetic replay). hwloc gives every NUMA node the
+ * cpuset of the object it is attached to, so a memory-only node (KNL's MCDRAM, HBM, NVM, GPU
+ * or CXL memory) would get its neighbour's cpus; the kernel gives each cpu to one node. The
+ * node that has them is the first of the parent's nodes that is not of a memory-only kind and
+ * has a cpuset; the others get none (a warning when they are not of a memory-only kind: the
+ * file cannot say which one the kernel chose). Online cpus only.
+ */
+static hwloc_bitmap_t hwloc_node_cpus(struct nb_topo *t, hwloc_topology_t h, hwloc_obj_t o)
+{
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	if (!may_have_cpus(o))
+		return b;
+	hwloc_obj_t x = NULL, p = cpu_parent(o);
+	while ((x = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_NUMANODE, x)))
+		if (cpu_parent(x) == p && may_have_cpus(x))
+			break;
+	if (x != o) {
+		char *c = hwloc_list(o->cpuset);
+		topo_warn(t,
+			  "nodes %u and %u sit beside the same cpus %s and neither is of a "
+			  "memory-only kind; the kernel gives a cpu to one node: node %u has them",
+			  x->os_index, o->os_index, c ? c : "?", x->os_index);
+		free(c);
+		return b;
+	}
+	hwloc_bitmap_and(b, o->cpuset, hwloc_topology_get_topology_cpuset(h));
+	return b;
+}
+
+/* CPUs of a node: the kernel's own list in sysfs (live or a replayed tree), hwloc's when sysfs
+ * is unreadable or the replay is hwloc's alone (XML, synthetic). */
+static int node_cpus(struct nb_topo *t, hwloc_topology_t h, struct nb_node *n, hwloc_obj_t o)
+{
+	char err[256];
+	bool sysfs = !t->replayed || t->fsroot_replay;
+	hwloc_bitmap_t set = sysfs ? kernel_node_cpus(t, n->id) : NULL;
+	if (!set)
+		set = hwloc_node_cpus(t, h, o);
+	struct bitmask *b = nb_set_from_hwloc(set);
+	hwloc_bitmap_free(set);
 	n->ncpus = b ? nb_set_ids(b, n->cpus, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err)) : -1;
 	numa_bitmask_free(b);
 	if (n->ncpus < 0) {
@@ -54,6 +187,101 @@ static int node_cpus(struct nb_node *n, hwloc_const_bitmap_t set, bool no_sysfs)
 		return -1;
 	}
 	return 0;
+}
+
+/* A cpu is in one node: a later node listing one again is the capture's inconsistency, said
+ * once per node pair; the cpu stays in the lower node. */
+static void check_overlap(struct nb_topo *t)
+{
+	struct bitmask *seen = nb_set_new(NB_MAX_CPUS);
+	int owner[NB_MAX_CPUS];
+	for (int i = 0; i < t->nnodes; i++) {
+		struct nb_node *n = &t->nodes[i];
+		int keep = 0, first = -1;
+		struct bitmask *dup = nb_set_new(NB_MAX_CPUS);
+		for (int c = 0; c < n->ncpus; c++) {
+			int cpu = n->cpus[c];
+			if (nb_set_has(seen, cpu)) {
+				numa_bitmask_setbit(dup, (unsigned)cpu);
+				if (first < 0)
+					first = owner[cpu];
+				continue;
+			}
+			numa_bitmask_setbit(seen, (unsigned)cpu);
+			owner[cpu] = n->id;
+			n->cpus[keep++] = cpu;
+		}
+		if (first >= 0) {
+			char *d = nb_set_str(dup);
+			topo_warn(
+			    t,
+			    "inconsistent: node %d lists cpus %s that node %d lists too (a cpu "
+			    "is in one node): kept in node %d only",
+			    n->id, d ? d : "?", first, first);
+			free(d);
+		}
+		n->ncpus = keep;
+		numa_bitmask_free(dup);
+	}
+	numa_bitmask_free(seen);
+}
+
+/* The nodeN folders of /sys/devices/system/node (a capture without its online file), or NULL. */
+static hwloc_bitmap_t node_dirs(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sys/devices/system/node", nb_fsroot());
+	DIR *d = opendir(path);
+	if (!d)
+		return NULL;
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		unsigned id;
+		char tail;
+		if (sscanf(e->d_name, "node%u%c", &id, &tail) == 1 && id < NB_MAX_NODE_ID)
+			hwloc_bitmap_set(b, id);
+	}
+	closedir(d);
+	return b;
+}
+
+/* The kernel's possible nodes (kept for the JSON; a node outside them is warned) and its online
+ * nodes that hwloc left out (it drops nodes of a capture it finds inconsistent, after its own
+ * "invalid information" message): said, never silent. */
+static void check_dropped(struct nb_topo *t, hwloc_topology_t h)
+{
+	hwloc_bitmap_t possible = sysfs_list("/sys/devices/system/node/possible");
+	if (possible) {
+		char *p = hwloc_list(possible);
+		snprintf(t->possible_nodes, sizeof(t->possible_nodes), "%s", p ? p : "");
+		free(p);
+		for (int i = 0; i < t->nnodes; i++)
+			if (!hwloc_bitmap_isset(possible, (unsigned)t->nodes[i].id))
+				topo_warn(t,
+					  "inconsistent: node %d is not a possible node "
+					  "(/sys/devices/system/node/possible: %s)",
+					  t->nodes[i].id, t->possible_nodes);
+		hwloc_bitmap_free(possible);
+	}
+	hwloc_bitmap_t online = sysfs_list("/sys/devices/system/node/online");
+	if (!online)
+		online = node_dirs();
+	if (!online)
+		return;
+	hwloc_bitmap_t gone = hwloc_bitmap_alloc();
+	hwloc_bitmap_andnot(gone, online, hwloc_topology_get_complete_nodeset(h));
+	if (!hwloc_bitmap_iszero(gone)) {
+		char *g = hwloc_list(gone), *on = hwloc_list(online);
+		topo_warn(t,
+			  "inconsistent: hwloc left out nodes %s of the kernel's online nodes %s "
+			  "(/sys/devices/system/node)",
+			  g ? g : "?", on ? on : "?");
+		free(g);
+		free(on);
+	}
+	hwloc_bitmap_free(gone);
+	hwloc_bitmap_free(online);
 }
 
 static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
@@ -67,22 +295,27 @@ static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
 		return -1;
 	}
 	while ((o = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_NUMANODE, o))) {
-		if (o->os_index >= NB_MAX_NODES) {
+		if (o->os_index >= NB_MAX_NODE_ID) {
 			nb_err("node %u is beyond numabench's limit: it handles node ids 0-%d "
-			       "(NB_MAX_NODES); rebuild with a larger NB_MAX_NODES",
-			       o->os_index, NB_MAX_NODES - 1);
+			       "(NB_MAX_NODE_ID, the kernel's MAX_NUMNODES); rebuild with a larger "
+			       "NB_MAX_NODE_ID",
+			       o->os_index, NB_MAX_NODE_ID - 1);
 			return -1;
 		}
 		struct nb_node *n = &t->nodes[t->nnodes++];
 		memset(n, 0, sizeof(*n));
 		n->id = (int)o->os_index;
 		n->memory_bytes = o->attr->numanode.local_memory;
-		if (node_cpus(n, o->cpuset, t->replayed && !t->fsroot_replay))
+		snprintf(n->kind, sizeof(n->kind), "%s", o->subtype ? o->subtype : "");
+		if (node_cpus(t, h, n, o))
 			return -1;
 	}
 	qsort(t->nodes, t->nnodes, sizeof(t->nodes[0]), cmp_node);
+	check_overlap(t);
+	if (!t->replayed || t->fsroot_replay)
+		check_dropped(t, h);
 	t->cpuset = nb_set_new(NB_MAX_CPUS);
-	t->nodeset = nb_set_new(NB_MAX_NODES);
+	t->nodeset = nb_set_new(NB_MAX_NODE_ID);
 	for (int i = 0; i < t->nnodes; i++) {
 		numa_bitmask_setbit(t->nodeset, (unsigned)t->nodes[i].id);
 		for (int c = 0; c < t->nodes[i].ncpus; c++)
@@ -99,31 +332,60 @@ static int node_index(const struct nb_topo *t, int id)
 	return -1;
 }
 
-static void load_distances(struct nb_topo *t, hwloc_topology_t h)
+/*
+ * The kernel's node distance matrix among hwloc's: between NUMA nodes, from the OS, meaning
+ * latency; the one hwloc's Linux backend names "NUMALatency", else one whose diagonal is the
+ * kernel's LOCAL_DISTANCE (10, as ACPI's SLIT normalizes it). hwloc 2 imports an hwloc 1.x
+ * XML's Package-level matrix (diagonal 1) as one between NUMA nodes when the counts agree.
+ */
+static bool kernel_matrix(hwloc_topology_t h, struct hwloc_distances_s *d)
 {
-	struct hwloc_distances_s *d = NULL;
-	unsigned nr = 1;
-	if (hwloc_distances_get_by_type(h, HWLOC_OBJ_NUMANODE, &nr, &d,
-					HWLOC_DISTANCES_KIND_MEANS_LATENCY, 0) ||
-	    nr < 1) {
-		return;
-	}
-	for (unsigned i = 0; i < d->nbobjs; i++) {
-		int a = node_index(t, (int)d->objs[i]->os_index);
-		for (unsigned j = 0; j < d->nbobjs; j++) {
-			int b = node_index(t, (int)d->objs[j]->os_index);
-			if (a >= 0 && b >= 0)
-				t->distances[a][b] = d->values[i * d->nbobjs + j];
-		}
-	}
-	t->have_distances = true;
-	hwloc_distances_release(h, d);
+	const char *name = hwloc_distances_get_name(h, d);
+	if (name && !strcmp(name, "NUMALatency"))
+		return true;
+	for (unsigned i = 0; i < d->nbobjs; i++)
+		if (d->values[i * d->nbobjs + i] != 10)
+			return false;
+	return true;
 }
 
-/* The SLIT row of node i from sysfs under the fsroot (a replayed tree): 0, or -1. */
+static void load_distances(struct nb_topo *t, hwloc_topology_t h)
+{
+	struct hwloc_distances_s *d[16];
+	unsigned nr = 16, pick = 16;
+	if (hwloc_distances_get_by_type(
+		h, HWLOC_OBJ_NUMANODE, &nr, d,
+		HWLOC_DISTANCES_KIND_FROM_OS | HWLOC_DISTANCES_KIND_MEANS_LATENCY, 0))
+		return;
+	if (nr > 16)
+		nr = 16;
+	for (unsigned k = 0; k < nr; k++) {
+		const char *name = hwloc_distances_get_name(h, d[k]);
+		if (kernel_matrix(h, d[k]) &&
+		    (pick == 16 || (name && !strcmp(name, "NUMALatency"))))
+			pick = k;
+	}
+	if (pick < nr) {
+		struct hwloc_distances_s *m = d[pick];
+		for (unsigned i = 0; i < m->nbobjs; i++) {
+			int a = node_index(t, (int)m->objs[i]->os_index);
+			for (unsigned j = 0; j < m->nbobjs; j++) {
+				int b = node_index(t, (int)m->objs[j]->os_index);
+				if (a >= 0 && b >= 0)
+					t->distances[a][b] = m->values[i * m->nbobjs + j];
+			}
+		}
+		t->have_distances = m->nbobjs == (unsigned)t->nnodes;
+	}
+	for (unsigned k = 0; k < nr; k++)
+		hwloc_distances_release(h, d[k]);
+}
+
+/* The SLIT row of node i from sysfs under the fsroot (a replayed tree): 0, or -1 unless it has
+ * one value per node (a row that names more nodes than the topology has is not this one's). */
 static int sysfs_distances(struct nb_topo *t, int i)
 {
-	char path[96], buf[1024], *p = buf;
+	char path[96], buf[8192], *p = buf;
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance", t->nodes[i].id);
 	if (nb_read_file(path, buf, sizeof(buf)))
 		return -1;
@@ -135,7 +397,9 @@ static int sysfs_distances(struct nb_topo *t, int i)
 		t->distances[i][j] = (uint64_t)d;
 		p = end;
 	}
-	return 0;
+	while (*p == ' ' || *p == '\n')
+		p++;
+	return *p ? -1 : 0;
 }
 
 /* hwloc drops a 1x1 matrix; libnuma reads the same SLIT row from sysfs (in an fsroot replay,
@@ -244,31 +508,82 @@ static void load_caches(struct nb_topo *t, hwloc_topology_t h)
 	t->smt = cores > 0 ? pus / cores : 1;
 }
 
-/* NUMABENCH_TOPOLOGY: "synthetic:DESCRIPTION" or an hwloc XML file, instead of this machine. */
+/* The <topology version="X.Y"> of an hwloc XML file: 0, or NB_TOPO_BAD_INPUT with why. hwloc
+ * itself says "XML version 3.0 > 2" only under HWLOC_XML_VERBOSE=1. */
+static int xml_check(const char *file, char *why, size_t len)
+{
+	size_t n;
+	char *txt = nb_read_all(file, (size_t)1 << 30, &n);
+	if (!txt) {
+		snprintf(why, len, "cannot read it (%s)", strerror(errno));
+		return NB_TOPO_BAD_INPUT;
+	}
+	int rc = 0;
+	char *top = strstr(txt, "<topology"), *end = top ? strchr(top, '>') : NULL;
+	char *v = top ? strstr(top, "version=\"") : NULL;
+	if (!top || !end) {
+		snprintf(why, len, "not an hwloc XML file (no <topology> element)");
+		rc = NB_TOPO_BAD_INPUT;
+	} else if (v && v < end && strtol(v + 9, NULL, 10) > 2) {
+		snprintf(why, len,
+			 "hwloc XML version %.*s is newer than hwloc " HWLOC_VERSION
+			 " reads (valid: versions 1.x and 2.x; hwloc 3's lstopo writes 2.x with "
+			 "--export-xml-flags 2)",
+			 (int)strcspn(v + 9, "\""), v + 9);
+		rc = NB_TOPO_BAD_INPUT;
+	}
+	free(txt);
+	return rc;
+}
+
+/* NUMABENCH_TOPOLOGY ("synthetic:DESCRIPTION" or an hwloc XML file) or NUMABENCH_FSROOT
+ * instead of this machine; fills t->source. 0, -1, or NB_TOPO_BAD_INPUT. */
 static int set_replay(struct nb_topo *t, hwloc_topology_t h)
 {
 	const char *r = getenv("NUMABENCH_TOPOLOGY");
+	char why[512];
+	/* hwloc's Linux backend drops NVIDIA GPU memory nodes unless told (hwloc 2.5+); they
+	 * are NUMA nodes of the kernel's, memory-only. */
+	setenv("HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES", "1", 0);
 	if (!r || !*r) {
-		/* A captured tree (tests/fixtures/guests): hwloc's Linux backend reads the same
-		 * root, as hwloc's own tests replay captured machines (HWLOC_FSROOT). */
-		if (nb_fsroot()[0] && setenv("HWLOC_FSROOT", nb_fsroot(), 1) == 0)
-			t->fsroot_replay = true;
+		snprintf(t->source, sizeof(t->source), "live");
+		if (getenv("HWLOC_XMLFILE"))
+			snprintf(t->source, sizeof(t->source), "xml:%s", getenv("HWLOC_XMLFILE"));
+		else if (getenv("HWLOC_SYNTHETIC"))
+			snprintf(t->source, sizeof(t->source), "synthetic:%s",
+				 getenv("HWLOC_SYNTHETIC"));
+		if (!nb_fsroot()[0])
+			return 0;
+		/* A captured tree: hwloc's Linux backend reads the same root, and nothing else
+		 * (its x86 backend would read this host's CPUID), as hwloc's own tests replay
+		 * captured machines (HWLOC_FSROOT, HWLOC_COMPONENTS=linux,stop). */
+		if (setenv("HWLOC_FSROOT", nb_fsroot(), 1) ||
+		    setenv("HWLOC_COMPONENTS", "linux,stop", 1)) {
+			nb_err("cannot set HWLOC_FSROOT: %s", strerror(errno));
+			return -1;
+		}
+		t->fsroot_replay = true;
+		snprintf(t->source, sizeof(t->source), "fsroot:%s", nb_fsroot());
 		return 0;
 	}
+	snprintf(t->source, sizeof(t->source), "%s%s", strncmp(r, "synthetic:", 10) ? "xml:" : "",
+		 r);
 	if (!strncmp(r, "synthetic:", 10)) {
 		if (hwloc_topology_set_synthetic(h, r + 10) == 0)
 			return 0;
 		nb_err("NUMABENCH_TOPOLOGY=%s: hwloc does not accept the synthetic description "
 		       "(expected e.g. synthetic:package:2 numa:4 core:32 pu:2)",
 		       r);
-		return -1;
+		return NB_TOPO_BAD_INPUT;
 	}
-	if (hwloc_topology_set_xml(h, r) == 0)
+	if (xml_check(r, why, sizeof(why)) == 0 && hwloc_topology_set_xml(h, r) == 0)
 		return 0;
-	nb_err("NUMABENCH_TOPOLOGY=%s: not a readable hwloc XML file (%s); valid: an XML file "
-	       "(lstopo FILE.xml) or synthetic:DESCRIPTION",
-	       r, strerror(errno));
-	return -1;
+	if (!why[0])
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	nb_err("NUMABENCH_TOPOLOGY=%s: %s; valid: an hwloc XML file (lstopo FILE.xml) or "
+	       "synthetic:DESCRIPTION",
+	       r, why);
+	return NB_TOPO_BAD_INPUT;
 }
 
 /* ---- memory tiers ---------------------------------------------------------------------- */
@@ -292,7 +607,7 @@ static int parse_nodelist(const char *s, int *out, int max)
 			b = strtol(s + 1, &end, 10);
 			s = end;
 		}
-		if (b < a || b >= NB_MAX_NODES)
+		if (b < a || b >= NB_MAX_NODE_ID)
 			return -1;
 		for (long i = a; i <= b; i++) {
 			if (n >= max)
@@ -418,20 +733,26 @@ json_t *nb_tiering_json(const struct nb_tiering *t)
 static int topo_load(struct nb_topo *t)
 {
 	hwloc_topology_t h;
+	t->warnings = json_array();
 	if (hwloc_topology_init(&h)) {
 		nb_err("cannot load the topology with hwloc");
 		return -1;
 	}
 	t->hwloc = h;
+	int rc = set_replay(t, h);
+	if (rc)
+		return rc;
 	/* The whole machine, also nodes and cpus this process's cpuset does not allow: the run
 	 * restricts itself to the allowed ones (caps), and a node outside the cpuset is then
 	 * named as such rather than as nonexistent. */
-	if (set_replay(t, h))
-		return -1;
 	if (hwloc_topology_set_flags(h, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) ||
 	    hwloc_topology_load(h)) {
-		nb_err("cannot load the topology with hwloc");
-		return -1;
+		bool xml = !strncmp(t->source, "xml:", 4);
+		nb_err("cannot load the topology %s with hwloc%s", t->source,
+		       xml ? ": its XML importer refuses the file (HWLOC_XML_VERBOSE=1 shows "
+			     "where)"
+			   : "");
+		return xml ? NB_TOPO_BAD_INPUT : -1;
 	}
 	t->replayed = !hwloc_topology_is_thissystem(h);
 	if (load_nodes(t, h))
@@ -445,17 +766,32 @@ static int topo_load(struct nb_topo *t)
 		distances_fallback(t);
 	load_memattrs(t, h);
 	load_caches(t, h);
-	nb_tiering_read(&t->tiering);
+	if (t->replayed && !t->fsroot_replay) {
+		/* The kernel's memory tiers are a /sys fact; this host's would name its nodes. */
+		memset(&t->tiering, 0, sizeof(t->tiering));
+		t->tiering.demotion_enabled = -1;
+		snprintf(t->tiering.reason, sizeof(t->tiering.reason),
+			 "an XML or synthetic replay carries no memory tiers: the kernel's are "
+			 "read from /sys (replay a captured tree with NUMABENCH_FSROOT)");
+	} else {
+		nb_tiering_read(&t->tiering);
+	}
 	return 0;
 }
 
 int nb_topo_load(struct nb_topo *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (topo_load(t) == 0)
+	int rc = topo_load(t);
+	if (rc == 0)
 		return 0;
 	nb_topo_free(t);
-	return -1;
+	return rc;
+}
+
+int nb_topo_exit_code(int load_rc)
+{
+	return load_rc == NB_TOPO_BAD_INPUT ? NB_EXIT_USAGE : NB_EXIT_ENV;
 }
 
 void nb_topo_free(struct nb_topo *t)
@@ -464,6 +800,8 @@ void nb_topo_free(struct nb_topo *t)
 		hwloc_topology_destroy((hwloc_topology_t)t->hwloc);
 	json_decref(t->memattrs);
 	json_decref(t->caches);
+	json_decref(t->warnings);
+	t->warnings = NULL;
 	if (t->cpuset)
 		numa_bitmask_free(t->cpuset);
 	if (t->nodeset)
@@ -525,9 +863,11 @@ json_t *nb_topo_json(const struct nb_topo *t)
 		json_t *cpus = json_array();
 		for (int c = 0; c < t->nodes[i].ncpus; c++)
 			json_array_append_new(cpus, json_integer(t->nodes[i].cpus[c]));
-		json_array_append_new(nodes, json_pack("{s:i,s:o,s:I}", "id", t->nodes[i].id,
-						       "cpus", cpus, "memory_bytes",
-						       (json_int_t)t->nodes[i].memory_bytes));
+		json_array_append_new(
+		    nodes,
+		    json_pack("{s:i,s:o,s:I,s:o}", "id", t->nodes[i].id, "cpus", cpus,
+			      "memory_bytes", (json_int_t)t->nodes[i].memory_bytes, "kind",
+			      t->nodes[i].kind[0] ? json_string(t->nodes[i].kind) : json_null()));
 		if (!t->have_distances)
 			continue;
 		json_t *row = json_array();
@@ -541,5 +881,9 @@ json_t *nb_topo_json(const struct nb_topo *t)
 	if (t->memattrs)
 		json_object_set(o, "memattrs", t->memattrs);
 	json_object_set_new(o, "memory_tiers", nb_tiering_json(&t->tiering));
+	json_object_set_new(o, "source", json_string(t->source));
+	json_object_set_new(o, "possible_nodes",
+			    t->possible_nodes[0] ? json_string(t->possible_nodes) : json_null());
+	json_object_set_new(o, "warnings", t->warnings ? json_incref(t->warnings) : json_array());
 	return o;
 }

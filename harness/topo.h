@@ -5,14 +5,17 @@
 #include "nb.h"
 #include "sets.h"
 
+/* Nodes a topology may have (arrays indexed by position); their ids go up to NB_MAX_NODE_ID. */
 #define NB_MAX_NODES 64
 #define NB_MAX_CPUS 1024
 
 struct nb_node {
-	int id; /* OS node id */
+	int id; /* OS node id (sparse ids kept as they are) */
 	int cpus[NB_MAX_CPUS];
 	int ncpus;	       /* 0 for a memory-only node */
 	uint64_t memory_bytes; /* total */
+	char kind[24];	       /* hwloc's subtype: DRAM, MCDRAM, HBM, NVM, SPM, GPUMemory, CXLMem;
+				* "" when hwloc names none */
 };
 
 /* Memory tiers as the kernel shows them (/sys/devices/virtual/memory_tiering, 6.1+): each
@@ -63,7 +66,13 @@ struct nb_topo {
 	bool fsroot_replay;
 	struct bitmask *cpuset;	   /* cpus of all nodes */
 	struct bitmask *nodeset;   /* ids of all nodes */
-	struct nb_tiering tiering; /* memory tiers (read from sysfs, also in a replay) */
+	struct nb_tiering tiering; /* memory tiers (sysfs: this machine's or the replayed tree's) */
+	/* What was read: "live", "fsroot:DIR", "xml:FILE" or "synthetic:DESCRIPTION". */
+	char source[4200];
+	json_t *warnings; /* array of one-line strings: what the source got inconsistent */
+	/* /sys/devices/system/node/possible (live or a /sys replay): the ids the kernel may
+	 * ever use, "" when unknown (XML, synthetic) */
+	char possible_nodes[256];
 };
 
 struct nb_caps {
@@ -89,10 +98,16 @@ struct nb_caps {
 };
 
 /* Load the topology; -1 with a message on failure (also when a cpu or node id is beyond
- * NB_MAX_CPUS / NB_MAX_NODES: never silently dropped). NUMABENCH_TOPOLOGY replays a topology
- * instead of this machine's: "synthetic:DESCRIPTION" (hwloc synthetic syntax, e.g.
- * "synthetic:package:2 numa:4 core:32 pu:2") or the path of an hwloc XML file (lstopo t.xml). */
+ * NB_MAX_CPUS / NB_MAX_NODE_ID or there are more than NB_MAX_NODES nodes: never silently
+ * dropped), NB_TOPO_BAD_INPUT when NUMABENCH_TOPOLOGY names a file or description hwloc cannot
+ * read (the message names it and why). NUMABENCH_TOPOLOGY replays a topology instead of this
+ * machine's: "synthetic:DESCRIPTION" (hwloc synthetic syntax, e.g.
+ * "synthetic:package:2 numa:4 core:32 pu:2") or the path of an hwloc XML file (lstopo t.xml,
+ * hwloc 1.x or 2.x). NUMABENCH_FSROOT replays a captured /proc and /sys tree. */
+#define NB_TOPO_BAD_INPUT (-2)
 int nb_topo_load(struct nb_topo *t);
+/* The exit code of a failed nb_topo_load: NB_EXIT_USAGE for bad input, else NB_EXIT_ENV. */
+int nb_topo_exit_code(int load_rc);
 void nb_topo_free(struct nb_topo *t);
 const struct nb_node *nb_topo_node(const struct nb_topo *t, int id);
 /* Node of a cpu, or -1. */

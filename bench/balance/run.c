@@ -185,7 +185,7 @@ static int read_placement(struct bal *b, const struct live *lv, int intended, st
 		if (nb_placement_numa_maps(lv->pid[0], (void *)lv->ctl->slice[i],
 					   lv->ctl->slice_len[i], intended, s))
 			return -1;
-		for (int n = 0; n < NB_MAX_NODES; n++) {
+		for (int n = 0; n < NB_MAX_NODE_ID; n++) {
 			if (tr->n && s->per_node[n] > prev.per_node[n])
 				tr->arrived += (int64_t)(s->per_node[n] - prev.per_node[n]);
 			all->per_node[n] += s->per_node[n];

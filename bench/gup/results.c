@@ -87,8 +87,8 @@ static double share(const struct gup *g, const struct cell *c, int what)
 /* Node id -> pages, each node's median over the measured passes. */
 static json_t *placement_json(const struct cell *c, bool after)
 {
-	uint64_t med[NB_MAX_NODES] = {0};
-	for (int n = 0; n < NB_MAX_NODES; n++) {
+	uint64_t med[NB_MAX_NODE_ID] = {0};
+	for (int n = 0; n < NB_MAX_NODE_ID; n++) {
 		int64_t v[MAX_REPEAT];
 		int k = 0;
 		for (int i = 0; i < c->npass; i++)

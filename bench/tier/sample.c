@@ -23,7 +23,7 @@ void tier_set_init(struct set *s, char *p, size_t len)
 }
 
 /* Query; per_node[node] += pages, returns the pages on the fast tier (sampled), -1 on error. */
-int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[NB_MAX_NODES],
+int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[NB_MAX_NODE_ID],
 		   int *present)
 {
 	if (move_pages(pid, (unsigned long)s->npages, s->addr, NULL, s->status, 0))
@@ -32,7 +32,7 @@ int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[
 	*present = 0;
 	for (int i = 0; i < s->npages; i++) {
 		int n = s->status[i];
-		if (n < 0 || n >= NB_MAX_NODES)
+		if (n < 0 || n >= NB_MAX_NODE_ID)
 			continue;
 		(*present)++;
 		per_node[n]++;
@@ -50,7 +50,7 @@ int tier_set_count(const struct set *s, bool wasted)
 	return c;
 }
 
-json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODES])
+json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODE_ID])
 {
 	json_t *o = json_object();
 	for (int i = 0; i < t->nmem; i++) {

@@ -13,7 +13,7 @@ void nb_tier_page_init(struct nb_tier_page *pg)
 	pg->promoted = pg->wasted = 0;
 }
 
-bool nb_tier_page_seen(struct nb_tier_page *pg, int node, const bool in_fast[NB_MAX_NODES])
+bool nb_tier_page_seen(struct nb_tier_page *pg, int node, const bool in_fast[NB_MAX_NODE_ID])
 {
 	if (pg->first < 0)
 		pg->first = node;

@@ -22,7 +22,7 @@ struct nb_tier_page {
 
 void nb_tier_page_init(struct nb_tier_page *pg);
 /* Record the node of a present page at one sample; true when it is on the fast tier. */
-bool nb_tier_page_seen(struct nb_tier_page *pg, int node, const bool in_fast[NB_MAX_NODES]);
+bool nb_tier_page_seen(struct nb_tier_page *pg, int node, const bool in_fast[NB_MAX_NODE_ID]);
 /* Share of the present sampled pages on the fast tier (0 when none is present). */
 double nb_tier_share(int fast, int present);
 /* "Home": the hot set's fast-tier share reached NB_TIER_HOME_SHARE. */

@@ -66,7 +66,7 @@ struct set {
 struct tier {
 	struct nb_ctx *ctx;
 	int fast, slow, fast_tier, slow_tier;
-	bool in_fast[NB_MAX_NODES];
+	bool in_fast[NB_MAX_NODE_ID];
 	int mem[NB_MAX_NODES], nmem;
 	int cpus[NB_MAX_CPUS], ncpus;
 	size_t hot_size, cold_size;
@@ -88,10 +88,10 @@ struct trial {
 int tier_pick(const struct nb_ctx *ctx, struct tier *t, char *why, size_t len);
 /* sample.c */
 void tier_set_init(struct set *s, char *p, size_t len);
-int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[NB_MAX_NODES],
+int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[NB_MAX_NODE_ID],
 		   int *present);
 int tier_set_count(const struct set *s, bool wasted);
-json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODES]);
+json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODE_ID]);
 json_t *tier_jint(int64_t v);
 json_t *tier_jreal(double v);
 json_t *tier_vmstat_json(const struct nb_vmstat *d, json_t **missing);

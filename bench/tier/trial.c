@@ -95,7 +95,7 @@ static void sample_loop(const struct tier *t, const struct trial *tr, pid_t pid,
 			L->fpid = nb_child_spawn(tier_fill_main, &fa);
 		}
 		double ts = (double)(nb_now_ns() - L->t0) / 1e9;
-		int hn[NB_MAX_NODES] = {0}, cn[NB_MAX_NODES] = {0}, hpres = 0, cpres = 0;
+		int hn[NB_MAX_NODE_ID] = {0}, cn[NB_MAX_NODE_ID] = {0}, hpres = 0, cpres = 0;
 		int hf = tier_set_query(t, pid, &hot, hn, &hpres),
 		    cf = tier_set_query(t, pid, &cold, cn, &cpres);
 		if (hf < 0 || cf < 0) {

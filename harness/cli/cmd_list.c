@@ -177,8 +177,9 @@ int nb_cmd_list(int argc, char **argv)
 	struct nb_ctx ctx;
 	if (json < 0)
 		return NB_EXIT_USAGE;
-	if (nb_topo_load(&t))
-		return NB_EXIT_ENV;
+	int lrc = nb_topo_load(&t);
+	if (lrc)
+		return nb_topo_exit_code(lrc);
 	nb_caps_probe(&c, &t);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.topo = &t;

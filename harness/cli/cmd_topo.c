@@ -8,12 +8,13 @@
 
 static void print_nodes(const struct nb_topo *t)
 {
-	struct bitmask *all = nb_set_new(NB_MAX_NODES);
+	struct bitmask *all = nb_set_new(NB_MAX_NODE_ID);
 	for (int i = 0; i < t->nnodes; i++)
 		numa_bitmask_setbit(all, (unsigned)t->nodes[i].id);
 	char *ids = nb_set_str(all);
 	printf("available: %d nodes (%s), %d cpus, %d PU per core%s\n", t->nnodes, ids ? ids : "",
 	       t->ncpus, t->smt, t->replayed ? " (replayed topology)" : "");
+	printf("source: %s\n", t->source);
 	free(ids);
 	numa_bitmask_free(all);
 	for (int i = 0; i < t->nnodes; i++) {
@@ -22,8 +23,12 @@ static void print_nodes(const struct nb_topo *t)
 		for (int k = 0; k < n->ncpus; k++)
 			numa_bitmask_setbit(b, (unsigned)n->cpus[k]);
 		char *cpus = nb_set_str(b);
-		printf("node %d cpus: %s\n", n->id,
-		       n->ncpus && cpus ? cpus : "(none: memory-only node)");
+		if (n->ncpus && cpus)
+			printf("node %d cpus: %s%s%s%s\n", n->id, cpus, n->kind[0] ? " (" : "",
+			       n->kind, n->kind[0] ? ")" : "");
+		else
+			printf("node %d cpus: (none: memory-only node%s%s)\n", n->id,
+			       n->kind[0] ? ", " : "", n->kind);
 		printf("node %d size: %llu MB\n", n->id,
 		       (unsigned long long)(n->memory_bytes >> 20));
 		uint64_t fr = t->replayed ? 0 : nb_node_free_bytes(n->id);
@@ -174,8 +179,9 @@ int nb_cmd_topo(int argc, char **argv)
 	struct nb_caps c;
 	if (json < 0)
 		return NB_EXIT_USAGE;
-	if (nb_topo_load(&t))
-		return NB_EXIT_ENV;
+	int lrc = nb_topo_load(&t);
+	if (lrc)
+		return nb_topo_exit_code(lrc);
 	nb_caps_probe(&c, &t);
 	json_t *o =
 	    json_pack("{s:o,s:o}", "topology", nb_topo_json(&t), "capabilities", nb_caps_json(&c));

@@ -84,9 +84,18 @@ static void test_ids_limit(void **state)
 	assert_non_null(strstr(err, "cpu 1024 is beyond numabench's limit"));
 	assert_non_null(strstr(err, "NB_MAX_CPUS"));
 	numa_bitmask_free(b);
-	b = set_of((const unsigned[]){64}, 1, 128);
+	/* node ids are sparse up to the kernel's MAX_NUMNODES: 72 and 255 are kept as ids */
+	b = set_of((const unsigned[]){0, 72, 255}, 3, 2048);
+	assert_int_equal(nb_set_ids(b, ids, NB_MAX_NODES, NB_SET_NODES, err, sizeof(err)), 3);
+	assert_int_equal(ids[1], 72);
+	assert_int_equal(ids[2], 255);
+	numa_bitmask_setbit(b, NB_MAX_NODE_ID);
 	assert_int_equal(nb_set_ids(b, ids, NB_MAX_NODES, NB_SET_NODES, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "node 64 is beyond"));
+	assert_non_null(strstr(err, "node 1024 is beyond"));
+	numa_bitmask_free(b);
+	b = set_of((const unsigned[]){0, 1, 2}, 3, 128); /* more ids than out[] holds */
+	assert_int_equal(nb_set_ids(b, ids, 2, NB_SET_NODES, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than 2 nodes"));
 	numa_bitmask_free(b);
 }
 
@@ -270,8 +279,11 @@ static void test_replay_limits(void **state)
 	assert_int_equal(nb_topo_load(&t), 0);
 	assert_int_equal(t.ncpus, 1024);
 	nb_topo_free(&t);
-	setenv("NUMABENCH_TOPOLOGY", "synthetic:bogus", 1);
-	assert_int_equal(nb_topo_load(&t), -1);
+	setenv("NUMABENCH_TOPOLOGY", "synthetic:bogus", 1); /* bad input, exit 2 */
+	assert_int_equal(nb_topo_load(&t), NB_TOPO_BAD_INPUT);
+	assert_int_equal(nb_topo_exit_code(NB_TOPO_BAD_INPUT), NB_EXIT_USAGE);
+	setenv("NUMABENCH_TOPOLOGY", "/nonexistent/t.xml", 1);
+	assert_int_equal(nb_topo_load(&t), NB_TOPO_BAD_INPUT);
 	unsetenv("NUMABENCH_TOPOLOGY");
 }
 

@@ -204,7 +204,7 @@ static const struct {
 static void test_page_history(void **state)
 {
 	(void)state;
-	bool in_fast[NB_MAX_NODES] = {true, true};
+	bool in_fast[NB_MAX_NODE_ID] = {true, true};
 	for (size_t i = 0; i < N(pages); i++) {
 		struct nb_tier_page pg;
 		int fast = 0;
