@@ -9,7 +9,8 @@ SRC=$(cd "$HERE/../.." && pwd)
 . "$HERE/../lib.sh"
 t_init plan nbplan
 
-# name | how to replay it | python expression: core of a cpu | LLC domain of a cpu | LLC bytes
+# name | how to replay it | python expressions: core of a cpu c | LLC domain of a cpu c | package
+# of a node n
 # 2-socket Intel-like with SMT (siblings are cpu N and N + 16, as Linux numbers them).
 TWO="synthetic:package:2 [numa(memory=64GiB)] l3:1(size=32MiB) core:8 pu:2(indexes=2*16:1*2)"
 # NPS4-like: 8 nodes, 2 CCDs of 32 MiB L3 per node.
@@ -21,7 +22,7 @@ BENCHES=(latency bandwidth loaded c2c fault --set latency.pages=4k --set latency
 	--set bandwidth.kernel=read,triad --set bandwidth.threads=1,2,cores,pus
 	--set loaded.mix=read --set loaded.delay=0 --set fault.pages=4k)
 
-plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
+plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC PACKAGE
 	local name=$1 kind=$2 val=$3 env
 	if [ "$kind" = fsroot ]; then env=(NUMABENCH_FSROOT="$val"); else env=(NUMABENCH_TOPOLOGY="$val"); fi
 	mkdir -p "$T/$name" && cd "$T/$name" || return
@@ -30,7 +31,7 @@ plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
 		cd "$T" && return
 	fi
 	env "${env[@]}" "$BIN" topo --json >topo.json 2>/dev/null
-	if python3 "$HERE/check_plan.py" plan.json topo.json "$4" "$5" >check.out 2>&1; then
+	if python3 "$HERE/check_plan.py" plan.json topo.json "$4" "$5" "$6" >check.out 2>&1; then
 		ok "$name: $(grep -c '^ok' check.out) plan checks"
 	else
 		bad "$name: $(grep -m3 FAIL check.out | tr '\n' ' ')"
@@ -44,9 +45,9 @@ plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
 	cd "$T" || return
 }
 
-plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8"
-plan_case nps4 topology "$NPS4" "c // 2" "c // 8"
-plan_case cxl-memory-only fsroot "$CXL" "c" "c"
+plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8" "n"
+plan_case nps4 topology "$NPS4" "c // 2" "c // 8" "n // 4"
+plan_case cxl-memory-only fsroot "$CXL" "c" "c" "0"
 
 # A knob is listed, never applied: no journal entry is written (a run journals before it sets).
 rm -f "$NUMABENCH_JOURNAL"
