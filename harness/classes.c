@@ -249,9 +249,11 @@ void nb_class_judge(json_t *run, json_t *cells, json_t *cell, const char *metric
 	{
 		bool same = json_integer_value(json_object_get(e, "cpu_node")) == rc &&
 			    json_integer_value(json_object_get(e, "mem_node")) == rm;
-		for (int k = 0; keys[k] && same; k++)
-			same =
-			    json_equal(json_object_get(e, keys[k]), json_object_get(cell, keys[k]));
+		for (int k = 0; keys[k] && same; k++) {
+			json_t *x = json_object_get(e, keys[k]),
+			       *y = json_object_get(cell, keys[k]);
+			same = (!x && !y) || json_equal(x, y); /* absent in both: the same */
+		}
 		if (same)
 			rep = e;
 	}

@@ -56,7 +56,7 @@ for name, b in benches.items():
               "%s: memory on node %s (%d) within its size (%d)" % (name, n, v,
                                                                   nodes[int(n)]["memory_bytes"]))
     for c in b.get("cells", []):
-        if "mem_node" in c and "bytes" in c:
+        if "mem_node" in c and "bytes" in c and c.get("class", {}).get("role") != "covered":
             need = b["memory_per_node"].get(str(c["mem_node"]), 0)
             if c["bytes"] > need:
                 check(False, "%s: a cell's bytes exceed memory_per_node" % name)
@@ -115,21 +115,32 @@ reps = {}
 for a, m in pairs:
     reps.setdefault(pair_key(a, m), (a, m))
 class_mode = len(pairs) > 16
-for c in lat:
-    k = (c["cpu_node"], c["mem_node"])
-    rep = reps[pair_key(*k)]
-    cl = c.get("class", {})
-    want = ("full" if not class_mode else "representative" if rep == k else
-            "check" if c["size"] == lat[-1]["size"] else "covered")
-    if cl.get("representative") != "%d>%d" % rep or cl.get("role") != want or \
-            cl.get("members") != sum(1 for p in pairs if reps[pair_key(*p)] == rep):
-        check(False, "latency %d->%d %s: class %s, expected representative %d>%d role %s" % (
-            k[0], k[1], c["size"], cl, rep[0], rep[1], want))
-    if want == "covered" and c["estimate_s"] != 0:
-        check(False, "latency %d->%d: a covered cell has an estimate" % k)
-check(len({c["class"]["id"] for c in lat}) == len(reps),
-      "latency: %d pair classes of %d pairs (%s mode)" % (len(reps), len(pairs),
-                                                         "class" if class_mode else "all"))
+
+
+def check_classes(name, cells, at_check_point):
+    """Every cell's class as recomputed; covered cells cost nothing."""
+    for c in cells:
+        k = (c["cpu_node"], c["mem_node"])
+        rep = reps[pair_key(*k)]
+        cl = c.get("class", {})
+        want = ("full" if not class_mode else "representative" if rep == k else
+                "check" if at_check_point(c) else "covered")
+        if cl.get("representative") != "%d>%d" % rep or cl.get("role") != want or \
+                cl.get("members") != sum(1 for p in pairs if reps[pair_key(*p)] == rep):
+            check(False, "%s %d->%d: class %s, expected representative %d>%d role %s" % (
+                name, k[0], k[1], cl, rep[0], rep[1], want))
+        if want == "covered" and c["estimate_s"] != 0:
+            check(False, "%s %d->%d: a covered cell has an estimate" % ((name,) + k))
+    check(len({c["class"]["id"] for c in cells}) == len(reps),
+          "%s: %d pair classes of %d pairs (%s mode)" % (name, len(reps), len(pairs),
+                                                        "class" if class_mode else "all"))
+
+
+check_classes("latency", lat, lambda c: c["size"] == lat[-1]["size"])
+bw = [c for c in benches["bandwidth"]["cells"] if "skip" not in c]
+top = {n: max(c["threads"] for c in bw if c["cpu_node"] == n) for n in cpu_nodes}
+check_classes("bandwidth", bw, lambda c: c["kernel"] == bw[0]["kernel"] and
+              c["threads"] == top[c["cpu_node"]])
 
 # fault: the same one cpu per node as latency.
 for c in benches["fault"]["cells"]:

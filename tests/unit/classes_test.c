@@ -198,7 +198,7 @@ static json_t *cell(int c, int m, const char *size, double lo, double hi, const 
 static void test_judge(void **state)
 {
 	(void)state;
-	static const char *const keys[] = {"size", NULL};
+	static const char *const keys[] = {"size", "mix", NULL}; /* mix: absent in all */
 	json_t *run = json_object(), *cells = json_array();
 	json_array_append_new(cells, cell(0, 1, "16K", 5, 6, "0>1"));
 	json_array_append_new(cells, cell(0, 1, "1G", 100, 110, "0>1"));
