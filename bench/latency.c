@@ -230,7 +230,8 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 							     ? nb_param_u64(p, "loads")
 							     : default_loads(size, stride);
 					enum nb_class_role role = nb_class_cell(
-					    cell, pc, mode, c, m, s == sizes->nlist - 1);
+					    cell, pc, mode, c, m,
+					    s == sizes->nlist - 1 && pg == 0 && st == 0);
 					if (role == NB_CLASS_COVERED) {
 						nb_plan_add(pl, cell, 0);
 						continue;

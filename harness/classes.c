@@ -198,7 +198,7 @@ enum nb_status nb_class_covered(json_t *cell)
 	json_t *cls = json_object_get(cell, "class");
 	nb_run_reason(cell,
 		      "class: pair %lld>%lld is in class %lld with representative %s, measured "
-		      "there; this pair is checked at the sweep's last point (pairs=all measures "
+		      "there; this pair is checked at the sweep's check point (pairs=all measures "
 		      "every pair)",
 		      (long long)json_integer_value(json_object_get(cell, "cpu_node")),
 		      (long long)json_integer_value(json_object_get(cell, "mem_node")),

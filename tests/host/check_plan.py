@@ -136,11 +136,16 @@ def check_classes(name, cells, at_check_point):
                                                         "class" if class_mode else "all"))
 
 
-check_classes("latency", lat, lambda c: c["size"] == lat[-1]["size"])
+check_classes("latency", lat, lambda c: c["size"] == lat[-1]["size"] and
+              c["pages"] == lat[0]["pages"] and c["stride"] == lat[0]["stride"])
 bw = [c for c in benches["bandwidth"]["cells"] if "skip" not in c]
 top = {n: max(c["threads"] for c in bw if c["cpu_node"] == n) for n in cpu_nodes}
 check_classes("bandwidth", bw, lambda c: c["kernel"] == bw[0]["kernel"] and
               c["threads"] == top[c["cpu_node"]])
+ld = benches["loaded"]["cells"]
+check_classes("loaded", ld, lambda c: c["mix"] == ld[0]["mix"])
+fl = benches["fault"]["cells"]
+check_classes("fault", fl, lambda c: c["pages"] == fl[0]["pages"])
 
 # fault: the same one cpu per node as latency.
 for c in benches["fault"]["cells"]:
