@@ -387,7 +387,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	json_t *pl = nb_plan_new();
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	nb_pair_classes_ctx(ctx, pc);
-	bool mode = nb_class_mode(p, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int k = 0; k < nks; k++) {
 		struct nb_wset w;
 		nb_wset_for(ctx, nb_param_u64(p, "size"), ks[k]->arrays, 256ull << 20, &w);

@@ -132,7 +132,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	json_t *pl = nb_plan_new();
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	nb_pair_classes_ctx(ctx, pc);
-	bool mode = nb_class_mode(p, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int i = 0; i < ncn; i++)
 			for (int j = 0; j < nmn; j++) {

@@ -40,7 +40,7 @@ static const struct nb_param_def params[] = {
      "run)"},
     {"mix", NB_P_ENUMS, "", "read,r3w1,r2w1,r1w1,ntwrite", 0, 0, NB_MIX_CHOICES,
      "injector traffic: all reads, 3:1, 2:1, 1:1 reads:writes, non-temporal writes"},
-    {"delay", NB_P_SIZES, "spins/line", "0,50,100,200,400,1000,2000,5000", 0, 1e7, NULL,
+    {"delay", NB_P_SIZES, "spins/line", "0,100,400,2000", 0, 1e7, NULL,
      "injection delays to sweep: idle-loop iterations per line after each step (an idle "
      "point, injectors parked, always comes first)"},
     NB_PARAM_CI_MAX("0.05"),
@@ -245,7 +245,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	json_t *pl = nb_plan_new();
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	nb_pair_classes_ctx(ctx, pc);
-	bool mode = nb_class_mode(p, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int m = 0; m < mixes->nlist; m++)
 		for (int i = 0; i < ncn * nmn; i++) {
 			int x = cn[i / nmn], y = mn[i % nmn];

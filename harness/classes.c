@@ -156,29 +156,30 @@ void nb_pair_classes_ctx(const struct nb_ctx *ctx, struct nb_pair_classes *pc)
 	free(shape);
 }
 
-bool nb_class_mode(const struct nb_params *p, const struct nb_pair_classes *pc)
+int nb_class_mode(const struct nb_params *p, const struct nb_pair_classes *pc)
 {
 	const char *v = nb_param_str(p, "pairs");
+	bool big = pc->ncn * pc->nmn > NB_CLASS_AUTO_PAIRS;
 	if (!strcmp(v, "class"))
-		return true;
-	if (!strcmp(v, "all"))
-		return false;
-	return pc->ncn * pc->nmn > NB_CLASS_AUTO_PAIRS;
+		return NB_CLASS_CLASSES;
+	if (!strcmp(v, "all") || !big)
+		return NB_CLASS_ALL;
+	return !strcmp(v, "reps") ? NB_CLASS_REPS : NB_CLASS_CLASSES;
 }
 
 static const char *const role_names[] = {"full", "representative", "check", "covered"};
 
-enum nb_class_role nb_class_cell(json_t *cell, const struct nb_pair_classes *pc, bool mode, int c,
+enum nb_class_role nb_class_cell(json_t *cell, const struct nb_pair_classes *pc, int mode, int c,
 				 int m, bool check_point)
 {
 	int k = nb_pair_class_of(pc, c, m);
 	if (k < 0)
 		return NB_CLASS_FULL;
 	bool rep = pc->rep_cpu[k] == c && pc->rep_mem[k] == m;
-	enum nb_class_role role = !mode		? NB_CLASS_FULL
-				  : rep		? NB_CLASS_REP
-				  : check_point ? NB_CLASS_CHECK
-						: NB_CLASS_COVERED;
+	enum nb_class_role role = mode == NB_CLASS_ALL			    ? NB_CLASS_FULL
+				  : rep					    ? NB_CLASS_REP
+				  : check_point && mode == NB_CLASS_CLASSES ? NB_CLASS_CHECK
+									    : NB_CLASS_COVERED;
 	char r[32];
 	snprintf(r, sizeof(r), "%d>%d", pc->rep_cpu[k], pc->rep_mem[k]);
 	json_object_set_new(cell, "class",
@@ -198,8 +199,8 @@ enum nb_status nb_class_covered(json_t *cell)
 	json_t *cls = json_object_get(cell, "class");
 	nb_run_reason(cell,
 		      "class: pair %lld>%lld is in class %lld with representative %s, measured "
-		      "there; this pair is checked at the sweep's check point (pairs=all measures "
-		      "every pair)",
+		      "there; this pair is checked at the bench's check point, or not at all with "
+		      "pairs=reps (pairs=all measures every pair)",
 		      (long long)json_integer_value(json_object_get(cell, "cpu_node")),
 		      (long long)json_integer_value(json_object_get(cell, "mem_node")),
 		      (long long)json_integer_value(json_object_get(cls, "id")),

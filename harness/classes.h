@@ -45,17 +45,22 @@ void nb_pair_classes_ctx(const struct nb_ctx *ctx, struct nb_pair_classes *pc);
 /* Class of the pair of node ids (c, m), -1 when not in pc. */
 int nb_pair_class_of(const struct nb_pair_classes *pc, int c, int m);
 
-/* The bench parameter `pairs` (auto|class|all), one descriptor for every bench that has it. */
+/* The bench parameter `pairs` (auto|class|all|reps), one descriptor for every bench that has
+ * it. */
 #define NB_PARAM_PAIRS                                                                             \
 	{                                                                                          \
-		"pairs", NB_P_ENUM, "", "auto", 0, 0, "auto|class|all",                            \
+		"pairs", NB_P_ENUM, "", "auto", 0, 0, "auto|class|all|reps",                       \
 		    "node pairs: class measures one pair per class of symmetric pairs fully and "  \
 		    "checks the "                                                                  \
 		    "others with a few samples; all measures every pair fully; auto: class above " \
-		    "16 pairs"                                                                     \
+		    "16 pairs, "                                                                   \
+		    "else all; reps: as auto, but the other pairs of a class are not checked"      \
 	}
-/* Whether the run measures in classes (pairs=class, or auto with more than 16 pairs). */
-bool nb_class_mode(const struct nb_params *p, const struct nb_pair_classes *pc);
+/* How the run measures its pairs: NB_CLASS_ALL (every pair fully), NB_CLASS_CLASSES
+ * (pairs=class, or auto above 16 pairs), NB_CLASS_REPS (reps above 16
+ * pairs: representatives only). */
+enum { NB_CLASS_ALL, NB_CLASS_CLASSES, NB_CLASS_REPS };
+int nb_class_mode(const struct nb_params *p, const struct nb_pair_classes *pc);
 
 enum nb_class_role {
 	NB_CLASS_FULL,	  /* not in class mode: measured with the full rule */
@@ -65,8 +70,9 @@ enum nb_class_role {
 };
 /* cell["class"] = {"id", "representative": "C>M", "members", "role": "full"|"representative"|
  * "check"|"covered"}; check_point: the cell is at the point where other pairs are checked (a
- * bench's last sweep point, its DRAM size). Returns the role (FULL when (c, m) is not in pc). */
-enum nb_class_role nb_class_cell(json_t *cell, const struct nb_pair_classes *pc, bool mode, int c,
+ * bench's check point; in NB_CLASS_REPS mode none is). Returns the role (FULL when (c, m) is not
+ * in pc). */
+enum nb_class_role nb_class_cell(json_t *cell, const struct nb_pair_classes *pc, int mode, int c,
 				 int m, bool check_point);
 /* A covered cell at run time: skipped with reason "class: ..." naming its representative. */
 enum nb_status nb_class_covered(json_t *cell);

@@ -160,6 +160,38 @@ static void test_no_distances(void **state)
 	assert_int_equal(pc.nclasses, 2);
 }
 
+/* Roles by mode: all measures everything; classes: the representative fully, the others checked
+ * at the check point and covered elsewhere; reps: the others covered everywhere. */
+static void test_roles(void **state)
+{
+	(void)state;
+	int ids[8], pkg[8], cpus[8];
+	for (int a = 0; a < 8; a++)
+		ids[a] = a, pkg[a] = a / 4, cpus[a] = 16;
+	build(ids, pkg, cpus, 8, 12, 32);
+	classes();
+	json_t *c = json_object();
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_ALL, 2, 3, true), NB_CLASS_FULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "class"), "role")),
+			    "full");
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_CLASSES, 0, 1, false), NB_CLASS_REP);
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_CLASSES, 2, 3, true), NB_CLASS_CHECK);
+	assert_true(nb_class_is_check(c));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(c, "class"), "representative")),
+	    "0>1");
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_CLASSES, 2, 3, false), NB_CLASS_COVERED);
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_REPS, 2, 3, true), NB_CLASS_COVERED);
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_REPS, 0, 4, true), NB_CLASS_REP);
+	json_object_set_new(c, "cpu_node", json_integer(2));
+	json_object_set_new(c, "mem_node", json_integer(3));
+	assert_int_equal(nb_class_covered(c), NB_SKIPPED);
+	const char *why = json_string_value(json_object_get(c, "reason"));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "class: pair 2>3"));
+	json_decref(c);
+}
+
 static double one(void *arg)
 {
 	(*(int *)arg)++;
@@ -231,7 +263,7 @@ int main(void)
 	    cmocka_unit_test(test_two_socket),	 cmocka_unit_test(test_nps4),
 	    cmocka_unit_test(test_cxl),		 cmocka_unit_test(test_sparse_ids),
 	    cmocka_unit_test(test_no_distances), cmocka_unit_test(test_check_rule),
-	    cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_judge),	 cmocka_unit_test(test_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
