@@ -172,13 +172,15 @@ static bool headline_cell(json_t *cell, void *arg)
 /* The DRAM point's floor (the old default's DRAM size was 1G; the rule raises it). */
 #define DRAM_FLOOR (256ull << 20)
 
-/* Cost model: building the chain and one warm-up pass (120 ns a link), then the rule's minimum
- * samples of `loads` dependent loads at 100 ns (a footprint beyond the LLC) or 10 ns. */
+/* Cost model: building the chain and one warm-up pass (120 ns a link) for each of the rule's
+ * allocations (a fresh one every NB_REFRESH_EVERY samples), then the rule's minimum samples of
+ * `loads` dependent loads at 100 ns (a footprint beyond the LLC) or 10 ns. */
 static double cell_cost(int samples, uint64_t size, uint64_t stride, uint64_t loads, uint64_t llc)
 {
 	double links = (double)(size / stride),
 	       per = size / stride * NB_LINE > llc ? 100e-9 : 10e-9;
-	return links * 120e-9 + samples * (double)loads * per;
+	int allocs = 1 + (samples - 1) / NB_REFRESH_EVERY; /* the rule's fresh allocations */
+	return allocs * links * 120e-9 + samples * (double)loads * per;
 }
 
 /* Cells: stride x pages x size x (cpu node, memory node), each on the node's one chaser cpu. */
