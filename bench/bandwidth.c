@@ -9,6 +9,7 @@
  * reported impossible bandwidths). */
 #include "bench.h"
 #include "cells.h"
+#include "classes.h"
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
@@ -35,6 +36,7 @@ static const struct nb_param_def params[] = {
      "read/write mixes to run besides the kernels (MLC traffic types): all reads, 3:1, 2:1, "
      "1:1 reads:writes, non-temporal writes (default: none)"},
     NB_PARAM_CI_MAX("0.05"),
+    NB_PARAM_PAIRS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -284,6 +286,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	/* Opened before the workers exist so they inherit the counters. */
 	struct nb_counters *cc = nb_crosscheck_begin(ctx);
 	nb_rule_for(&t.rule, ctx, p);
+	if (nb_class_is_check(cell))
+		nb_class_rule(ctx, &t.rule);
 	if (team_run(&t, bufs, cpus)) {
 		nb_run_reason(cell, "cannot start %d threads: %s", c.threads, strerror(errno));
 		json_decref(nb_crosscheck_end(cc, false, 0));
@@ -349,12 +353,11 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 
 /* Cost model: the warm-up pass and the rule's minimum samples, each moving the kernel's
  * traffic at 10 GB/s a thread (at most 100 GB/s), plus the first touch at 2 GB/s. */
-static double cell_cost(const struct nb_ctx *ctx, const struct nb_stream_kernel *k, uint64_t bytes,
-			int threads)
+static double cell_cost(int samples, const struct nb_stream_kernel *k, uint64_t bytes, int threads)
 {
 	double gbs = threads * 10.0 < 100 ? threads * 10.0 : 100;
 	double pass = (double)bytes / k->bytes * traffic_of(k) / (gbs * 1e9);
-	return (nb_plan_samples(ctx) + 1) * pass + (double)bytes / 2e9;
+	return (samples + 1) * pass + (double)bytes / 2e9;
 }
 
 static int plan_threads(const struct nb_params *p, int ncores, int npus, int *out)
@@ -382,6 +385,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	for (int k = 0; k < mixes->nlist; k++)
 		ks[nks++] = &mix_kernels[mixes->list[k]];
 	json_t *pl = nb_plan_new();
+	struct nb_pair_classes *pc = malloc(sizeof(*pc));
+	nb_pair_classes_ctx(ctx, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int k = 0; k < nks; k++) {
 		struct nb_wset w;
 		nb_wset_for(ctx, nb_param_u64(p, "size"), ks[k]->arrays, 256ull << 20, &w);
@@ -390,7 +396,11 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			int tc[NB_MAX_CPUS], ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus);
 			int ncores = nb_place_spread(ctx->topo, cpus, ncpu, true, order);
 			nb_place_spread(ctx->topo, cpus, ncpu, false, order);
-			int ntc = plan_threads(p, ncores, ncpu, tc);
+			int ntc = plan_threads(p, ncores, ncpu, tc), xcheck = -1;
+			for (int x = 0; x < ntc;
+			     x++) /* the most threads planned: the check point */
+				if (tc[x] <= ncpu && !(x && tc[x] == tc[x - 1]))
+					xcheck = x;
 			for (int x = 0; x < ntc; x++) {
 				if (x && tc[x] == tc[x - 1])
 					continue; /* "1,cores" on a one-core node */
@@ -426,12 +436,25 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 					json_object_set_new(cell, "shares_cores",
 							    json_boolean(tc[x] > ncores));
 					nb_wset_cell(ctx, &w, cn[i], mn[j], cell);
+					/* Other pairs of a class: checked with the first kernel at
+					 * the most threads. */
+					enum nb_class_role role = nb_class_cell(
+					    cell, pc, mode, cn[i], mn[j], k == 0 && x == xcheck);
+					if (role == NB_CLASS_COVERED) {
+						nb_plan_add(pl, cell, 0);
+						continue;
+					}
 					nb_plan_mem(pl, mn[j], bytes);
-					nb_plan_add(pl, cell, cell_cost(ctx, kk, bytes, tc[x]));
+					nb_plan_add(pl, cell,
+						    cell_cost(role == NB_CLASS_CHECK
+								  ? nb_class_samples(ctx)
+								  : nb_plan_samples(ctx),
+							      kk, bytes, tc[x]));
 				}
 			}
 		}
 	}
+	free(pc);
 	return pl;
 }
 
@@ -511,6 +534,9 @@ static const struct nb_stream_kernel *kernel_of(json_t *cell)
 	return NULL;
 }
 
+/* A check cell's representative: the same kernel (or mix) and thread count. */
+static const char *const class_keys[] = {"kernel", "mix", "threads", NULL};
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
@@ -530,8 +556,12 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			nb_run_reason(cell, "%s", json_string_value(skip));
 			json_object_del(cell, "skip");
 			st = NB_SKIPPED;
+		} else if (nb_class_has_role(cell, "covered")) {
+			st = nb_class_covered(cell);
 		} else {
 			st = nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, c, cell);
+			if (st != NB_SKIPPED && nb_class_is_check(cell))
+				nb_class_judge(run, cl.arr, cell, "bandwidth_gbs", class_keys);
 		}
 		nb_cells_add(&cl, cell, st);
 	}

@@ -3,6 +3,7 @@
  * assumed: a THP buffer should take one fault per 2 MiB, and the JSON says how many it took. */
 #include "bench.h"
 #include "cells.h"
+#include "classes.h"
 #include "kernels.h"
 #include "place.h"
 #include "plan.h"
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@ static const struct nb_param_def params[] = {
      "buffer first-touched per sample"},
     {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes"},
     NB_PARAM_CI_MAX("0.05"),
+    NB_PARAM_PAIRS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -94,6 +97,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	a.node = mem_node;
 	a.thp = thp;
 	nb_rule_for(&a.rule, ctx, p);
+	if (nb_class_is_check(cell))
+		nb_class_rule(ctx, &a.rule);
 	if (nb_run_pinned(&cpu, 1, measure, &a) || a.err) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(a.err ? a.err : errno));
 		return NB_FAILED;
@@ -125,6 +130,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	const struct nb_param_val *pages = nb_param(p, "pages");
 	uint64_t size = nb_param_u64(p, "size");
 	json_t *pl = nb_plan_new();
+	struct nb_pair_classes *pc = malloc(sizeof(*pc));
+	nb_pair_classes_ctx(ctx, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int i = 0; i < ncn; i++)
 			for (int j = 0; j < nmn; j++) {
@@ -134,13 +142,24 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 				    "{s:i,s:i,s:s,s:I}", "cpu_node", cn[i], "mem_node", mn[j],
 				    "pages", thp ? "thp" : "4k", "bytes", (json_int_t)size);
 				nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "toucher");
+				/* Other pairs of a class: checked with the first page size. */
+				enum nb_class_role role =
+				    nb_class_cell(cell, pc, mode, cn[i], mn[j], pg == 0);
+				if (role == NB_CLASS_COVERED) {
+					nb_plan_add(pl, cell, 0);
+					continue;
+				}
+				int n = role == NB_CLASS_CHECK ? nb_class_samples(ctx)
+							       : nb_plan_samples(ctx);
 				nb_plan_mem(pl, mn[j], size);
-				nb_plan_add(pl, cell,
-					    (nb_plan_samples(ctx) + 1) * (double)size /
-						(thp ? 4e9 : 1e9));
+				nb_plan_add(pl, cell, (n + 1) * (double)size / (thp ? 4e9 : 1e9));
 			}
+	free(pc);
 	return pl;
 }
+
+/* A check cell's representative: the same page size. */
+static const char *const class_keys[] = {"pages", NULL};
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
@@ -153,8 +172,11 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		int m = (int)json_integer_value(json_object_get(cell, "mem_node"));
 		int thp = !strcmp(json_string_value(json_object_get(cell, "pages")), "thp");
 		nb_progress("fault: cpu node %d -> mem node %d, %s", c, m, thp ? "thp" : "4k");
-		enum nb_status st =
-		    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, c, m, thp, cell);
+		enum nb_status st = nb_class_has_role(cell, "covered") ? nb_class_covered(cell)
+				    : nb_cell_budget(cell)	       ? NB_SKIPPED
+							   : run_cell(ctx, p, c, m, thp, cell);
+		if (st != NB_SKIPPED && nb_class_is_check(cell))
+			nb_class_judge(run, cl.arr, cell, "fault_ns_per_page", class_keys);
 		nb_cells_add(&cl, cell, st);
 	}
 	json_decref(pl);

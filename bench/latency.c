@@ -2,6 +2,7 @@
  * dependent-load pointer chase, swept over buffer sizes and page sizes. */
 #include "bench.h"
 #include "cells.h"
+#include "classes.h"
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
@@ -26,6 +27,7 @@ static const struct nb_param_def params[] = {
     {"loads", NB_P_INT, "loads", "", 1000, 1e10, NULL,
      "dependent loads per sample (default: 2 passes over the buffer, 1M..8M)"},
     NB_PARAM_CI_MAX("0.05"),
+    NB_PARAM_PAIRS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -129,6 +131,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	a.loads =
 	    nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len, a.stride);
 	nb_rule_for(&a.rule, ctx, p);
+	if (nb_class_is_check(cell))
+		nb_class_rule(ctx, &a.rule);
 	a.rule.refresh = refresh;
 	a.rule.refresh_every = NB_REFRESH_EVERY;
 	enum nb_status st = NB_OK;
@@ -168,14 +172,15 @@ static bool headline_cell(json_t *cell, void *arg)
 /* The DRAM point's floor (the old default's DRAM size was 1G; the rule raises it). */
 #define DRAM_FLOOR (256ull << 20)
 
-/* Cost model: building the chain and one warm-up pass (120 ns a link), then the rule's minimum
- * samples of `loads` dependent loads at 100 ns (a footprint beyond the LLC) or 10 ns. */
-static double cell_cost(const struct nb_ctx *ctx, uint64_t size, uint64_t stride, uint64_t loads,
-			uint64_t llc)
+/* Cost model: building the chain and one warm-up pass (120 ns a link) for each of the rule's
+ * allocations (a fresh one every NB_REFRESH_EVERY samples), then the rule's minimum samples of
+ * `loads` dependent loads at 100 ns (a footprint beyond the LLC) or 10 ns. */
+static double cell_cost(int samples, uint64_t size, uint64_t stride, uint64_t loads, uint64_t llc)
 {
 	double links = (double)(size / stride),
 	       per = size / stride * NB_LINE > llc ? 100e-9 : 10e-9;
-	return links * 120e-9 + nb_plan_samples(ctx) * (double)loads * per;
+	int allocs = 1 + (samples - 1) / NB_REFRESH_EVERY; /* the rule's fresh allocations */
+	return allocs * links * 120e-9 + samples * (double)loads * per;
 }
 
 /* Cells: stride x pages x size x (cpu node, memory node), each on the node's one chaser cpu. */
@@ -187,6 +192,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	const struct nb_param_val *strides = nb_param(p, "stride");
 	bool given = strcmp(sizes->text, p->bench->params[0].def) != 0;
 	json_t *pl = nb_plan_new();
+	struct nb_pair_classes *pc = malloc(sizeof(*pc));
+	nb_pair_classes_ctx(ctx, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int st = 0; st < strides->nlist; st++) {
 		uint64_t stride = strides->list[st];
 		struct nb_wset w;
@@ -223,14 +231,28 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 					uint64_t loads = nb_param_u64(p, "loads")
 							     ? nb_param_u64(p, "loads")
 							     : default_loads(size, stride);
+					enum nb_class_role role = nb_class_cell(
+					    cell, pc, mode, c, m,
+					    s == sizes->nlist - 1 && pg == 0 && st == 0);
+					if (role == NB_CLASS_COVERED) {
+						nb_plan_add(pl, cell, 0);
+						continue;
+					}
 					nb_plan_mem(pl, m, size);
 					nb_plan_add(pl, cell,
-						    cell_cost(ctx, size, stride, loads,
+						    cell_cost(role == NB_CLASS_CHECK
+								  ? nb_class_samples(ctx)
+								  : nb_plan_samples(ctx),
+							      size, stride, loads,
 							      nb_wset_pair_llc(ctx->topo, c, m)));
 				}
 	}
+	free(pc);
 	return pl;
 }
+
+/* A check cell's representative: the same point at the representative's pair. */
+static const char *const class_keys[] = {"size_bytes", "pages", "stride", NULL};
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
@@ -251,7 +273,11 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			    k.cpu_node, k.mem_node,
 			    json_string_value(json_object_get(cell, "size")), k.thp ? "thp" : "4k",
 			    (unsigned long long)k.stride, i + 1, total);
-		enum nb_status cst = nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, k, cell);
+		enum nb_status cst = nb_class_has_role(cell, "covered") ? nb_class_covered(cell)
+				     : nb_cell_budget(cell)		? NB_SKIPPED
+									: run_cell(ctx, p, k, cell);
+		if (cst != NB_SKIPPED && nb_class_is_check(cell))
+			nb_class_judge(run, cl.arr, cell, "latency_ns", class_keys);
 		nb_cells_add(&cl, cell, cst);
 	}
 	json_decref(pl);

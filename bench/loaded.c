@@ -8,6 +8,7 @@
  * both ends, so the bandwidth is what the injectors achieved while the latency was taken. */
 #include "bench.h"
 #include "cells.h"
+#include "classes.h"
 #include "kernels.h"
 #include "place.h"
 #include "plan.h"
@@ -39,10 +40,11 @@ static const struct nb_param_def params[] = {
      "run)"},
     {"mix", NB_P_ENUMS, "", "read,r3w1,r2w1,r1w1,ntwrite", 0, 0, NB_MIX_CHOICES,
      "injector traffic: all reads, 3:1, 2:1, 1:1 reads:writes, non-temporal writes"},
-    {"delay", NB_P_SIZES, "spins/line", "0,50,100,200,400,1000,2000,5000", 0, 1e7, NULL,
+    {"delay", NB_P_SIZES, "spins/line", "0,100,400,2000", 0, 1e7, NULL,
      "injection delays to sweep: idle-loop iterations per line after each step (an idle "
      "point, injectors parked, always comes first)"},
     NB_PARAM_CI_MAX("0.05"),
+    NB_PARAM_PAIRS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -241,6 +243,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	char sz[32];
 	nb_fmt_size(w.bytes, sz, sizeof(sz));
 	json_t *pl = nb_plan_new();
+	struct nb_pair_classes *pc = malloc(sizeof(*pc));
+	nb_pair_classes_ctx(ctx, pc);
+	int mode = nb_class_mode(p, pc);
 	for (int m = 0; m < mixes->nlist; m++)
 		for (int i = 0; i < ncn * nmn; i++) {
 			int x = cn[i / nmn], y = mn[i % nmn];
@@ -270,14 +275,25 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			uint64_t bytes = chase < 0 ? 0 : w.bytes + (uint64_t)n * inj;
 			json_object_set_new(cell, "bytes", json_integer((json_int_t)bytes));
 			nb_wset_cell(ctx, &w, x, y, cell);
+			/* Other pairs of a class: checked with the first mix, at the idle point
+			 * and the first delay. */
+			enum nb_class_role role = nb_class_cell(cell, pc, mode, x, y, m == 0);
+			if (role == NB_CLASS_COVERED) {
+				nb_plan_add(pl, cell, 0);
+				continue;
+			}
 			nb_plan_mem(pl, y, bytes);
-			int points = 1 + (n ? nb_param(p, "delay")->nlist : 0);
-			double est = chase < 0 ? 0
-					       : points * nb_plan_samples(ctx) *
-							 (double)nb_param_u64(p, "loads") * 150e-9 +
-						     (double)bytes / 2e9;
+			bool check = role == NB_CLASS_CHECK;
+			int points = 1 + (n ? (check ? 1 : nb_param(p, "delay")->nlist) : 0);
+			double est =
+			    chase < 0
+				? 0
+				: points * (check ? nb_class_samples(ctx) : nb_plan_samples(ctx)) *
+					  (double)nb_param_u64(p, "loads") * 150e-9 +
+				      (double)bytes / 2e9;
 			nb_plan_add(pl, cell, est);
 		}
+	free(pc);
 	return pl;
 }
 
@@ -365,10 +381,13 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	c.mix = mix;
 	c.traffic_per_line = nb_mix_traffic_per_line(mix) * 1.0;
 	c.delays[c.npoints++] = IDLE_DELAY;
+	bool check = nb_class_is_check(cell); /* a class check: idle and the first delay only */
 	if (started)
-		for (int i = 0; i < d->nlist && c.npoints < 24; i++)
+		for (int i = 0; i < d->nlist && c.npoints < 24 && !(check && i); i++)
 			c.delays[c.npoints++] = (long)d->list[i];
 	nb_rule_for(&c.rule, ctx, p);
+	if (check)
+		nb_class_rule(ctx, &c.rule);
 	if (st == NB_OK && (nb_run_pinned(&chase_cpu, 1, chase_points, &c) || c.err)) {
 		nb_run_reason(cell, "measurement failed: %s", strerror(c.err ? c.err : errno));
 		st = NB_FAILED;
@@ -421,6 +440,9 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	return st;
 }
 
+/* A check cell's representative: the same mix. */
+static const char *const class_keys[] = {"mix", NULL};
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
@@ -438,8 +460,11 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				mix = &nb_mixes[k];
 		nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x, y,
 			    i + 1, total);
-		enum nb_status st =
-		    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, x, y, mix, cell);
+		enum nb_status st = nb_class_has_role(cell, "covered") ? nb_class_covered(cell)
+				    : nb_cell_budget(cell)	       ? NB_SKIPPED
+							   : run_cell(ctx, p, x, y, mix, cell);
+		if (st != NB_SKIPPED && nb_class_is_check(cell))
+			nb_class_judge(run, cl.arr, cell, "loaded_latency_ns", class_keys);
 		nb_cells_add(&cl, cell, st);
 	}
 	json_decref(pl);

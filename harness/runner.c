@@ -355,22 +355,50 @@ static void untrustworthy_cells(json_t *runs, const char *path)
 	       first, first, path);
 }
 
+/* The plan's estimate of a job (seconds), -1 when it has no plan or cannot run here. */
+static double job_estimate(const struct nb_ctx *ctx, const struct nb_job *j)
+{
+	if (!j->b->plan || nb_bench_why(ctx, j->b))
+		return -1;
+	json_t *pl = j->b->plan(ctx, &j->p);
+	double e = pl ? json_number_value(json_object_get(pl, "estimate_s")) : -1;
+	json_decref(pl);
+	return e;
+}
+
 static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs");
 	enum nb_status worst = NB_OK;
 	uint64_t start = nb_now_ns();
 	nb_budget_end_ns = o->budget_s > 0 ? start + (uint64_t)(o->budget_s * 1e9) : 0;
+	/* Budget weights: each bench's estimate; a bench without one weighs the mean of the
+	 * others' (1 when none has one). */
+	double est[NB_MAX_JOBS], w[NB_MAX_JOBS], known = 0, total = 0;
+	int nknown = 0;
+	for (int i = 0; i < o->njobs; i++) {
+		est[i] = job_estimate(ctx, &o->jobs[i]);
+		if (est[i] > 0)
+			known += est[i], nknown++;
+		total += est[i] > 0 ? est[i] : 0;
+	}
+	for (int i = 0; i < o->njobs; i++)
+		w[i] = est[i] > 0 ? est[i] : nknown ? known / nknown : 1;
 	for (int i = 0; i < o->njobs; i++) {
 		struct nb_job *j = &o->jobs[i];
 		json_t *run =
 		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
 		enum nb_status st;
 		uint64_t t0 = nb_now_ns();
-		/* Each bench gets an equal share of the time left; what one leaves passes on. */
-		nb_budget_job_end_ns = nb_budget_end_ns && t0 < nb_budget_end_ns
-					   ? t0 + (nb_budget_end_ns - t0) / (uint64_t)(o->njobs - i)
-					   : nb_budget_end_ns;
+		/* Each bench gets a share of the time left in proportion to its estimate; what
+		 * one leaves passes on. */
+		double rest = 0;
+		for (int k = i; k < o->njobs; k++)
+			rest += w[k];
+		nb_budget_job_end_ns =
+		    nb_budget_end_ns && t0 < nb_budget_end_ns
+			? t0 + (uint64_t)((double)(nb_budget_end_ns - t0) * (w[i] / rest))
+			: nb_budget_end_ns;
 		if (nb_interrupted) {
 			st = NB_SKIPPED;
 			nb_run_reason(run, "interrupted before it started");
@@ -391,6 +419,8 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		}
 		json_object_set_new(run, "status", json_string(nb_status_name(st)));
 		json_object_set_new(run, "duration_s", json_real((nb_now_ns() - t0) / 1e9));
+		json_object_set_new(run, "estimate_s",
+				    est[i] >= 0 ? json_real(est[i]) : json_null());
 		json_array_append_new(runs, run);
 		if (st != NB_SKIPPED && st > worst)
 			worst = st;
@@ -403,9 +433,9 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (o->jobs[i].b->compare && run && s && strcmp(s, nb_status_name(NB_SKIPPED)))
 			o->jobs[i].b->compare(ctx, run, runs);
 	}
-	json_t *b = json_pack("{s:o,s:f}", "budget_s",
+	json_t *b = json_pack("{s:o,s:f,s:f}", "budget_s",
 			      o->budget_s > 0 ? json_real(o->budget_s) : json_null(), "elapsed_s",
-			      (nb_now_ns() - start) / 1e9);
+			      (nb_now_ns() - start) / 1e9, "estimate_s", total);
 	if (o->budget_s > 0)
 		json_object_set_new(b, "from", json_string(o->budget_from));
 	json_object_set_new(doc, "budget", b);
@@ -541,19 +571,18 @@ out:
 /* ---- run --plan ---- */
 
 /* The counters a bench run opens: the run's set (each event and its kind). */
-static json_t *plan_counters(const struct nb_ctx *ctx)
+/* The counters a bench run opens: the run's set (each event, its kind, what it needs and its
+ * group on this host's PMU: nb_counters_plan); *groups: the grouping itself (the PMU, rotate,
+ * groups, ...) without the events. */
+static json_t *plan_counters(const struct nb_ctx *ctx, json_t **groups)
 {
 	char err[256];
 	struct nb_counters *c = nb_counters_new(ctx->events, err, sizeof(err));
-	json_t *a = json_array(), *all = nb_counters_json(c);
-	size_t i;
-	json_t *e;
-	json_array_foreach(all, i, e)
-	    json_array_append_new(a, json_pack("{s:O,s:O}", "event", json_object_get(e, "event"),
-					       "kind", json_object_get(e, "kind")));
-	json_decref(all);
+	json_t *g = nb_counters_plan(c, NULL), *a = json_incref(json_object_get(g, "events"));
+	json_object_del(g, "events");
+	*groups = g;
 	nb_counters_free(c);
-	return a;
+	return a ? a : json_array();
 }
 
 json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
@@ -578,7 +607,9 @@ json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
 			json_object_set_new(b, "status", json_string("planned"));
 			json_object_update(b, pl);
 			total += json_number_value(json_object_get(pl, "estimate_s"));
-			json_object_set_new(b, "counters", plan_counters(ctx));
+			json_t *groups;
+			json_object_set_new(b, "counters", plan_counters(ctx, &groups));
+			json_object_set_new(b, "counter_groups", groups);
 		}
 		json_decref(pl);
 		json_array_append_new(benches, b);

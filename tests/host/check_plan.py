@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Checks of a numabench.plan/1 document on a replayed topology (tests/host/plan.sh).
 
-Usage: check_plan.py PLAN.json TOPO.json CORE LLC
+Usage: check_plan.py PLAN.json TOPO.json CORE LLC PACKAGE
 CORE and LLC are Python expressions of the cpu id `c` giving its core and its LLC domain on
-that topology (what the replay's description says), so the checks do not trust numabench's
-own reading of the topology for what they verify.
+that topology, PACKAGE one of the node id `n` giving its package (what the replay's description
+says), so the checks do not trust numabench's own reading of the topology for what they verify.
 """
 import json
 import sys
@@ -13,6 +13,7 @@ plan = json.load(open(sys.argv[1]))
 topo = json.load(open(sys.argv[2]))["topology"]
 core = eval("lambda c: " + sys.argv[3])
 llc_of = eval("lambda c: " + sys.argv[4])
+package_of = eval("lambda n: " + sys.argv[5])
 fails = 0
 
 
@@ -55,7 +56,7 @@ for name, b in benches.items():
               "%s: memory on node %s (%d) within its size (%d)" % (name, n, v,
                                                                   nodes[int(n)]["memory_bytes"]))
     for c in b.get("cells", []):
-        if "mem_node" in c and "bytes" in c:
+        if "mem_node" in c and "bytes" in c and c.get("class", {}).get("role") != "covered":
             need = b["memory_per_node"].get(str(c["mem_node"]), 0)
             if c["bytes"] > need:
                 check(False, "%s: a cell's bytes exceed memory_per_node" % name)
@@ -90,6 +91,61 @@ check(all(c["size_rule"]["capped"] or
 check(all(
     roles(c, "chaser")[0] == min(nodes[c["cpu_node"]]["cpus"]) for c in lat),
       "latency: the chaser is the node's lowest cpu")
+
+# latency's pair classes (README: pair classes), recomputed from the topology description:
+# local or not, the distance (else within/across a package), each node's cpu count, LLC bytes and
+# sorted distance row. (HMAT figures: none on these replays.)
+dist = topo.get("distances") or []
+ids = sorted(nodes)
+
+
+def node_shape(n):
+    row = tuple(sorted(dist[ids.index(n)])) if dist else ()
+    return (len(nodes[n]["cpus"]), node_llc(n) if nodes[n]["cpus"] else 0, row)
+
+
+def pair_key(a, m):
+    d = dist[ids.index(a)][ids.index(m)] if dist else None
+    across = None if dist else package_of(a) != package_of(m)
+    return (a == m, d, across, node_shape(a), node_shape(m))
+
+
+pairs = [(a, m) for a in cpu_nodes for m in mem_nodes]
+reps = {}
+for a, m in pairs:
+    reps.setdefault(pair_key(a, m), (a, m))
+class_mode = len(pairs) > 16
+
+
+def check_classes(name, cells, at_check_point):
+    """Every cell's class as recomputed; covered cells cost nothing."""
+    for c in cells:
+        k = (c["cpu_node"], c["mem_node"])
+        rep = reps[pair_key(*k)]
+        cl = c.get("class", {})
+        want = ("full" if not class_mode else "representative" if rep == k else
+                "check" if at_check_point(c) else "covered")
+        if cl.get("representative") != "%d>%d" % rep or cl.get("role") != want or \
+                cl.get("members") != sum(1 for p in pairs if reps[pair_key(*p)] == rep):
+            check(False, "%s %d->%d: class %s, expected representative %d>%d role %s" % (
+                name, k[0], k[1], cl, rep[0], rep[1], want))
+        if want == "covered" and c["estimate_s"] != 0:
+            check(False, "%s %d->%d: a covered cell has an estimate" % ((name,) + k))
+    check(len({c["class"]["id"] for c in cells}) == len(reps),
+          "%s: %d pair classes of %d pairs (%s mode)" % (name, len(reps), len(pairs),
+                                                        "class" if class_mode else "all"))
+
+
+check_classes("latency", lat, lambda c: c["size"] == lat[-1]["size"] and
+              c["pages"] == lat[0]["pages"] and c["stride"] == lat[0]["stride"])
+bw = [c for c in benches["bandwidth"]["cells"] if "skip" not in c]
+top = {n: max(c["threads"] for c in bw if c["cpu_node"] == n) for n in cpu_nodes}
+check_classes("bandwidth", bw, lambda c: c["kernel"] == bw[0]["kernel"] and
+              c["threads"] == top[c["cpu_node"]])
+ld = benches["loaded"]["cells"]
+check_classes("loaded", ld, lambda c: c["mix"] == ld[0]["mix"])
+fl = benches["fault"]["cells"]
+check_classes("fault", fl, lambda c: c["pages"] == fl[0]["pages"])
 
 # fault: the same one cpu per node as latency.
 for c in benches["fault"]["cells"]:

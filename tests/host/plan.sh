@@ -9,7 +9,8 @@ SRC=$(cd "$HERE/../.." && pwd)
 . "$HERE/../lib.sh"
 t_init plan nbplan
 
-# name | how to replay it | python expression: core of a cpu | LLC domain of a cpu | LLC bytes
+# name | how to replay it | python expressions: core of a cpu c | LLC domain of a cpu c | package
+# of a node n
 # 2-socket Intel-like with SMT (siblings are cpu N and N + 16, as Linux numbers them).
 TWO="synthetic:package:2 [numa(memory=64GiB)] l3:1(size=32MiB) core:8 pu:2(indexes=2*16:1*2)"
 # NPS4-like: 8 nodes, 2 CCDs of 32 MiB L3 per node.
@@ -21,7 +22,7 @@ BENCHES=(latency bandwidth loaded c2c fault --set latency.pages=4k --set latency
 	--set bandwidth.kernel=read,triad --set bandwidth.threads=1,2,cores,pus
 	--set loaded.mix=read --set loaded.delay=0 --set fault.pages=4k)
 
-plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
+plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC PACKAGE
 	local name=$1 kind=$2 val=$3 env
 	if [ "$kind" = fsroot ]; then env=(NUMABENCH_FSROOT="$val"); else env=(NUMABENCH_TOPOLOGY="$val"); fi
 	mkdir -p "$T/$name" && cd "$T/$name" || return
@@ -30,7 +31,7 @@ plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
 		cd "$T" && return
 	fi
 	env "${env[@]}" "$BIN" topo --json >topo.json 2>/dev/null
-	if python3 "$HERE/check_plan.py" plan.json topo.json "$4" "$5" >check.out 2>&1; then
+	if python3 "$HERE/check_plan.py" plan.json topo.json "$4" "$5" "$6" >check.out 2>&1; then
 		ok "$name: $(grep -c '^ok' check.out) plan checks"
 	else
 		bad "$name: $(grep -m3 FAIL check.out | tr '\n' ' ')"
@@ -44,9 +45,36 @@ plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC
 	cd "$T" || return
 }
 
-plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8"
-plan_case nps4 topology "$NPS4" "c // 2" "c // 8"
-plan_case cxl-memory-only fsroot "$CXL" "c" "c"
+plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8" "n"
+plan_case nps4 topology "$NPS4" "c // 2" "c // 8" "n // 4"
+plan_case cxl-memory-only fsroot "$CXL" "c" "c" "0"
+
+# Pair classes and the estimates on an 8-node, 256-cpu replay (issue 22): quick within 5 min,
+# loaded at its defaults within 10 min; pairs=reps plans no check, pairs=all every pair fully.
+BIG="synthetic:package:2 numa:4(memory=32GiB) l3:2(size=32MB) core:8 pu:2"
+est() { NUMABENCH_TOPOLOGY="$BIG" "$BIN" run "$@" --plan --json 2>"$T/est.err"; }
+if est quick >"$T/quick.json" && est loaded >"$T/loaded.json" &&
+	est latency --set latency.pairs=reps >"$T/reps.json" &&
+	est latency --set latency.pairs=all >"$T/all.json" &&
+	python3 - "$T" <<'PY' >"$T/est.out" 2>&1; then
+import json, sys
+d = sys.argv[1]
+q, l = (json.load(open("%s/%s.json" % (d, n))) for n in ("quick", "loaded"))
+roles = lambda n: [c["class"]["role"] for c in json.load(open("%s/%s.json" % (d, n)))["benches"][0]["cells"]]
+assert len(q["nodes"]) == 8 and len(q["cpus"]) == 256, (len(q["nodes"]), len(q["cpus"]))
+assert q["estimate_s"] <= 300, "quick estimate %.0f s > 300 s" % q["estimate_s"]
+assert l["estimate_s"] <= 600, "loaded estimate %.0f s > 600 s" % l["estimate_s"]
+assert "check" not in roles("reps") and "representative" in roles("reps"), set(roles("reps"))
+assert set(roles("all")) == {"full"} and len(roles("all")) == 8 * 8 * 2 * 6, len(roles("all"))
+print("quick %.0f s, loaded %.0f s" % (q["estimate_s"], l["estimate_s"]))
+PY
+	ok "8-node 256-cpu replay: $(cat "$T/est.out"); pairs=reps/all as documented"
+else
+	bad "8-node 256-cpu replay estimates: $(tail -2 "$T/est.out" 2>/dev/null) $(head -2 "$T/est.err")"
+fi
+out=$("$BIN" run latency --plan --set latency.pairs=some 2>&1)
+[ $? -eq 2 ] && [[ $out == *"some"* ]] && ok "latency.pairs=some refused (exit 2)" ||
+	bad "latency.pairs=some: $out"
 
 # A knob is listed, never applied: no journal entry is written (a run journals before it sets).
 rm -f "$NUMABENCH_JOURNAL"
