@@ -456,6 +456,38 @@ const char *nb_run_replay_refusal(const struct nb_topo *t, char *why, size_t len
 	return why;
 }
 
+/* The context of a run or a plan: the sets, the counters asked for, every bench's parameters
+ * validated against them; -1 with the message said (exit 2). ctx is always set (freeable). */
+static int ctx_prepare(struct nb_ctx *ctx, struct nb_topo *topo, struct nb_caps *caps,
+		       const struct nb_run_opts *o)
+{
+	char err[512];
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->topo = topo;
+	ctx->caps = caps;
+	ctx->repeat = o->repeat;
+	ctx->quick = o->quick;
+	ctx->events = o->events;
+	if (nb_ctx_setup(ctx, o->nodes, o->cpus))
+		return -1;
+	if (o->events) {
+		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
+		if (!c) {
+			nb_err("--events: %s", err);
+			return -1;
+		}
+		nb_counters_free(c);
+	}
+	for (int i = 0; i < o->njobs; i++) {
+		if (o->jobs[i].b->validate &&
+		    o->jobs[i].b->validate(ctx, &o->jobs[i].p, err, sizeof(err))) {
+			nb_err("%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 {
 	struct nb_topo topo;
@@ -489,30 +521,9 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv)
 			o->budget_from, o->budget_s);
 		o->budget_s = 0;
 	}
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.topo = &topo;
-	ctx.caps = &caps;
-	ctx.repeat = o->repeat;
-	ctx.quick = o->quick;
-	ctx.events = o->events;
 	int rc = NB_EXIT_USAGE;
-	if (nb_ctx_setup(&ctx, o->nodes, o->cpus))
+	if (ctx_prepare(&ctx, &topo, &caps, o))
 		goto out;
-	if (o->events) {
-		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
-		if (!c) {
-			nb_err("--events: %s", err);
-			goto out;
-		}
-		nb_counters_free(c);
-	}
-	for (int i = 0; i < o->njobs; i++) {
-		if (o->jobs[i].b->validate &&
-		    o->jobs[i].b->validate(&ctx, &o->jobs[i].p, err, sizeof(err))) {
-			nb_err("%s", err);
-			goto out;
-		}
-	}
 	if (o->out)
 		snprintf(path, sizeof(path), "%s", o->out);
 	else {
@@ -570,7 +581,6 @@ out:
 
 /* ---- run --plan ---- */
 
-/* The counters a bench run opens: the run's set (each event and its kind). */
 /* The counters a bench run opens: the run's set (each event, its kind, what it needs and its
  * group on this host's PMU: nb_counters_plan); *groups: the grouping itself (the PMU, rotate,
  * groups, ...) without the events. */
@@ -699,7 +709,6 @@ int nb_run_plan(struct nb_run_opts *o)
 	struct nb_topo topo;
 	struct nb_caps caps;
 	struct nb_ctx ctx;
-	char err[512];
 	if (o->out) {
 		nb_err(
 		    "--plan writes no file (it prints the plan; --json > FILE keeps it): drop -o "
@@ -707,33 +716,13 @@ int nb_run_plan(struct nb_run_opts *o)
 		    o->out);
 		return NB_EXIT_USAGE;
 	}
-	if (nb_topo_load(&topo))
-		return NB_EXIT_ENV;
+	int lrc = nb_topo_load(&topo);
+	if (lrc)
+		return nb_topo_exit_code(lrc);
 	nb_caps_probe(&caps, &topo);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.topo = &topo;
-	ctx.caps = &caps;
-	ctx.repeat = o->repeat;
-	ctx.quick = o->quick;
-	ctx.events = o->events;
 	int rc = NB_EXIT_USAGE;
-	if (nb_ctx_setup(&ctx, o->nodes, o->cpus))
+	if (ctx_prepare(&ctx, &topo, &caps, o))
 		goto out;
-	if (o->events) {
-		struct nb_counters *c = nb_counters_new(o->events, err, sizeof(err));
-		if (!c) {
-			nb_err("--events: %s", err);
-			goto out;
-		}
-		nb_counters_free(c);
-	}
-	for (int i = 0; i < o->njobs; i++) {
-		if (o->jobs[i].b->validate &&
-		    o->jobs[i].b->validate(&ctx, &o->jobs[i].p, err, sizeof(err))) {
-			nb_err("%s", err);
-			goto out;
-		}
-	}
 	json_t *doc = nb_plan_doc(&ctx, o);
 	if (o->json) {
 		char *txt = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
