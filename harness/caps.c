@@ -306,6 +306,14 @@ void nb_caps_probe(struct nb_caps *c, const struct nb_topo *t)
 		nb_cmdline_accel(cmdline, c->cmdline_accel, sizeof(c->cmdline_accel));
 	char err[128];
 	nb_timing_detect(c, NULL, err, sizeof(err)); /* without env: it cannot fail */
+	if (t && t->fsroot_replay)
+		snprintf(c->replay_note, sizeof(c->replay_note),
+			 "read from the replayed tree, but root, pmu, proc_mem_force and "
+			 "virtualization: this host's (a capture cannot replay a syscall)");
+	else if (t && t->replayed)
+		snprintf(c->replay_note, sizeof(c->replay_note),
+			 "this host's, not the replayed machine's (an XML or synthetic replay "
+			 "carries no capabilities; allowed sets are the replay's)");
 }
 
 void nb_caps_free(struct nb_caps *c)
@@ -328,5 +336,7 @@ json_t *nb_caps_json(const struct nb_caps *c)
 			    c->proc_mem_force < 0 ? json_null() : json_boolean(c->proc_mem_force));
 	json_object_set_new(o, "ptrace_scope",
 			    c->ptrace_scope < 0 ? json_null() : json_integer(c->ptrace_scope));
+	if (c->replay_note[0])
+		json_object_set_new(o, "replay", json_string(c->replay_note));
 	return o;
 }

@@ -87,8 +87,11 @@ struct nb_caps {
 	/* Allowed nodes (cgroup cpuset.mems effective) and cpus (affinity), whole: printed as
 	 * range lists ("0-95,192-287"). Owned; nb_caps_free releases them. */
 	struct bitmask *allowed_nodes, *allowed_cpus;
-	char virt[32];		/* "none", "kvm", "qemu-tcg", ... (CPUID hypervisor vendor leaf) */
-	char virt_source[16];	/* what named virt: "cpuid" (x86), "midr", "devicetree" (arm64) */
+	char virt[32];	      /* "none", "kvm", "qemu-tcg", ... (CPUID hypervisor vendor leaf) */
+	char virt_source[16]; /* what named virt: "cpuid" (x86), "midr", "devicetree" (arm64) */
+	/* Whose capabilities these are: "" for this live host; on a replay, which fields are this
+	 * host's (an XML or synthetic replay carries none; a /sys capture no live syscall). */
+	char replay_note[160];
 	char cmdline_accel[16]; /* numabench.accel= on the kernel command line, "" when absent */
 	/* Timings: what nb_timing_detect decided. */
 	char accel[32];		 /* "tcg", "kvm", "none" (no hypervisor), or the hypervisor */

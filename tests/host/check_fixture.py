@@ -13,6 +13,7 @@ import json
 import sys
 
 LIVE_CAPS = ("root", "pmu", "proc_mem_force", "virtualization")
+# capabilities.replay: a replay's note of which fields are this host's (a live run has none).
 
 
 def strip(doc):
@@ -20,6 +21,7 @@ def strip(doc):
     doc.pop("captured", None)
     for k in LIVE_CAPS:
         doc.get("capabilities", {}).pop(k, None)
+    doc.get("capabilities", {}).pop("replay", None)
     for n in doc.get("topology", {}).get("nodes", []):
         n.pop("free_bytes", None)
     return doc
