@@ -160,10 +160,12 @@ run: deps all
 	echo "make run: results in $$out, report in $${out%.json}.html (numabench report $$out for text)"; \
 	[ $$rc = 0 ] || echo "make run: numabench exited 3: the run completed and some cells are untrustworthy (listed above)"
 
-# No #include cycle among the sources (the script lists any it finds; its selftest shows it can).
-include-check:
+# No #include cycle among the sources, and no call cycle among their objects (the script lists
+# any it finds; its selftest shows it can).
+include-check: all
 	python3 tests/include_cycles.py --selftest
 	python3 tests/include_cycles.py .
+	python3 tests/include_cycles.py --objects $(BUILD)
 
 unit: all $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

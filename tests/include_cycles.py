@@ -2,7 +2,13 @@
 """The #include graph of the C sources (harness/, bench/, kernels/, analysis/): print every
 include cycle among the project's own headers and exit 1 when there is one (make check runs
 it). A quoted include resolves as the compiler's -I paths do here: the including file's folder
-first, then its own top-level folder, then harness, bench, kernels, analysis."""
+first, then its own top-level folder, then harness, bench, kernels, analysis.
+
+With --objects BUILD: the same for the files' calls, from nm over BUILD's objects (a.o -> b.o
+when a uses a symbol b defines): a circle of modules behind one shared header (gup's
+pass -> results -> plan -> pass) is a cycle too. The command layer (harness/cli: the command
+table calls the commands, the commands use the table) is one module by design."""
+import subprocess
 import os
 import re
 import sys
@@ -104,13 +110,53 @@ def selftest():
         with open(os.path.join(t, "harness/sub/c.h"), "w") as f:
             f.write("#include <stdio.h>\n")
         assert cycles(graph(t)) == []
+        # objects: a.o calls b.o, b.o calls a.o; c.o calls a.o only
+        b = os.path.join(t, "build", "bench")
+        os.makedirs(b)
+        for n, text in {"a": "void fb(void); void fa(void) { fb(); }",
+                        "b": "void fa(void); void fb(void) { fa(); }",
+                        "c": "void fa(void); void fc(void) { fa(); }"}.items():
+            with open(os.path.join(b, n + ".c"), "w") as f:
+                f.write(text + "\n")
+            subprocess.run(["cc", "-c", "-o", os.path.join(b, n + ".o"), os.path.join(b, n + ".c")],
+                           check=True)
+        found = cycles(object_graph(os.path.join(t, "build")))
+        assert found == [["bench/a.o", "bench/b.o", "bench/a.o"]], found
     print("include_cycles selftest: ok")
     return 0
+
+
+def object_graph(build):
+    defs, uses = {}, {}
+    for d, _, files in os.walk(build):
+        for f in files:
+            o = os.path.join(d, f)
+            rel = os.path.relpath(o, build)
+            if not f.endswith(".o") or rel.split(os.sep)[0] not in ROOTS:
+                continue  # tests, fuzzers, other architectures' builds
+            out = subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout
+            mod = "harness/cli" if rel.startswith("harness/cli/") else rel
+            dd, uu = defs.setdefault(mod, set()), uses.setdefault(mod, set())
+            for line in out.splitlines():
+                w = line.split()
+                if len(w) == 3 and w[1] in "TDBRV":
+                    dd.add(w[2])
+                elif len(w) == 2 and w[0] == "U":
+                    uu.add(w[1])
+    owner = {sym: m for m, d in defs.items() for sym in d}
+    return {m: sorted({owner[x] for x in uses[m] if owner.get(x, m) != m}) for m in defs}
 
 
 def main():
     if sys.argv[1:] == ["--selftest"]:
         return selftest()
+    if len(sys.argv) == 3 and sys.argv[1] == "--objects":
+        g = object_graph(sys.argv[2])
+        found = cycles(g)
+        for c in found:
+            print("call cycle: " + " -> ".join(c))
+        print(f"{len(found)} call cycle(s) among {len(g)} modules of {sys.argv[2]}")
+        return 1 if found or not g else 0
     top = sys.argv[1] if len(sys.argv) > 1 else "."
     g = graph(top)
     found = cycles(g)
