@@ -79,7 +79,7 @@ UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := $(if $(filter arm64,$(ARCH)),$(BUILD)/numabench,numabench$(if $(SAN),-san))
 
-.PHONY: all deps probe run check unit counter-tools fuzz-bins host-tests analysis-tests deploy-tests guest-tests san-check valgrind-check bench fuzz install \
+.PHONY: all deps probe run check include-check unit counter-tools fuzz-bins host-tests analysis-tests deploy-tests guest-tests san-check valgrind-check bench fuzz install \
 	clean format format-check
 
 all: probe $(BIN)
@@ -160,6 +160,13 @@ run: deps all
 	echo "make run: results in $$out, report in $${out%.json}.html (numabench report $$out for text)"; \
 	[ $$rc = 0 ] || echo "make run: numabench exited 3: the run completed and some cells are untrustworthy (listed above)"
 
+# No #include cycle among the sources, and no call cycle among their objects (the script lists
+# any it finds; its selftest shows it can).
+include-check: all
+	python3 tests/include_cycles.py --selftest
+	python3 tests/include_cycles.py .
+	python3 tests/include_cycles.py --objects $(BUILD)
+
 unit: all $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
@@ -206,6 +213,7 @@ valgrind-check: all
 check: deps
 	$(MAKE) all
 	$(MAKE) format-check
+	$(MAKE) include-check
 	$(MAKE) unit
 	$(MAKE) host-tests
 	$(MAKE) analysis-tests

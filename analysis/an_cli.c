@@ -2,23 +2,20 @@
 #include "an_cli.h"
 #include "an_stats.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int usage_error(const char *cmd, const char *what, const char *arg, bool compare)
+static int usage_error(const char *cmd, const char *what, const char *arg,
+		       const struct an_getopt *g)
 {
-	nb_err("%s: %s \"%s\" (valid: --format text|md|html|csv|json, -o FILE%s; see numabench "
-	       "help %s)",
-	       cmd, what, arg,
-	       compare ? ", --threshold PCT, --practical PCT, --include-untrustworthy, --fdr" : "",
-	       cmd);
+	nb_err("%s: %s \"%s\" (valid: %s; see numabench help %s)", cmd, what, arg, g->valid, cmd);
 	return NB_EXIT_USAGE;
 }
 
-static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, char **argv)
+static int parse_opt(int c, const char *cmd, const struct an_getopt *g, struct an_opts *o,
+		     char **argv)
 {
 	switch (c) {
 	case 'f':
@@ -53,9 +50,9 @@ static int parse_opt(int c, const char *cmd, bool compare, struct an_opts *o, ch
 		o->bh = true;
 		return 0;
 	case ':':
-		return usage_error(cmd, "option needs a value:", argv[optind - 1], compare);
+		return usage_error(cmd, "option needs a value:", argv[optind - 1], g);
 	default:
-		return usage_error(cmd, "unknown option", argv[optind - 1], compare);
+		return usage_error(cmd, "unknown option", argv[optind - 1], g);
 	}
 }
 
@@ -77,27 +74,15 @@ static int check_files(const char *cmd, bool compare, const struct an_opts *o)
 	return 0;
 }
 
-int an_parse_args(int argc, char **argv, bool compare, struct an_opts *o)
+int an_parse_args(int argc, char **argv, bool compare, const struct an_getopt *g, struct an_opts *o)
 {
-	static const struct option report_opts[] = {{"format", required_argument, NULL, 'f'},
-						    {"output", required_argument, NULL, 'o'},
-						    {NULL, 0, NULL, 0}};
-	static const struct option compare_opts[] = {
-	    {"format", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"threshold", required_argument, NULL, 't'},
-	    {"practical", required_argument, NULL, 'p'},
-	    {"include-untrustworthy", no_argument, NULL, 'u'},
-	    {"fdr", no_argument, NULL, 'q'},
-	    {NULL, 0, NULL, 0}};
 	const char *cmd = argv[0];
 	int c, rc;
 	*o = (struct an_opts){.fmt = AN_TEXT, .threshold = NAN, .practical = AN_PRACTICAL_PCT};
 	optind = 0; /* glibc: start over, the program may have parsed options before */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", compare ? compare_opts : report_opts, NULL)) !=
-	       -1)
-		if ((rc = parse_opt(c, cmd, compare, o, argv)))
+	while ((c = getopt_long(argc, argv, g->optstring, g->lo, NULL)) != -1)
+		if ((rc = parse_opt(c, cmd, g, o, argv)))
 			return rc;
 	o->files = argv + optind;
 	o->nfiles = argc - optind;

@@ -4,6 +4,8 @@
 
 #include "an_doc.h"
 
+#include <getopt.h>
+
 struct an_opts {
 	enum an_fmt fmt;
 	const char *out;  /* -o FILE, or NULL for stdout */
@@ -15,9 +17,18 @@ struct an_opts {
 	int nfiles;
 };
 
-/* Parse argv (argv[0] is the command name). compare accepts --threshold and 2+ files,
+/* getopt's tables of a command, built by the command layer from its one option table
+ * (harness/cli/commands.c): analysis defines no option of its own. */
+struct an_getopt {
+	const struct option *lo;
+	const char *optstring;
+	const char *valid; /* the options, for error lines */
+};
+
+/* Parse argv (argv[0] is the command name) with g. compare accepts --threshold and 2+ files,
  * report exactly one. 0, or NB_EXIT_USAGE after one error line. */
-int an_parse_args(int argc, char **argv, bool compare, struct an_opts *o);
+int an_parse_args(int argc, char **argv, bool compare, const struct an_getopt *g,
+		  struct an_opts *o);
 /* Colour only for text on a terminal, and never with NO_COLOR set. */
 bool an_use_color(const struct an_opts *o);
 

@@ -11,7 +11,7 @@ int an_run_report(const struct an_opts *o);
 /* numabench atlas-report: the atlas's behaviours per kernel, changes marked. */
 int an_run_atlas_report(const struct an_opts *o);
 int an_run_compare(const struct an_opts *o);
-/* `numabench fleet` (analysis/fleet.c): parses its own argv (argv[0] the command name). */
-int an_run_fleet(int argc, char **argv);
+/* `numabench fleet` (analysis/fleet.c): parses argv (argv[0] the command name) with g. */
+int an_run_fleet(int argc, char **argv, const struct an_getopt *g);
 
 #endif

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef void label_fn(const json_t *o, const json_t *ctx, char *buf, size_t len);
+
 /* Keys of the elements of an array: label(i), with " #k" for the k-th repeat of a label. */
-static char **keys_of(const json_t *arr, void (*label)(const json_t *, char *, size_t))
+static char **keys_of(const json_t *arr, label_fn *label, const json_t *ctx)
 {
 	size_t n = json_array_size(arr);
 	char **k = calloc(n + 1, sizeof(char *)), **lab = calloc(n + 1, sizeof(char *));
@@ -17,7 +19,7 @@ static char **keys_of(const json_t *arr, void (*label)(const json_t *, char *, s
 		abort();
 	for (size_t i = 0; i < n; i++) {
 		int rep = 1;
-		label(json_array_get(arr, i), buf, sizeof(buf));
+		label(json_array_get(arr, i), ctx, buf, sizeof(buf));
 		if (!(lab[i] = strdup(buf)))
 			abort();
 		for (size_t j = 0; j < i; j++)
@@ -47,16 +49,74 @@ static int key_find(char **keys, const char *k)
 	return -1;
 }
 
-static void run_label(const json_t *run, char *buf, size_t len)
+/* A run as shown: its bench and its parameters as typed. */
+static void run_label(const json_t *run, const json_t *ctx, char *buf, size_t len)
 {
 	char params[AN_TEXT_MAX];
+	(void)ctx;
 	an_params_text(json_object_get(run, "params"), params, sizeof(params));
 	snprintf(buf, len, "%s %s", json_string_value(json_object_get(run, "bench")), params);
 }
 
-static void cell_label(const json_t *cell, char *buf, size_t len)
+/* A run as matched: with ctx true (both files record them), its parameters as values
+ * ("params_canonical": 1M and 1024K are one size, a sweep's order does not count); else as
+ * shown. */
+static void run_key(const json_t *run, const json_t *ctx, char *buf, size_t len)
 {
-	an_cell_label(cell, NULL, buf, len);
+	char *c = ctx ? json_dumps(json_object_get(run, "params_canonical"),
+				   JSON_SORT_KEYS | JSON_COMPACT)
+		      : NULL;
+	if (c)
+		snprintf(buf, len, "%s %s", json_string_value(json_object_get(run, "bench")), c);
+	else
+		run_label(run, NULL, buf, len);
+	free(c);
+}
+
+/* Every run of both documents records its parameters as values. */
+static bool all_canonical(const json_t *ra, const json_t *rb)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach((json_t *)ra, i, r)
+	{
+		if (!json_is_object(json_object_get(r, "params_canonical")))
+			return false;
+	}
+	json_array_foreach((json_t *)rb, i, r)
+	{
+		if (!json_is_object(json_object_get(r, "params_canonical")))
+			return false;
+	}
+	return true;
+}
+
+/* A cell by the identity its run declares (ctx: the run's "identity" array, fields in order;
+ * size_bytes shown as size=1M), or else by analysis's list of identity fields. */
+static void cell_label(const json_t *cell, const json_t *ctx, char *buf, size_t len)
+{
+	if (json_array_size(ctx)) {
+		struct an_sb s;
+		char v[AN_TEXT_MAX];
+		size_t i;
+		json_t *f;
+		an_sb_init(&s, buf, len);
+		json_array_foreach((json_t *)ctx, i, f)
+		{
+			const char *name = json_string_value(f);
+			const json_t *x = name ? json_object_get(cell, name) : NULL;
+			if (!x || !an_is_scalar(x))
+				continue;
+			bool size = !strcmp(name, "size_bytes") && json_is_integer(x);
+			if (size)
+				nb_fmt_size((uint64_t)json_integer_value(x), v, sizeof(v));
+			else
+				an_value_text(x, v, sizeof(v));
+			an_sb_add(&s, "%s%s=%s", s.pos ? " " : "", size ? "size" : name, v);
+		}
+	} else {
+		an_cell_label(cell, NULL, buf, len);
+	}
 	if (!*buf)
 		snprintf(buf, len, "cell");
 }
@@ -209,9 +269,9 @@ static bool cell_untrusted(const json_t *c)
 
 /* Cells (or modes) align by their identity fields. */
 static int compare_records(struct an_cmp_set *k, int group, const json_t *ca, const json_t *cb,
-			   bool untrusted)
+			   bool untrusted, const json_t *ident)
 {
-	char **ka = keys_of(ca, cell_label), **kb = keys_of(cb, cell_label);
+	char **ka = keys_of(ca, cell_label, ident), **kb = keys_of(cb, cell_label, ident);
 	int rc = 0;
 	for (int i = 0; ka[i] && !rc; i++) {
 		int j = key_find(kb, ka[i]);
@@ -247,11 +307,15 @@ static int compare_arrays(struct an_cmp_set *k, int group, const json_t *ra, con
 	const char *key;
 	json_t *va;
 	int rc = 0;
+	/* cells pair by the identity both runs declare; else (older files) by the default list */
+	const json_t *ia = json_object_get(ra, "identity"), *ib = json_object_get(rb, "identity");
+	const json_t *ident = ia && ib && json_equal((json_t *)ia, (json_t *)ib) ? ia : NULL;
 	json_object_foreach((json_t *)ra, key, va)
 	{
 		const json_t *vb = json_object_get(rb, key);
 		if (!rc && records(key, va) && json_is_array(vb))
-			rc = compare_records(k, group, va, vb, untrusted);
+			rc = compare_records(k, group, va, vb, untrusted,
+					     !strcmp(key, "cells") ? ident : NULL);
 	}
 	return rc;
 }
@@ -288,20 +352,25 @@ static int compare_run(struct an_cmp_set *k, const char *label, const json_t *ra
 int an_cmp_build(struct an_cmp_set *k)
 {
 	const json_t *ra = json_object_get(k->a, "runs"), *rb = json_object_get(k->b, "runs");
-	char **ka = keys_of(ra, run_label), **kb = keys_of(rb, run_label);
+	json_t *canon = all_canonical(ra, rb) ? json_true() : NULL;
+	char **ka = keys_of(ra, run_key, canon), **kb = keys_of(rb, run_key, canon);
+	char **la = keys_of(ra, run_label, NULL), **lb = keys_of(rb, run_label, NULL);
 	int rc = 0;
 	for (int i = 0; ka[i] && !rc; i++) {
 		int j = key_find(kb, ka[i]);
 		if (j < 0)
-			note(k, "%s: only in %s", ka[i], k->an);
+			note(k, "%s: only in %s", la[i], k->an);
 		else
-			rc = compare_run(k, ka[i], json_array_get(ra, i), json_array_get(rb, j));
+			rc = compare_run(k, la[i], json_array_get(ra, i), json_array_get(rb, j));
 	}
 	for (int j = 0; kb[j] && !rc; j++)
 		if (key_find(ka, kb[j]) < 0)
-			note(k, "%s: only in %s", kb[j], k->bn);
+			note(k, "%s: only in %s", lb[j], k->bn);
 	keys_free(ka);
 	keys_free(kb);
+	keys_free(la);
+	keys_free(lb);
+	json_decref(canon);
 	return rc;
 }
 

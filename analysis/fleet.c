@@ -416,25 +416,19 @@ void fl_free(struct fleet *fl)
 	free(fl->f), free(fl->skip), free(fl->h), free(fl->c), free(fl->t);
 }
 
-static int usage(const char *what, const char *arg)
+static int usage(const char *what, const char *arg, const struct an_getopt *g)
 {
-	nb_err("fleet: %s \"%s\" (valid: --format text|md|html|csv|json, -o FILE, --z THRESHOLD, "
-	       "--threshold PCT; see numabench help fleet)",
-	       what, arg);
+	nb_err("fleet: %s \"%s\" (valid: %s; see numabench help fleet)", what, arg, g->valid);
 	return NB_EXIT_USAGE;
 }
 
-static int parse(int argc, char **argv, struct fleet *fl, enum an_fmt *fmt, const char **out)
+static int parse(int argc, char **argv, const struct an_getopt *g, struct fleet *fl,
+		 enum an_fmt *fmt, const char **out)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"z", required_argument, NULL, 'z'},
-					     {"threshold", required_argument, NULL, 't'},
-					     {NULL, 0, NULL, 0}};
 	int c;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, g->optstring, g->lo, NULL)) != -1) {
 		if (c == 'f' && an_fmt_parse(optarg, fmt)) {
 			nb_err("fleet: unknown format \"%s\" (valid: text, md, html, csv, json)",
 			       optarg);
@@ -449,9 +443,9 @@ static int parse(int argc, char **argv, struct fleet *fl, enum an_fmt *fmt, cons
 			       optarg);
 			return NB_EXIT_USAGE;
 		} else if (c == ':') {
-			return usage("option needs a value:", argv[optind - 1]);
-		} else if (c == '?') {
-			return usage("unknown option", argv[optind - 1]);
+			return usage("option needs a value:", argv[optind - 1], g);
+		} else if (c == '?' || c == 'h') {
+			return usage("unknown option", argv[optind - 1], g);
 		}
 	}
 	if (optind >= argc) {
@@ -464,13 +458,13 @@ static int parse(int argc, char **argv, struct fleet *fl, enum an_fmt *fmt, cons
 	return 0;
 }
 
-int an_run_fleet(int argc, char **argv)
+int an_run_fleet(int argc, char **argv, const struct an_getopt *g)
 {
 	struct fleet fl = {.z = FL_Z_DEFAULT, .pct = FL_PCT_DEFAULT};
 	enum an_fmt fmt = AN_TEXT;
 	const char *out = NULL, *nc = getenv("NO_COLOR");
 	struct an_doc d;
-	int rc = parse(argc, argv, &fl, &fmt, &out);
+	int rc = parse(argc, argv, g, &fl, &fmt, &out);
 	if (rc)
 		return rc;
 	fl_read_all(&fl, argv + optind, argc - optind);

@@ -579,9 +579,13 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 					: nb_ctx_check_mem(ctx, size, "bandwidth.size", err, len);
 }
 
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"cpu_node", "mem_node", "threads", "kernel", "mix", NULL};
+
 const struct nb_bench nb_bench_bandwidth = {
     .abi = NB_BENCH_ABI,
     .name = "bandwidth",
+    .identity = identity,
     .summary = "bandwidth matrix (cpu node x memory node): read, write, ntwrite, copy, triad",
     .params = params,
     .run = run,

@@ -429,9 +429,13 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 	return 0;
 }
 
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"holder_cpu", "reader_cpu", "relation", "home", NULL};
+
 const struct nb_bench nb_bench_c2c = {
     .abi = NB_BENCH_ABI,
     .name = "c2c",
+    .identity = identity,
     .summary = "cache-to-cache transfer latency per cpu pair (HIT clean, HITM modified, "
 	       "ping-pong), summarised node x node",
     .params = params,

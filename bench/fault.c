@@ -190,9 +190,13 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "fault.size", err, len);
 }
 
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"cpu_node", "mem_node", "pages", NULL};
+
 const struct nb_bench nb_bench_fault = {
     .abi = NB_BENCH_ABI,
     .name = "fault",
+    .identity = identity,
     .summary = "first-touch page fault cost per page (4 KiB and THP), every node pair",
     .params = params,
     .run = run,

@@ -333,9 +333,14 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 	return 0;
 }
 
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"cpu_node", "mem_node", "size_bytes",
+				       "pages",	   "stride",   NULL};
+
 const struct nb_bench nb_bench_latency = {
     .abi = NB_BENCH_ABI,
     .name = "latency",
+    .identity = identity,
     .summary = "load-to-use latency matrix (cpu node x memory node), pointer chase",
     .params = params,
     .run = run,

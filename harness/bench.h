@@ -97,6 +97,9 @@ struct nb_bench {
 	 * its identity fields, mem_node, bytes and cpus[] ({cpu, role}). run() executes exactly
 	 * these cells and records each one's cpus. NULL: `run --plan` says the bench has none. */
 	json_t *(*plan)(const struct nb_ctx *ctx, const struct nb_params *p);
+	/* Optional: the fields of a cell that name it, in order (NULL-terminated), written as
+	 * each run's "identity"; compare pairs cells by them. NULL: analysis's default list. */
+	const char *const *identity;
 };
 
 /* The run context shared by every bench in one invocation. */
@@ -129,6 +132,12 @@ int nb_params_set(struct nb_params *p, const char *name, const char *value, char
 		  size_t errlen);
 void nb_params_free(struct nb_params *p);
 json_t *nb_params_json(const struct nb_params *p);
+/* The parameters as values, the run's identity in compare: numbers for INT/SIZE/DOUBLE (1M and
+ * 1024K are 1048576), choice names for ENUM, sorted arrays for sweeps (SIZES, ENUMS); a size
+ * word (dram) by its name; parameters left to the bench are left out. */
+json_t *nb_params_canonical(const struct nb_params *p);
+/* b->identity as a JSON array of field names (empty when the bench declares none). */
+json_t *nb_identity_json(const struct nb_bench *b);
 
 /* Result helpers. */
 void nb_run_reason(json_t *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -227,6 +227,95 @@ json_t *nb_params_json(const struct nb_params *p)
 	return o;
 }
 
+/* The name of choice i of "a|b|c" (or of a SIZE(S) word), as a JSON string. */
+static json_t *choice_json(const char *choices, int i)
+{
+	const char *c = choices ? choices : "";
+	for (; i > 0 && c; i--)
+		if ((c = strchr(c, '|')))
+			c++;
+	return c ? json_stringn(c, strcspn(c, "|")) : json_null();
+}
+
+static int cmp_json_num(const void *a, const void *b)
+{
+	double x = json_number_value(*(json_t *const *)a),
+	       y = json_number_value(*(json_t *const *)b);
+	return (x > y) - (x < y);
+}
+
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/* One parsed value as JSON: a number, a choice's name, a size word's name. */
+static json_t *value_json(const struct nb_param_def *d, uint64_t u)
+{
+	int w = nb_param_word(u);
+	return w >= 0 ? choice_json(d->choices, w) : json_integer((json_int_t)u);
+}
+
+json_t *nb_params_canonical(const struct nb_params *p)
+{
+	json_t *o = json_object();
+	for (int i = 0; p->bench->params && p->bench->params[i].name; i++) {
+		const struct nb_param_def *d = &p->bench->params[i];
+		const struct nb_param_val *v = &p->v[i];
+		json_t *x = NULL;
+		if (!v->text || !*v->text)
+			continue; /* computed by the bench: nothing was asked for */
+		switch (d->type) {
+		case NB_P_INT:
+		case NB_P_SIZE:
+			x = value_json(d, v->u);
+			break;
+		case NB_P_DOUBLE:
+			x = json_real(v->d);
+			break;
+		case NB_P_ENUM:
+			x = choice_json(d->choices, v->choice);
+			break;
+		case NB_P_SIZES:
+		case NB_P_ENUMS: {
+			bool words = d->type == NB_P_ENUMS;
+			json_t **e = calloc((size_t)v->nlist + 1, sizeof(*e));
+			if (!e)
+				abort();
+			for (int k = 0; k < v->nlist; k++) {
+				e[k] = words ? choice_json(d->choices, (int)v->list[k])
+					     : value_json(d, v->list[k]);
+				words |= json_is_string(e[k]);
+			}
+			/* a sweep is a set: its order and spelling are not part of the run */
+			bool mixed = false;
+			for (int k = 0; k < v->nlist; k++)
+				mixed |= json_is_string(e[k]) != words;
+			if (!mixed)
+				qsort(e, (size_t)v->nlist, sizeof(*e),
+				      words ? cmp_json_str : cmp_json_num);
+			x = json_array();
+			for (int k = 0; k < v->nlist; k++)
+				json_array_append_new(x, e[k]);
+			free(e);
+			break;
+		}
+		}
+		if (x)
+			json_object_set_new(o, d->name, x);
+	}
+	return o;
+}
+
+json_t *nb_identity_json(const struct nb_bench *b)
+{
+	json_t *a = json_array();
+	for (int i = 0; b->identity && b->identity[i]; i++)
+		json_array_append_new(a, json_string(b->identity[i]));
+	return a;
+}
+
 void nb_run_reason(json_t *run, const char *fmt, ...)
 {
 	char buf[1024];

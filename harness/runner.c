@@ -387,8 +387,11 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 	for (int i = 0; i < o->njobs; i++) {
 		struct nb_job *j = &o->jobs[i];
 		json_t *run =
-		    json_pack("{s:s,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p));
+		    json_pack("{s:s,s:o,s:o}", "bench", j->b->name, "params", nb_params_json(&j->p),
+			      "params_canonical", nb_params_canonical(&j->p));
 		enum nb_status st;
+		if (j->b->identity)
+			json_object_set_new(run, "identity", nb_identity_json(j->b));
 		uint64_t t0 = nb_now_ns();
 		/* Each bench gets a share of the time left in proportion to its estimate; what
 		 * one leaves passes on. */

@@ -143,9 +143,9 @@ bool bal_measured(const struct trial *tr);
 void bal_trial_eval(struct trial *tr);
 void bal_derive_one(struct bal *b, int si, int r);
 json_t *bal_cross_check(const struct trial *tr);
+json_t *bal_jint(int64_t v); /* -1 (not read) becomes null */
 /* results.c */
 double bal_median(const double *v, int n);
-json_t *bal_jint(int64_t v);
 json_t *bal_jreal(double v);
 enum nb_status bal_report(struct bal *b, json_t *run);
 void bal_describe(struct bal *b, json_t *run);

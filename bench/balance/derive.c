@@ -5,6 +5,12 @@
 #include <math.h>
 #include <string.h>
 
+/* -1 (not read) becomes null. */
+json_t *bal_jint(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
 /* Two independent readings of the migrations: pages that arrived on a node between two
  * samples, from numa_maps, against numa_pages_migrated (/proc/vmstat, system-wide); the
  * workload tasks' own numa_pages_migrated is a third. A page that moves and moves back within

@@ -16,11 +16,6 @@ double bal_median(const double *v, int n)
 	return s.median;
 }
 
-json_t *bal_jint(int64_t v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
 json_t *bal_jreal(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();

@@ -145,8 +145,9 @@ int gup_spec_for(struct gup *g, int a, int b, size_t pages);
 int gup_open_mem(pid_t pid);
 void gup_run_pass(struct gup *g, struct cell *c, struct pass *p);
 void gup_collect(struct gup *g, struct cell *c, const struct pass *p);
-/* results.c */
+/* "ok", "short transfer", "EFAULT" (or "E123" in buf) */
 const char *gup_err_name(int e, char *buf, size_t len);
+/* results.c */
 const char *gup_cell_path(const struct cell *c);
 enum nb_status gup_results(struct gup *g);
 

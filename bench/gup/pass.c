@@ -12,6 +12,19 @@
 #include <time.h>
 #include <unistd.h>
 
+const char *gup_err_name(int e, char *buf, size_t len)
+{
+	if (e == 0)
+		return "ok";
+	if (e == NB_RSHORT)
+		return "short transfer";
+	const char *n = strerrorname_np(e);
+	if (n)
+		return n;
+	snprintf(buf, len, "E%d", e);
+	return buf;
+}
+
 int gup_spec_for(struct gup *g, int a, int b, size_t pages)
 {
 	g->spec.na = nb_ctx_node_cpus(g->ctx, a, g->spec.cpus_a);

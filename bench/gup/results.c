@@ -10,19 +10,6 @@
 
 const char *const nb_gup_kind_names[] = {"path", "null", "positive_control"};
 
-const char *gup_err_name(int e, char *buf, size_t len)
-{
-	if (e == 0)
-		return "ok";
-	if (e == NB_RSHORT)
-		return "short transfer";
-	const char *n = strerrorname_np(e);
-	if (n)
-		return n;
-	snprintf(buf, len, "E%d", e);
-	return buf;
-}
-
 static json_t *err_json(int e)
 {
 	char b[16];

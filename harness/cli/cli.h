@@ -7,15 +7,35 @@
 
 #include "nb.h"
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* One option of a command: its spelling as help shows it ("-o, --output FILE") and one line. */
+/* One option of a command, the only place it is defined: the table gives getopt's struct option
+ * array and optstring (nb_cli_getopt), --help, the "valid:" lists, and the man page test. key is
+ * what getopt returns for it (the command's switch case); with shrt, -KEY is a spelling too.
+ * metavar names the value; NULL: the option takes none. A second row with the same key adds a
+ * help line only (run's two --set forms). */
 struct nb_cli_opt {
-	const char *flag;
+	int key;
+	bool shrt;
+	const char *lng; /* without "--"; NULL: short only */
+	const char *metavar;
 	const char *help;
 };
+#define NB_OPT(key, lng, metavar, help)                                                            \
+	{                                                                                          \
+		key, false, lng, metavar, help                                                     \
+	}
+#define NB_OPT_S(key, lng, metavar, help)                                                          \
+	{                                                                                          \
+		key, true, lng, metavar, help                                                      \
+	}
+#define NB_OPT_END                                                                                 \
+	{                                                                                          \
+		0, false, NULL, NULL, NULL                                                         \
+	}
 
 enum {
 	NB_CLI_RESTORE = 1u << 0, /* restores a pending tunables journal before it runs */
@@ -28,7 +48,7 @@ struct nb_cli_cmd {
 	const char *args;		  /* synopsis after the name */
 	const char *summary;		  /* one line */
 	const char *desc;		  /* more lines, or NULL */
-	const struct nb_cli_opt *opts;	  /* terminated by flag == NULL; NULL for none */
+	const struct nb_cli_opt *opts;	  /* terminated by key == 0; NULL for none */
 	unsigned flags;
 };
 
@@ -59,6 +79,26 @@ int nb_cmd_version(int argc, char **argv);
 /* Parse without running (fuzzing, tests): 0 or -1 with a message on stderr. */
 int nb_suite_parse(const char *buf, size_t len);
 int nb_run_parse(int argc, char **argv);
+
+/* getopt_long's tables of a command, from its option table; -h/--help are added (key 'h'). */
+#define NB_CLI_MAX_OPTS 32
+struct nb_cli_getopt {
+	struct option lo[NB_CLI_MAX_OPTS + 2];
+	char optstring[2 * NB_CLI_MAX_OPTS + 8];
+	char valid[1024]; /* "--kernel, --topology, -o" for error lines */
+};
+void nb_cli_getopt_init(struct nb_cli_getopt *g, const struct nb_cli_cmd *c);
+/* The command's spelling of option o as help shows it: "-o, --output FILE". */
+void nb_cli_opt_spelling(const struct nb_cli_opt *o, char *buf, size_t len);
+/* Start getopt over again (glibc: optind 0 also drops a half-parsed option group). */
+void nb_cli_getopt_reset(void);
+/* The "unknown option X" / "missing value for X" error line of c, with the valid list. */
+int nb_cli_bad_opt(const struct nb_cli_cmd *c, const struct nb_cli_getopt *g, int rc, char **argv);
+
+/* report, compare, atlas-report: analysis's parser with c's tables. */
+struct an_opts;
+int nb_cli_an_parse(const struct nb_cli_cmd *c, int argc, char **argv, bool compare,
+		    struct an_opts *o);
 
 /* Shared by list, topo, knobs: "--json" or nothing; 1, 0, or -1 after one error line. */
 int nb_cli_want_json(int argc, char **argv, const char *cmd);

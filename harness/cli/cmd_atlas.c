@@ -9,31 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static int atlas_bad(int c, char **argv)
-{
-	nb_err("atlas: %s %s (valid: --kernels, -o, --cache, --force, --timeout, --no-tier, "
-	       "--fresh)",
-	       c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
-	return NB_EXIT_USAGE;
-}
-
 int nb_cmd_atlas(int argc, char **argv)
 {
-	static const struct option lo[] = {{"kernels", required_argument, NULL, 'k'},
-					   {"output", required_argument, NULL, 'o'},
-					   {"cache", required_argument, NULL, 'c'},
-					   {"force", required_argument, NULL, 'f'},
-					   {"timeout", required_argument, NULL, 'T'},
-					   {"no-tier", no_argument, NULL, 'N'},
-					   {"fresh", no_argument, NULL, 'F'},
-					   {"verbose", no_argument, NULL, 'v'},
-					   {NULL, 0, NULL, 0}};
+	const struct nb_cli_cmd *cmd = nb_cli_find("atlas");
+	struct nb_cli_getopt g;
 	struct nb_atlas_opts o = {.kernels = "6.1,6.12", .force = "always", .timeout = 1200};
 	uint64_t v;
 	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:v", lo, NULL)) != -1) {
+	nb_cli_getopt_init(&g, cmd);
+	nb_cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, g.optstring, g.lo, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.kernels = optarg;
@@ -65,7 +50,7 @@ int nb_cmd_atlas(int argc, char **argv)
 			nb_verbose++;
 			break;
 		default:
-			return atlas_bad(c, argv);
+			return nb_cli_bad_opt(cmd, &g, c, argv);
 		}
 	}
 	if (optind < argc) {
@@ -80,6 +65,6 @@ int nb_cmd_atlas(int argc, char **argv)
 int nb_cmd_atlas_report(int argc, char **argv)
 {
 	struct an_opts o;
-	int rc = an_parse_args(argc, argv, false, &o);
+	int rc = nb_cli_an_parse(nb_cli_find("atlas-report"), argc, argv, false, &o);
 	return rc ? rc : an_run_atlas_report(&o);
 }

@@ -181,18 +181,13 @@ static int apply_set(struct nb_run_opts *o, const char *s)
 
 static int parse_opts(int argc, char **argv, struct nb_run_opts *o)
 {
-	static const struct option lo[] = {
-	    {"output", required_argument, 0, 'o'}, {"repeat", required_argument, 0, 'r'},
-	    {"quick", no_argument, 0, 'q'},	   {"set", required_argument, 0, 's'},
-	    {"nodes", required_argument, 0, 'n'},  {"cpus", required_argument, 0, 'c'},
-	    {"events", required_argument, 0, 'e'}, {"verbose", no_argument, 0, 'v'},
-	    {"plan", no_argument, 0, 'P'},	   {"json", no_argument, 0, 'J'},
-	    {"budget", required_argument, 0, 'b'}, {0, 0, 0, 0}};
+	const struct nb_cli_cmd *cmd = nb_cli_find("run");
+	struct nb_cli_getopt g;
 	int c;
 	uint64_t v;
-	optind = 0; /* glibc: 0 also resets the state of a half-parsed option group */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:r:qs:n:c:e:v", lo, NULL)) != -1) {
+	nb_cli_getopt_init(&g, cmd);
+	nb_cli_getopt_reset();
+	while ((c = getopt_long(argc, argv, g.optstring, g.lo, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (nb_parse_duration(optarg, &o->budget_s)) {
@@ -243,8 +238,7 @@ static int parse_opts(int argc, char **argv, struct nb_run_opts *o)
 			o->json = true;
 			break;
 		default:
-			nb_err("run: unknown or incomplete option \"%s\" (see numabench help run)",
-			       argv[optind - 1]);
+			nb_cli_bad_opt(cmd, &g, c, argv);
 			return -1;
 		}
 	}

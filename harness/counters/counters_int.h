@@ -137,6 +137,9 @@ int add_named(struct parse *p, const char *name);
 void counters_close(struct nb_counters *c);
 /* Group read of every leader into cur_*; 0, or -1 if a read failed. */
 int read_all(struct nb_counters *c);
+/* The run's set (not a view): reset, take the base read and enable; disable and read. */
+void perf_start(struct nb_counters *c);
+void perf_stop(struct nb_counters *c);
 
 /* ---- plan.c ---- */
 
@@ -147,10 +150,6 @@ json_t *pmu_json(const struct nb_pmu *p); /* {name, known, general_counters, ...
 struct nb_grouping group_set(const struct nb_counters *c, const struct nb_pmu *pmu,
 			     const bool *usable, int *group, enum nb_need *need);
 
-/* ---- view.c ---- */
-
-/* A view's start, stop and read: read the run's set, copy its counters' state. */
-void view_start(struct nb_counters *v);
-int view_read(struct nb_counters *v);
+/* ---- view.c: views, and nb_counters_start/stop/read for both kinds of set ---- */
 
 #endif

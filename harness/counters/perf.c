@@ -284,12 +284,8 @@ static void ioctl_leaders(struct nb_counters *c, unsigned long req)
 /* RESET zeroes counts but neither the enabled/running times nor counts folded in from
  * exited inherited children (kernel/events/core.c _perf_event_reset, perf_event_count):
  * the values reported are differences against a read taken here. */
-void nb_counters_start(struct nb_counters *c)
+void perf_start(struct nb_counters *c)
 {
-	if (c && c->parent)
-		view_start(c);
-	if (!c || c->parent)
-		return;
 	ioctl_leaders(c, PERF_EVENT_IOC_RESET);
 	read_all(c);
 	for (int i = 0; i < c->n; i++) {
@@ -301,19 +297,10 @@ void nb_counters_start(struct nb_counters *c)
 	ioctl_leaders(c, PERF_EVENT_IOC_ENABLE);
 }
 
-void nb_counters_stop(struct nb_counters *c)
+void perf_stop(struct nb_counters *c)
 {
-	if (c && c->parent)
-		view_read(c);
-	if (!c || c->parent)
-		return;
 	ioctl_leaders(c, PERF_EVENT_IOC_DISABLE);
 	read_all(c);
-}
-
-int nb_counters_read(struct nb_counters *c)
-{
-	return !c ? -1 : c->parent ? view_read(c) : read_all(c);
 }
 
 void nb_counters_free(struct nb_counters *c)

@@ -52,14 +52,14 @@ static void copy_run(struct nb_counters *v)
 	}
 }
 
-int view_read(struct nb_counters *v)
+static int view_read(struct nb_counters *v)
 {
 	int r = read_all(v->parent);
 	copy_run(v);
 	return r;
 }
 
-void view_start(struct nb_counters *v)
+static void view_start(struct nb_counters *v)
 {
 	view_read(v);
 	for (int i = 0; i < v->n; i++) {
@@ -68,4 +68,27 @@ void view_start(struct nb_counters *v)
 		k->base_ena = k->cur_ena;
 		k->base_run = k->cur_run;
 	}
+}
+
+/* The run's set is perf.c's; a view reads it and copies. (Here, so that perf.c never needs the
+ * views.) */
+void nb_counters_start(struct nb_counters *c)
+{
+	if (c && c->parent)
+		view_start(c);
+	else if (c)
+		perf_start(c);
+}
+
+void nb_counters_stop(struct nb_counters *c)
+{
+	if (c && c->parent)
+		view_read(c);
+	else if (c)
+		perf_stop(c);
+}
+
+int nb_counters_read(struct nb_counters *c)
+{
+	return !c ? -1 : c->parent ? view_read(c) : read_all(c);
 }

@@ -34,6 +34,41 @@ else
 fi
 grep -q "^latency" "$T/quick.out" && ok "summary table printed" || bad "no summary table"
 
+# --- cells declare their identity (issue 19): a latency run with stride=64,256 and size=1M
+# against one with stride=256,64 and size=1024K is the same run, and compare pairs each cell
+# with the cell of the same stride (checked against both files' medians), not by position ---
+ID=(run latency --set latency.pages=4k --repeat 2)
+"$BIN" "${ID[@]}" --set latency.size=1M --set latency.stride=64,256 -o "$T/id-a.json" \
+	>/dev/null 2>"$T/id.err" &&
+	"$BIN" "${ID[@]}" --set latency.size=1024K --set latency.stride=256,64 -o "$T/id-b.json" \
+		>/dev/null 2>>"$T/id.err" &&
+	"$BIN" compare "$T/id-a.json" "$T/id-b.json" --format json >"$T/id.cmp.json" 2>>"$T/id.err"
+rc=$?
+if [ $rc -eq 0 ] && python3 - "$T/id-a.json" "$T/id-b.json" "$T/id.cmp.json" <<'PY'
+import json, sys
+a, b, cmp = (json.load(open(f)) for f in sys.argv[1:4])
+ra, rb = a["runs"][0], b["runs"][0]
+assert ra["identity"] == ["cpu_node", "mem_node", "size_bytes", "pages", "stride"], ra["identity"]
+assert ra["params"]["size"] == "1M" and rb["params"]["size"] == "1024K"
+assert ra["params_canonical"] == rb["params_canonical"], (ra["params_canonical"], rb["params_canonical"])
+assert ra["params_canonical"]["size"] == [1048576] and ra["params_canonical"]["stride"] == [64, 256]
+assert [c["stride"] for c in ra["cells"]] == [64, 256] and [c["stride"] for c in rb["cells"]] == [256, 64]
+med = lambda r, s: next(c for c in r["cells"] if c["stride"] == s)["metrics"]["latency_ns"]["median"]
+rows = [r for r in cmp["rows"] if r["metric"] == "latency_ns"]
+assert len(rows) == 2, rows
+for r in rows:
+    assert "#" not in r["cell"], r["cell"]
+    s = int(r["cell"].split("stride=")[1])
+    assert abs(r["baseline_median"] - med(ra, s)) < 1e-6 * med(ra, s), (r, med(ra, s))
+    assert abs(r["median"] - med(rb, s)) < 1e-6 * med(rb, s), (r, med(rb, s))
+assert sorted(int(r["cell"].split("stride=")[1]) for r in rows) == [64, 256]
+PY
+then
+	ok "identity: stride=64,256 vs 256,64 and size=1M vs 1024K pair the same cells in compare"
+else
+	bad "identity compare (exit $rc): $(cat "$T/id.err")"
+fi
+
 # --- --budget: the run ends within it (plus one sample's worth), unreached cells are skipped
 # with reason budget and carry no figures ---
 B=(run latency fault --budget 4s --set latency.size=32K,64M,128M --set fault.size=8M)

@@ -138,6 +138,48 @@ static void test_run_command_line(void **state)
 	assert_int_equal(nb_suite_parse(nob, strlen(nob)), -1);
 }
 
+/* The canonical parameters: sizes as numbers whatever the spelling, sweeps as sorted sets,
+ * words and choices by name; two spellings of one run are equal, another run is not. */
+static void test_params_canonical(void **state)
+{
+	(void)state;
+	const struct nb_bench *b = nb_bench_find("latency");
+	assert_non_null(b);
+	struct nb_params p1, p2;
+	char err[512];
+	assert_int_equal(nb_params_init(&p1, b, err, sizeof(err)), 0);
+	assert_int_equal(nb_params_init(&p2, b, err, sizeof(err)), 0);
+	assert_int_equal(nb_params_set(&p1, "size", "1M,dram", err, sizeof(err)), 0);
+	assert_int_equal(nb_params_set(&p2, "size", "1024K,dram", err, sizeof(err)), 0);
+	assert_int_equal(nb_params_set(&p1, "stride", "64,256", err, sizeof(err)), 0);
+	assert_int_equal(nb_params_set(&p2, "stride", "256,64", err, sizeof(err)), 0);
+	assert_int_equal(nb_params_set(&p1, "pages", "thp,4k", err, sizeof(err)), 0);
+	assert_int_equal(nb_params_set(&p2, "pages", "4k,thp", err, sizeof(err)), 0);
+	json_t *c1 = nb_params_canonical(&p1), *c2 = nb_params_canonical(&p2);
+	assert_true(json_equal(c1, c2));
+	json_t *st = json_object_get(c1, "stride"), *sz = json_object_get(c1, "size");
+	assert_int_equal(json_array_size(st), 2);
+	assert_int_equal(json_integer_value(json_array_get(st, 0)), 64);
+	assert_int_equal(json_integer_value(json_array_get(st, 1)), 256);
+	assert_int_equal(json_array_size(sz), 2);
+	assert_int_equal(json_integer_value(json_array_get(sz, 0)), 1 << 20);
+	assert_string_equal(json_string_value(json_array_get(sz, 1)), "dram");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(c1, "pages"), 0)),
+			    "4k");
+	assert_true(json_is_integer(json_object_get(c1, "tlb_group")));
+	assert_int_equal(nb_params_set(&p2, "stride", "128,256", err, sizeof(err)), 0);
+	json_t *c3 = nb_params_canonical(&p2);
+	assert_false(json_equal(c1, c3));
+	json_t *id = nb_identity_json(b);
+	assert_string_equal(json_string_value(json_array_get(id, 4)), "stride");
+	json_decref(id);
+	json_decref(c1);
+	json_decref(c2);
+	json_decref(c3);
+	nb_params_free(&p1);
+	nb_params_free(&p2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +187,7 @@ int main(void)
 	    cmocka_unit_test(test_params),
 	    cmocka_unit_test(test_metric_json),
 	    cmocka_unit_test(test_run_command_line),
+	    cmocka_unit_test(test_params_canonical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
