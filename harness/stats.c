@@ -263,9 +263,10 @@ bool nb_budget_spent(void)
 	return nb_budget_job_end_ns && nb_now_ns() >= nb_budget_job_end_ns;
 }
 
-static bool budget_over(void)
+/* Past the run's end, or a next sample as long as the last one would end past it. */
+static bool budget_over(uint64_t last_ns)
 {
-	return nb_budget_end_ns && nb_now_ns() >= nb_budget_end_ns;
+	return nb_budget_end_ns && nb_now_ns() + last_ns >= nb_budget_end_ns;
 }
 
 int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out)
@@ -275,11 +276,13 @@ int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, 
 	while (n < max && !nb_interrupted) {
 		if (r->refresh && r->refresh_every > 0 && n > 0 && n % r->refresh_every == 0)
 			r->refresh(arg);
+		uint64_t t0 = nb_now_ns();
 		out[n++] = fn(arg);
+		uint64_t last = nb_now_ns() - t0;
 		while (j < d->nlooks && d->looks[j] < n)
 			j++;
 		bool look = j < d->nlooks && d->looks[j] == n;
-		if (budget_over() || (look && nb_budget_spent()))
+		if (budget_over(last) || (look && nb_budget_spent()))
 			break;
 		if (look && j < d->nlooks - 1 && d->rank[j] > 0 &&
 		    look_narrow(r, out, n, d->rank[j]))

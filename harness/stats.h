@@ -114,11 +114,11 @@ enum nb_status nb_rule_judge(const struct nb_rule *r, const double *s, int n, ch
 void nb_bimodal_text(const struct nb_summary *s, const char *unit, char *buf, size_t len);
 
 /*
- * The run's time budget (runner.c sets it; 0: none). The runner gives each bench an equal share
- * of the time left (nb_budget_job_end_ns); nb_rule_sample stops at the next look (where the
- * design's coverage holds) once the share is spent, and past the run's end (nb_budget_end_ns)
- * after the sample in progress. Cells not started when the share is spent are skipped
- * (nb_cell_budget).
+ * The run's time budget (runner.c sets it; 0: none). The runner gives each bench a share of
+ * the time left in proportion to its planned estimate (nb_budget_job_end_ns); nb_rule_sample
+ * stops at the next look (where the design's coverage holds) once the share is spent, and
+ * before a sample that, as long as the last one, would end past the run's end
+ * (nb_budget_end_ns). Cells not started when the share is spent are skipped (nb_cell_budget).
  */
 extern uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
 /* Whether the current bench's share of the budget is spent. */

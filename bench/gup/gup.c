@@ -72,6 +72,9 @@ static void orchestrate(void *v)
 	for (int r = 0; r < g->repeat && !nb_interrupted && !(r && nb_budget_spent()); r++)
 		for (int i = 0; i < g->ncells && !nb_interrupted; i++) {
 			struct cell *c = &g->cells[(i + r) % g->ncells];
+			if (r &&
+			    nb_budget_spent()) /* a later pass is cut; each cell keeps its first */
+				break;
 			if (!c->skip[0] && !r && nb_budget_spent()) /* the time budget (--budget) */
 				snprintf(c->skip, sizeof(c->skip),
 					 "budget: the run's time budget for this bench was spent "
