@@ -16,7 +16,7 @@
 #define NB_GIT_COMMIT "unknown"
 #endif
 
-static json_t *host_json(void)
+json_t *nb_result_host(void)
 {
 	struct utsname u;
 	char cmdline[4096] = "", model[256] = "", line[512], host[256] = "";
@@ -54,7 +54,7 @@ json_t *nb_result_new(const struct nb_topo *t, const struct nb_caps *c, int argc
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *host = host_json();
+	json_t *host = nb_result_host();
 	json_object_set_new(host, "virtualization", json_string(c->virt));
 	/* Whether timings are measurements (nb_timing_detect); the runner sets the flag too. */
 	json_object_set_new(host, "accel", json_string(c->accel));

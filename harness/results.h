@@ -6,6 +6,8 @@
 #include "topo.h"
 
 /* A new result document: schema, tool, host, capabilities, topology; empty runs[]. */
+/* {hostname, kernel, kernel_version, cmdline, cpu_model} of this host. */
+json_t *nb_result_host(void);
 json_t *nb_result_new(const struct nb_topo *t, const struct nb_caps *c, int argc, char **argv);
 /* Atomic write: temp file in the same folder, fsync, rename; sorted keys.
  * Refuses to write through a symlink. 0 or -1 with a message in err. */

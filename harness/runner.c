@@ -1,6 +1,7 @@
 /* numabench: the run machinery: the context, the bench loop, knobs, the results file. */
 #include "runner.h"
 #include "affinity.h"
+#include "calib.h"
 #include "child.h"
 #include "counters.h"
 #include "crosscheck.h"
@@ -374,10 +375,18 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 	nb_budget_end_ns = o->budget_s > 0 ? start + (uint64_t)(o->budget_s * 1e9) : 0;
 	/* Budget weights: each bench's estimate; a bench without one weighs the mean of the
 	 * others' (1 when none has one). */
-	double est[NB_MAX_JOBS], w[NB_MAX_JOBS], known = 0, total = 0;
+	double est[NB_MAX_JOBS], model[NB_MAX_JOBS], w[NB_MAX_JOBS], known = 0, total = 0;
+	json_t *calib = nb_calib_load(nb_calib_dir()), *cinfo[NB_MAX_JOBS];
 	int nknown = 0;
 	for (int i = 0; i < o->njobs; i++) {
-		est[i] = job_estimate(ctx, &o->jobs[i]);
+		model[i] = job_estimate(ctx, &o->jobs[i]);
+		json_t *canon = nb_params_canonical(&o->jobs[i].p);
+		cinfo[i] = NULL;
+		est[i] = -1;
+		if (!nb_bench_why(ctx, o->jobs[i].b))
+			est[i] = nb_calib_estimate(calib, o->jobs[i].b->name, canon, model[i],
+						   &cinfo[i]);
+		json_decref(canon);
 		if (est[i] > 0)
 			known += est[i], nknown++;
 		total += est[i] > 0 ? est[i] : 0;
@@ -424,6 +433,10 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		json_object_set_new(run, "duration_s", json_real((nb_now_ns() - t0) / 1e9));
 		json_object_set_new(run, "estimate_s",
 				    est[i] >= 0 ? json_real(est[i]) : json_null());
+		json_object_set_new(run, "estimate_model_s",
+				    model[i] >= 0 ? json_real(model[i]) : json_null());
+		if (cinfo[i])
+			json_object_set_new(run, "calibration", cinfo[i]);
 		json_array_append_new(runs, run);
 		if (st != NB_SKIPPED && st > worst)
 			worst = st;
@@ -436,6 +449,7 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (o->jobs[i].b->compare && run && s && strcmp(s, nb_status_name(NB_SKIPPED)))
 			o->jobs[i].b->compare(ctx, run, runs);
 	}
+	json_decref(calib);
 	json_t *b = json_pack("{s:o,s:f,s:f}", "budget_s",
 			      o->budget_s > 0 ? json_real(o->budget_s) : json_null(), "elapsed_s",
 			      (nb_now_ns() - start) / 1e9, "estimate_s", total);
@@ -602,6 +616,10 @@ json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
 {
 	json_t *benches = json_array();
 	double total = 0;
+	/* A replay is another machine: this host's results say nothing of its costs. */
+	json_t *calib = ctx->topo->replayed || ctx->topo->fsroot_replay
+			    ? json_array()
+			    : nb_calib_load(nb_calib_dir());
 	for (int i = 0; i < o->njobs; i++) {
 		const struct nb_job *j = &o->jobs[i];
 		json_t *b =
@@ -619,7 +637,20 @@ json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
 		} else {
 			json_object_set_new(b, "status", json_string("planned"));
 			json_object_update(b, pl);
-			total += json_number_value(json_object_get(pl, "estimate_s"));
+		}
+		if (!why) {
+			json_t *canon = nb_params_canonical(&j->p), *info;
+			double m = pl ? json_number_value(json_object_get(pl, "estimate_s")) : -1;
+			double e = nb_calib_estimate(calib, j->b->name, canon, m, &info);
+			json_decref(canon);
+			json_object_set_new(b, "estimate_model_s",
+					    m >= 0 ? json_real(m) : json_null());
+			json_object_set_new(b, "estimate_s", e >= 0 ? json_real(e) : json_null());
+			if (info)
+				json_object_set_new(b, "calibration", info);
+			total += e > 0 ? e : 0;
+		}
+		if (pl) {
 			json_t *groups;
 			json_object_set_new(b, "counters", plan_counters(ctx, &groups));
 			json_object_set_new(b, "counter_groups", groups);
@@ -627,6 +658,7 @@ json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o)
 		json_decref(pl);
 		json_array_append_new(benches, b);
 	}
+	json_decref(calib);
 	json_t *nodes = json_array(), *cpus = json_array();
 	for (int i = 0; i < ctx->nnodes; i++)
 		json_array_append_new(nodes, json_integer(ctx->nodes[i]));
@@ -657,10 +689,17 @@ static void plan_print(json_t *doc)
 		       json_string_value(json_object_get(b, "status")));
 		if (json_object_get(b, "reason"))
 			printf(" (%s)", json_string_value(json_object_get(b, "reason")));
-		json_t *cells = json_object_get(b, "cells");
+		json_t *cells = json_object_get(b, "cells"),
+		       *cal = json_object_get(b, "calibration");
 		if (cells)
-			printf(", %zu cells, about %.1f s", json_array_size(cells),
+			printf(", %zu cells", json_array_size(cells));
+		if (json_is_number(json_object_get(b, "estimate_s")))
+			printf(", about %.1f s",
 			       json_number_value(json_object_get(b, "estimate_s")));
+		if (cal)
+			printf(" (%s %.1f s measured in %s)", cells ? "scaled to the" : "as the",
+			       json_number_value(json_object_get(cal, "measured_s")),
+			       json_string_value(json_object_get(cal, "file")));
 		printf("\n");
 		json_array_foreach(cells, j, c)
 		{
