@@ -28,7 +28,7 @@ node_of = {c: n["id"] for n in topo["nodes"] for c in n["cpus"]}
 cpu_nodes = sorted(i for i, n in nodes.items() if n["cpus"])
 check(plan.get("schema") == "numabench.plan/1", "schema numabench.plan/1")
 benches = {b["bench"]: b for b in plan["benches"]}
-check(abs(plan["estimate_s"] - sum(b.get("estimate_s", 0) for b in plan["benches"])) < 1e-6,
+check(abs(plan["estimate_s"] - sum(b.get("estimate_s") or 0 for b in plan["benches"])) < 1e-6,
       "total estimate_s is the sum of the benches'")
 llc_size = {}
 for c in topo["caches"]:
