@@ -96,7 +96,8 @@ json_t *nb_calib_load(const char *dir)
 		fs[n++].mtime = st.st_mtime;
 	}
 	closedir(d);
-	qsort(fs, (size_t)n, sizeof(*fs), by_mtime_desc);
+	if (n > 1)
+		qsort(fs, (size_t)n, sizeof(*fs), by_mtime_desc);
 	json_t *host = nb_result_host();
 	for (int i = 0, used = 0; i < n && used < CALIB_FILES; i++) {
 		char err[256];
