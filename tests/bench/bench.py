@@ -221,6 +221,12 @@ def lat_table(store, strides):
                 na.append(f"  {s} B, {label}: n/a: {reason(store, key, tool)}")
     if na:
         print("\n".join(na))
+    for s in strides:
+        m = stats(load(store, f"lat.{s}", "mc"))
+        a = st[s][0]
+        if m and a:
+            print(f"multichase itself ({m['n']} rounds of its -a mean): {s} B {m['med']:7.2f} ns, "
+                  f"numabench / multichase {a['med'] / m['med']:5.3f}")
     if 64 in st and 256 in st:
         out = []
         for i, label in ((0, "numabench"), (1, "reference")):

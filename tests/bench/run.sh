@@ -5,7 +5,8 @@
 # Peers (each optional: a missing or failing one prints n/a and the reason):
 #   bandwidth: likwid-bench (package likwid; tests load/copy/stream, SSE variants as numabench's
 #     kernels) and stream_ref.c (an independent STREAM-method implementation, pthreads);
-#   latency: chase_ref.c (an independent implementation of multichase's method).
+#   latency: chase_ref.c (an independent implementation of multichase's method), and multichase
+#     itself where a user has it (NB_BENCH_MULTICHASE=PATH, or multichase on PATH).
 # The tools run interleaved in rounds (A B C, B C A, ...; latency A B, B A, ...) so drift of a
 # shared machine hits every tool alike; figures are medians of the pooled samples of all rounds,
 # with their CV and robust CV (1.4826 MAD / median).
@@ -256,6 +257,23 @@ lat_ref() {
 	fi
 }
 
+# multichase itself, where a user has it (not a Debian package: NB_BENCH_MULTICHASE=PATH or on
+# PATH): one figure per round, its -a mean of REPS 0.5 s samples (its default prints the best).
+MC=${NB_BENCH_MULTICHASE:-$(command -v multichase || true)}
+lat_mc() {
+	local out rc
+	[ -n "$MC" ] || return 0
+	out=$(tmo taskset -c "$CPU" "$MC" -m "${LAT_MB}m" -s "$1" -T $((GROUP >> 10))k -n "$REPS" \
+		-c simple -a 2>"$T/mc.err")
+	rc=$?
+	out=${out// /}
+	if [ $rc -eq 0 ] && [[ $out =~ ^[0-9.]+$ ]]; then
+		h add "$D" "lat.$1" mc "$out"
+	else
+		h why "$D" "lat.$1" mc "multichase: $(why_rc $rc "$T/mc.err")"
+	fi
+}
+
 t0=$(date +%s.%N)
 for pass in "256 $LAT_ROUNDS" "64 $LAT64_ROUNDS"; do
 	read -r s n <<<"$pass"
@@ -263,7 +281,9 @@ for pass in "256 $LAT_ROUNDS" "64 $LAT64_ROUNDS"; do
 		if ((r % 2)); then
 			lat_nb "$s" "$r"
 			lat_ref "$s"
+			lat_mc "$s"
 		else
+			lat_mc "$s"
 			lat_ref "$s"
 			lat_nb "$s" "$r"
 		fi

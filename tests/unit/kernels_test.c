@@ -20,6 +20,7 @@ static void check_chase(size_t stride)
 	char *buf = aligned_alloc(4096, len);
 	unsigned char *seen = calloc(links, 1);
 	size_t lines = stride / NB_LINE, used[64] = {0};
+	unsigned char *line_of = calloc(links, 1);
 	void *start = nb_chase_build(buf, len, stride, group, 7);
 	assert_non_null(start);
 	void *p = start;
@@ -29,6 +30,7 @@ static void check_chase(size_t stride)
 		assert_int_equal(off % NB_LINE, 0);	 /* a line start, one per stride */
 		assert_int_equal(seen[off / stride], 0); /* each slot once */
 		used[off % stride / NB_LINE]++;
+		line_of[off / stride] = (unsigned char)(off % stride / NB_LINE);
 		seen[off / stride] = 1;
 		void *next = *(void **)p;
 		if (((char *)next - buf) / group != ((char *)p - buf) / group)
@@ -44,9 +46,20 @@ static void check_chase(size_t stride)
 		seq += (size_t)labs((char *)*(void **)p - (char *)p) == stride;
 	if (group / stride >= 64) /* too few links per group to judge otherwise */
 		assert_true(seq < links / 10);
-	/* Every line of the stride carries links, equally (every cache set is used). */
-	for (size_t l = 0; l < lines; l++)
-		assert_int_equal(used[l], links / lines);
+	/* Every line of the stride carries links, about equally (every cache set is used), and no
+	 * rule ties a block's line to its neighbour's (a rotation, each block one line on from the
+	 * last, read 4-6% low on an EPYC VM): as often as chance has it, 1 in `lines`. */
+	if (lines > 1 && links / lines >= 64) {
+		size_t rot = 0;
+		for (size_t l = 0; l < lines; l++) {
+			assert_true(used[l] > links / lines / 2);
+			assert_true(used[l] < links / lines * 2);
+		}
+		for (size_t b = 0; b + 1 < links; b++)
+			rot += line_of[b + 1] == (line_of[b] + 1) % lines;
+		assert_true(rot < 2 * links / lines);
+	}
+	free(line_of);
 	free(seen);
 	free(buf);
 }
