@@ -59,11 +59,11 @@ void *nb_chase_build(void *buf, size_t len, size_t stride, size_t group, uint64_
 			order[k++] = l;
 		shuffle(order + start, k - start, &seed);
 	}
-	/* Each link sits on one line of its stride block, chosen by a hash of the block (multichase's
-	 * mixer spreads its links too, but its 64 offsets repeat every 64 blocks, so a 256 B stride
-	 * reaches a quarter of a large cache's sets): with the link always at offset 0, a 256 B
-	 * stride used one cache set in four and the chain's cache footprint was a quarter of its
-	 * size. */
+	/* Each link sits on one line of its stride block, chosen by a hash of the block
+	 * (multichase's mixer spreads its links too, but its 64 offsets repeat every 64 blocks, so
+	 * a 256 B stride reaches a quarter of a large cache's sets): with the link always at offset
+	 * 0, a 256 B stride used one cache set in four and the chain's cache footprint was a
+	 * quarter of its size. */
 	char *base = buf;
 	size_t lines = stride / NB_LINE;
 	for (size_t i = 0; i < links; i++) {
