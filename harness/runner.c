@@ -366,6 +366,26 @@ static double job_estimate(const struct nb_ctx *ctx, const struct nb_job *j)
 	json_decref(pl);
 	return e;
 }
+/* The end of job i's share of the run's budget (0: no budget): the larger of its share of the
+ * time left in proportion to the weights (estimates in seconds) and the run's end less what
+ * the jobs after it are estimated to need. Weights of 0 (skipped benches) take nothing. */
+static uint64_t budget_job_end(uint64_t t0, uint64_t end, const double *w, int i, int n)
+{
+	if (!end || t0 >= end)
+		return end;
+	double rest = 0, after = 0;
+	for (int k = i; k < n; k++)
+		rest += w[k];
+	after = rest - w[i];
+	double left = (double)(end - t0) / 1e9;
+	double share = rest > 0 ? left * (w[i] / rest) : left;
+	/* The later benches' estimates with 15% and 1 s kept for estimate error and the results
+	 * file: a cell runs on to its next look after its share ends. */
+	double reserve = after > 0 ? after * 1.15 + 1.0 : 0;
+	if (left - reserve > share)
+		share = left - reserve;
+	return t0 + (uint64_t)(share * 1e9);
+}
 
 static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
@@ -391,8 +411,13 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 			known += est[i], nknown++;
 		total += est[i] > 0 ? est[i] : 0;
 	}
+	/* A bench that will be skipped (too few nodes, no privilege) takes no share; one without an
+	 * estimate takes the mean of the others'. */
 	for (int i = 0; i < o->njobs; i++)
-		w[i] = est[i] > 0 ? est[i] : nknown ? known / nknown : 1;
+		w[i] = nb_bench_why(ctx, o->jobs[i].b) ? 0
+		       : est[i] > 0		       ? est[i]
+		       : nknown			       ? known / nknown
+						       : 1;
 	for (int i = 0; i < o->njobs; i++) {
 		struct nb_job *j = &o->jobs[i];
 		json_t *run =
@@ -402,15 +427,11 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (j->b->identity)
 			json_object_set_new(run, "identity", nb_identity_json(j->b));
 		uint64_t t0 = nb_now_ns();
-		/* Each bench gets a share of the time left in proportion to its estimate; what
-		 * one leaves passes on. */
-		double rest = 0;
-		for (int k = i; k < o->njobs; k++)
-			rest += w[k];
-		nb_budget_job_end_ns =
-		    nb_budget_end_ns && t0 < nb_budget_end_ns
-			? t0 + (uint64_t)((double)(nb_budget_end_ns - t0) * (w[i] / rest))
-			: nb_budget_end_ns;
+		/* Each bench gets a share of the time left in proportion to its estimate, or, when
+		 * the estimates of the benches after it fit, everything but those (the slack goes
+		 * to whoever needs it first, and a later bench still gets its estimate); what one
+		 * leaves passes on. */
+		nb_budget_job_end_ns = budget_job_end(t0, nb_budget_end_ns, w, i, o->njobs);
 		if (nb_interrupted) {
 			st = NB_SKIPPED;
 			nb_run_reason(run, "interrupted before it started");

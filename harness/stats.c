@@ -269,10 +269,23 @@ static bool budget_over(uint64_t last_ns)
 	return nb_budget_end_ns && nb_now_ns() + last_ns >= nb_budget_end_ns;
 }
 
+/* At look j after n samples taken since start: whether going on to the next look would, at the
+ * samples' mean pace, end past the bench's share of the budget (then the cell stops here, at a
+ * look, where the design's coverage holds, rather than run up to 22 samples past its share). */
+static bool next_look_late(const struct nb_design *d, int j, int n, uint64_t start)
+{
+	if (!nb_budget_job_end_ns || j + 1 >= d->nlooks || n < 1)
+		return false;
+	uint64_t now = nb_now_ns();
+	double per = (double)(now - start) / n;
+	return now + (uint64_t)(per * (d->looks[j + 1] - n)) > nb_budget_job_end_ns;
+}
+
 int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out)
 {
 	int n = 0, j = 0, max = r->max_reps > 64 ? 64 : r->max_reps < 1 ? 1 : r->max_reps;
 	const struct nb_design *d = &r->design;
+	uint64_t start = nb_now_ns();
 	while (n < max && !nb_interrupted) {
 		if (r->refresh && r->refresh_every > 0 && n > 0 && n % r->refresh_every == 0)
 			r->refresh(arg);
@@ -282,7 +295,8 @@ int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, 
 		while (j < d->nlooks && d->looks[j] < n)
 			j++;
 		bool look = j < d->nlooks && d->looks[j] == n;
-		if (budget_over(last) || (look && nb_budget_spent()))
+		if (budget_over(last) ||
+		    (look && (nb_budget_spent() || next_look_late(d, j, n, start))))
 			break;
 		if (look && j < d->nlooks - 1 && d->rank[j] > 0 &&
 		    look_narrow(r, out, n, d->rank[j]))
