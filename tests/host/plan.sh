@@ -96,4 +96,35 @@ out=$("$BIN" run latency --json 2>&1)
 out=$("$BIN" run bandwidth --plan --set bandwidth.threads=many 2>&1)
 [ $? -eq 2 ] && [[ $out == *'"many"'* ]] && ok "bandwidth.threads=many refused (exit 2)" ||
 	bad "bandwidth.threads=many: $out"
+# Every suite shipped in configs/ is valid: its plan is written (exit 0, numabench.plan/1, one
+# plan bench per bench the suite names); a suite with a parameter its bench does not have is
+# refused (exit 2) naming it, so a renamed parameter cannot leave a shipped suite behind.
+ROOT=$(cd "$HERE/../.." && pwd)
+for f in "$ROOT"/configs/*.json; do
+	s=$(basename "$f" .json)
+	"$BIN" run "$f" --plan --json >"$T/suite.$s.json" 2>"$T/suite.$s.err"
+	rc=$?
+	if why=$(python3 - "$f" "$T/suite.$s.json" 2>&1 <<'PY'
+import json, sys
+suite, plan = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+want = [b["bench"] for b in suite["benches"]]
+got = [b["bench"] for b in plan["benches"]]
+assert plan["schema"] == "numabench.plan/1", plan["schema"]
+assert got == want, f"plan benches {got}, suite {want}"
+PY
+	) && [ $rc -eq 0 ]; then
+		ok "configs/$s.json: valid (its plan has its $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["benches"]))' "$f") benches)"
+	else
+		bad "configs/$s.json: rc $rc: $(head -1 "$T/suite.$s.err") $why"
+	fi
+done
+python3 - "$ROOT/configs/quick.json" "$T/badsuite.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["benches"][0]["params"]["no_such_param"] = "1"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+out=$("$BIN" run "$T/badsuite.json" --plan 2>&1)
+[ $? -eq 2 ] && [[ $out == *"no_such_param"* ]] && ok "a suite with an unknown parameter: exit 2, named" ||
+	bad "a suite with an unknown parameter: $out"
 t_done
