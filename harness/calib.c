@@ -12,6 +12,7 @@
 
 #define CALIB_FILES 16
 #define CALIB_MAX_BYTES (64ull << 20)
+#define CALIB_RUNS 3 /* matching runs whose median sets an estimate */
 
 const char *nb_calib_dir(void)
 {
@@ -120,28 +121,56 @@ json_t *nb_calib_load(const char *dir)
 	return out;
 }
 
+/* The figure of one matching run: its factor (measured / model) for a planned bench, else its
+ * measured time. */
+static double calib_figure(json_t *c, double model_s)
+{
+	double measured = json_number_value(json_object_get(c, "duration_s"));
+	double model = json_number_value(json_object_get(c, "estimate_model_s"));
+	return model_s >= 0 ? measured / model : measured;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 double nb_calib_estimate(json_t *calib, const char *bench, json_t *canon, double model_s,
 			 json_t **info)
 {
 	size_t i;
-	json_t *c;
+	json_t *c, *newest = NULL;
+	double fig[CALIB_RUNS];
+	int n = 0;
 	*info = NULL;
+	/* The newest CALIB_RUNS matching runs (calib is newest first): with three, their median,
+	 * so that one run on a busy machine does not set the estimate; with fewer, the newest. */
 	json_array_foreach(calib, i, c)
 	{
 		const char *b = json_string_value(json_object_get(c, "bench"));
 		if (!b || strcmp(b, bench) ||
 		    !json_equal(json_object_get(c, "params_canonical"), canon))
 			continue;
-		double measured = json_number_value(json_object_get(c, "duration_s"));
-		double model = json_number_value(json_object_get(c, "estimate_model_s"));
-		if (model_s >= 0 && model <= 0)
+		if (model_s >= 0 && json_number_value(json_object_get(c, "estimate_model_s")) <= 0)
 			continue; /* the earlier run had no model figure to scale by */
-		double est = model_s >= 0 ? model_s * (measured / model) : measured;
-		*info =
-		    json_pack("{s:O,s:f,s:o,s:o}", "file", json_object_get(c, "file"), "measured_s",
-			      measured, "model_s", model > 0 ? json_real(model) : json_null(),
-			      "factor", model_s >= 0 ? json_real(measured / model) : json_null());
-		return est;
+		if (!newest)
+			newest = c;
+		fig[n++] = calib_figure(c, model_s);
+		if (n == CALIB_RUNS)
+			break;
 	}
-	return model_s;
+	if (!newest)
+		return model_s;
+	double f = fig[0];
+	if (n == CALIB_RUNS) {
+		qsort(fig, (size_t)n, sizeof(double), cmp_double);
+		f = fig[n / 2];
+	}
+	double model = json_number_value(json_object_get(newest, "estimate_model_s"));
+	*info = json_pack("{s:O,s:f,s:o,s:o,s:i}", "file", json_object_get(newest, "file"),
+			  "measured_s", json_number_value(json_object_get(newest, "duration_s")),
+			  "model_s", model > 0 ? json_real(model) : json_null(), "factor",
+			  model_s >= 0 ? json_real(f) : json_null(), "runs", n);
+	return model_s >= 0 ? model_s * f : f;
 }

@@ -18,8 +18,10 @@ const char *nb_calib_dir(void);
 /*
  * The estimate of one bench with these canonical parameters: with a plan (model_s >= 0),
  * model_s x (measured / model) of the newest matching run; without one (model_s < 0), that
- * run's measured duration. *info (new reference, or NULL when nothing matched, then the
- * model's figure, or -1, comes back): {file, measured_s, model_s, factor}.
+ * run's measured duration. Where three runs match, the median of the newest three's figures
+ * instead (one run on a busy machine does not set the estimate). *info (new reference, or NULL
+ * when nothing matched, then the model's figure, or -1, comes back): {file, measured_s,
+ * model_s (of the newest), factor (the one used), runs (how many figures)}.
  */
 double nb_calib_estimate(json_t *calib, const char *bench, json_t *canon, double model_s,
 			 json_t **info);

@@ -57,11 +57,18 @@ static int setup(void **state)
 	write_doc("a.json", NULL, "live",
 		  json_pack("[o,o,o]", run("latency", 1, "ok", NULL, 40, 10),
 			    run("gup", 1, "ok", NULL, 30, -1),
-			    run("latency", 2, "ok", "budget: 3 of 4 cells not reached", 5, 20)),
+			    run("latency", 2, "ok", "budget: 3 of 4 cells not reached", 5, 20),
+			    run("fault", 5, "ok", NULL, 80, 10)),
 		  10);
 	/* Older: this host, latency size 1 at another factor (the newest must win). */
-	write_doc("b.json", NULL, "live", json_pack("[o]", run("latency", 1, "ok", NULL, 10, 10)),
+	write_doc("b.json", NULL, "live",
+		  json_pack("[o,o]", run("latency", 1, "ok", NULL, 10, 10),
+			    run("fault", 5, "ok", NULL, 10, 10)),
 		  100);
+	/* Oldest: fault size 5 at factor 2. With a.json's 8 (a busy machine) and b.json's 1, the
+	 * median of the three, 2, sets the estimate, not the newest. */
+	write_doc("e.json", NULL, "live", json_pack("[o]", run("fault", 5, "ok", NULL, 20, 10)),
+		  200);
 	/* Another host and a replay: never counted. */
 	write_doc("c.json", other, "live", json_pack("[o]", run("fault", 1, "ok", NULL, 99, 1)), 5);
 	write_doc("d.json", NULL, "xml:x.xml", json_pack("[o]", run("c2c", 1, "ok", NULL, 99, 1)),
@@ -72,9 +79,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *n[] = {"a.json", "b.json", "c.json", "d.json"};
+	const char *n[] = {"a.json", "b.json", "c.json", "d.json", "e.json"};
 	char p[256];
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, n[i]);
 		unlink(p);
 	}
@@ -98,6 +105,10 @@ static void test_scaled_and_measured(void **state)
 	assert_float_equal(est(calib, "latency", 1, 12, &info), 48, 1e-9);
 	assert_non_null(info);
 	assert_float_equal(json_number_value(json_object_get(info, "factor")), 4, 1e-9);
+	json_decref(info);
+	/* Three matching runs: their median factor (2), not the newest (8). */
+	assert_float_equal(est(calib, "fault", 5, 3, &info), 6, 1e-9);
+	assert_int_equal(json_integer_value(json_object_get(info, "runs")), 3);
 	json_decref(info);
 	/* No plan: the measured duration. */
 	assert_float_equal(est(calib, "gup", 1, -1, &info), 30, 1e-9);
