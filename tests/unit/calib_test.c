@@ -55,7 +55,7 @@ static int setup(void **state)
 	/* Newest: this host, latency size 1 measured 40 s against a model of 10 s; gup 30 s;
 	 * latency size 2 cut by the budget. */
 	write_doc("a.json", NULL, "live",
-		  json_pack("[o,o,o]", run("latency", 1, "ok", NULL, 40, 10),
+		  json_pack("[o,o,o,o]", run("latency", 1, "ok", NULL, 40, 10),
 			    run("gup", 1, "ok", NULL, 30, -1),
 			    run("latency", 2, "ok", "budget: 3 of 4 cells not reached", 5, 20),
 			    run("fault", 5, "ok", NULL, 80, 10)),
