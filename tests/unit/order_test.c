@@ -313,6 +313,34 @@ static void test_migrate_plan(void **state)
 	replay_close(&r);
 }
 
+/* balance's plan: the baselines and the remote and local workloads per mode, each repetition
+ * a cell on node A's cpus, the buffer on node A or B, duration_s each plus setup. */
+static void test_balance_plan(void **state)
+{
+	(void)state;
+	struct replay r;
+	replay_open(&r, TWO_SOCKET);
+	static const char *const sets[] = {"modes=0,1", "duration_s=3", "size=16M", NULL};
+	json_t *pl = plan_of(&r, "balance", sets), *c;
+	json_t *cells = json_object_get(pl, "cells");
+	size_t i;
+	assert_int_equal(json_array_size(cells), (2 + 2 * 2) * 2); /* specs x 2 repetitions */
+	int remote = 0;
+	json_array_foreach(cells, i, c)
+	{
+		int cpu = -1;
+		assert_true(nb_plan_cpus(c, "worker", &cpu, 1) == 1);
+		assert_int_equal(nb_topo_cpu_node(&r.t, cpu), 0); /* node A */
+		assert_int_equal(json_integer_value(json_object_get(c, "cpu_node")), 0);
+		remote += json_integer_value(json_object_get(c, "mem_node")) == 1;
+		double e = json_number_value(json_object_get(c, "estimate_s"));
+		assert_true(e > 3 && e < 4);
+	}
+	assert_int_equal(remote, 3 * 2); /* bound-remote, remote x 2 modes; x 2 repetitions */
+	json_decref(pl);
+	replay_close(&r);
+}
+
 /* Cells measured out of plan order are put back in it; cells of no plan index go last. */
 static void test_cells_plan_order(void **state)
 {
@@ -424,6 +452,7 @@ int main(void)
 	    cmocka_unit_test(test_latency_nps4), cmocka_unit_test(test_fault_migrate_order),
 	    cmocka_unit_test(test_migrate_plan), cmocka_unit_test(test_cells_plan_order),
 	    cmocka_unit_test(test_size_by_time), cmocka_unit_test(test_estimates_big),
+	    cmocka_unit_test(test_balance_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
