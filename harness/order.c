@@ -50,9 +50,9 @@ void nb_plan_order(const struct nb_ctx *ctx, json_t *plan, const char *cpu_key, 
 	int n = (int)json_array_size(cells);
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	int *group = calloc((size_t)n + 1, sizeof(int)), *cls = calloc((size_t)n + 1, sizeof(int));
-	int *pos = calloc((size_t)n + 1, sizeof(int));
+	int *pos = calloc((size_t)n + 1, sizeof(int)), *first = calloc((size_t)n + 1, sizeof(int));
 	char **pt = calloc((size_t)n + 1, sizeof(char *));
-	if (!pc || !group || !cls || !pos || !pt)
+	if (!pc || !group || !cls || !pos || !first || !pt)
 		goto out;
 	nb_pair_classes_ctx(ctx, pc);
 	int ngroups = 0;
@@ -67,12 +67,14 @@ void nb_plan_order(const struct nb_ctx *ctx, json_t *plan, const char *cpu_key, 
 		group[i] = -1;
 		if (cls[i] < 0 || !pt[i])
 			continue;
-		/* The group of an earlier cell with the same point and class, else a new one. */
-		for (int k = 0; k < i && group[i] < 0; k++)
-			if (group[k] >= 0 && cls[k] == cls[i] && !strcmp(pt[k], pt[i]))
-				group[i] = group[k];
-		if (group[i] < 0)
+		/* The group whose first cell has the same point and class, else a new one. */
+		for (int g = 0; g < ngroups && group[i] < 0; g++)
+			if (cls[first[g]] == cls[i] && !strcmp(pt[first[g]], pt[i]))
+				group[i] = g;
+		if (group[i] < 0) {
+			first[ngroups] = i;
 			group[i] = ngroups++;
+		}
 	}
 	nb_order_rounds(group, n, pos);
 	for (int i = 0; i < n; i++)
@@ -83,6 +85,7 @@ out:
 		free(pt[i]);
 	free(pt);
 	free(pos);
+	free(first);
 	free(cls);
 	free(group);
 	free(pc);
