@@ -10,6 +10,7 @@
 #include "bench.h"
 #include "cells.h"
 #include "classes.h"
+#include "order.h"
 #include "crosscheck.h"
 #include "kernels.h"
 #include "place.h"
@@ -371,6 +372,10 @@ static int plan_threads(const struct nb_params *p, int ncores, int npus, int *ou
 	return n;
 }
 
+/* A cell's point: a check cell's representative is the same point at the representative's
+ * pair; the cells are measured coarse to fine over (point, pair class) (harness/order.h). */
+static const char *const class_keys[] = {"kernel", "mix", "threads", NULL};
+
 /* Cells: kernel x cpu node x thread count x memory node; the workers one per core first,
  * spread over the node's LLC domains (nb_place_spread), then the other PUs of each core. */
 static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
@@ -455,6 +460,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 		}
 	}
 	free(pc);
+	nb_plan_order(ctx, pl, "cpu_node", "mem_node", class_keys);
 	return pl;
 }
 
@@ -534,15 +540,14 @@ static const struct nb_stream_kernel *kernel_of(json_t *cell)
 	return NULL;
 }
 
-/* A check cell's representative: the same kernel (or mix) and thread count. */
-static const char *const class_keys[] = {"kernel", "mix", "threads", NULL};
-
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
+	int *seq = nb_plan_sequence(cells);
 	nb_cells_init(&cl, run);
-	for (size_t i = 0; i < json_array_size(cells) && !nb_interrupted; i++) {
+	for (size_t q = 0; q < json_array_size(cells) && !nb_interrupted; q++) {
+		size_t i = seq ? (size_t)seq[q] : q;
 		json_t *cell = nb_plan_cell_copy(json_array_get(cells, i));
 		struct cell_key c = {(int)json_integer_value(json_object_get(cell, "cpu_node")),
 				     (int)json_integer_value(json_object_get(cell, "mem_node")),
@@ -563,8 +568,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			if (st != NB_SKIPPED && nb_class_is_check(cell))
 				nb_class_judge(run, cl.arr, cell, "bandwidth_gbs", class_keys);
 		}
-		nb_cells_add(&cl, cell, st);
+		nb_cells_add_at(&cl, cell, st, (int)i);
 	}
+	free(seq);
 	json_decref(pl);
 	nb_run_headline(run, "bandwidth_gbs", "read, most threads:", "threads", nb_cell_with,
 			"kernel=read");

@@ -4,6 +4,7 @@
 #include "bench.h"
 #include "cells.h"
 #include "classes.h"
+#include "order.h"
 #include "kernels.h"
 #include "place.h"
 #include "plan.h"
@@ -120,6 +121,10 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	return nb_cell_spread(cell, &a.rule, a.ns_per_page, a.n, st);
 }
 
+/* A cell's point: a check cell's representative is the same point at the representative's
+ * pair; the cells are measured coarse to fine over (point, pair class) (harness/order.h). */
+static const char *const class_keys[] = {"pages", NULL};
+
 /* Cells: pages x cpu node x memory node, each touched from the node's one cpu (the same as
  * latency's). Cost model: the rule's minimum samples of size bytes at 1 GB/s (4k faults) or
  * 4 GB/s (THP), plus one untimed pass. */
@@ -155,18 +160,18 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 				nb_plan_add(pl, cell, (n + 1) * (double)size / (thp ? 4e9 : 1e9));
 			}
 	free(pc);
+	nb_plan_order(ctx, pl, "cpu_node", "mem_node", class_keys);
 	return pl;
 }
-
-/* A check cell's representative: the same page size. */
-static const char *const class_keys[] = {"pages", NULL};
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
-	for (size_t i = 0; i < json_array_size(cells) && !nb_interrupted; i++) {
+	int *seq = nb_plan_sequence(cells);
+	for (size_t q = 0; q < json_array_size(cells) && !nb_interrupted; q++) {
+		size_t i = seq ? (size_t)seq[q] : q;
 		json_t *cell = nb_plan_cell_copy(json_array_get(cells, i));
 		int c = (int)json_integer_value(json_object_get(cell, "cpu_node"));
 		int m = (int)json_integer_value(json_object_get(cell, "mem_node"));
@@ -177,8 +182,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 							   : run_cell(ctx, p, c, m, thp, cell);
 		if (st != NB_SKIPPED && nb_class_is_check(cell))
 			nb_class_judge(run, cl.arr, cell, "fault_ns_per_page", class_keys);
-		nb_cells_add(&cl, cell, st);
+		nb_cells_add_at(&cl, cell, st, (int)i);
 	}
+	free(seq);
 	json_decref(pl);
 	nb_run_headline(run, "fault_ns_per_page", "4k first touch:", NULL, nb_cell_with,
 			"pages=4k");

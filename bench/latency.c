@@ -5,6 +5,7 @@
 #include "classes.h"
 #include "crosscheck.h"
 #include "kernels.h"
+#include "order.h"
 #include "place.h"
 #include "plan.h"
 #include "stats.h"
@@ -183,6 +184,10 @@ static double cell_cost(int samples, uint64_t size, uint64_t stride, uint64_t lo
 	return allocs * links * 120e-9 + samples * (double)loads * per;
 }
 
+/* A cell's point: a check cell's representative is the same point at the representative's
+ * pair; the cells are measured coarse to fine over (point, pair class) (harness/order.h). */
+static const char *const class_keys[] = {"size_bytes", "pages", "stride", NULL};
+
 /* Cells: stride x pages x size x (cpu node, memory node), each on the node's one chaser cpu. */
 static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
@@ -248,20 +253,19 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 				}
 	}
 	free(pc);
+	nb_plan_order(ctx, pl, "cpu_node", "mem_node", class_keys);
 	return pl;
 }
-
-/* A check cell's representative: the same point at the representative's pair. */
-static const char *const class_keys[] = {"size_bytes", "pages", "stride", NULL};
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	const struct nb_param_val *strides = nb_param(p, "stride");
 	struct nb_cells cl;
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
-	int total = (int)json_array_size(cells);
+	int total = (int)json_array_size(cells), *seq = nb_plan_sequence(cells);
 	nb_cells_init(&cl, run);
-	for (int i = 0; i < total && !nb_interrupted; i++) {
+	for (int q = 0; q < total && !nb_interrupted; q++) {
+		int i = seq ? seq[q] : q;
 		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
 		struct cell_key k = {
 		    (int)json_integer_value(json_object_get(cell, "cpu_node")),
@@ -272,14 +276,15 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		nb_progress("latency: cpu node %d -> mem node %d, %s %s, stride %llu (%d/%d)",
 			    k.cpu_node, k.mem_node,
 			    json_string_value(json_object_get(cell, "size")), k.thp ? "thp" : "4k",
-			    (unsigned long long)k.stride, i + 1, total);
+			    (unsigned long long)k.stride, q + 1, total);
 		enum nb_status cst = nb_class_has_role(cell, "covered") ? nb_class_covered(cell)
 				     : nb_cell_budget(cell)		? NB_SKIPPED
 									: run_cell(ctx, p, k, cell);
 		if (cst != NB_SKIPPED && nb_class_is_check(cell))
 			nb_class_judge(run, cl.arr, cell, "latency_ns", class_keys);
-		nb_cells_add(&cl, cell, cst);
+		nb_cells_add_at(&cl, cell, cst, i);
 	}
+	free(seq);
 	json_decref(pl);
 	/* The headline: 4 KiB pages, the largest size, the first stride asked for. */
 	char label[64];

@@ -10,6 +10,7 @@
 #include "cells.h"
 #include "classes.h"
 #include "kernels.h"
+#include "order.h"
 #include "place.h"
 #include "plan.h"
 #include "stats.h"
@@ -228,6 +229,10 @@ static int chaser_cpu(const struct nb_ctx *ctx, const struct nb_params *p, int n
 
 #define DRAM_FLOOR (256ull << 20) /* as latency's */
 
+/* A cell's point: a check cell's representative is the same point at the representative's
+ * pair; the cells are measured coarse to fine over (point, pair class) (harness/order.h). */
+static const char *const class_keys[] = {"mix", NULL};
+
 /* Cells: mix x (cpu node, memory node); each needs its chase buffer and one inj_size buffer per
  * injector on the memory node (what memory_per_node reports and validate checks). Cost model:
  * the idle point and each delay, the rule's minimum samples of `loads` at 150 ns, plus
@@ -294,6 +299,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			nb_plan_add(pl, cell, est);
 		}
 	free(pc);
+	nb_plan_order(ctx, pl, "cpu_node", "mem_node", class_keys);
 	return pl;
 }
 
@@ -440,16 +446,14 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	return st;
 }
 
-/* A check cell's representative: the same mix. */
-static const char *const class_keys[] = {"mix", NULL};
-
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
-	int total = (int)json_array_size(cells);
-	for (int i = 0; i < total && !nb_interrupted; i++) {
+	int total = (int)json_array_size(cells), *seq = nb_plan_sequence(cells);
+	for (int q = 0; q < total && !nb_interrupted; q++) {
+		int i = seq ? seq[q] : q;
 		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
 		int x = (int)json_integer_value(json_object_get(cell, "cpu_node"));
 		int y = (int)json_integer_value(json_object_get(cell, "mem_node"));
@@ -459,14 +463,15 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			if (!strcmp(nb_mixes[k].name, mname))
 				mix = &nb_mixes[k];
 		nb_progress("loaded: %s, cpu node %d -> mem node %d (%d/%d)", mix->name, x, y,
-			    i + 1, total);
+			    q + 1, total);
 		enum nb_status st = nb_class_has_role(cell, "covered") ? nb_class_covered(cell)
 				    : nb_cell_budget(cell)	       ? NB_SKIPPED
 							   : run_cell(ctx, p, x, y, mix, cell);
 		if (st != NB_SKIPPED && nb_class_is_check(cell))
 			nb_class_judge(run, cl.arr, cell, "loaded_latency_ns", class_keys);
-		nb_cells_add(&cl, cell, st);
+		nb_cells_add_at(&cl, cell, st, i);
 	}
+	free(seq);
 	json_decref(pl);
 	nb_run_headline(run, "latency_ns", "idle (zero injection):", NULL, nb_cell_with,
 			"mix=read");

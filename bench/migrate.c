@@ -13,7 +13,10 @@
  * the other pages it moves are few, and they are reported (`other_pages_moved`). */
 #include "bench.h"
 #include "cells.h"
+#include "classes.h"
+#include "order.h"
 #include "place.h"
+#include "plan.h"
 #include "sampler.h"
 #include "stats.h"
 
@@ -34,6 +37,12 @@
 #include <unistd.h>
 
 #define HUGE_SZ (2u << 20)
+/* move_pages_single's size by time: the trial's calls and the fewest pages a sample moves. */
+#define TRIAL_UNITS(thp) ((thp) ? 2u : 64u)
+#define FLOOR_UNITS(thp) ((thp) ? 1u : 64u)
+/* The cost model's cost of one move_pages_single call (seconds), before the trial measures
+ * it. */
+#define CALL_MODEL_S(thp) ((thp) ? 1e-3 : 20e-6)
 
 enum method { M_SINGLE, M_BATCH, M_MIGRATE, M_MBIND, M_COUNT };
 static const char *const method_names[M_COUNT] = {"move_pages_single", "move_pages_batch",
@@ -49,7 +58,13 @@ static const struct nb_param_def params[] = {
      "call, migrate_pages(2) of the process, mbind(2) MPOL_BIND with MPOL_MF_MOVE"},
     {"batch", NB_P_INT, "pages", "512", 2, 1 << 20, NULL,
      "pages per move_pages(2) call in move_pages_batch (a THP counts as one page)"},
+    {"single_ms", NB_P_DOUBLE, "ms", "10", 0, 60000, NULL,
+     "move_pages_single's samples are sized by time: a trial of a few calls measures one "
+     "call's cost, and a sample moves as many pages (a power of two, at most `size`) as take "
+     "about this long, less under a budget when the cell's share is smaller; 0: the whole "
+     "`size`"},
     NB_PARAM_CI_MAX("0.05"),
+    NB_PARAM_PAIRS,
     {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -311,16 +326,64 @@ out:
 	return res;
 }
 
+/* move_pages_single's buffer sized by time (nb_size_by_time): one trial sample of
+ * TRIAL_UNITS calls measures a call's cost, then a sample moves as many pages as take the
+ * target time (single_ms, or the cell's share of the budget left), recorded in
+ * cell["size_rule"]. -1 when the trial failed (a->err says why). */
+static int size_single(const struct nb_params *p, struct cell_arg *a, json_t *cell, int cells_left)
+{
+	static struct cell_arg keep;
+	size_t unit = a->thp ? HUGE_SZ : 4096;
+	uint64_t cap = a->size / unit ? a->size / unit : 1;
+	double want = nb_param_double(p, "single_ms") / 1e3;
+	if (want <= 0) {
+		json_object_set_new(cell, "size_rule", json_pack("{s:s}", "rule", "set"));
+		return 0;
+	}
+	uint64_t trial = cap < TRIAL_UNITS(a->thp) ? cap : TRIAL_UNITS(a->thp);
+	keep = *a;
+	a->size = trial * unit;
+	double ns_page = one_sample(a);
+	int err = a->err;
+	char step[sizeof(a->errstep)];
+	memcpy(step, a->errstep, sizeof(step));
+	*a = keep; /* the trial's counts are not the cell's */
+	if (err) {
+		fail(a, step, err);
+		return -1;
+	}
+	double call_s = ns_page * (double)(unit / 4096) / 1e9;
+	const char *from;
+	double target = nb_budget_sample_target(want, cells_left, a->rule.min_reps, &from);
+	uint64_t units = nb_size_by_time(target, call_s, FLOOR_UNITS(a->thp), cap);
+	a->size = units * unit;
+	json_object_set_new(cell, "size_bytes", json_integer((json_int_t)a->size));
+	json_object_set_new(cell, "size_rule",
+			    json_pack("{s:s,s:f,s:s,s:f,s:I,s:I,s:I,s:b}", "rule", "time",
+				      "target_s", target, "target_from", from ? from : "single_ms",
+				      "call_ns", call_s * 1e9, "trial_calls", (json_int_t)trial,
+				      "calls_per_sample", (json_int_t)units, "cap_bytes",
+				      (json_int_t)(cap * unit), "capped",
+				      units == cap && call_s > 0 && target / call_s > (double)cap));
+	return 0;
+}
+
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_arg *a,
-			       json_t *cell)
+			       json_t *cell, int cells_left)
 {
 	if (a->thp && !strcmp(ctx->caps->thp, "never")) {
 		nb_run_reason(cell, "THP is disabled (transparent_hugepage/enabled = never)");
 		return NB_SKIPPED;
 	}
 	nb_rule_for(&a->rule, ctx, p);
+	if (nb_class_is_check(cell))
+		nb_class_rule(ctx, &a->rule);
 	for (int i = 0; i < NB_VM_COUNT; i++)
 		a->vm.v[i] = 0;
+	if (a->m == M_SINGLE && size_single(p, a, cell, cells_left)) {
+		nb_run_reason(cell, "%s failed: %s", a->errstep, strerror(a->err));
+		return NB_FAILED;
+	}
 	double samples[64];
 	int n = nb_rule_sample(&a->rule, one_sample, a, samples);
 	if (a->err) {
@@ -424,10 +487,111 @@ static void headline(json_t *run, json_t *cells)
 		json_object_set_new(run, "headline", json_string(out));
 }
 
-static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+/* The cpu that asks for a move and first-touches the buffer: one of the target node (as a
+ * NUMA balancing fault would), else of the source, else of the run (the same one as latency
+ * and fault use on that node); *node: its node (-1: the run's). */
+static int mover_cpu(const struct nb_ctx *ctx, int src, int dst, int *node)
+{
+	int cpus[NB_MAX_CPUS], n = nb_ctx_node_cpus(ctx, dst, cpus);
+	*node = dst;
+	if (!n) {
+		*node = src;
+		n = nb_ctx_node_cpus(ctx, src, cpus);
+	}
+	if (!n) {
+		*node = -1;
+		return nb_place_one_cpu(ctx->cpus, ctx->ncpus);
+	}
+	return nb_place_one_cpu(cpus, n);
+}
+
+/* A sample's cost in the model: fork and buffer (1 ms), the child's first touch (as fault's:
+ * 1 GB/s with 4k pages, 4 GB/s with THP), two move_pages(2) queries of every 4k page (100 ns
+ * a page), and the move: move_pages_single CALL_MODEL_S a call, the others 1 GB/s (4k) or
+ * 3 GB/s (THP). */
+static double sample_cost(uint64_t bytes, int thp, enum method m)
+{
+	double touch = (double)bytes / (thp ? 4e9 : 1e9),
+	       query = 2.0 * (double)(bytes / 4096) * 1e-7;
+	double move = m == M_SINGLE ? (double)(bytes / (thp ? HUGE_SZ : 4096)) * CALL_MODEL_S(thp)
+				    : (double)bytes / (thp ? 3e9 : 1e9);
+	return 1e-3 + touch + query + move;
+}
+
+/* A cell's point: the cells are measured coarse to fine over (point, pair class of (source,
+ * target)) (harness/order.h). */
+static const char *const point_keys[] = {"pages", "method", NULL};
+
+/* Cells: pages x method x (source, target) pairs of the run's memory nodes, each moved by one
+ * cpu (mover_cpu), in pair classes of (source, target) as the other benches' (pairs=; checked
+ * at the first page size and method, on ns_per_page). move_pages_single's size is decided by
+ * time in the run (size_single): the plan gives the cap and the model's size for the
+ * estimate. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int mn[NB_MAX_NODES], nmn = nb_ctx_mem_nodes(ctx, mn);
 	const struct nb_param_val *pages = nb_param(p, "pages"), *methods = nb_param(p, "method");
+	uint64_t size = nb_param_u64(p, "size"), batch = nb_param_u64(p, "batch");
+	double single = nb_param_double(p, "single_ms") / 1e3;
+	json_t *pl = nb_plan_new();
+	struct nb_pair_classes *pc = malloc(sizeof(*pc));
+	nb_pair_classes_ctx(ctx, pc);
+	int mode = nb_class_mode(p, pc);
+	for (int pg = 0; pg < pages->nlist; pg++)
+		for (int m = 0; m < methods->nlist; m++)
+			for (int i = 0; i < nmn * nmn; i++) {
+				int src = mn[i / nmn], dst = mn[i % nmn], node,
+				    thp = (int)pages->list[pg];
+				enum method me = (enum method)methods->list[m];
+				if (src == dst)
+					continue;
+				int cpu = mover_cpu(ctx, src, dst, &node);
+				json_t *cell = json_pack(
+				    "{s:i,s:i,s:i,s:s,s:s,s:I,s:I}", "src_node", src, "dst_node",
+				    dst, "cpu_node", node, "pages", thp ? "thp" : "4k", "method",
+				    method_names[me], "size_bytes", (json_int_t)size, "bytes",
+				    (json_int_t)size);
+				if (me == M_BATCH)
+					json_object_set_new(cell, "batch",
+							    json_integer((json_int_t)batch));
+				nb_plan_cpu(cell, cpu, "mover");
+				enum nb_class_role role =
+				    nb_class_cell(cell, pc, mode, src, dst, pg == 0 && m == 0);
+				if (role == NB_CLASS_COVERED) {
+					nb_plan_add(pl, cell, 0);
+					continue;
+				}
+				int samples = role == NB_CLASS_CHECK ? nb_class_samples(ctx)
+								     : nb_plan_samples(ctx);
+				size_t unit = thp ? HUGE_SZ : 4096;
+				uint64_t cap = size / unit ? size / unit : 1, bytes = size;
+				double est = 0;
+				if (me == M_SINGLE && single > 0) {
+					uint64_t u = nb_size_by_time(single, CALL_MODEL_S(thp),
+								     FLOOR_UNITS(thp), cap);
+					uint64_t t =
+					    cap < TRIAL_UNITS(thp) ? cap : TRIAL_UNITS(thp);
+					bytes = u * unit;
+					est = sample_cost(t * unit, thp, me);
+					json_object_set_new(
+					    cell, "size_rule",
+					    json_pack("{s:s,s:f,s:I,s:I}", "rule", "time",
+						      "target_s", single, "cap_bytes",
+						      (json_int_t)(cap * unit), "model_bytes",
+						      (json_int_t)bytes));
+				}
+				est += samples * sample_cost(bytes, thp, me);
+				nb_plan_mem(pl, src, size);
+				nb_plan_mem(pl, dst, size);
+				nb_plan_add(pl, cell, est);
+			}
+	free(pc);
+	nb_plan_order(ctx, pl, "src_node", "dst_node", point_keys);
+	return pl;
+}
+
+static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
+{
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	static struct cell_arg a;
@@ -443,51 +607,41 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 			munmap(rep, 4096);
 		return NB_FAILED;
 	}
-	int total = nmn * (nmn - 1) * pages->nlist * methods->nlist, done = 0;
-	for (int pg = 0; pg < pages->nlist; pg++)
-		for (int m = 0; m < methods->nlist; m++)
-			for (int i = 0; i < nmn * nmn && !nb_interrupted; i++) {
-				int src = mn[i / nmn], dst = mn[i % nmn];
-				if (src == dst)
-					continue;
-				memset(&a, 0, sizeof(a));
-				a.src = src;
-				a.dst = dst;
-				a.thp = (int)pages->list[pg];
-				a.m = (enum method)methods->list[m];
-				a.size = nb_param_u64(p, "size");
-				a.batch = batch;
-				a.rep = rep;
-				a.addrs = addrs;
-				a.nodes = nodes;
-				a.status = status;
-				/* The cpu that asks: one of the target node (as a NUMA balancing
-				 * fault would), else of the source, else any of the run. */
-				int cpu_node = dst;
-				a.ncpus = nb_ctx_node_cpus(ctx, dst, a.cpus);
-				if (!a.ncpus) {
-					cpu_node = src;
-					a.ncpus = nb_ctx_node_cpus(ctx, src, a.cpus);
-				}
-				if (!a.ncpus) {
-					cpu_node = -1;
-					a.ncpus = ctx->ncpus;
-					memcpy(a.cpus, ctx->cpus, sizeof(int) * (size_t)ctx->ncpus);
-				}
-				nb_progress("migrate: %s %s, node %d -> %d (%d/%d)",
-					    method_names[a.m], a.thp ? "thp" : "4k", src, dst,
-					    ++done, total);
-				json_t *cell = json_pack(
-				    "{s:i,s:i,s:i,s:s,s:s,s:I}", "src_node", src, "dst_node", dst,
-				    "cpu_node", cpu_node, "pages", a.thp ? "thp" : "4k", "method",
-				    method_names[a.m], "size_bytes", (json_int_t)a.size);
-				if (a.m == M_BATCH)
-					json_object_set_new(cell, "batch",
-							    json_integer((json_int_t)batch));
-				enum nb_status st =
-				    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, &a, cell);
-				nb_cells_add(&cl, cell, st);
-			}
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
+	int total = (int)json_array_size(cells), *seq = nb_plan_sequence(cells), todo = 0;
+	for (int q = 0; q < total; q++) /* the cells to measure, for a budget's share of each */
+		todo += !nb_class_has_role(json_array_get(cells, (size_t)q), "covered");
+	for (int q = 0; q < total && !nb_interrupted; q++) {
+		int i = seq ? seq[q] : q;
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
+		const char *mname = json_string_value(json_object_get(cell, "method"));
+		memset(&a, 0, sizeof(a));
+		a.src = (int)json_integer_value(json_object_get(cell, "src_node"));
+		a.dst = (int)json_integer_value(json_object_get(cell, "dst_node"));
+		a.thp = !strcmp(json_string_value(json_object_get(cell, "pages")), "thp");
+		for (int k = 0; k < M_COUNT; k++)
+			if (!strcmp(method_names[k], mname))
+				a.m = (enum method)k;
+		a.size = (size_t)json_integer_value(json_object_get(cell, "size_bytes"));
+		a.batch = batch;
+		a.rep = rep;
+		a.addrs = addrs;
+		a.nodes = nodes;
+		a.status = status;
+		a.ncpus = nb_plan_cpus(cell, "mover", a.cpus, 1);
+		nb_progress("migrate: %s %s, node %d -> %d (%d/%d)", method_names[a.m],
+			    a.thp ? "thp" : "4k", a.src, a.dst, q + 1, total);
+		bool covered = nb_class_has_role(cell, "covered");
+		enum nb_status st = covered		   ? nb_class_covered(cell)
+				    : nb_cell_budget(cell) ? NB_SKIPPED
+							   : run_cell(ctx, p, &a, cell, todo);
+		todo -= !covered;
+		if (st != NB_SKIPPED && nb_class_is_check(cell))
+			nb_class_judge(run, cl.arr, cell, "ns_per_page", point_keys);
+		nb_cells_add_at(&cl, cell, st, i);
+	}
+	free(seq);
+	json_decref(pl);
 	free(addrs), free(nodes), free(status);
 	munmap(rep, 4096);
 	headline(run, cl.arr);
@@ -514,4 +668,5 @@ const struct nb_bench nb_bench_migrate = {
     .req = NB_REQ_2NODES,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

@@ -1,7 +1,9 @@
 /* numabench: cells of matrix benches. */
 #include "cells.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void nb_cells_init(struct nb_cells *c, json_t *run)
@@ -28,6 +30,21 @@ bool nb_cell_budget(json_t *cell)
 
 void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st)
 {
+	nb_cells_add_at(c, cell, st, INT_MAX);
+}
+
+void nb_cells_add_at(struct nb_cells *c, json_t *cell, enum nb_status st, int index)
+{
+	if (c->nindex == c->capindex) {
+		int cap = c->capindex ? 2 * c->capindex : 64;
+		int *p = realloc(c->index, sizeof(int) * (size_t)cap);
+		if (p) {
+			c->index = p;
+			c->capindex = cap;
+		}
+	}
+	if (c->nindex < c->capindex)
+		c->index[c->nindex++] = index;
 	if (st == NB_SKIPPED && budget_reason(cell)) {
 		json_object_del(cell, "metrics"); /* not measured: no figures */
 		c->budget++;
@@ -41,8 +58,42 @@ void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st)
 	c->bad += st == NB_UNTRUSTWORTHY || st == NB_FAILED;
 }
 
+struct by_index {
+	int index, arrival;
+	json_t *cell;
+};
+
+static int cmp_index(const void *a, const void *b)
+{
+	const struct by_index *x = a, *y = b;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+}
+
+/* The cells in plan order (arrival order among cells of no plan index). */
+static void plan_order(struct nb_cells *c)
+{
+	size_t n = json_array_size(c->arr);
+	struct by_index *v = (size_t)c->nindex == n ? malloc(sizeof(*v) * (n + 1)) : NULL;
+	for (size_t i = 0; v && i < n; i++)
+		v[i] =
+		    (struct by_index){c->index[i], (int)i, json_incref(json_array_get(c->arr, i))};
+	if (v) {
+		qsort(v, n, sizeof(*v), cmp_index);
+		json_array_clear(c->arr);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(c->arr, v[i].cell);
+	}
+	free(v);
+	free(c->index);
+	c->index = NULL;
+	c->nindex = c->capindex = 0;
+}
+
 enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run)
 {
+	plan_order(c);
 	if (c->budget && c->skipped == c->total) {
 		nb_run_reason(run,
 			      "budget: the time budget was spent before any cell (%d cells "

@@ -12,12 +12,19 @@ struct nb_cells {
 	int bad, total;
 	int budget; /* cells skipped because the time budget was spent */
 	int skipped;
+	int *index; /* plan index of each cell added (nb_cells_add_at), in arrival order */
+	int nindex, capindex;
 };
 
 void nb_cells_init(struct nb_cells *c, json_t *run);
 /* Record the cell's status and append it. */
 void nb_cells_add(struct nb_cells *c, json_t *cell, enum nb_status st);
-/* The run's status from its cells (skipped cells do not count), with a reason when not ok. */
+/* The same for planned cell number `index` of the plan, measured out of plan order
+ * (harness/order.h): nb_cells_finish puts the cells back in plan order (cells added with
+ * nb_cells_add after them). */
+void nb_cells_add_at(struct nb_cells *c, json_t *cell, enum nb_status st, int index);
+/* The run's status from its cells (skipped cells do not count), with a reason when not ok.
+ * The cells are put in plan order here. */
 enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run);
 /* Headline picker: a cell whose field KEY equals VALUE, with arg "KEY=VALUE". */
 bool nb_cell_with(json_t *cell, void *arg);

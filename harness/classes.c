@@ -180,12 +180,27 @@ enum nb_class_role nb_class_cell(json_t *cell, const struct nb_pair_classes *pc,
 				  : rep					    ? NB_CLASS_REP
 				  : check_point && mode == NB_CLASS_CLASSES ? NB_CLASS_CHECK
 									    : NB_CLASS_COVERED;
-	char r[32];
+	char r[32], me[32];
 	snprintf(r, sizeof(r), "%d>%d", pc->rep_cpu[k], pc->rep_mem[k]);
+	snprintf(me, sizeof(me), "%d>%d", c, m);
 	json_object_set_new(cell, "class",
-			    json_pack("{s:i,s:s,s:i,s:s}", "id", k, "representative", r, "members",
-				      pc->members[k], "role", role_names[role]));
+			    json_pack("{s:i,s:s,s:s,s:i,s:s}", "id", k, "pair", me,
+				      "representative", r, "members", pc->members[k], "role",
+				      role_names[role]));
 	return role;
+}
+
+/* The cell's pair "C>M": its class's pair, else (cells written before classes named it) its
+ * cpu_node and mem_node. */
+static const char *pair_of(json_t *cell, char *buf, size_t len)
+{
+	const char *p = json_string_value(json_object_get(json_object_get(cell, "class"), "pair"));
+	if (p)
+		return p;
+	snprintf(buf, len, "%lld>%lld",
+		 (long long)json_integer_value(json_object_get(cell, "cpu_node")),
+		 (long long)json_integer_value(json_object_get(cell, "mem_node")));
+	return buf;
 }
 
 bool nb_class_has_role(json_t *cell, const char *role)
@@ -197,12 +212,12 @@ bool nb_class_has_role(json_t *cell, const char *role)
 enum nb_status nb_class_covered(json_t *cell)
 {
 	json_t *cls = json_object_get(cell, "class");
+	char pb[48];
 	nb_run_reason(cell,
-		      "class: pair %lld>%lld is in class %lld with representative %s, measured "
+		      "class: pair %s is in class %lld with representative %s, measured "
 		      "there; this pair is checked at the bench's check point, or not at all with "
 		      "pairs=reps (pairs=all measures every pair)",
-		      (long long)json_integer_value(json_object_get(cell, "cpu_node")),
-		      (long long)json_integer_value(json_object_get(cell, "mem_node")),
+		      pair_of(cell, pb, sizeof(pb)),
 		      (long long)json_integer_value(json_object_get(cls, "id")),
 		      json_string_value(json_object_get(cls, "representative")));
 	return NB_SKIPPED;
@@ -242,14 +257,13 @@ void nb_class_judge(json_t *run, json_t *cells, json_t *cell, const char *metric
 {
 	json_t *cls = json_object_get(cell, "class"), *rep = NULL, *e;
 	const char *r = json_string_value(json_object_get(cls, "representative"));
-	int rc = -1, rm = -1;
 	size_t i;
-	if (!r || sscanf(r, "%d>%d", &rc, &rm) != 2)
+	if (!r)
 		return;
 	json_array_foreach(cells, i, e)
 	{
-		bool same = json_integer_value(json_object_get(e, "cpu_node")) == rc &&
-			    json_integer_value(json_object_get(e, "mem_node")) == rm;
+		char eb[48];
+		bool same = json_is_object(e) && !strcmp(pair_of(e, eb, sizeof(eb)), r);
 		for (int k = 0; keys[k] && same; k++) {
 			json_t *x = json_object_get(e, keys[k]),
 			       *y = json_object_get(cell, keys[k]);
@@ -276,13 +290,11 @@ void nb_class_judge(json_t *run, json_t *cells, json_t *cell, const char *metric
 	    cc, "agree", json_integer(json_integer_value(json_object_get(cc, "agree")) + agrees));
 	if (agrees)
 		return;
-	char note[256];
+	char note[256], pb[48];
 	snprintf(note, sizeof(note),
-		 "class check: %lld>%lld differs from representative %s: %s CI [%.4g, %.4g] vs "
+		 "class check: %s differs from representative %s: %s CI [%.4g, %.4g] vs "
 		 "[%.4g, %.4g]",
-		 (long long)json_integer_value(json_object_get(cell, "cpu_node")),
-		 (long long)json_integer_value(json_object_get(cell, "mem_node")), r, metric, lo,
-		 hi, rlo, rhi);
+		 pair_of(cell, pb, sizeof(pb)), r, metric, lo, hi, rlo, rhi);
 	json_object_set_new(cls, "note", json_string(note));
 	json_array_append_new(json_object_get(cc, "differ"), json_string(note));
 }

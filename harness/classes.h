@@ -68,10 +68,11 @@ enum nb_class_role {
 	NB_CLASS_CHECK,	  /* another pair at the check point: NB_CLASS_CHECK_SAMPLES samples */
 	NB_CLASS_COVERED, /* another pair off the check point: not measured (skipped: class) */
 };
-/* cell["class"] = {"id", "representative": "C>M", "members", "role": "full"|"representative"|
- * "check"|"covered"}; check_point: the cell is at the point where other pairs are checked (a
- * bench's check point; in NB_CLASS_REPS mode none is). Returns the role (FULL when (c, m) is not
- * in pc). */
+/* cell["class"] = {"id", "pair": "C>M" (this cell's: c, m), "representative": "C>M",
+ * "members", "role": "full"|"representative"|"check"|"covered"} (a bench whose pairs are not
+ * (cpu node, memory node), migrate's (source, target), passes its own); check_point: the cell is at
+ * the point where other pairs are checked (a bench's check point; in NB_CLASS_REPS mode none is).
+ * Returns the role (FULL when (c, m) is not in pc). */
 enum nb_class_role nb_class_cell(json_t *cell, const struct nb_pair_classes *pc, int mode, int c,
 				 int m, bool check_point);
 /* A covered cell at run time: skipped with reason "class: ..." naming its representative. */
@@ -86,7 +87,7 @@ int nb_class_samples(const struct nb_ctx *ctx);
 void nb_class_rule(const struct nb_ctx *ctx, struct nb_rule *r);
 /*
  * After a check cell is measured: find its representative in cells (the cell whose fields keys
- * (NULL-terminated) equal the check's, with the representative's cpu_node and mem_node), and
+ * (NULL-terminated) equal the check's, whose class pair is the representative), and
  * compare the metric's ci95: cell["class"]["agrees"] is whether the two intervals overlap
  * (null when either is missing); a disagreement also gets ["note"] "class check: C>M differs
  * from representative C0>M0: ..." and is appended to run["class_checks"]["differ"].

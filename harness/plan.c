@@ -134,6 +134,32 @@ int nb_plan_samples(const struct nb_ctx *ctx)
 	return r.min_reps;
 }
 
+uint64_t nb_size_by_time(double target_s, double unit_s, uint64_t floor_units, uint64_t cap_units)
+{
+	if (unit_s <= 0 || target_s <= 0)
+		return cap_units;
+	double want = target_s / unit_s;
+	uint64_t u = 1;
+	while ((double)(u * 2) <= want && u < (1ull << 40))
+		u *= 2;
+	u = u < floor_units ? floor_units : u;
+	return u < cap_units ? u : cap_units;
+}
+
+double nb_budget_sample_target(double want_s, int cells_left, int samples, const char **from)
+{
+	*from = NULL;
+	if (!nb_budget_job_end_ns || cells_left < 1 || samples < 1)
+		return want_s;
+	uint64_t now = nb_now_ns();
+	double left = now < nb_budget_job_end_ns ? (nb_budget_job_end_ns - now) / 1e9 : 0;
+	double t = left / cells_left / samples;
+	if (t >= want_s)
+		return want_s;
+	*from = "budget";
+	return t;
+}
+
 json_t *nb_plan_cell_copy(json_t *planned)
 {
 	json_t *c = json_deep_copy(planned);

@@ -53,6 +53,19 @@ void nb_plan_mem(json_t *plan, int node, uint64_t bytes);
  * plus setup (the documented cost model: see README, numabench run --plan). */
 int nb_plan_samples(const struct nb_ctx *ctx);
 
+/*
+ * Pure: a sample sized by time, not by a fixed count (migrate's single-page cells): the units
+ * (pages, calls) one sample takes so that it lasts about target_s when one unit costs unit_s,
+ * rounded down to a power of two (so that runs on one host mostly pick the same size), at
+ * least floor_units and at most cap_units (cap_units wins). unit_s <= 0 (not measured): the
+ * cap.
+ */
+uint64_t nb_size_by_time(double target_s, double unit_s, uint64_t floor_units, uint64_t cap_units);
+/* The time target of one sample of a cell under the run's budget: the bench's share left
+ * (nb_budget_job_end_ns) over the cells_left it still has to measure, over the rule's samples
+ * per cell (samples), when that is below want_s; else want_s. *from: "budget" or NULL. */
+double nb_budget_sample_target(double want_s, int cells_left, int samples, const char **from);
+
 /* A results cell from a planned one: a copy without the plan-only fields (estimate_s). */
 json_t *nb_plan_cell_copy(json_t *planned);
 /* cpus of a planned cell with role (NULL: any); returns the count. */

@@ -15,6 +15,7 @@
  * parameters, the run and the descriptor (the other files: balance.h).
  */
 #include "balance/balance.h"
+#include "plan.h"
 #include "tunables.h"
 
 #include <stdio.h>
@@ -115,6 +116,43 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "balance.size", err, len);
 }
 
+/* The plan: one cell per spec and repetition (bal_plan: the baselines, then remote and local
+ * workloads per variant and mode), on node A's cpus with the buffer on the spec's node. Cost
+ * model: each run of the workload duration_s, plus populating the buffer at 1 GB/s and 0.5 s
+ * to start, settle and stop it. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	struct bal *b = calloc(1, sizeof(*b));
+	char why[256];
+	json_t *pl = nb_plan_new();
+	if (!b)
+		return pl;
+	b->ctx = (struct nb_ctx *)ctx;
+	if (bal_pick_nodes(b, why, sizeof(why))) {
+		free(b);
+		return pl;
+	}
+	bal_cfg_init(b, p);
+	bal_plan(b, p);
+	double each =
+	    (double)nb_param_u64(p, "duration_s") + 0.5 + (double)b->cfg.size * b->procs / 1e9;
+	for (int s = 0; s < b->nspecs; s++)
+		for (int r = 0; r < b->reps; r++) {
+			const struct spec *sp = &b->specs[s];
+			int mem = bal_spec_mem_node(b, sp);
+			json_t *cell = json_pack(
+			    "{s:s,s:s,s:i,s:i,s:i,s:i,s:I}", "variant", sp->variant, "placement",
+			    bal_place_names[sp->place], "mode", sp->mode, "rep", r, "cpu_node",
+			    b->node_a, "mem_node", mem, "bytes", (json_int_t)b->cfg.size);
+			for (int k = 0; k < b->cfg.ncpus; k++)
+				nb_plan_cpu(cell, b->cfg.cpus[k], "worker");
+			nb_plan_mem(pl, mem, b->cfg.size);
+			nb_plan_add(pl, cell, each);
+		}
+	free(b);
+	return pl;
+}
+
 const struct nb_bench nb_bench_balance = {
     .abi = NB_BENCH_ABI,
     .name = "balance",
@@ -123,4 +161,5 @@ const struct nb_bench nb_bench_balance = {
     .req = NB_REQ_ROOT | NB_REQ_2NODES | NB_REQ_BALANCING,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

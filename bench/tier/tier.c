@@ -35,6 +35,7 @@
 #include "tier/tier.h"
 #include "cells.h"
 #include "place.h"
+#include "plan.h"
 #include "tunables.h"
 
 #include <errno.h>
@@ -100,21 +101,139 @@ static const char *probe(const struct nb_ctx *ctx)
 	return NULL;
 }
 
-static json_t *new_cell(const struct trial *tr)
+static const char *const scenario_names[] = {"promotion", "baseline", "demotion", "sweep"};
+
+/* The sweeps: each knob, the parameter with its values, the cell field that names the value. */
+static const struct {
+	const char *knob, *param;
+} sweeps[] = {{"promote_rate_limit_MBps", "rate_limits_MBps"},
+	      {"hot_threshold_ms", "hot_thresholds_ms"}};
+
+/* A planned trial: scenario, balancing, bound, label, the fast node's cpus, the node the hot set
+ * starts on, the bytes of both sets. */
+static void plan_trial(json_t *pl, const struct tier *t, const char *scenario, int mode,
+		       const char *bound, const char *label, double est)
 {
-	static const char *const sc[] = {"promotion", "baseline", "demotion", "sweep"};
-	json_t *c = json_pack("{s:s,s:i}", "scenario", sc[tr->scenario], "balancing", tr->mode);
-	if (tr->bound)
-		json_object_set_new(c, "bound", json_string(tr->bound));
-	return c;
+	json_t *c = json_pack("{s:s,s:i,s:s,s:i,s:i,s:I}", "scenario", scenario, "balancing", mode,
+			      "label", label, "cpu_node", t->fast, "mem_node",
+			      bound && !strcmp(bound, "fast") ? t->fast : t->slow, "bytes",
+			      (json_int_t)(t->hot_size + t->cold_size));
+	if (bound)
+		json_object_set_new(c, "bound", json_string(bound));
+	for (int k = 0; k < t->ncpus; k++)
+		nb_plan_cpu(c, t->cpus[k], "worker");
+	nb_plan_mem(pl, t->slow, t->hot_size + t->cold_size);
+	nb_plan_add(pl, c, est);
+}
+
+/* The trials in run order: promotion per mode, the two baselines, demotion, then each sweep
+ * value. Cost model: each trial duration_s, plus populating both sets at 1 GB/s and 0.5 s to
+ * start and stop; demotion also fills the fast node (its memory cap, at most fill_max) at
+ * 1 GB/s. */
+static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
+{
+	static struct tier t;
+	char why[256], label[64];
+	json_t *pl = nb_plan_new();
+	memset(&t, 0, sizeof(t));
+	t.ctx = (struct nb_ctx *)ctx;
+	if (tier_pick(ctx, &t, why, sizeof(why)))
+		return pl;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	t.hot_size = (nb_param_u64(p, "hot_size") + page - 1) / page * page;
+	t.cold_size = (nb_param_u64(p, "cold_size") + page - 1) / page * page;
+	t.ncpus = nb_ctx_node_cpus(ctx, t.fast, t.cpus);
+	const struct nb_param_val *sc = nb_param(p, "scenarios"), *modes = nb_param(p, "modes");
+	bool want[4] = {false};
+	for (int i = 0; i < sc->nlist; i++)
+		want[sc->list[i]] = true;
+	double each =
+	    (double)nb_param_u64(p, "duration_s") + 0.5 + (double)(t.hot_size + t.cold_size) / 1e9;
+	for (int i = 0; want[NB_TIER_PROMOTION] && i < modes->nlist; i++) {
+		snprintf(label, sizeof(label), "promotion, numa_balancing=%d", (int)modes->list[i]);
+		plan_trial(pl, &t, "promotion", (int)modes->list[i], NULL, label, each);
+	}
+	for (int i = 0; want[NB_TIER_BASELINE] && i < 2; i++) {
+		snprintf(label, sizeof(label), "baseline, hot set bound to %s",
+			 i ? "slow" : "fast");
+		plan_trial(pl, &t, "baseline", 2, i ? "slow" : "fast", label, each);
+	}
+	if (want[NB_TIER_DEMOTION]) {
+		uint64_t cap = nb_ctx_mem_cap(ctx, t.fast), fmax = nb_param_u64(p, "fill_max");
+		double fill = (double)(cap && cap < fmax ? cap : fmax) / 1e9;
+		plan_trial(pl, &t, "demotion", 2, NULL, "demotion, numa_balancing=2", each + fill);
+		json_t *cells = json_object_get(pl, "cells");
+		json_object_set_new(json_array_get(cells, json_array_size(cells) - 1),
+				    "demotion_enabled", json_string("true"));
+	}
+	for (int s = 0; want[NB_TIER_SWEEP] && s < 2; s++) {
+		const struct nb_param_val *vals = nb_param(p, sweeps[s].param);
+		for (int i = 0; i < vals->nlist; i++) {
+			snprintf(label, sizeof(label), "sweep, %s=%llu", sweeps[s].knob,
+				 (unsigned long long)vals->list[i]);
+			plan_trial(pl, &t, "sweep", 2, NULL, label, each);
+			json_t *cells = json_object_get(pl, "cells");
+			json_object_set_new(json_array_get(cells, json_array_size(cells) - 1),
+					    sweeps[s].knob,
+					    json_integer((json_int_t)vals->list[i]));
+		}
+	}
+	return pl;
+}
+
+/* The trial a planned cell describes. */
+static void trial_of(json_t *cell, struct trial *tr)
+{
+	const char *sc = json_string_value(json_object_get(cell, "scenario"));
+	memset(tr, 0, sizeof(*tr));
+	for (int k = 0; k < 4; k++)
+		if (!strcmp(sc, scenario_names[k]))
+			tr->scenario = (enum nb_tier_scenario)k;
+	tr->mode = (int)json_integer_value(json_object_get(cell, "balancing"));
+	const char *b = json_string_value(json_object_get(cell, "bound"));
+	tr->bound = !b ? NULL : !strcmp(b, "fast") ? "fast" : "slow";
+	tr->demote = tr->scenario == NB_TIER_DEMOTION;
+	snprintf(tr->label, sizeof(tr->label), "%s",
+		 json_string_value(json_object_get(cell, "label")));
 }
 
 static void do_trial(struct tier *t, struct nb_cells *cl, const struct trial *tr, json_t *cell)
 {
 	nb_progress("tier: %s", tr->label);
-	enum nb_status st = tier_run_trial(t, tr, cell);
-	json_object_set_new(cell, "label", json_string(tr->label));
-	nb_cells_add(cl, cell, st);
+	nb_cells_add(cl, cell, tier_run_trial(t, tr, cell));
+}
+
+/* A sweep knob: set to the cell's value (the first cell of the knob remembers it in knobs);
+ * NB_OK, or the cell's status (skipped: the knob is absent; failed: it cannot be set). */
+static enum nb_status sweep_set(json_t *knobs, json_t *cell, int s, char *before, size_t blen,
+				bool *have, bool first)
+{
+	const struct nb_tunable *k = nb_tunable_find(sweeps[s].knob);
+	char err[256], v[32];
+	if (first) {
+		*have = nb_tunable_get(k, before, blen) == 0;
+		tier_knobs_remember(knobs, sweeps[s].knob);
+	}
+	if (!*have) {
+		nb_run_reason(cell, "%s is absent (%s%s)", sweeps[s].knob, k->path,
+			      strstr(k->needs, "debugfs") ? ": debugfs is not mounted"
+							  : ": the kernel has no such tunable");
+		return NB_SKIPPED;
+	}
+	snprintf(v, sizeof(v), "%lld",
+		 (long long)json_integer_value(json_object_get(cell, sweeps[s].knob)));
+	if (nb_tunable_set(k, v, err, sizeof(err))) {
+		nb_run_reason(cell, "%s", err);
+		return NB_FAILED;
+	}
+	return NB_OK;
+}
+
+static void sweep_restore(int s, const bool *have, char (*before)[64])
+{
+	char err[256];
+	if (have[s])
+		nb_tunable_set(nb_tunable_find(sweeps[s].knob), before[s], err, sizeof(err));
 }
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
@@ -147,87 +266,52 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		nb_run_reason(run, "pinning to the fast node %d: %s", t.fast, strerror(errno));
 		return NB_FAILED;
 	}
-	const struct nb_param_val *sc = nb_param(p, "scenarios"), *modes = nb_param(p, "modes");
-	bool want[4] = {false};
-	for (int i = 0; i < sc->nlist; i++)
-		want[sc->list[i]] = true;
 	json_t *knobs = json_object();
 	json_object_set_new(run, "tunables_bench", knobs);
 	tier_knobs_begin(&t, knobs);
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
-	struct trial tr;
-	if (want[NB_TIER_PROMOTION])
-		for (int i = 0; i < modes->nlist && !nb_interrupted; i++) {
-			tr = (struct trial){.scenario = NB_TIER_PROMOTION,
-					    .mode = (int)modes->list[i]};
-			snprintf(tr.label, sizeof(tr.label), "promotion, numa_balancing=%d",
-				 tr.mode);
-			do_trial(&t, &cl, &tr, new_cell(&tr));
-		}
-	if (want[NB_TIER_BASELINE])
-		for (int i = 0; i < 2 && !nb_interrupted; i++) {
-			tr = (struct trial){
-			    .scenario = NB_TIER_BASELINE, .mode = 2, .bound = i ? "slow" : "fast"};
-			snprintf(tr.label, sizeof(tr.label), "baseline, hot set bound to %s",
-				 tr.bound);
-			do_trial(&t, &cl, &tr, new_cell(&tr));
-		}
-	if (want[NB_TIER_DEMOTION] && !nb_interrupted) {
-		tier_knobs_remember(knobs, "demotion_enabled");
-		tr = (struct trial){.scenario = NB_TIER_DEMOTION, .mode = 2, .demote = true};
-		snprintf(tr.label, sizeof(tr.label), "demotion, numa_balancing=2");
-		json_t *cell = new_cell(&tr);
-		json_object_set_new(cell, "demotion_enabled", json_string("true"));
-		do_trial(&t, &cl, &tr, cell);
-		char err[256], before[64];
-		const char *b = json_string_value(
-		    json_object_get(json_object_get(knobs, "demotion_enabled"), "before"));
-		if (b) { /* the other scenarios run with the original setting */
-			snprintf(before, sizeof(before), "%s", b);
-			tier_set_knob("demotion_enabled", before, err, sizeof(err));
-		}
-	}
-	if (want[NB_TIER_SWEEP]) {
-		static const struct {
-			const char *knob, *param, *key;
-		} sw[] = {
-		    {"promote_rate_limit_MBps", "rate_limits_MBps", "promote_rate_limit_MBps"},
-		    {"hot_threshold_ms", "hot_thresholds_ms", "hot_threshold_ms"}};
-		for (int s = 0; s < 2; s++) {
-			const struct nb_param_val *vals = nb_param(p, sw[s].param);
-			const struct nb_tunable *k = nb_tunable_find(sw[s].knob);
-			char before[64], err[256], v[32];
-			bool have = nb_tunable_get(k, before, sizeof(before)) == 0;
-			tier_knobs_remember(knobs, sw[s].knob);
-			for (int i = 0; i < vals->nlist && !nb_interrupted; i++) {
-				tr = (struct trial){.scenario = NB_TIER_SWEEP, .mode = 2};
-				snprintf(tr.label, sizeof(tr.label), "sweep, %s=%llu", sw[s].knob,
-					 (unsigned long long)vals->list[i]);
-				json_t *cell = new_cell(&tr);
-				json_object_set_new(cell, sw[s].key,
-						    json_integer((json_int_t)vals->list[i]));
-				snprintf(v, sizeof(v), "%llu", (unsigned long long)vals->list[i]);
-				if (!have) {
-					nb_run_reason(cell, "%s is absent (%s%s)", sw[s].knob,
-						      k->path,
-						      strstr(k->needs, "debugfs")
-							  ? ": debugfs is not mounted"
-							  : ": the kernel has no such tunable");
-					nb_cells_add(&cl, cell, NB_SKIPPED);
-					continue;
-				}
-				if (nb_tunable_set(k, v, err, sizeof(err))) {
-					nb_run_reason(cell, "%s", err);
-					nb_cells_add(&cl, cell, NB_FAILED);
-					continue;
-				}
-				do_trial(&t, &cl, &tr, cell);
+	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
+	char before[2][64], err[256];
+	bool have[2] = {false, false}, seen[2] = {false, false};
+	int cur = -1; /* the sweep knob of the cells being run */
+	for (size_t i = 0; i < json_array_size(cells) && !nb_interrupted; i++) {
+		json_t *cell = nb_plan_cell_copy(json_array_get(cells, i));
+		struct trial tr;
+		trial_of(cell, &tr);
+		if (tr.demote) {
+			tier_knobs_remember(knobs, "demotion_enabled");
+			do_trial(&t, &cl, &tr, cell);
+			const char *b = json_string_value(
+			    json_object_get(json_object_get(knobs, "demotion_enabled"), "before"));
+			char was[64];
+			if (b) { /* the other scenarios run with the original setting */
+				snprintf(was, sizeof(was), "%s", b);
+				tier_set_knob("demotion_enabled", was, err, sizeof(err));
 			}
-			if (have)
-				nb_tunable_set(k, before, err, sizeof(err));
+			continue;
 		}
+		int s = -1;
+		for (int k = 0; k < 2 && tr.scenario == NB_TIER_SWEEP; k++)
+			if (json_object_get(cell, sweeps[k].knob))
+				s = k;
+		if (cur >= 0 && s != cur) /* a knob's sweep is over: put it back before the next */
+			sweep_restore(cur, have, before);
+		cur = s;
+		if (s >= 0) {
+			enum nb_status st = sweep_set(knobs, cell, s, before[s], sizeof(before[s]),
+						      &have[s], !seen[s]);
+			seen[s] = true;
+			if (st != NB_OK) {
+				nb_cells_add(&cl, cell, st);
+				continue;
+			}
+		}
+		do_trial(&t, &cl, &tr, cell);
 	}
+	json_decref(pl);
+	if (cur >= 0)
+		sweep_restore(cur, have, before);
 	tier_knobs_restore(&t, knobs, run);
 	nb_progress_done();
 	tier_scores(run);
@@ -251,4 +335,5 @@ const struct nb_bench nb_bench_tier = {
     .probe = probe,
     .run = run,
     .validate = validate,
+    .plan = plan,
 };

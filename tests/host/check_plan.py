@@ -147,6 +147,53 @@ check_classes("loaded", ld, lambda c: c["mix"] == ld[0]["mix"])
 fl = benches["fault"]["cells"]
 check_classes("fault", fl, lambda c: c["pages"] == fl[0]["pages"])
 
+
+
+def check_order(name, cells, point, pair=lambda c: (c["cpu_node"], c["mem_node"])):
+    """Coarse to fine (README): one cell of every (point, pair class) is measured before the
+    second of any; within a group the plan order is kept; the orders are a permutation. A pair
+    whose cpu side has no cpus is a group of its own."""
+    groups = {}
+    for i, c in enumerate(cells):
+        a, m = pair(c)
+        cls = pair_key(a, m) if a in cpu_nodes else ("own", i)
+        groups.setdefault((point(c), cls), []).append(i)
+    order = [c.get("order") for c in cells]
+    perm = sorted(o for o in order if o is not None) == list(range(len(cells)))
+    firsts = max((order[g[0]] for g in groups.values()), default=-1)
+    seconds = min((order[g[1]] for g in groups.values() if len(g) > 1), default=len(cells))
+    kept = all(order[g[k]] < order[g[k + 1]] for g in groups.values() for k in range(len(g) - 1))
+    check(perm and firsts < seconds and kept,
+          "%s: coarse to fine, one of each of %d (point, class) groups first" % (name, len(groups)))
+
+
+check_order("latency", lat, lambda c: (c["size_bytes"], c["pages"], c["stride"]))
+check_order("bandwidth", benches["bandwidth"]["cells"],
+            lambda c: (c["kernel"], c.get("mix"), c["threads"]))
+check_order("loaded", ld, lambda c: c["mix"])
+check_order("fault", fl, lambda c: c["pages"])
+
+# migrate: every ordered pair of distinct memory nodes; one mover, the lowest cpu of the target
+# node (else of the source); single-page cells sized by time.
+if "migrate" in benches:
+    mg = benches["migrate"]["cells"]
+    check({(c["src_node"], c["dst_node"]) for c in mg} ==
+          {(a, b2) for a in mem_nodes for b2 in mem_nodes if a != b2},
+          "migrate: every ordered pair of distinct memory nodes")
+    for c in mg:
+        side = c["dst_node"] if nodes[c["dst_node"]]["cpus"] else c["src_node"]
+        want = [min(nodes[side]["cpus"])] if nodes[side]["cpus"] else None
+        if want is not None and roles(c, "mover") != want:
+            check(False, "migrate %d->%d: mover %s, expected %s" % (c["src_node"], c["dst_node"],
+                                                                   roles(c, "mover"), want))
+        if (c["method"] == "move_pages_single") != (c.get("size_rule", {}).get("rule") == "time") \
+                and c.get("class", {}).get("role") != "covered":
+            check(False, "migrate %d->%d %s: size_rule %s" % (c["src_node"], c["dst_node"],
+                                                              c["method"], c.get("size_rule")))
+    check(True, "migrate: one mover on the target node, single-page cells sized by time")
+    check_order("migrate", mg, lambda c: (c["pages"], c["method"]),
+                lambda c: (c["src_node"], c["dst_node"]))
+
 # fault: the same one cpu per node as latency.
 for c in benches["fault"]["cells"]:
     t = roles(c, "toucher")

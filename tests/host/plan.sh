@@ -18,7 +18,7 @@ NPS4="synthetic:package:2 group:4 [numa(memory=32GiB)] l3:2(size=32MiB) core:4 p
 # A QEMU guest capture with a memory-only node (node 3, no cpus), replayed through its /sys.
 CXL="$SRC/tests/fixtures/guests/4node-asym-6.12/root"
 
-BENCHES=(latency bandwidth loaded c2c fault --set latency.pages=4k --set latency.size=32K,dram
+BENCHES=(latency bandwidth loaded c2c fault migrate --set latency.pages=4k --set latency.size=32K,dram
 	--set bandwidth.kernel=read,triad --set bandwidth.threads=1,2,cores,pus
 	--set loaded.mix=read --set loaded.delay=0 --set fault.pages=4k)
 

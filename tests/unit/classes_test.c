@@ -183,8 +183,9 @@ static void test_roles(void **state)
 	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_CLASSES, 2, 3, false), NB_CLASS_COVERED);
 	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_REPS, 2, 3, true), NB_CLASS_COVERED);
 	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_REPS, 0, 4, true), NB_CLASS_REP);
-	json_object_set_new(c, "cpu_node", json_integer(2));
-	json_object_set_new(c, "mem_node", json_integer(3));
+	assert_int_equal(nb_class_cell(c, &pc, NB_CLASS_CLASSES, 2, 3, false), NB_CLASS_COVERED);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "class"), "pair")),
+			    "2>3");
 	assert_int_equal(nb_class_covered(c), NB_SKIPPED);
 	const char *why = json_string_value(json_object_get(c, "reason"));
 	assert_non_null(why);
