@@ -29,6 +29,7 @@ struct an_pair {
 	long long cpu, mem;
 	struct an_val lat4k, latthp, rd, triad;
 	double bw_threads; /* threads of rd/triad: the most this pair was run with */
+	double lat_size;   /* size of lat4k/latthp: the largest this pair was run with */
 	double slit, dist, hmat_lat, hmat_bw; /* SLIT ratio to local, raw SLIT; HMAT ns, MiB/s */
 	enum an_class cls;
 	enum an_order order;
