@@ -315,7 +315,8 @@ static int compare_arrays(struct an_cmp_set *k, int group, const json_t *ra, con
 	json_object_foreach((json_t *)ra, key, va)
 	{
 		const json_t *vb = json_object_get(rb, key);
-		if (!rc && records(key, va) && json_is_array(vb))
+		bool declared = of && !strcmp(key, of) && json_is_object(json_array_get(va, 0));
+		if (!rc && (declared || records(key, va)) && json_is_array(vb))
 			rc = compare_records(k, group, va, vb, untrusted,
 					     !strcmp(key, of ? of : "cells") ? ident : NULL);
 	}
