@@ -43,6 +43,16 @@ static json_t *param_json(const struct nb_param_def *d)
 		      d->unit, "default", d->def, "help", d->help);
 	if (d->choices || d->from.tab)
 		json_object_set_new(pj, "choices", choices_json(d));
+	/* what each declared choice means, where the table says */
+	json_t *ch = json_object();
+	struct nb_choice c;
+	for (int i = 0; !nb_param_choice_at(d, i, &c); i++)
+		if (c.help)
+			json_object_set_new(ch, c.name, json_string(c.help));
+	if (json_object_size(ch))
+		json_object_set_new(pj, "choice_help", ch);
+	else
+		json_decref(ch);
 	if (d->flags & NB_PF_POW2)
 		json_object_set_new(pj, "power_of_two", json_true());
 	if (d->le)
