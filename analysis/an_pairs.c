@@ -32,6 +32,7 @@ static struct an_pair *pair_get(struct an_pairs *s, long long cpu, long long mem
 				   .rd = no_val,
 				   .triad = no_val,
 				   .bw_threads = -1,
+				   .lat_size = -1,
 				   .slit = NAN,
 				   .dist = NAN,
 				   .hmat_lat = NAN,
@@ -87,30 +88,53 @@ static void put(struct an_pairs *s, struct an_val *v, const json_t *cell, const 
 		s->emulated = true;
 }
 
-/* The latency cells of the largest size (and the 256-byte stride, or the largest, when the
- * run swept strides), 4 KiB and THP pages. */
+/* A field of the run's declared headline rule ("headline_rule", written by the bench); def for
+ * files written before runs carried one (the rule the bench declared then). */
+static const char *rule_field(const json_t *run, const char *key, const char *def)
+{
+	const json_t *r = json_object_get(run, "headline_rule");
+	return r ? json_string_value(json_object_get(r, key)) : def;
+}
+
+/* The latency cells the bench's headline rule reads, 4 KiB and THP pages: its preferred value
+ * of a field (the 256-byte stride) when measured, else that field's largest; per node pair,
+ * the largest of its `largest` field (size) that pair was run with. */
 static void latency(struct an_pairs *s, const json_t *run)
 {
-	double size = -1, stride = -1;
-	bool has256 = false;
+	const char *prefer = rule_field(run, "prefer", "stride=256"),
+		   *largest = rule_field(run, "largest", "size_bytes");
+	const char *eq = prefer ? strchr(prefer, '=') : NULL;
+	char pf[32] = "";
+	double want = NAN, stride = -1;
+	bool has = false;
+	if (eq) {
+		snprintf(pf, sizeof(pf), "%.*s", (int)(eq - prefer), prefer);
+		want = strtod(eq + 1, NULL);
+	}
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
-		size = fmax(size, an_num(json_object_get(c, "size_bytes")));
-		double st = an_num(json_object_get(c, "stride"));
-		has256 = has256 || st == 256;
+		double st = pf[0] ? an_num(json_object_get(c, pf)) : NAN;
+		has = has || st == want;
 		stride = fmax(stride, st);
 	}
-	if (has256)
-		stride = 256;
+	if (has)
+		stride = want;
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
-		double sz = an_num(json_object_get(c, "size_bytes"));
-		double st = an_num(json_object_get(c, "stride"));
-		if (!matrix(c) || (size >= 0 && sz != size) || (stride >= 0 && st != stride))
+		double sz = largest ? an_num(json_object_get(c, largest)) : 0;
+		double st = pf[0] ? an_num(json_object_get(c, pf)) : -1;
+		if (!matrix(c) || (stride >= 0 && st != stride))
 			continue;
 		struct an_pair *p = cell_pair(s, c);
+		sz = isnan(sz) ? 0 : sz;
+		if (sz > p->lat_size) {
+			p->lat_size = sz;
+			p->lat4k = p->latthp = no_val;
+		}
+		if (sz != p->lat_size)
+			continue;
 		const char *pages = str(c, "pages");
 		if (!strcmp(pages, "thp"))
 			put(s, &p->latthp, c, "latency_ns");
@@ -125,6 +149,7 @@ static void bandwidth(struct an_pairs *s, const json_t *run)
 {
 	size_t i;
 	json_t *c;
+	const char *most = rule_field(run, "largest", "threads");
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
 		const char *k = str(c, "kernel");
@@ -132,7 +157,7 @@ static void bandwidth(struct an_pairs *s, const json_t *run)
 		if (!matrix(c) || (!rd && !triad))
 			continue;
 		struct an_pair *p = cell_pair(s, c);
-		double t = an_num(json_object_get(c, "threads"));
+		double t = most ? an_num(json_object_get(c, most)) : 0;
 		t = isnan(t) ? 0 : t;
 		if (t > p->bw_threads) {
 			p->bw_threads = t;

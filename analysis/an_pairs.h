@@ -29,6 +29,7 @@ struct an_pair {
 	long long cpu, mem;
 	struct an_val lat4k, latthp, rd, triad;
 	double bw_threads; /* threads of rd/triad: the most this pair was run with */
+	double lat_size;   /* size of lat4k/latthp: the largest this pair was run with */
 	double slit, dist, hmat_lat, hmat_bw; /* SLIT ratio to local, raw SLIT; HMAT ns, MiB/s */
 	enum an_class cls;
 	enum an_order order;
@@ -41,8 +42,10 @@ struct an_pairs {
 	bool emulated;
 };
 
-/* The pairs of doc's latency (largest size, 256 B stride) and bandwidth (per pair its most
- * threads) runs, classified and order-checked. Free with an_pairs_free. */
+/* The pairs of doc's latency and bandwidth runs, classified and order-checked, the cells
+ * chosen by each run's "headline_rule" (latency: per pair its largest size, the 256 B stride
+ * when swept, else the largest; bandwidth: per pair its most threads). Free with
+ * an_pairs_free. */
 void an_pairs_collect(struct an_pairs *s, const json_t *doc);
 void an_pairs_free(struct an_pairs *s);
 /* The latency a pair is ordered by: 4 KiB pages, else THP. */

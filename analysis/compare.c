@@ -307,15 +307,18 @@ static int compare_arrays(struct an_cmp_set *k, int group, const json_t *ra, con
 	const char *key;
 	json_t *va;
 	int rc = 0;
-	/* cells pair by the identity both runs declare; else (older files) by the default list */
+	/* records pair by the identity both runs declare (of their "cells", or of the array
+	 * "identity_records" names); else (older files) by the default list */
 	const json_t *ia = json_object_get(ra, "identity"), *ib = json_object_get(rb, "identity");
 	const json_t *ident = ia && ib && json_equal((json_t *)ia, (json_t *)ib) ? ia : NULL;
+	const char *of = json_string_value(json_object_get(ra, "identity_records"));
 	json_object_foreach((json_t *)ra, key, va)
 	{
 		const json_t *vb = json_object_get(rb, key);
-		if (!rc && records(key, va) && json_is_array(vb))
+		bool declared = of && !strcmp(key, of) && json_is_object(json_array_get(va, 0));
+		if (!rc && (declared || records(key, va)) && json_is_array(vb))
 			rc = compare_records(k, group, va, vb, untrusted,
-					     !strcmp(key, "cells") ? ident : NULL);
+					     !strcmp(key, of ? of : "cells") ? ident : NULL);
 	}
 	return rc;
 }

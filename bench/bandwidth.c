@@ -23,22 +23,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { P_SIZE, P_THREADS, P_KERNEL, P_MIX, P_CI_MAX, P_PAIRS, P_COUNT };
+/* Words of `threads`: a count the node's shape gives. */
+enum { THREADS_CORES, THREADS_PUS };
+static const struct nb_choice thread_words[] = {
+    {"cores", THREADS_CORES, "one thread per core of the node"},
+    {"pus", THREADS_PUS, "one thread per hardware thread of the node"},
+    {NULL, 0, NULL},
+};
+
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "dram", 3 * 65536, 64.0 * (1ull << 30), "dram",
-     "working set of all arrays together (each kernel splits it over its arrays); dram: each "
-     "array >= 4x the last-level cache of the cell's nodes, at least 256M in all"},
-    {"threads", NB_P_SIZES, "threads", "1,cores", 1, NB_MAX_CPUS, "cores|pus",
-     "thread counts, e.g. 1,2,4, or cores (one per core of the node) or pus (one per hardware "
-     "thread): counts up to the cores take one PU per core, spread evenly over the node's "
-     "last-level caches"},
-    {"kernel", NB_P_ENUMS, "", "read,write,ntwrite,copy,triad", 0, 0,
-     "read|write|ntwrite|copy|triad", "stream kernels"},
-    {"mix", NB_P_ENUMS, "", "", 0, 0, NB_MIX_CHOICES,
-     "read/write mixes to run besides the kernels (MLC traffic types): all reads, 3:1, 2:1, "
-     "1:1 reads:writes, non-temporal writes (default: none)"},
-    NB_PARAM_CI_MAX("0.05"),
-    NB_PARAM_PAIRS,
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [P_SIZE] =
+	{"size", NB_P_SIZE, "bytes", "dram", 3 * 65536, 64.0 * (1ull << 30), nb_choices_dram,
+	 "working set of all arrays together (each kernel splits it over its arrays); dram: each "
+	 "array >= 4x the last-level cache of the cell's nodes, at least 256M in all"},
+    [P_THREADS] =
+	{"threads", NB_P_INTS, "threads", "1,cores", 1, NB_MAX_CPUS, thread_words,
+	 "thread counts, e.g. 1,2,4, or cores (one per core of the node) or pus (one per hardware "
+	 "thread): counts up to the cores take one PU per core, spread evenly over the node's "
+	 "last-level caches"},
+    [P_KERNEL] = {"kernel", NB_P_ENUMS, "", "read,write,ntwrite,copy,triad", 0, 0, NULL,
+		  "stream kernels", 0, NULL, NB_CHOICES_OF(nb_stream_kernels, NB_K_COUNT)},
+    [P_MIX] =
+	{"mix", NB_P_ENUMS, "", "", 0, 0, NULL,
+	 "read/write mixes to run besides the kernels (MLC traffic types): all reads, 3:1, 2:1, "
+	 "1:1 reads:writes, non-temporal writes (default: none)",
+	 0, NULL, NB_CHOICES_OF(nb_mixes, NB_MIX_COUNT)},
+    [P_CI_MAX] = NB_PARAM_CI_MAX("0.05"),
+    [P_PAIRS] = NB_PARAM_PAIRS,
+    [P_COUNT] = NB_PARAMS_END,
 };
 
 /* The mixes as stream kernels: one array, 64 B per line as the program sees it, the traffic
@@ -363,11 +376,11 @@ static double cell_cost(int samples, const struct nb_stream_kernel *k, uint64_t 
 
 static int plan_threads(const struct nb_params *p, int ncores, int npus, int *out)
 {
-	const struct nb_param_val *v = nb_param(p, "threads");
+	const struct nb_param_val *v = &p->v[P_THREADS];
 	int n = 0;
 	for (int i = 0; i < v->nlist; i++) {
 		int w = nb_param_word(v->list[i]);
-		out[n++] = w == 0 ? ncores : w == 1 ? npus : (int)v->list[i];
+		out[n++] = w == THREADS_CORES ? ncores : w == THREADS_PUS ? npus : (int)v->list[i];
 	}
 	return n;
 }
@@ -382,7 +395,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	int nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *kernels = nb_param(p, "kernel"), *mixes = nb_param(p, "mix");
+	const struct nb_param_val *kernels = &p->v[P_KERNEL], *mixes = &p->v[P_MIX];
 	const struct nb_stream_kernel *ks[NB_K_COUNT + NB_MIX_COUNT];
 	int nks = 0;
 	for (int k = 0; k < kernels->nlist; k++)
@@ -395,7 +408,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	int mode = nb_class_mode(p, pc);
 	for (int k = 0; k < nks; k++) {
 		struct nb_wset w;
-		nb_wset_for(ctx, nb_param_u64(p, "size"), ks[k]->arrays, 256ull << 20, &w);
+		nb_wset_for(ctx, p->v[P_SIZE].u, ks[k]->arrays, 256ull << 20, &w);
 		for (int i = 0; i < ncn; i++) {
 			static int cpus[NB_MAX_CPUS], order[NB_MAX_CPUS];
 			int tc[NB_MAX_CPUS], ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus);
@@ -540,6 +553,12 @@ static const struct nb_stream_kernel *kernel_of(json_t *cell)
 	return NULL;
 }
 
+/* The headline: the read kernel, each pair's most threads. */
+static const struct nb_headline_rule headline_rule = {.metric = "bandwidth_gbs",
+						      .where = "kernel=read",
+						      .largest = "threads",
+						      .text = "read, most threads"};
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
@@ -572,15 +591,14 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	}
 	free(seq);
 	json_decref(pl);
-	nb_run_headline(run, "bandwidth_gbs", "read, most threads:", "threads", nb_cell_with,
-			"kernel=read");
+	nb_run_headline_rule(run, &headline_rule);
 	peak_summary(run, cl.arr);
 	return nb_cells_finish(&cl, run);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	uint64_t size = nb_param_u64(p, "size");
+	uint64_t size = p->v[P_SIZE].u;
 	return nb_param_word(size) >= 0 ? 0
 					: nb_ctx_check_mem(ctx, size, "bandwidth.size", err, len);
 }
@@ -592,8 +610,10 @@ const struct nb_bench nb_bench_bandwidth = {
     .abi = NB_BENCH_ABI,
     .name = "bandwidth",
     .identity = identity,
+    .headline = &headline_rule,
     .summary = "bandwidth matrix (cpu node x memory node): read, write, ntwrite, copy, triad",
     .params = params,
+    .nparams = P_COUNT,
     .run = run,
     .validate = validate,
     .plan = plan,

@@ -18,20 +18,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { P_LINES, P_STRIDE, P_ROUNDS, P_PINGPONG, P_PAIRS, P_CI_MAX, P_COUNT };
+
 static const struct nb_param_def params[] = {
-    {"lines", NB_P_INT, "lines", "64", 2, 4096, NULL,
-     "cache lines the holder prepares and the reader chases per round"},
-    {"stride", NB_P_SIZE, "bytes", "256", 64, 4096, NULL,
-     "one line per this many bytes (a power of two; 256 keeps neighbour-line prefetches out)"},
-    {"rounds", NB_P_INT, "rounds", "100", 1, 1e7, NULL,
-     "rounds per sample (each: the holder prepares, the reader chases all lines)"},
-    {"pingpong", NB_P_INT, "round trips", "2000", 0, 1e9, NULL,
-     "ping-pong round trips per sample (0: no ping-pong)"},
-    {"pairs", NB_P_INT, "pairs", "64", 1, 1e6, NULL,
-     "at most this many ordered cpu pairs: all of them when there are fewer; else one per "
-     "(holder node, reader node, relation) first, then evenly spaced others"},
-    NB_PARAM_CI_MAX("0.05"),
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [P_LINES] = {"lines", NB_P_INT, "lines", "64", 2, 4096, NULL,
+		 "cache lines the holder prepares and the reader chases per round"},
+    [P_STRIDE] =
+	{"stride", NB_P_SIZE, "bytes", "256", 64, 4096, NULL,
+	 "one line per this many bytes (a power of two; 256 keeps neighbour-line prefetches out)",
+	 NB_PF_POW2},
+    [P_ROUNDS] = {"rounds", NB_P_INT, "rounds", "100", 1, 1e7, NULL,
+		  "rounds per sample (each: the holder prepares, the reader chases all lines)"},
+    [P_PINGPONG] = {"pingpong", NB_P_INT, "round trips", "2000", 0, 1e9, NULL,
+		    "ping-pong round trips per sample (0: no ping-pong)"},
+    [P_PAIRS] =
+	{"pairs", NB_P_INT, "pairs", "64", 1, 1e6, NULL,
+	 "at most this many ordered cpu pairs: all of them when there are fewer; else one per "
+	 "(holder node, reader node, relation) first, then evenly spaced others"},
+    [P_CI_MAX] = NB_PARAM_CI_MAX("0.05"),
+    [P_COUNT] = NB_PARAMS_END,
 };
 
 /* same_l3 / other_l3: same node, same or another last-level cache domain (AMD CCXs, SNC);
@@ -217,14 +222,14 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	static struct pair prs[NB_MAX_CPUS * 8];
 	long total;
-	int n = choose_pairs(ctx, (int)nb_param_u64(p, "pairs"), prs,
-			     (int)(sizeof(prs) / sizeof(prs[0])), &total);
+	int n = choose_pairs(ctx, (int)p->v[P_PAIRS].u, prs, (int)(sizeof(prs) / sizeof(prs[0])),
+			     &total);
 	json_t *pl = nb_plan_new();
-	uint64_t bytes = nb_param_u64(p, "lines") * nb_param_u64(p, "stride") + 4096;
-	double est = nb_plan_samples(ctx) *
-		     (2.0 * (double)(nb_param_u64(p, "rounds") * nb_param_u64(p, "lines")) +
-		      (double)nb_param_u64(p, "pingpong")) *
-		     200e-9;
+	uint64_t bytes = p->v[P_LINES].u * p->v[P_STRIDE].u + 4096;
+	double est =
+	    nb_plan_samples(ctx) *
+	    (2.0 * (double)(p->v[P_ROUNDS].u * p->v[P_LINES].u) + (double)p->v[P_PINGPONG].u) *
+	    200e-9;
 	for (int i = 0; i < n; i++)
 		for (int home = 0; home < (prs[i].rel == R_CROSS ? 2 : 1); home++) {
 			int hn = home ? prs[i].rn : prs[i].hn;
@@ -249,10 +254,10 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 {
 	static struct pair_run r;
 	memset(&r, 0, sizeof(r));
-	size_t stride = nb_param_u64(p, "stride");
-	r.lines = nb_param_u64(p, "lines");
-	r.rounds = nb_param_u64(p, "rounds");
-	r.pp_rounds = nb_param_u64(p, "pingpong");
+	size_t stride = p->v[P_STRIDE].u;
+	r.lines = p->v[P_LINES].u;
+	r.rounds = p->v[P_ROUNDS].u;
+	r.pp_rounds = p->v[P_PINGPONG].u;
 	r.holder_cpu = pr->h;
 	r.reader_cpu = pr->r;
 	r.len = r.lines * stride;
@@ -334,12 +339,9 @@ static double median_of(json_t *cells, int hn, int rn, const char *home, const c
 	return s.median;
 }
 
-static bool not_smt(json_t *cell, void *arg)
-{
-	(void)arg;
-	const char *r = json_string_value(json_object_get(cell, "relation"));
-	return r && strcmp(r, "smt");
-}
+/* The headline: modified lines, pairs that are not SMT siblings. */
+static const struct nb_headline_rule headline_rule = {
+    .metric = "hitm_ns", .where = "relation!=smt", .text = "HITM, not SMT"};
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
@@ -408,25 +410,13 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				json_array_append_new(sum, o);
 			}
 	json_object_set_new(run, "summary", sum);
-	nb_run_headline(run, "hitm_ns", "HITM, not SMT:", NULL, not_smt, NULL);
+	nb_run_headline_rule(run, &headline_rule);
 	json_object_set_new(
 	    run, "method",
 	    json_string("holder cpu leaves lines clean (read after clflush: HIT) or modified "
 			"(rewritten: HITM) in its cache; reader cpu chases them and times its "
 			"loads; ping-pong: one handoff of a modified line (round trip / 2)"));
 	return nb_cells_finish(&cl, run);
-}
-
-static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
-{
-	uint64_t stride = nb_param_u64(p, "stride");
-	(void)ctx;
-	if (stride & (stride - 1)) {
-		snprintf(err, len, "c2c.stride=%s: not a power of two (valid: 64, 128, 256, ...)",
-			 nb_param_str(p, "stride"));
-		return -1;
-	}
-	return 0;
 }
 
 /* What names a cell: compare pairs cells by these (written as each run's "identity"). */
@@ -436,10 +426,11 @@ const struct nb_bench nb_bench_c2c = {
     .abi = NB_BENCH_ABI,
     .name = "c2c",
     .identity = identity,
+    .headline = &headline_rule,
     .summary = "cache-to-cache transfer latency per cpu pair (HIT clean, HITM modified, "
 	       "ping-pong), summarised node x node",
     .params = params,
+    .nparams = P_COUNT,
     .run = run,
-    .validate = validate,
     .plan = plan,
 };

@@ -18,13 +18,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+enum { P_SIZE, P_PAGES, P_CI_MAX, P_PAIRS, P_COUNT };
+
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
-     "buffer first-touched per sample"},
-    {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes"},
-    NB_PARAM_CI_MAX("0.05"),
-    NB_PARAM_PAIRS,
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [P_SIZE] = {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
+		"buffer first-touched per sample"},
+    [P_PAGES] = NB_PARAM_PAGES,
+    [P_CI_MAX] = NB_PARAM_CI_MAX("0.05"),
+    [P_PAIRS] = NB_PARAM_PAIRS,
+    [P_COUNT] = NB_PARAMS_END,
 };
 
 struct cell_arg {
@@ -94,7 +96,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	}
 	static struct cell_arg a;
 	memset(&a, 0, sizeof(a));
-	a.size = nb_param_u64(p, "size");
+	a.size = p->v[P_SIZE].u;
 	a.node = mem_node;
 	a.thp = thp;
 	nb_rule_for(&a.rule, ctx, p);
@@ -132,8 +134,8 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(ctx, cn);
 	int nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *pages = nb_param(p, "pages");
-	uint64_t size = nb_param_u64(p, "size");
+	const struct nb_param_val *pages = &p->v[P_PAGES];
+	uint64_t size = p->v[P_SIZE].u;
 	json_t *pl = nb_plan_new();
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	nb_pair_classes_ctx(ctx, pc);
@@ -141,11 +143,13 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int i = 0; i < ncn; i++)
 			for (int j = 0; j < nmn; j++) {
-				int thp = (int)pages->list[pg], cpus[NB_MAX_CPUS];
+				int thp = pages->list[pg] == NB_PAGES_THP, cpus[NB_MAX_CPUS];
 				int nc = nb_ctx_node_cpus(ctx, cn[i], cpus);
 				json_t *cell = json_pack(
 				    "{s:i,s:i,s:s,s:I}", "cpu_node", cn[i], "mem_node", mn[j],
-				    "pages", thp ? "thp" : "4k", "bytes", (json_int_t)size);
+				    "pages",
+				    nb_param_choice_name(&params[P_PAGES], (int)pages->list[pg]),
+				    "bytes", (json_int_t)size);
 				nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "toucher");
 				/* Other pairs of a class: checked with the first page size. */
 				enum nb_class_role role =
@@ -163,6 +167,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	nb_plan_order(ctx, pl, "cpu_node", "mem_node", class_keys);
 	return pl;
 }
+
+static const struct nb_headline_rule headline_rule = {
+    .metric = "fault_ns_per_page", .where = "pages=4k", .text = "4k first touch"};
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
@@ -186,14 +193,13 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	}
 	free(seq);
 	json_decref(pl);
-	nb_run_headline(run, "fault_ns_per_page", "4k first touch:", NULL, nb_cell_with,
-			"pages=4k");
+	nb_run_headline_rule(run, &headline_rule);
 	return nb_cells_finish(&cl, run);
 }
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "fault.size", err, len);
+	return nb_ctx_check_mem(ctx, p->v[P_SIZE].u, "fault.size", err, len);
 }
 
 /* What names a cell: compare pairs cells by these (written as each run's "identity"). */
@@ -203,8 +209,10 @@ const struct nb_bench nb_bench_fault = {
     .abi = NB_BENCH_ABI,
     .name = "fault",
     .identity = identity,
+    .headline = &headline_rule,
     .summary = "first-touch page fault cost per page (4 KiB and THP), every node pair",
     .params = params,
+    .nparams = P_COUNT,
     .run = run,
     .validate = validate,
     .plan = plan,

@@ -16,20 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { P_SIZE, P_PAGES, P_STRIDE, P_TLB_GROUP, P_LOADS, P_CI_MAX, P_PAIRS, P_COUNT };
+
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZES, "bytes", "16K,256K,4M,64M,256M,dram", 4096, 64.0 * (1ull << 30), "dram",
-     "buffer sizes to sweep (L1 to DRAM); dram: the DRAM point from the caches, a chain whose "
-     "footprint (size / stride x 64) is >= 4x the last-level cache, at least 256M"},
-    {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes backing the buffer"},
-    {"stride", NB_P_SIZES, "bytes", "256", 64, 1 << 20, NULL,
-     "one load per this many bytes (powers of two; 64 lets the adjacent-line prefetchers help)"},
-    {"tlb_group", NB_P_SIZE, "bytes", "256K", 4096, 1ull << 30, NULL,
-     "random order stays inside groups of this many bytes (bounds TLB misses)"},
-    {"loads", NB_P_INT, "loads", "", 1000, 1e10, NULL,
-     "dependent loads per sample (default: 2 passes over the buffer, 1M..8M)"},
-    NB_PARAM_CI_MAX("0.05"),
-    NB_PARAM_PAIRS,
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [P_SIZE] =
+	{"size", NB_P_SIZES, "bytes", "16K,256K,4M,64M,256M,dram", 4096, 64.0 * (1ull << 30),
+	 nb_choices_dram,
+	 "buffer sizes to sweep (L1 to DRAM); dram: the DRAM point from the caches, a chain whose "
+	 "footprint (size / stride x 64) is >= 4x the last-level cache, at least 256M"},
+    [P_PAGES] = NB_PARAM_PAGES,
+    [P_STRIDE] = NB_PARAM_STRIDE(NB_P_SIZES),
+    [P_TLB_GROUP] = NB_PARAM_TLB_GROUP,
+    [P_LOADS] = {"loads", NB_P_INT, "loads", "", 1000, 1e10, NULL,
+		 "dependent loads per sample (default: 2 passes over the buffer, 1M..8M)"},
+    [P_CI_MAX] = NB_PARAM_CI_MAX("0.05"),
+    [P_PAIRS] = NB_PARAM_PAIRS,
+    [P_COUNT] = NB_PARAMS_END,
 };
 
 struct cell_arg {
@@ -128,9 +130,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			     .remote = k.cpu_node != k.mem_node,
 			     .buf = &buf,
 			     .stride = k.stride,
-			     .group = nb_param_u64(p, "tlb_group")};
-	a.loads =
-	    nb_param_u64(p, "loads") ? nb_param_u64(p, "loads") : default_loads(buf.len, a.stride);
+			     .group = p->v[P_TLB_GROUP].u};
+	a.loads = p->v[P_LOADS].u ? p->v[P_LOADS].u : default_loads(buf.len, a.stride);
 	nb_rule_for(&a.rule, ctx, p);
 	if (nb_class_is_check(cell))
 		nb_class_rule(ctx, &a.rule);
@@ -163,12 +164,13 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	return st;
 }
 
-static bool headline_cell(json_t *cell, void *arg)
-{
-	const char *pg = json_string_value(json_object_get(cell, "pages"));
-	return pg && !strcmp(pg, "4k") &&
-	       (uintptr_t)json_integer_value(json_object_get(cell, "stride")) == (uintptr_t)arg;
-}
+/* The headline: 4 KiB pages, each pair's largest size, the default stride (256 B) when it was
+ * measured, else the largest stride swept; the report's summary reads the same rule. */
+static const struct nb_headline_rule headline_rule = {.metric = "latency_ns",
+						      .where = "pages=4k",
+						      .prefer = "stride=256",
+						      .largest = "size_bytes",
+						      .text = "4k, largest size"};
 
 /* The DRAM point's floor (the old default's DRAM size was 1G; the rule raises it). */
 #define DRAM_FLOOR (256ull << 20)
@@ -193,9 +195,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
 	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *sizes = nb_param(p, "size"), *pages = nb_param(p, "pages");
-	const struct nb_param_val *strides = nb_param(p, "stride");
-	bool given = strcmp(sizes->text, p->bench->params[0].def) != 0;
+	const struct nb_param_val *sizes = &p->v[P_SIZE], *pages = &p->v[P_PAGES];
+	const struct nb_param_val *strides = &p->v[P_STRIDE];
+	bool given = strcmp(sizes->text, params[P_SIZE].def) != 0;
 	json_t *pl = nb_plan_new();
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	nb_pair_classes_ctx(ctx, pc);
@@ -218,12 +220,14 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 						continue;
 					char sz[32];
 					nb_fmt_size(size, sz, sizeof(sz));
-					json_t *cell = json_pack(
-					    "{s:i,s:i,s:s,s:I,s:s,s:I,s:I}", "cpu_node", c,
-					    "mem_node", m, "size", sz, "size_bytes",
-					    (json_int_t)size, "pages",
-					    pages->list[pg] ? "thp" : "4k", "stride",
-					    (json_int_t)stride, "bytes", (json_int_t)size);
+					json_t *cell =
+					    json_pack("{s:i,s:i,s:s,s:I,s:s,s:I,s:I}", "cpu_node",
+						      c, "mem_node", m, "size", sz, "size_bytes",
+						      (json_int_t)size, "pages",
+						      nb_param_choice_name(&params[P_PAGES],
+									   (int)pages->list[pg]),
+						      "stride", (json_int_t)stride, "bytes",
+						      (json_int_t)size);
 					int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, c, cpus);
 					nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "chaser");
 					if (dram)
@@ -233,8 +237,8 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 						    cell, "size_rule",
 						    json_pack("{s:s}", "rule",
 							      given ? "set" : "fixed"));
-					uint64_t loads = nb_param_u64(p, "loads")
-							     ? nb_param_u64(p, "loads")
+					uint64_t loads = p->v[P_LOADS].u
+							     ? p->v[P_LOADS].u
 							     : default_loads(size, stride);
 					enum nb_class_role role = nb_class_cell(
 					    cell, pc, mode, c, m,
@@ -259,7 +263,6 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
-	const struct nb_param_val *strides = nb_param(p, "stride");
 	struct nb_cells cl;
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
 	int total = (int)json_array_size(cells), *seq = nb_plan_sequence(cells);
@@ -286,12 +289,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	}
 	free(seq);
 	json_decref(pl);
-	/* The headline: 4 KiB pages, the largest size, the first stride asked for. */
-	char label[64];
-	snprintf(label, sizeof(label),
-		 "4k, largest size, stride %llu:", (unsigned long long)strides->list[0]);
-	nb_run_headline(run, "latency_ns", label, "size_bytes", headline_cell,
-			(void *)(uintptr_t)strides->list[0]);
+	nb_run_headline_rule(run, &headline_rule);
 	json_object_set_new(run, "method",
 			    json_string("dependent-load pointer chase, one load per stride bytes, "
 					"random order inside TLB-locality groups (as multichase)"));
@@ -300,32 +298,17 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	const struct nb_param_val *s = nb_param(p, "size");
-	const struct nb_param_val *st = nb_param(p, "stride");
-	uint64_t group = nb_param_u64(p, "tlb_group");
+	const struct nb_param_val *s = &p->v[P_SIZE];
+	const struct nb_param_val *st = &p->v[P_STRIDE];
+	/* powers of two, at most tlb_group: the parameter layer's flags */
 	for (int j = 0; j < st->nlist; j++) {
 		uint64_t stride = st->list[j];
-		if (stride & (stride - 1)) {
-			snprintf(err, len,
-				 "latency.stride=%s: %llu is not a power of two (valid: 64, 128, "
-				 "256, ...)",
-				 nb_param_str(p, "stride"), (unsigned long long)stride);
-			return -1;
-		}
-		if (stride > group) {
-			snprintf(err, len,
-				 "latency.stride=%s: %llu is larger than latency.tlb_group=%s "
-				 "(valid: a stride <= the group)",
-				 nb_param_str(p, "stride"), (unsigned long long)stride,
-				 nb_param_str(p, "tlb_group"));
-			return -1;
-		}
 		for (int i = 0; i < s->nlist; i++) {
 			if (s->list[i] < 2 * stride) {
 				snprintf(err, len,
 					 "latency.size=%s: %llu bytes hold fewer than 2 links of "
 					 "stride %llu (valid: sizes >= 2 x latency.stride)",
-					 nb_param_str(p, "size"), (unsigned long long)s->list[i],
+					 p->v[P_SIZE].text, (unsigned long long)s->list[i],
 					 (unsigned long long)stride);
 				return -1;
 			}
@@ -346,8 +329,10 @@ const struct nb_bench nb_bench_latency = {
     .abi = NB_BENCH_ABI,
     .name = "latency",
     .identity = identity,
+    .headline = &headline_rule,
     .summary = "load-to-use latency matrix (cpu node x memory node), pointer chase",
     .params = params,
+    .nparams = P_COUNT,
     .run = run,
     .validate = validate,
     .plan = plan,

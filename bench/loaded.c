@@ -25,28 +25,45 @@
 #define IDLE_DELAY (-1)
 #define CHUNK_LINES 256 /* lines an injector streams between looks at its flag */
 
+enum {
+	P_SIZE,
+	P_STRIDE,
+	P_TLB_GROUP,
+	P_LOADS,
+	P_INJ_SIZE,
+	P_INJECTORS,
+	P_MIX,
+	P_DELAY,
+	P_CI_MAX,
+	P_PAIRS,
+	P_COUNT
+};
+
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "dram", 1 << 20, 64.0 * (1ull << 30), "dram",
-     "pointer-chase buffer on the memory node (as latency.size; dram: latency's DRAM point)"},
-    {"stride", NB_P_SIZE, "bytes", "256", 64, 1 << 20, NULL,
-     "one load per this many bytes (a power of two, as latency.stride)"},
-    {"tlb_group", NB_P_SIZE, "bytes", "256K", 4096, 1ull << 30, NULL,
-     "random order stays inside groups of this many bytes (as latency.tlb_group)"},
-    {"loads", NB_P_INT, "loads", "2000000", 1000, 1e10, NULL, "dependent loads per sample"},
-    {"inj_size", NB_P_SIZE, "bytes", "64M", 1 << 20, 64.0 * (1ull << 30), NULL,
-     "buffer each injector streams over (on the memory node, first-touched by it)"},
-    {"injectors", NB_P_SIZES, "cpu ids", "", 0, NB_MAX_CPUS - 1, NULL,
-     "injector cpus, comma list (default: one cpu per core of the chaser's node, the chaser's "
-     "core left out, SMT sibling included; when that leaves none, one per other core of the "
-     "run)"},
-    {"mix", NB_P_ENUMS, "", "read,r3w1,r2w1,r1w1,ntwrite", 0, 0, NB_MIX_CHOICES,
-     "injector traffic: all reads, 3:1, 2:1, 1:1 reads:writes, non-temporal writes"},
-    {"delay", NB_P_SIZES, "spins/line", "0,100,400,2000", 0, 1e7, NULL,
-     "injection delays to sweep: idle-loop iterations per line after each step (an idle "
-     "point, injectors parked, always comes first)"},
-    NB_PARAM_CI_MAX("0.05"),
-    NB_PARAM_PAIRS,
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [P_SIZE] =
+	{"size", NB_P_SIZE, "bytes", "dram", 1 << 20, 64.0 * (1ull << 30), nb_choices_dram,
+	 "pointer-chase buffer on the memory node (as latency.size; dram: latency's DRAM point)"},
+    [P_STRIDE] = NB_PARAM_STRIDE(NB_P_SIZE),
+    [P_TLB_GROUP] = NB_PARAM_TLB_GROUP,
+    [P_LOADS] = {"loads", NB_P_INT, "loads", "2000000", 1000, 1e10, NULL,
+		 "dependent loads per sample"},
+    [P_INJ_SIZE] = {"inj_size", NB_P_SIZE, "bytes", "64M", 1 << 20, 64.0 * (1ull << 30), NULL,
+		    "buffer each injector streams over (on the memory node, first-touched by it)"},
+    [P_INJECTORS] =
+	{"injectors", NB_P_INTS, "cpu ids", "", 0, NB_MAX_CPUS - 1, NULL,
+	 "injector cpus, comma list (default: one cpu per core of the chaser's node, the chaser's "
+	 "core left out, SMT sibling included; when that leaves none, one per other core of the "
+	 "run)"},
+    [P_MIX] = {"mix", NB_P_ENUMS, "", "read,r3w1,r2w1,r1w1,ntwrite", 0, 0, NULL,
+	       "injector traffic: all reads, 3:1, 2:1, 1:1 reads:writes, non-temporal writes", 0,
+	       NULL, NB_CHOICES_OF(nb_mixes, NB_MIX_COUNT)},
+    [P_DELAY] =
+	{"delay", NB_P_INTS, "spins/line", "0,100,400,2000", 0, 1e7, NULL,
+	 "injection delays to sweep: idle-loop iterations per line after each step (an idle "
+	 "point, injectors parked, always comes first)"},
+    [P_CI_MAX] = NB_PARAM_CI_MAX("0.05"),
+    [P_PAIRS] = NB_PARAM_PAIRS,
+    [P_COUNT] = NB_PARAMS_END,
 };
 
 struct injector {
@@ -190,7 +207,7 @@ static void chase_points(void *v)
 static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p, int node,
 			     int chase_cpu, int *out, const char **from)
 {
-	const struct nb_param_val *v = nb_param(p, "injectors");
+	const struct nb_param_val *v = &p->v[P_INJECTORS];
 	int n = 0;
 	static int cpus[NB_MAX_CPUS], other[NB_MAX_CPUS];
 	if (v->nlist) {
@@ -215,7 +232,7 @@ static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p
 static int chaser_cpu(const struct nb_ctx *ctx, const struct nb_params *p, int node)
 {
 	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, node, cpus);
-	const struct nb_param_val *inj = nb_param(p, "injectors");
+	const struct nb_param_val *inj = &p->v[P_INJECTORS];
 	int one = nb_place_one_cpu(cpus, nc), best = -1;
 	for (int i = 0; i < nc; i++) {
 		bool taken = false;
@@ -241,10 +258,10 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
 	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *mixes = nb_param(p, "mix");
-	uint64_t stride = nb_param_u64(p, "stride"), inj = nb_param_u64(p, "inj_size");
+	const struct nb_param_val *mixes = &p->v[P_MIX];
+	uint64_t stride = p->v[P_STRIDE].u, inj = p->v[P_INJ_SIZE].u;
 	struct nb_wset w;
-	nb_wset_for(ctx, nb_param_u64(p, "size"), (double)stride / NB_LINE, DRAM_FLOOR, &w);
+	nb_wset_for(ctx, p->v[P_SIZE].u, (double)stride / NB_LINE, DRAM_FLOOR, &w);
 	char sz[32];
 	nb_fmt_size(w.bytes, sz, sizeof(sz));
 	json_t *pl = nb_plan_new();
@@ -258,7 +275,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			    "{s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:I}", "cpu_node", x, "mem_node", y,
 			    "mix", nb_mixes[mixes->list[m]].name, "pages", "4k", "size", sz,
 			    "size_bytes", (json_int_t)w.bytes, "stride", (json_int_t)stride,
-			    "tlb_group", (json_int_t)nb_param_u64(p, "tlb_group"));
+			    "tlb_group", (json_int_t)p->v[P_TLB_GROUP].u);
 			int chase = chaser_cpu(ctx, p, x), icpu[NB_MAX_CPUS], n = 0;
 			const char *from = "";
 			if (chase < 0) {
@@ -289,12 +306,12 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			}
 			nb_plan_mem(pl, y, bytes);
 			bool check = role == NB_CLASS_CHECK;
-			int points = 1 + (n ? (check ? 1 : nb_param(p, "delay")->nlist) : 0);
+			int points = 1 + (n ? (check ? 1 : p->v[P_DELAY].nlist) : 0);
 			double est =
 			    chase < 0
 				? 0
 				: points * (check ? nb_class_samples(ctx) : nb_plan_samples(ctx)) *
-					  (double)nb_param_u64(p, "loads") * 150e-9 +
+					  (double)p->v[P_LOADS].u * 150e-9 +
 				      (double)bytes / 2e9;
 			nb_plan_add(pl, cell, est);
 		}
@@ -357,7 +374,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 		struct injector *in = &s.inj[i];
 		in->s = &s;
 		in->cpu = icpu[i];
-		if (nb_buf_alloc(&in->buf, nb_param_u64(p, "inj_size"), NB_BIND, y, NB_PAGES_4K) ||
+		if (nb_buf_alloc(&in->buf, p->v[P_INJ_SIZE].u, NB_BIND, y, NB_PAGES_4K) ||
 		    pthread_create(&in->th, NULL, injector_main, in)) {
 			nb_run_reason(cell, "cannot start injector %d on cpu %d: %s", i, in->cpu,
 				      strerror(errno ? errno : EAGAIN));
@@ -378,12 +395,12 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 				      s.inj[i].cpu, strerror(s.inj[i].err));
 			st = NB_FAILED;
 		}
-	const struct nb_param_val *d = nb_param(p, "delay");
+	const struct nb_param_val *d = &p->v[P_DELAY];
 	c.s = &s;
 	c.buf = &buf;
-	c.stride = nb_param_u64(p, "stride");
-	c.group = nb_param_u64(p, "tlb_group");
-	c.loads = nb_param_u64(p, "loads");
+	c.stride = p->v[P_STRIDE].u;
+	c.group = p->v[P_TLB_GROUP].u;
+	c.loads = p->v[P_LOADS].u;
 	c.mix = mix;
 	c.traffic_per_line = nb_mix_traffic_per_line(mix) * 1.0;
 	c.delays[c.npoints++] = IDLE_DELAY;
@@ -446,6 +463,10 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	return st;
 }
 
+/* The headline: the idle point (injectors parked) of the read mix. */
+static const struct nb_headline_rule headline_rule = {
+    .metric = "latency_ns", .where = "mix=read", .text = "idle (zero injection)"};
+
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
 {
 	struct nb_cells cl;
@@ -473,8 +494,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	}
 	free(seq);
 	json_decref(pl);
-	nb_run_headline(run, "latency_ns", "idle (zero injection):", NULL, nb_cell_with,
-			"mix=read");
+	nb_run_headline_rule(run, &headline_rule);
 	json_object_set_new(
 	    run, "method",
 	    json_string("pointer chase as the latency bench on one cpu of the cpu node; injector "
@@ -653,19 +673,12 @@ static void compare(const struct nb_ctx *ctx, json_t *run, json_t *runs)
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	uint64_t stride = nb_param_u64(p, "stride");
-	if (stride & (stride - 1)) {
-		snprintf(err, len,
-			 "loaded.stride=%s: not a power of two (valid: 64, 128, 256, ...)",
-			 nb_param_str(p, "stride"));
-		return -1;
-	}
-	if (nb_param(p, "delay")->nlist > 23) {
+	if (p->v[P_DELAY].nlist > 23) {
 		snprintf(err, len, "loaded.delay=%s: more than 23 delays (valid: up to 23)",
-			 nb_param_str(p, "delay"));
+			 p->v[P_DELAY].text);
 		return -1;
 	}
-	const struct nb_param_val *inj = nb_param(p, "injectors");
+	const struct nb_param_val *inj = &p->v[P_INJECTORS];
 	for (int i = 0; i < inj->nlist; i++) {
 		bool found = false;
 		for (int j = 0; j < ctx->ncpus; j++)
@@ -674,7 +687,7 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 			snprintf(err, len,
 				 "loaded.injectors=%s: cpu %llu is not a cpu of this run (valid: "
 				 "cpus of --cpus and the cgroup)",
-				 nb_param_str(p, "injectors"), (unsigned long long)inj->list[i]);
+				 p->v[P_INJECTORS].text, (unsigned long long)inj->list[i]);
 			return -1;
 		}
 	}
@@ -706,12 +719,19 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 	return rc;
 }
 
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"cpu_node", "mem_node", "mix", "size_bytes",
+				       "stride",   "pages",    NULL};
+
 const struct nb_bench nb_bench_loaded = {
     .abi = NB_BENCH_ABI,
+    .identity = identity,
+    .headline = &headline_rule,
     .name = "loaded",
     .summary = "loaded latency: pointer chase under injected read/write traffic, latency vs "
 	       "bandwidth curve per node pair and mix",
     .params = params,
+    .nparams = P_COUNT,
     .run = run,
     .validate = validate,
     .compare = compare,

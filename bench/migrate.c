@@ -45,28 +45,41 @@
 #define CALL_MODEL_S(thp) ((thp) ? 1e-3 : 20e-6)
 
 enum method { M_SINGLE, M_BATCH, M_MIGRATE, M_MBIND, M_COUNT };
-static const char *const method_names[M_COUNT] = {"move_pages_single", "move_pages_batch",
-						  "migrate_pages", "mbind"};
+static const struct nb_choice method_choices[] = {
+    {"move_pages_single", M_SINGLE, "move_pages(2), one page per call"},
+    {"move_pages_batch", M_BATCH, "move_pages(2), `batch` pages per call"},
+    {"migrate_pages", M_MIGRATE, "migrate_pages(2) of the process"},
+    {"mbind", M_MBIND, "mbind(2) MPOL_BIND with MPOL_MF_MOVE"},
+    {NULL, 0, NULL},
+};
+
+enum { P_SIZE, P_PAGES, P_METHOD, P_BATCH, P_SINGLE_MS, P_CI_MAX, P_PAIRS, P_COUNT };
 
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "64M", 2 << 20, 64.0 * (1ull << 30), NULL,
-     "buffer migrated per sample (a fresh one each time)"},
-    {"pages", NB_P_ENUMS, "", "4k,thp", 0, 0, "4k|thp", "page sizes backing the buffer"},
-    {"method", NB_P_ENUMS, "", "move_pages_single,move_pages_batch,migrate_pages,mbind", 0, 0,
-     "move_pages_single|move_pages_batch|migrate_pages|mbind",
-     "how the move is asked: move_pages(2) one page per call, move_pages(2) `batch` pages per "
-     "call, migrate_pages(2) of the process, mbind(2) MPOL_BIND with MPOL_MF_MOVE"},
-    {"batch", NB_P_INT, "pages", "512", 2, 1 << 20, NULL,
-     "pages per move_pages(2) call in move_pages_batch (a THP counts as one page)"},
-    {"single_ms", NB_P_DOUBLE, "ms", "10", 0, 60000, NULL,
-     "move_pages_single's samples are sized by time: a trial of a few calls measures one "
-     "call's cost, and a sample moves as many pages (a power of two, at most `size`) as take "
-     "about this long, less under a budget when the cell's share is smaller; 0: the whole "
-     "`size`"},
-    NB_PARAM_CI_MAX("0.05"),
-    NB_PARAM_PAIRS,
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [P_SIZE] = {"size", NB_P_SIZE, "bytes", "64M", 2 << 20, 64.0 * (1ull << 30), NULL,
+		"buffer migrated per sample (a fresh one each time)"},
+    [P_PAGES] = NB_PARAM_PAGES,
+    [P_METHOD] =
+	{"method", NB_P_ENUMS, "", "move_pages_single,move_pages_batch,migrate_pages,mbind", 0, 0,
+	 method_choices,
+	 "how the move is asked: move_pages(2) one page per call, move_pages(2) `batch` pages per "
+	 "call, migrate_pages(2) of the process, mbind(2) MPOL_BIND with MPOL_MF_MOVE"},
+    [P_BATCH] = {"batch", NB_P_INT, "pages", "512", 2, 1 << 20, NULL,
+		 "pages per move_pages(2) call in move_pages_batch (a THP counts as one page)"},
+    [P_SINGLE_MS] = {"single_ms", NB_P_DOUBLE, "ms", "10", 0, 60000, NULL,
+		     "move_pages_single's samples are sized by time: a trial of a few calls "
+		     "measures one call's cost, and a sample moves as many pages (a power of two, "
+		     "at most `size`) as take about this long, less under a budget when the cell's "
+		     "share is smaller; 0: the whole `size`"},
+    [P_CI_MAX] = NB_PARAM_CI_MAX("0.05"),
+    [P_PAIRS] = NB_PARAM_PAIRS,
+    [P_COUNT] = NB_PARAMS_END,
 };
+
+static const char *method_name(enum method m)
+{
+	return nb_param_choice_name(&params[P_METHOD], (int)m);
+}
 
 /* What the child reports, in a shared page. Counts are base (4 KiB) pages. */
 struct report {
@@ -335,7 +348,7 @@ static int size_single(const struct nb_params *p, struct cell_arg *a, json_t *ce
 	static struct cell_arg keep;
 	size_t unit = a->thp ? HUGE_SZ : 4096;
 	uint64_t cap = a->size / unit ? a->size / unit : 1;
-	double want = nb_param_double(p, "single_ms") / 1e3;
+	double want = p->v[P_SINGLE_MS].d / 1e3;
 	if (want <= 0) {
 		json_object_set_new(cell, "size_rule", json_pack("{s:s}", "rule", "set"));
 		return 0;
@@ -430,7 +443,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 		st = NB_UNTRUSTWORTHY;
 	} else if (a->worst_share < 0.99) {
 		nb_run_reason(cell, "only %.1f%% of the pages reached node %d (%s)",
-			      100 * a->worst_share, a->dst, method_names[a->m]);
+			      100 * a->worst_share, a->dst, method_name(a->m));
 		st = NB_UNTRUSTWORTHY;
 	} else if (a->moved != a->asked) {
 		nb_run_reason(cell, "moved %llu pages of the %llu asked",
@@ -449,6 +462,10 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 
 /* "4k move_pages_batch 0.85 GB/s (208k pages/s), thp ... over pairs 0->1, 1->0" from the
  * medians of the ok cells. */
+/* The headline: move_pages(2) batched, each page size, medians over the node pairs. */
+static const struct nb_headline_rule headline_rule = {
+    .metric = "gbs", .where = "method=move_pages_batch", .text = "move_pages batched"};
+
 static void headline(json_t *run, json_t *cells)
 {
 	char out[512] = "", fig[32], fig2[32];
@@ -463,13 +480,12 @@ static void headline(json_t *run, json_t *cells)
 		{
 			const char *st = json_string_value(json_object_get(c, "status"));
 			const char *pg = json_string_value(json_object_get(c, "pages"));
-			const char *m = json_string_value(json_object_get(c, "method"));
-			if (!st || strcmp(st, "ok") || !pg || strcmp(pg, want[w]) || !m ||
-			    strcmp(m, "move_pages_batch") || n >= 256)
+			if (!st || strcmp(st, "ok") || !pg || strcmp(pg, want[w]) ||
+			    !nb_fields_match(c, headline_rule.where) || n >= 256)
 				continue;
 			json_t *ms = json_object_get(c, "metrics");
-			v[n] =
-			    json_real_value(json_object_get(json_object_get(ms, "gbs"), "median"));
+			v[n] = json_real_value(
+			    json_object_get(json_object_get(ms, headline_rule.metric), "median"));
 			pp[n++] = json_real_value(
 			    json_object_get(json_object_get(ms, "pages_per_s"), "median"));
 		}
@@ -480,8 +496,9 @@ static void headline(json_t *run, json_t *cells)
 		nb_summarize(pp, n, &s2);
 		nb_fmt_figure(s.median, fig, sizeof(fig));
 		nb_fmt_figure(s2.median, fig2, sizeof(fig2));
-		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s %s GB/s (%s pages/s)",
-					len ? ", " : "move_pages batched: ", want[w], fig, fig2);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s%s %s GB/s (%s pages/s)",
+					len ? ", " : headline_rule.text, len ? "" : ": ", want[w],
+					fig, fig2);
 	}
 	if (len)
 		json_object_set_new(run, "headline", json_string(out));
@@ -530,9 +547,9 @@ static const char *const point_keys[] = {"pages", "method", NULL};
 static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
 	int mn[NB_MAX_NODES], nmn = nb_ctx_mem_nodes(ctx, mn);
-	const struct nb_param_val *pages = nb_param(p, "pages"), *methods = nb_param(p, "method");
-	uint64_t size = nb_param_u64(p, "size"), batch = nb_param_u64(p, "batch");
-	double single = nb_param_double(p, "single_ms") / 1e3;
+	const struct nb_param_val *pages = &p->v[P_PAGES], *methods = &p->v[P_METHOD];
+	uint64_t size = p->v[P_SIZE].u, batch = p->v[P_BATCH].u;
+	double single = p->v[P_SINGLE_MS].d / 1e3;
 	json_t *pl = nb_plan_new();
 	struct nb_pair_classes *pc = malloc(sizeof(*pc));
 	nb_pair_classes_ctx(ctx, pc);
@@ -541,7 +558,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 		for (int m = 0; m < methods->nlist; m++)
 			for (int i = 0; i < nmn * nmn; i++) {
 				int src = mn[i / nmn], dst = mn[i % nmn], node,
-				    thp = (int)pages->list[pg];
+				    thp = pages->list[pg] == NB_PAGES_THP;
 				enum method me = (enum method)methods->list[m];
 				if (src == dst)
 					continue;
@@ -549,7 +566,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 				json_t *cell = json_pack(
 				    "{s:i,s:i,s:i,s:s,s:s,s:I,s:I}", "src_node", src, "dst_node",
 				    dst, "cpu_node", node, "pages", thp ? "thp" : "4k", "method",
-				    method_names[me], "size_bytes", (json_int_t)size, "bytes",
+				    method_name(me), "size_bytes", (json_int_t)size, "bytes",
 				    (json_int_t)size);
 				if (me == M_BATCH)
 					json_object_set_new(cell, "batch",
@@ -595,7 +612,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	static struct cell_arg a;
-	uint64_t batch = nb_param_u64(p, "batch");
+	uint64_t batch = p->v[P_BATCH].u;
 	struct report *rep =
 	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	void **addrs = malloc(sizeof(void *) * batch);
@@ -620,7 +637,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		a.dst = (int)json_integer_value(json_object_get(cell, "dst_node"));
 		a.thp = !strcmp(json_string_value(json_object_get(cell, "pages")), "thp");
 		for (int k = 0; k < M_COUNT; k++)
-			if (!strcmp(method_names[k], mname))
+			if (!strcmp(method_name((enum method)k), mname))
 				a.m = (enum method)k;
 		a.size = (size_t)json_integer_value(json_object_get(cell, "size_bytes"));
 		a.batch = batch;
@@ -629,7 +646,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		a.nodes = nodes;
 		a.status = status;
 		a.ncpus = nb_plan_cpus(cell, "mover", a.cpus, 1);
-		nb_progress("migrate: %s %s, node %d -> %d (%d/%d)", method_names[a.m],
+		nb_progress("migrate: %s %s, node %d -> %d (%d/%d)", method_name(a.m),
 			    a.thp ? "thp" : "4k", a.src, a.dst, q + 1, total);
 		bool covered = nb_class_has_role(cell, "covered");
 		enum nb_status st = covered		   ? nb_class_covered(cell)
@@ -656,15 +673,22 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "migrate.size", err, len);
+	return nb_ctx_check_mem(ctx, p->v[P_SIZE].u, "migrate.size", err, len);
 }
+
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"src_node", "dst_node",	 "pages",
+				       "method",   "size_bytes", NULL};
 
 const struct nb_bench nb_bench_migrate = {
     .abi = NB_BENCH_ABI,
+    .identity = identity,
+    .headline = &headline_rule,
     .name = "migrate",
     .summary = "page migration cost per node pair (4 KiB and THP): move_pages, migrate_pages, "
 	       "mbind MPOL_MF_MOVE",
     .params = params,
+    .nparams = P_COUNT,
     .req = NB_REQ_2NODES,
     .run = run,
     .validate = validate,

@@ -7,10 +7,7 @@
 #define NB_BENCH_LIST(X)                                                                           \
 	X(latency)                                                                                 \
 	X(bandwidth)                                                                               \
-	X(fault) X(balance) X(gup) X(migrate) X(loaded) X(c2c) X(tier) NB_BENCH_LIST_MORE(X)
-#ifndef NB_BENCH_LIST_MORE
-#define NB_BENCH_LIST_MORE(X)
-#endif
+	X(fault) X(balance) X(gup) X(migrate) X(loaded) X(c2c) X(tier)
 
 #define NB_DECLARE(n) extern const struct nb_bench nb_bench_##n;
 NB_BENCH_LIST(NB_DECLARE)

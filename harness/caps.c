@@ -330,12 +330,10 @@ json_t *nb_caps_json(const struct nb_caps *c)
 			      "debugfs", c->debugfs, "tracefs", c->tracefs, "thp", c->thp,
 			      "allowed_nodes", nb_set_json(c->allowed_nodes), "allowed_cpus",
 			      nb_set_json(c->allowed_cpus), "virtualization", c->virt);
-	json_object_set_new(o, "numa_balancing",
-			    c->numa_balancing < 0 ? json_null() : json_integer(c->numa_balancing));
+	json_object_set_new(o, "numa_balancing", nb_json_count(c->numa_balancing));
 	json_object_set_new(o, "proc_mem_force",
 			    c->proc_mem_force < 0 ? json_null() : json_boolean(c->proc_mem_force));
-	json_object_set_new(o, "ptrace_scope",
-			    c->ptrace_scope < 0 ? json_null() : json_integer(c->ptrace_scope));
+	json_object_set_new(o, "ptrace_scope", nb_json_count(c->ptrace_scope));
 	if (c->replay_note[0])
 		json_object_set_new(o, "replay", json_string(c->replay_note));
 	return o;

@@ -112,22 +112,7 @@ enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run)
 
 bool nb_cell_with(json_t *cell, void *arg)
 {
-	char key[32];
-	const char *want = arg, *eq = strchr(want, '=');
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - want), want);
-	const char *v = json_string_value(json_object_get(cell, key));
-	return v && !strcmp(v, eq + 1);
-}
-
-bool nb_cell_local_with(json_t *cell, void *arg)
-{
-	char key[32];
-	const char *want = arg, *eq = strchr(want, '=');
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - want), want);
-	const char *v = json_string_value(json_object_get(cell, key));
-	return json_integer_value(json_object_get(cell, "cpu_node")) ==
-		   json_integer_value(json_object_get(cell, "mem_node")) &&
-	       v && !strcmp(v, eq + 1);
+	return nb_fields_match(cell, arg);
 }
 
 enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, int node,
@@ -151,7 +136,8 @@ enum nb_status nb_cell_thp(json_t *cell, double share, enum nb_status st)
 
 void nb_rule_for(struct nb_rule *r, const struct nb_ctx *ctx, const struct nb_params *p)
 {
-	nb_rule_default(r, ctx->repeat, ctx->quick, nb_param_double(p, "ci_max"));
+	const struct nb_param_val *ci = nb_param_find(p, "ci_max");
+	nb_rule_default(r, ctx->repeat, ctx->quick, ci ? ci->d : 0.05);
 }
 
 enum nb_status nb_cell_spread(json_t *cell, const struct nb_rule *r, const double *s, int n,

@@ -26,11 +26,8 @@ void nb_cells_add_at(struct nb_cells *c, json_t *cell, enum nb_status st, int in
 /* The run's status from its cells (skipped cells do not count), with a reason when not ok.
  * The cells are put in plan order here. */
 enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run);
-/* Headline picker: a cell whose field KEY equals VALUE, with arg "KEY=VALUE". */
+/* Headline picker: a cell passing the field tests arg ("KEY=VALUE ...", nb_fields_match). */
 bool nb_cell_with(json_t *cell, void *arg);
-/* Headline picker: a local cell (cpu_node == mem_node) whose field KEY equals VALUE, with
- * arg "KEY=VALUE". */
-bool nb_cell_local_with(json_t *cell, void *arg);
 /* Record a placement in the cell; below NB_PLACE_MIN_SHARE an ok status turns untrustworthy. */
 enum nb_status nb_cell_placement(json_t *cell, const struct nb_placement *pl, int node,
 				 enum nb_status st);

@@ -156,15 +156,24 @@ void nb_pair_classes_ctx(const struct nb_ctx *ctx, struct nb_pair_classes *pc)
 	free(shape);
 }
 
+const struct nb_choice nb_choices_pairs[] = {
+    {"auto", NB_PAIRS_AUTO, "class above 16 pairs, else all"},
+    {"class", NB_PAIRS_CLASS, "one pair per class fully, the others checked"},
+    {"all", NB_PAIRS_ALL, "every pair fully"},
+    {"reps", NB_PAIRS_REPS, "as auto, the others of a class not checked"},
+    {NULL, 0, NULL},
+};
+
 int nb_class_mode(const struct nb_params *p, const struct nb_pair_classes *pc)
 {
-	const char *v = nb_param_str(p, "pairs");
+	const struct nb_param_val *v = nb_param_find(p, "pairs");
+	int c = v ? v->choice : NB_PAIRS_ALL;
 	bool big = pc->ncn * pc->nmn > NB_CLASS_AUTO_PAIRS;
-	if (!strcmp(v, "class"))
+	if (c == NB_PAIRS_CLASS)
 		return NB_CLASS_CLASSES;
-	if (!strcmp(v, "all") || !big)
+	if (c == NB_PAIRS_ALL || !big)
 		return NB_CLASS_ALL;
-	return !strcmp(v, "reps") ? NB_CLASS_REPS : NB_CLASS_CLASSES;
+	return c == NB_PAIRS_REPS ? NB_CLASS_REPS : NB_CLASS_CLASSES;
 }
 
 static const char *const role_names[] = {"full", "representative", "check", "covered"};

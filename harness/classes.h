@@ -47,9 +47,11 @@ int nb_pair_class_of(const struct nb_pair_classes *pc, int c, int m);
 
 /* The bench parameter `pairs` (auto|class|all|reps), one descriptor for every bench that has
  * it. */
+enum nb_pairs_choice { NB_PAIRS_AUTO, NB_PAIRS_CLASS, NB_PAIRS_ALL, NB_PAIRS_REPS };
+extern const struct nb_choice nb_choices_pairs[];
 #define NB_PARAM_PAIRS                                                                             \
 	{                                                                                          \
-		"pairs", NB_P_ENUM, "", "auto", 0, 0, "auto|class|all|reps",                       \
+		"pairs", NB_P_ENUM, "", "auto", 0, 0, nb_choices_pairs,                            \
 		    "node pairs: class measures one pair per class of symmetric pairs fully and "  \
 		    "checks the "                                                                  \
 		    "others with a few samples; all measures every pair fully; auto: class above " \

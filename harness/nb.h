@@ -53,6 +53,8 @@ int nb_parse_double(const char *s, double *out);
 /* A duration: a number of seconds with an optional unit s, m or h ("90", "60s", "5m", "1.5h"),
  * > 0 and at most a week. 0, or -1. */
 int nb_parse_duration(const char *s, double *seconds);
+/* A count or id as JSON, where a negative value (-1: not read, none) becomes null. */
+json_t *nb_json_count(int64_t v);
 /* Format a size like 4K, 1M, 1G (exact) or the number of bytes. */
 void nb_fmt_size(uint64_t v, char *buf, size_t len);
 

@@ -1,5 +1,6 @@
 /* numabench: bench parameters (typed, range-checked) and run/metric helpers. */
 #include "bench.h"
+#include "place.h"
 #include "stats.h"
 
 #include <math.h>
@@ -7,6 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+const struct nb_choice nb_choices_pages[] = {
+    {"4k", NB_PAGES_4K, "base pages"},
+    {"thp", NB_PAGES_THP, "transparent huge pages"},
+    {NULL, 0, NULL},
+};
+const struct nb_choice nb_choices_balancing[] = {
+    {"0", 0, "off"},
+    {"1", 1, "NUMA balancing"},
+    {"2", 2, "memory tiering"},
+    {"3", 3, "NUMA balancing and memory tiering"},
+    {NULL, 0, NULL},
+};
+const struct nb_choice nb_choices_dram[] = {
+    {"dram", NB_WORD_DRAM, "the DRAM point: a working set >= 4x the last-level cache"},
+    {NULL, 0, NULL},
+};
 
 static int param_index(const struct nb_bench *b, const char *name)
 {
@@ -16,42 +34,83 @@ static int param_index(const struct nb_bench *b, const char *name)
 	return -1;
 }
 
-const struct nb_param_val *nb_param(const struct nb_params *p, const char *name)
+const struct nb_param_val *nb_param_find(const struct nb_params *p, const char *name)
 {
 	int i = param_index(p->bench, name);
-	if (i < 0) {
-		nb_err("internal: bench %s has no parameter %s", p->bench->name, name);
-		abort();
+	return i < 0 ? NULL : &p->v[i];
+}
+
+int nb_param_choice_at(const struct nb_param_def *d, int i, struct nb_choice *out)
+{
+	if (i < 0)
+		return -1;
+	if (d->from.tab) {
+		if (i >= d->from.n)
+			return -1;
+		out->name = *(const char *const *)(const void *)((const char *)d->from.tab +
+								 (size_t)i * d->from.stride);
+		out->value = i;
+		out->help = NULL;
+		return 0;
 	}
-	return &p->v[i];
-}
-
-uint64_t nb_param_u64(const struct nb_params *p, const char *name)
-{
-	return nb_param(p, name)->u;
-}
-
-double nb_param_double(const struct nb_params *p, const char *name)
-{
-	return nb_param(p, name)->d;
-}
-
-const char *nb_param_str(const struct nb_params *p, const char *name)
-{
-	return nb_param(p, name)->text;
-}
-
-/* Index of word in "a|b|c", or -1. */
-static int choice_index(const char *choices, const char *word, size_t wlen)
-{
-	int i = 0;
-	for (const char *c = choices; c && *c; i++) {
-		size_t n = strcspn(c, "|");
-		if (n == wlen && !strncmp(c, word, n))
-			return i;
-		c += n + (c[n] == '|');
-	}
+	for (int k = 0; d->choices && d->choices[k].name; k++)
+		if (k == i) {
+			*out = d->choices[k];
+			return 0;
+		}
 	return -1;
+}
+
+const char *nb_param_choice_name(const struct nb_param_def *d, int value)
+{
+	struct nb_choice c;
+	for (int i = 0; !nb_param_choice_at(d, i, &c); i++)
+		if (c.value == value)
+			return c.name;
+	return NULL;
+}
+
+void nb_param_choices_text(const struct nb_param_def *d, char *buf, size_t len)
+{
+	struct nb_choice c;
+	size_t o = 0;
+	if (len)
+		buf[0] = 0;
+	for (int i = 0; !nb_param_choice_at(d, i, &c) && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", c.name);
+}
+
+/* The choice of d named word (wlen bytes): 0 with its value, or -1. */
+static int choice_value(const struct nb_param_def *d, const char *word, size_t wlen, int *value)
+{
+	struct nb_choice c;
+	for (int i = 0; !nb_param_choice_at(d, i, &c); i++)
+		if (strlen(c.name) == wlen && !strncmp(c.name, word, wlen)) {
+			*value = c.value;
+			return 0;
+		}
+	return -1;
+}
+
+static bool is_list(enum nb_ptype t)
+{
+	return t == NB_P_SIZES || t == NB_P_ENUMS || t == NB_P_INTS;
+}
+
+/* The flags' rules for one number (words are the bench's to check). */
+static int check_flags(const struct nb_param_def *d, uint64_t x, const char *bench,
+		       const char *value, char *err, size_t len)
+{
+	if ((d->flags & NB_PF_POW2) && (x & (x - 1))) {
+		char lo[32];
+		nb_fmt_size((uint64_t)d->min, lo, sizeof(lo));
+		snprintf(err, len,
+			 "%s.%s=%s: %llu is not a power of two (valid: %s, %llu, %llu, ...)", bench,
+			 d->name, value, (unsigned long long)x, lo, (unsigned long long)d->min * 2,
+			 (unsigned long long)d->min * 4);
+		return -1;
+	}
+	return 0;
 }
 
 static int check_range(const struct nb_param_def *d, double v, const char *bench, const char *value,
@@ -79,32 +138,38 @@ static int parse_list(const struct nb_param_def *d, struct nb_param_val *v, cons
 	free(v->list);
 	v->list = NULL;
 	v->nlist = 0;
-	char *dup = strdup(value), *save = NULL;
+	char *dup = strdup(value), *save = NULL, words[256];
 	int rc = 0;
+	nb_param_choices_text(d, words, sizeof(words));
 	for (char *tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t x;
-		int w = d->type == NB_P_SIZES ? choice_index(d->choices, tok, strlen(tok)) : -1;
-		if (w >= 0) {
-			x = NB_PARAM_WORD(w);
+		uint64_t x = 0;
+		int c;
+		if (!choice_value(d, tok, strlen(tok), &c)) {
+			x = d->type == NB_P_ENUMS ? (uint64_t)c : NB_PARAM_WORD(c);
 		} else if (d->type == NB_P_SIZES) {
 			if (nb_parse_size(tok, &x)) {
 				snprintf(
 				    err, len,
-				    "%s.%s: \"%s\" is not a size (valid: a list like 4K,1M,1G)",
-				    bench, d->name, tok);
+				    "%s.%s: \"%s\" is not a size (valid: a list like 4K,1M,1G%s%s)",
+				    bench, d->name, tok, *words ? " or " : "", words);
 				rc = -1;
-			} else {
-				rc = check_range(d, (double)x, bench, tok, err, len);
+			}
+		} else if (d->type == NB_P_INTS) {
+			if (nb_parse_u64(tok, &x)) {
+				snprintf(err, len,
+					 "%s.%s: \"%s\" is not a whole number (valid: a list like "
+					 "1,2,4%s%s)",
+					 bench, d->name, tok, *words ? " or " : "", words);
+				rc = -1;
 			}
 		} else {
-			int c = choice_index(d->choices, tok, strlen(tok));
-			if (c < 0) {
-				snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench,
-					 d->name, tok, d->choices);
-				rc = -1;
-			}
-			x = (uint64_t)c;
+			snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench,
+				 d->name, tok, words);
+			rc = -1;
 		}
+		if (!rc && d->type != NB_P_ENUMS && nb_param_word(x) < 0)
+			rc = check_range(d, (double)x, bench, tok, err, len) ||
+			     check_flags(d, x, bench, tok, err, len);
 		if (!rc) {
 			v->list = realloc(v->list, sizeof(uint64_t) * (v->nlist + 1));
 			v->list[v->nlist++] = x;
@@ -121,6 +186,8 @@ static int parse_list(const struct nb_param_def *d, struct nb_param_val *v, cons
 static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, const char *bench,
 		       const char *value, char *err, size_t len)
 {
+	char words[256];
+	int c;
 	switch (d->type) {
 	case NB_P_INT:
 		if (nb_parse_u64(value, &v->u)) {
@@ -128,10 +195,11 @@ static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, con
 				 d->name, value, d->min, d->max);
 			return -1;
 		}
-		return check_range(d, (double)v->u, bench, value, err, len);
+		return check_range(d, (double)v->u, bench, value, err, len) ||
+		       check_flags(d, v->u, bench, value, err, len);
 	case NB_P_SIZE:
-		if (choice_index(d->choices, value, strlen(value)) >= 0) {
-			v->u = NB_PARAM_WORD(choice_index(d->choices, value, strlen(value)));
+		if (!choice_value(d, value, strlen(value), &c)) {
+			v->u = NB_PARAM_WORD(c);
 			return 0;
 		}
 		if (nb_parse_size(value, &v->u)) {
@@ -140,7 +208,8 @@ static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, con
 				 d->name, value);
 			return -1;
 		}
-		return check_range(d, (double)v->u, bench, value, err, len);
+		return check_range(d, (double)v->u, bench, value, err, len) ||
+		       check_flags(d, v->u, bench, value, err, len);
 	case NB_P_DOUBLE:
 		if (nb_parse_double(value, &v->d)) {
 			snprintf(err, len, "%s.%s=%s is not a number", bench, d->name, value);
@@ -148,15 +217,16 @@ static int parse_value(const struct nb_param_def *d, struct nb_param_val *v, con
 		}
 		return check_range(d, v->d, bench, value, err, len);
 	case NB_P_ENUM:
-		v->choice = choice_index(d->choices, value, strlen(value));
-		if (v->choice < 0) {
+		if (choice_value(d, value, strlen(value), &v->choice)) {
+			nb_param_choices_text(d, words, sizeof(words));
 			snprintf(err, len, "%s.%s: unknown value \"%s\" (valid: %s)", bench,
-				 d->name, value, d->choices);
+				 d->name, value, words);
 			return -1;
 		}
 		return 0;
 	case NB_P_SIZES:
 	case NB_P_ENUMS:
+	case NB_P_INTS:
 		return parse_list(d, v, bench, value, err, len);
 	}
 	return -1;
@@ -195,6 +265,24 @@ int nb_params_init(struct nb_params *p, const struct nb_bench *b, char *err, siz
 {
 	memset(p, 0, sizeof(*p));
 	p->bench = b;
+	if (b->abi != NB_BENCH_ABI) {
+		snprintf(err, errlen,
+			 "internal: bench %s was built for descriptor version %d, not %d", b->name,
+			 b->abi, NB_BENCH_ABI);
+		return -1;
+	}
+	/* the table is indexed by the bench's enum: a hole would end it early */
+	if (b->nparams && b->params[b->nparams].name) {
+		snprintf(err, errlen, "internal: bench %s declares %d parameters, its table more",
+			 b->name, b->nparams);
+		return -1;
+	}
+	for (int i = 0; i < b->nparams; i++)
+		if (!b->params[i].name) {
+			snprintf(err, errlen, "internal: bench %s: parameter %d has no row",
+				 b->name, i);
+			return -1;
+		}
 	for (int i = 0; b->params && b->params[i].name; i++) {
 		if (i >= NB_MAX_PARAMS) {
 			snprintf(err, errlen, "internal: bench %s has too many parameters",
@@ -204,6 +292,39 @@ int nb_params_init(struct nb_params *p, const struct nb_bench *b, char *err, siz
 		if (b->params[i].def[0] &&
 		    nb_params_set(p, b->params[i].name, b->params[i].def, err, errlen))
 			return -1;
+	}
+	return 0;
+}
+
+int nb_params_check(const struct nb_params *p, char *err, size_t errlen)
+{
+	const struct nb_bench *b = p->bench;
+	for (int i = 0; b->params && b->params[i].name; i++) {
+		const struct nb_param_def *d = &b->params[i];
+		const struct nb_param_val *v = &p->v[i];
+		if (!d->le || !v->text)
+			continue;
+		int j = param_index(b, d->le);
+		if (j < 0) {
+			snprintf(err, errlen, "internal: %s.%s is bounded by %s, not a parameter",
+				 b->name, d->name, d->le);
+			return -1;
+		}
+		const struct nb_param_val *o = &p->v[j];
+		if (!o->text || nb_param_word(o->u) >= 0)
+			continue; /* left to the bench, or a word it computes */
+		int n = is_list(d->type) ? v->nlist : 1;
+		for (int k = 0; k < n; k++) {
+			uint64_t x = is_list(d->type) ? v->list[k] : v->u;
+			if (nb_param_word(x) < 0 && x > o->u) {
+				snprintf(err, errlen,
+					 "%s.%s=%s: %llu is larger than %s.%s=%s (valid: at most "
+					 "%s.%s)",
+					 b->name, d->name, v->text, (unsigned long long)x, b->name,
+					 d->le, o->text, b->name, d->le);
+				return -1;
+			}
+		}
 	}
 	return 0;
 }
@@ -227,14 +348,11 @@ json_t *nb_params_json(const struct nb_params *p)
 	return o;
 }
 
-/* The name of choice i of "a|b|c" (or of a SIZE(S) word), as a JSON string. */
-static json_t *choice_json(const char *choices, int i)
+/* The name of the choice (or word) with value v of d, as a JSON string. */
+static json_t *choice_json(const struct nb_param_def *d, int v)
 {
-	const char *c = choices ? choices : "";
-	for (; i > 0 && c; i--)
-		if ((c = strchr(c, '|')))
-			c++;
-	return c ? json_stringn(c, strcspn(c, "|")) : json_null();
+	const char *n = nb_param_choice_name(d, v);
+	return n ? json_string(n) : json_null();
 }
 
 static int cmp_json_num(const void *a, const void *b)
@@ -254,7 +372,7 @@ static int cmp_json_str(const void *a, const void *b)
 static json_t *value_json(const struct nb_param_def *d, uint64_t u)
 {
 	int w = nb_param_word(u);
-	return w >= 0 ? choice_json(d->choices, w) : json_integer((json_int_t)u);
+	return w >= 0 ? choice_json(d, w) : json_integer((json_int_t)u);
 }
 
 json_t *nb_params_canonical(const struct nb_params *p)
@@ -275,16 +393,17 @@ json_t *nb_params_canonical(const struct nb_params *p)
 			x = json_real(v->d);
 			break;
 		case NB_P_ENUM:
-			x = choice_json(d->choices, v->choice);
+			x = choice_json(d, v->choice);
 			break;
 		case NB_P_SIZES:
+		case NB_P_INTS:
 		case NB_P_ENUMS: {
 			bool words = d->type == NB_P_ENUMS;
 			json_t **e = calloc((size_t)v->nlist + 1, sizeof(*e));
 			if (!e)
 				abort();
 			for (int k = 0; k < v->nlist; k++) {
-				e[k] = words ? choice_json(d->choices, (int)v->list[k])
+				e[k] = words ? choice_json(d, (int)v->list[k])
 					     : value_json(d, v->list[k]);
 				words |= json_is_string(e[k]);
 			}
@@ -314,6 +433,42 @@ json_t *nb_identity_json(const struct nb_bench *b)
 	for (int i = 0; b->identity && b->identity[i]; i++)
 		json_array_append_new(a, json_string(b->identity[i]));
 	return a;
+}
+
+json_t *nb_headline_rule_json(const struct nb_headline_rule *r)
+{
+	return json_pack("{s:s,s:s*,s:s*,s:s*,s:s*,s:s*}", "records",
+			 r->records ? r->records : "cells", "metric", r->metric, "where", r->where,
+			 "prefer", r->prefer, "largest", r->largest, "text", r->text);
+}
+
+/* Whether field k of rec has the value v (text): a number compares as a number. */
+static bool field_is(json_t *rec, const char *k, const char *v)
+{
+	json_t *x = json_object_get(rec, k);
+	if (json_is_string(x))
+		return !strcmp(json_string_value(x), v);
+	if (json_is_boolean(x))
+		return !strcmp(v, json_is_true(x) ? "true" : "false");
+	double d;
+	return json_is_number(x) && !nb_parse_double(v, &d) && json_number_value(x) == d;
+}
+
+bool nb_fields_match(json_t *rec, const char *tests)
+{
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", tests ? tests : "");
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(t, '=');
+		if (!eq)
+			return false;
+		bool neg = eq > t && eq[-1] == '!';
+		eq[neg ? -1 : 0] = 0;
+		const char *v = eq + 1;
+		if (neg ? !json_object_get(rec, t) || field_is(rec, t, v) : !field_is(rec, t, v))
+			return false;
+	}
+	return true;
 }
 
 void nb_run_reason(json_t *run, const char *fmt, ...)
@@ -637,4 +792,53 @@ void nb_run_headline(json_t *run, const char *metric, const char *label, const c
 {
 	if (!headline(run, metric, label, maxkey, pick, arg, true))
 		headline(run, metric, label, maxkey, pick, arg, false);
+}
+
+/* A rule's pick: its field tests, then the preferred field's value. */
+struct rule_pick {
+	const struct nb_headline_rule *r;
+	char field[32], value[32];
+};
+
+static bool rule_pick(json_t *cell, void *arg)
+{
+	const struct rule_pick *k = arg;
+	return nb_fields_match(cell, k->r->where) &&
+	       (!k->field[0] || field_is(cell, k->field, k->value));
+}
+
+void nb_run_headline_rule(json_t *run, const struct nb_headline_rule *r)
+{
+	struct rule_pick k = {.r = r};
+	char label[128];
+	const char *eq = r->prefer ? strchr(r->prefer, '=') : NULL;
+	if (eq) {
+		/* the preferred value if a cell the rule reads has it, else the largest measured */
+		snprintf(k.field, sizeof(k.field), "%.*s", (int)(eq - r->prefer), r->prefer);
+		size_t i;
+		json_t *c;
+		bool have = false, any = false;
+		double max = 0;
+		json_array_foreach(json_object_get(run, "cells"), i, c)
+		{
+			json_t *x = json_object_get(c, k.field);
+			if (!nb_fields_match(c, r->where) || !x)
+				continue;
+			have |= field_is(c, k.field, eq + 1);
+			if (json_is_number(x) && (!any || json_number_value(x) > max))
+				max = json_number_value(x);
+			any |= json_is_number(x);
+		}
+		if (have)
+			snprintf(k.value, sizeof(k.value), "%s", eq + 1);
+		else if (any)
+			nb_fmt_figure(max, k.value, sizeof(k.value));
+		else
+			k.field[0] = 0;
+	}
+	if (k.field[0])
+		snprintf(label, sizeof(label), "%s, %s %s:", r->text, k.field, k.value);
+	else
+		snprintf(label, sizeof(label), "%s:", r->text);
+	nb_run_headline(run, r->metric, label, r->largest, rule_pick, &k);
 }

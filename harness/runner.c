@@ -426,6 +426,12 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		enum nb_status st;
 		if (j->b->identity)
 			json_object_set_new(run, "identity", nb_identity_json(j->b));
+		if (j->b->identity_records)
+			json_object_set_new(run, "identity_records",
+					    json_string(j->b->identity_records));
+		if (j->b->headline)
+			json_object_set_new(run, "headline_rule",
+					    nb_headline_rule_json(j->b->headline));
 		uint64_t t0 = nb_now_ns();
 		/* Each bench gets a share of the time left in proportion to its estimate, or, when
 		 * the estimates of the benches after it fit, everything but those (the slack goes
@@ -517,6 +523,10 @@ static int ctx_prepare(struct nb_ctx *ctx, struct nb_topo *topo, struct nb_caps 
 		nb_counters_free(c);
 	}
 	for (int i = 0; i < o->njobs; i++) {
+		if (nb_params_check(&o->jobs[i].p, err, sizeof(err))) {
+			nb_err("%s", err);
+			return -1;
+		}
 		if (o->jobs[i].b->validate &&
 		    o->jobs[i].b->validate(ctx, &o->jobs[i].p, err, sizeof(err))) {
 			nb_err("%s", err);

@@ -78,19 +78,14 @@ void nb_scan_restore(struct nb_scan *s)
 	}
 }
 
-static json_t *jlong(long v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
 json_t *nb_scan_json(const struct nb_scan *s)
 {
 	json_t *o = json_object();
 	for (int i = 0; i < NB_SCAN_NKNOBS; i++) {
 		const struct nb_scan_knob *k = &s->k[i];
-		json_t *e = json_pack("{s:o,s:o,s:o,s:b,s:o}", "before", jlong(k->before), "during",
-				      jlong(k->during), "after", jlong(k->after), "lowered",
-				      k->lowered, "restored",
+		json_t *e = json_pack("{s:o,s:o,s:o,s:b,s:o}", "before", nb_json_count(k->before),
+				      "during", nb_json_count(k->during), "after",
+				      nb_json_count(k->after), "lowered", k->lowered, "restored",
 				      k->restore_tried ? json_boolean(k->restored) : json_null());
 		if (k->note[0])
 			json_object_set_new(e, "note", json_string(k->note));

@@ -143,6 +143,11 @@ int nb_parse_double(const char *s, double *out)
 	return 0;
 }
 
+json_t *nb_json_count(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
 void nb_fmt_size(uint64_t v, char *buf, size_t len)
 {
 	static const char sfx[] = "KMGT";

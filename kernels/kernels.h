@@ -1,4 +1,5 @@
-/* numabench: inner loops only. No policy, no allocation, no timing. */
+/* numabench: inner loops only. No policy, no timing, no allocation of the memory measured (the
+ * caller places it); nb_chase_build mallocs, then frees, the scratch of its permutation. */
 #ifndef NB_KERNELS_H
 #define NB_KERNELS_H
 
@@ -58,8 +59,6 @@ struct nb_mix {
 	int nt;		   /* writes are non-temporal */
 };
 extern const struct nb_mix nb_mixes[NB_MIX_COUNT];
-/* Choices string for parameters: "read|r3w1|r2w1|r1w1|ntwrite". */
-#define NB_MIX_CHOICES "read|r3w1|r2w1|r1w1|ntwrite"
 /* Bytes of traffic per line of the mix, on average (program view: 64). */
 double nb_mix_traffic_per_line(const struct nb_mix *m);
 /*

@@ -22,26 +22,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct nb_choice pattern_choices[] = {
+    {"seq", BAL_SEQ, "lines in address order"},
+    {"random", BAL_RANDOM, "lines in random order"},
+    {NULL, 0, NULL},
+};
+static const struct nb_choice access_choices[] = {
+    {"read", BAL_READ, "one load per line"},
+    {"write", BAL_WRITE, "one store per line"},
+    {NULL, 0, NULL},
+};
+static const struct nb_choice sharing_choices[] = {
+    {"private", 1, "one process owns the buffer"},
+    {"shared", 2, "two processes map one memfd buffer"},
+    {NULL, 0, NULL},
+};
+static const struct nb_choice pinned_choices[] = {
+    {"yes", BAL_PINNED_YES, "threads pinned to node A"},
+    {"no", BAL_PINNED_NO, "threads started on node A, free to move"},
+    {"both", BAL_PINNED_BOTH, "both variants"},
+    {NULL, 0, NULL},
+};
+static const struct nb_choice thp_choices[] = {
+    {"on", 1, "transparent huge pages"},
+    {"off", 0, "base pages"},
+    {NULL, 0, NULL},
+};
+
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
-     "workload buffer (rounded up to 2 MiB with thp=on)"},
-    {"threads", NB_P_INT, "threads", "2", 1, MAX_THREADS, NULL,
-     "workload threads per process, each on its own slice of the buffer"},
-    {"pattern", NB_P_ENUM, "", "seq", 0, 0, "seq|random",
-     "order in which a thread visits the cache lines of its slice"},
-    {"access", NB_P_ENUM, "", "read", 0, 0, "read|write", "one load or one store per line"},
-    {"sharing", NB_P_ENUM, "", "private", 0, 0, "private|shared",
-     "private: one process owns the buffer; shared: two processes map one memfd buffer"},
-    {"duration_s", NB_P_INT, "s", "6", 1, 3600, NULL, "length of each run of the workload"},
-    {"interval_ms", NB_P_INT, "ms", "100", 10, 60000, NULL, "sampling interval of the timeline"},
-    {"modes", NB_P_ENUMS, "", "", 0, 0, "0|1|2|3",
-     "kernel.numa_balancing modes (default 0,1, and 2,3 when a memory-only node exists)"},
-    {"pinned", NB_P_ENUM, "", "yes", 0, 0, "yes|no|both",
-     "workload threads pinned to node A, started there and free to move, or both variants"},
-    {"thp", NB_P_ENUM, "", "off", 0, 0, "on|off", "back the buffer with transparent huge pages"},
-    {"scan_ms", NB_P_INT, "ms", "100", 0, 3600000, NULL,
-     "scan_delay_ms and scan_period_min_ms during the bench, journaled (0: leave them)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [BAL_P_SIZE] = {"size", NB_P_SIZE, "bytes", "64M", 1 << 21, 64.0 * (1ull << 30), NULL,
+		    "workload buffer (rounded up to 2 MiB with thp=on)"},
+    [BAL_P_THREADS] = {"threads", NB_P_INT, "threads", "2", 1, MAX_THREADS, NULL,
+		       "workload threads per process, each on its own slice of the buffer"},
+    [BAL_P_PATTERN] = {"pattern", NB_P_ENUM, "", "seq", 0, 0, pattern_choices,
+		       "order in which a thread visits the cache lines of its slice"},
+    [BAL_P_ACCESS] = {"access", NB_P_ENUM, "", "read", 0, 0, access_choices,
+		      "one load or one store per line"},
+    [BAL_P_SHARING] =
+	{"sharing", NB_P_ENUM, "", "private", 0, 0, sharing_choices,
+	 "private: one process owns the buffer; shared: two processes map one memfd buffer"},
+    [BAL_P_DURATION_S] = NB_PARAM_DURATION_S("6", "length of each run of the workload"),
+    [BAL_P_INTERVAL_MS] = NB_PARAM_INTERVAL_MS("100"),
+    [BAL_P_MODES] =
+	{"modes", NB_P_ENUMS, "", "", 0, 0, nb_choices_balancing,
+	 "kernel.numa_balancing modes (default 0,1, and 2,3 when a memory-only node exists)"},
+    [BAL_P_PINNED] =
+	{"pinned", NB_P_ENUM, "", "yes", 0, 0, pinned_choices,
+	 "workload threads pinned to node A, started there and free to move, or both variants"},
+    [BAL_P_THP] = {"thp", NB_P_ENUM, "", "off", 0, 0, thp_choices,
+		   "back the buffer with transparent huge pages"},
+    [BAL_P_SCAN_MS] = NB_PARAM_SCAN_MS,
+    [BAL_P_COUNT] = NB_PARAMS_END,
 };
 
 static void bal_free(struct bal *b)
@@ -97,7 +128,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	uint64_t n = nb_param_u64(p, "duration_s") * 1000 / nb_param_u64(p, "interval_ms");
+	uint64_t n = p->v[BAL_P_DURATION_S].u * 1000 / p->v[BAL_P_INTERVAL_MS].u;
 	if (n > MAX_SAMPLES || n < 3) {
 		snprintf(err, len,
 			 "balance.duration_s / balance.interval_ms gives %llu samples per run "
@@ -105,15 +136,15 @@ static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *e
 			 (unsigned long long)n, MAX_SAMPLES);
 		return -1;
 	}
-	uint64_t threads = nb_param_u64(p, "threads");
-	if (nb_param(p, "thp")->choice == 0 && nb_param_u64(p, "size") < threads * THP_BYTES) {
+	uint64_t threads = p->v[BAL_P_THREADS].u;
+	if (p->v[BAL_P_THP].choice && p->v[BAL_P_SIZE].u < threads * THP_BYTES) {
 		snprintf(err, len,
 			 "balance.size=%s is too small for %llu threads with thp=on (valid: at "
 			 "least 2M per thread)",
-			 nb_param_str(p, "size"), (unsigned long long)threads);
+			 p->v[BAL_P_SIZE].text, (unsigned long long)threads);
 		return -1;
 	}
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "balance.size", err, len);
+	return nb_ctx_check_mem(ctx, p->v[BAL_P_SIZE].u, "balance.size", err, len);
 }
 
 /* The plan: one cell per spec and repetition (bal_plan: the baselines, then remote and local
@@ -134,8 +165,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	}
 	bal_cfg_init(b, p);
 	bal_plan(b, p);
-	double each =
-	    (double)nb_param_u64(p, "duration_s") + 0.5 + (double)b->cfg.size * b->procs / 1e9;
+	double each = (double)p->v[BAL_P_DURATION_S].u + 0.5 + (double)b->cfg.size * b->procs / 1e9;
 	for (int s = 0; s < b->nspecs; s++)
 		for (int r = 0; r < b->reps; r++) {
 			const struct spec *sp = &b->specs[s];
@@ -153,11 +183,18 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	return pl;
 }
 
+/* What names a mode: compare pairs modes by these (written as each run's "identity"). */
+static const char *const identity[] = {"variant", "placement", "balancing", NULL};
+
 const struct nb_bench nb_bench_balance = {
     .abi = NB_BENCH_ABI,
+    .identity = identity,
+    .identity_records = "modes",
+    .headline = &bal_headline_rule,
     .name = "balance",
     .summary = "automatic NUMA balancing: convergence, migrations, overhead vs benefit per mode",
     .params = params,
+    .nparams = BAL_P_COUNT,
     .req = NB_REQ_ROOT | NB_REQ_2NODES | NB_REQ_BALANCING,
     .run = run,
     .validate = validate,

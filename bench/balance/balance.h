@@ -25,6 +25,29 @@
 
 struct nb_counters;
 
+/* ---- the parameters (balance.c): p->v[BAL_P_*]; choices' values below ------------------- */
+
+enum {
+	BAL_P_SIZE,
+	BAL_P_THREADS,
+	BAL_P_PATTERN,
+	BAL_P_ACCESS,
+	BAL_P_SHARING,
+	BAL_P_DURATION_S,
+	BAL_P_INTERVAL_MS,
+	BAL_P_MODES,
+	BAL_P_PINNED,
+	BAL_P_THP,
+	BAL_P_SCAN_MS,
+	BAL_P_COUNT
+};
+/* The headline's rule (balance.c; results.c applies it). */
+extern const struct nb_headline_rule bal_headline_rule;
+enum bal_pattern { BAL_SEQ, BAL_RANDOM };
+enum bal_access { BAL_READ, BAL_WRITE };
+enum bal_pinned { BAL_PINNED_YES, BAL_PINNED_NO, BAL_PINNED_BOTH };
+/* sharing: the number of workload processes (private 1, shared 2); thp: on 1, off 0 */
+
 /* ---- the workload (workload.c) ---------------------------------------------------------- */
 
 enum { WL_WAIT, WL_GO, WL_STOP };
@@ -143,7 +166,6 @@ bool bal_measured(const struct trial *tr);
 void bal_trial_eval(struct trial *tr);
 void bal_derive_one(struct bal *b, int si, int r);
 json_t *bal_cross_check(const struct trial *tr);
-json_t *bal_jint(int64_t v); /* -1 (not read) becomes null */
 /* results.c */
 double bal_median(const double *v, int n);
 json_t *bal_jreal(double v);

@@ -5,12 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-/* -1 (not read) becomes null. */
-json_t *bal_jint(int64_t v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
 /* Two independent readings of the migrations: pages that arrived on a node between two
  * samples, from numa_maps, against numa_pages_migrated (/proc/vmstat, system-wide); the
  * workload tasks' own numa_pages_migrated is a third. A page that moves and moves back within
@@ -20,7 +14,7 @@ json_t *bal_cross_check(const struct trial *tr)
 	int64_t vm = tr->d.v[NB_VM_numa_pages_migrated];
 	uint64_t pages = tr->first.pages_total;
 	return json_pack("{s:I,s:o,s:I,s:I,s:b}", "numa_maps_pages_arrived",
-			 (json_int_t)tr->arrived, "vmstat_numa_pages_migrated", bal_jint(vm),
+			 (json_int_t)tr->arrived, "vmstat_numa_pages_migrated", nb_json_count(vm),
 			 "task_numa_pages_migrated", (json_int_t)tr->task_migrated,
 			 "tolerance_pages", (json_int_t)nb_bal_cross_tolerance(pages), "agree",
 			 nb_bal_cross_agree(tr->arrived, vm, pages));

@@ -76,8 +76,8 @@ static void add_spec(struct bal *b, enum place pl, bool free_move, int mode)
  * and mode. */
 void bal_plan(struct bal *b, const struct nb_params *p)
 {
-	const struct nb_param_val *mv = nb_param(p, "modes");
-	int modes[4], nmodes = 0, pinned = nb_param(p, "pinned")->choice; /* yes|no|both */
+	const struct nb_param_val *mv = &p->v[BAL_P_MODES];
+	int modes[4], nmodes = 0, pinned = p->v[BAL_P_PINNED].choice;
 	bool seen[4] = {false};
 	for (int i = 0; i < mv->nlist; i++)
 		if (!seen[mv->list[i]]) { /* a list may repeat a mode: run it once */
@@ -93,7 +93,7 @@ void bal_plan(struct bal *b, const struct nb_params *p)
 	add_spec(b, PL_BOUND_LOCAL, false, 0);
 	add_spec(b, PL_BOUND_REMOTE, false, 0);
 	for (int v = 0; v < 2; v++) {
-		if ((v == 0 && pinned == 1) || (v == 1 && pinned == 0))
+		if ((v == 0 && pinned == BAL_PINNED_NO) || (v == 1 && pinned == BAL_PINNED_YES))
 			continue;
 		for (int pl = PL_REMOTE; pl <= PL_LOCAL; pl++)
 			for (int m = 0; m < nmodes; m++)
@@ -104,18 +104,18 @@ void bal_plan(struct bal *b, const struct nb_params *p)
 void bal_cfg_init(struct bal *b, const struct nb_params *p)
 {
 	struct wl_cfg *c = &b->cfg;
-	c->thp = nb_param(p, "thp")->choice == 0;
+	c->thp = p->v[BAL_P_THP].choice;
 	size_t align = c->thp ? THP_BYTES : (size_t)sysconf(_SC_PAGESIZE);
-	c->size = (nb_param_u64(p, "size") + align - 1) / align * align;
-	c->threads = (int)nb_param_u64(p, "threads");
-	c->random = nb_param(p, "pattern")->choice == 1;
-	c->write = nb_param(p, "access")->choice == 1;
+	c->size = (p->v[BAL_P_SIZE].u + align - 1) / align * align;
+	c->threads = (int)p->v[BAL_P_THREADS].u;
+	c->random = p->v[BAL_P_PATTERN].choice == BAL_RANDOM;
+	c->write = p->v[BAL_P_ACCESS].choice == BAL_WRITE;
 	c->ncpus = nb_ctx_node_cpus(b->ctx, b->node_a, c->cpus);
 	c->nall = b->ctx->ncpus;
 	memcpy(c->all, b->ctx->cpus, sizeof(int) * (size_t)c->nall);
-	b->procs = nb_param(p, "sharing")->choice == 1 ? 2 : 1;
-	b->interval = (double)nb_param_u64(p, "interval_ms") / 1000.0;
-	b->nsamples = (int)(nb_param_u64(p, "duration_s") * 1000 / nb_param_u64(p, "interval_ms"));
+	b->procs = p->v[BAL_P_SHARING].choice;
+	b->interval = (double)p->v[BAL_P_INTERVAL_MS].u / 1000.0;
+	b->nsamples = (int)(p->v[BAL_P_DURATION_S].u * 1000 / p->v[BAL_P_INTERVAL_MS].u);
 	b->reps = b->ctx->repeat ? b->ctx->repeat : b->ctx->quick ? 1 : 2;
 }
 
@@ -156,7 +156,7 @@ int bal_set_mode(struct bal *b, int mode, struct trial *tr)
  * visible in a few seconds. Journaled by the tunables table like any knob (harness/scan.c). */
 void bal_knobs_lower(struct bal *b, const struct nb_params *p)
 {
-	long ms = (long)nb_param_u64(p, "scan_ms");
+	long ms = (long)p->v[BAL_P_SCAN_MS].u;
 	nb_scan_begin(&b->scan);
 	for (int i = NB_SCAN_DELAY; ms && i <= NB_SCAN_PERIOD_MIN; i++)
 		nb_scan_lower(&b->scan, (enum nb_scan_knob_id)i, ms, b->ctx->caps->root);
@@ -175,7 +175,7 @@ void bal_knobs_restore(struct bal *b)
 json_t *bal_knobs_json(const struct bal *b, const struct nb_params *p, bool restored)
 {
 	static const enum nb_scan_knob_id ro[] = {NB_SCAN_SIZE, NB_SCAN_PERIOD_MAX};
-	uint64_t ms = nb_param_u64(p, "scan_ms");
+	uint64_t ms = p->v[BAL_P_SCAN_MS].u;
 	json_t *out = json_object();
 	for (int i = NB_SCAN_DELAY; i <= NB_SCAN_PERIOD_MIN; i++) {
 		const struct nb_scan_knob *k = &b->scan.k[i];

@@ -77,7 +77,7 @@ static json_t *rep_json(const struct bal *b, const struct trial *tr)
 	json_object_set_new(o, "vmstat", nb_vmstat_json(&tr->d));
 	json_object_set_new(o, "cross_check", bal_cross_check(tr));
 	for (int e = 0; e < 4 && tr->tp_ok; e++)
-		json_object_set_new(o, bal_tp_keys[e], bal_jint(tr->tp[e]));
+		json_object_set_new(o, bal_tp_keys[e], nb_json_count(tr->tp[e]));
 	return o;
 }
 
@@ -179,17 +179,22 @@ static void metrics(struct bal *b, json_t *run)
 		}
 }
 
+/* The headline: the first remote mode with balancing on, its convergence. */
+const struct nb_headline_rule bal_headline_rule = {.records = "modes",
+						   .metric = "convergence_s",
+						   .where = "placement=remote balancing!=0",
+						   .text = "remote, balancing on"};
+
 static void headline(struct bal *b, json_t *run, json_t *modes)
 {
 	size_t i;
 	json_t *m;
 	json_array_foreach(modes, i, m)
 	{
-		const char *pl = json_string_value(json_object_get(m, "placement"));
 		json_int_t mode = json_integer_value(json_object_get(m, "balancing"));
-		if (strcmp(pl, "remote") || !mode)
+		if (!nb_fields_match(m, bal_headline_rule.where))
 			continue;
-		json_t *c = json_object_get(m, "convergence_s");
+		json_t *c = json_object_get(m, bal_headline_rule.metric);
 		json_t *pm = json_object_get(m, "pages_migrated");
 		char h[160];
 		if (json_is_number(c))

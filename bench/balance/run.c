@@ -158,10 +158,10 @@ static void sample_counters(struct bal *b, struct trial *tr, json_t *s)
 					"pte_updates", "pgpromote_success"};
 	for (int i = 0; i < 5; i++)
 		if (i < 4 || tr->d.v[f[i]] >= 0)
-			json_object_set_new(s, k[i], bal_jint(tr->d.v[f[i]]));
+			json_object_set_new(s, k[i], nb_json_count(tr->d.v[f[i]]));
 	tr->tp_ok = bal_tp_read(b, tr->tp);
 	for (int e = 0; e < 3 && tr->tp_ok; e++)
-		json_object_set_new(s, bal_tp_keys[e], bal_jint(tr->tp[e]));
+		json_object_set_new(s, bal_tp_keys[e], nb_json_count(tr->tp[e]));
 }
 
 static uint64_t work_bytes(const struct bal *b, const struct live *lv)

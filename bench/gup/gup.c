@@ -19,33 +19,44 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PATH_NAMES                                                                                 \
-	"process_vm_readv,process_vm_writev,proc_mem_pread,proc_mem_pwrite,ptrace_peek,ptrace_"    \
-	"poke"
+/* numa_balancing 0 and 1: the modes whose hinting faults the bench reads */
+static const struct nb_choice gup_balancing[] = {
+    {"0", 0, "off"},
+    {"1", 1, "NUMA balancing"},
+    {NULL, 0, NULL},
+};
+static const struct nb_choice pair_choices[] = {
+    {"cross", GUP_CROSS, "target on node A, reader on the nearest other node B"},
+    {"local", GUP_LOCAL, "target and reader on node A"},
+    {NULL, 0, NULL},
+};
 
 static const struct nb_param_def params[] = {
-    {"size", NB_P_SIZE, "bytes", "1M", 64 * 1024, 256.0 * (1 << 20), NULL,
-     "target buffer (4 KiB pages); every page is accessed once per pass"},
-    {"repeat", NB_P_INT, "passes", "5", 1, MAX_REPEAT, NULL,
-     "passes per cell, in interleaved order (--repeat overrides)"},
-    {"paths", NB_P_ENUMS, "", PATH_NAMES, 0, 0,
-     "process_vm_readv|process_vm_writev|proc_mem_pread|proc_mem_pwrite|ptrace_peek|"
-     "ptrace_poke",
-     "access paths"},
-    {"balancing", NB_P_ENUMS, "", "0,1", 0, 0, "0|1",
-     "kernel.numa_balancing modes (each set before its target starts)"},
-    {"pairs", NB_P_ENUMS, "", "cross,local", 0, 0, "cross|local",
-     "cross: target on node A, reader on the nearest other node B; local: A = B"},
-    {"scan_delay_ms", NB_P_INT, "ms", "100", 0, 3600000, NULL,
-     "scan delay during the bench (root; debugfs or old sysctl): a new target's first scan "
-     "comes after this much of its cpu time, best just after its setup"},
-    {"scan_period_min_ms", NB_P_INT, "ms", "0", 0, 3600000, NULL,
-     "shortest scan period during the bench; 0 leaves it as it is"},
-    {"mark_timeout_ms", NB_P_INT, "ms", "60000", 100, 3600000, NULL,
-     "longest wait for the scanner to mark the buffer"},
-    {"settle_ms", NB_P_INT, "ms", "100", 0, 60000, NULL,
-     "shortest wait between target start and pass, in every cell"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [GUP_P_SIZE] = {"size", NB_P_SIZE, "bytes", "1M", 64 * 1024, 256.0 * (1 << 20), NULL,
+		    "target buffer (4 KiB pages); every page is accessed once per pass"},
+    [GUP_P_REPEAT] = {"repeat", NB_P_INT, "passes", "5", 1, MAX_REPEAT, NULL,
+		      "passes per cell, in interleaved order (--repeat overrides)"},
+    /* the choices are the kernels' paths (kernels/remote.c); the default names all of them */
+    [GUP_P_PATHS] =
+	{"paths", NB_P_ENUMS, "",
+	 "process_vm_readv,process_vm_writev,proc_mem_pread,proc_mem_pwrite,ptrace_peek,"
+	 "ptrace_poke",
+	 0, 0, NULL, "access paths", 0, NULL, NB_CHOICES_OF(nb_rpaths, NB_RP_COUNT)},
+    [GUP_P_BALANCING] = {"balancing", NB_P_ENUMS, "", "0,1", 0, 0, gup_balancing,
+			 "kernel.numa_balancing modes (each set before its target starts)"},
+    [GUP_P_PAIRS] = {"pairs", NB_P_ENUMS, "", "cross,local", 0, 0, pair_choices,
+		     "cross: target on node A, reader on the nearest other node B; local: A = B"},
+    [GUP_P_SCAN_DELAY_MS] =
+	{"scan_delay_ms", NB_P_INT, "ms", "100", 0, 3600000, NULL,
+	 "scan delay during the bench (root; debugfs or old sysctl): a new target's first scan "
+	 "comes after this much of its cpu time, best just after its setup"},
+    [GUP_P_SCAN_PERIOD_MIN_MS] = {"scan_period_min_ms", NB_P_INT, "ms", "0", 0, 3600000, NULL,
+				  "shortest scan period during the bench; 0 leaves it as it is"},
+    [GUP_P_MARK_TIMEOUT_MS] = {"mark_timeout_ms", NB_P_INT, "ms", "60000", 100, 3600000, NULL,
+			       "longest wait for the scanner to mark the buffer"},
+    [GUP_P_SETTLE_MS] = {"settle_ms", NB_P_INT, "ms", "100", 0, 60000, NULL,
+			 "shortest wait between target start and pass, in every cell"},
+    [GUP_P_COUNT] = NB_PARAMS_END,
 };
 
 static int reader_buffers(struct gup *g)
@@ -95,14 +106,14 @@ static int gup_init(struct gup *g, struct nb_ctx *ctx, const struct nb_params *p
 	g->ctx = ctx;
 	g->run = run;
 	g->psz = (size_t)sysconf(_SC_PAGESIZE);
-	g->pages = nb_param_u64(p, "size") / g->psz;
-	g->repeat = ctx->repeat ? ctx->repeat : (int)nb_param_u64(p, "repeat");
+	g->pages = p->v[GUP_P_SIZE].u / g->psz;
+	g->repeat = ctx->repeat ? ctx->repeat : (int)p->v[GUP_P_REPEAT].u;
 	g->repeat = g->repeat > MAX_REPEAT ? MAX_REPEAT : g->repeat;
-	g->mark_timeout_ms = nb_param_u64(p, "mark_timeout_ms");
-	g->settle_ms = nb_param_u64(p, "settle_ms");
-	g->paths = nb_param(p, "paths");
-	g->modes = nb_param(p, "balancing");
-	g->pairs = nb_param(p, "pairs");
+	g->mark_timeout_ms = p->v[GUP_P_MARK_TIMEOUT_MS].u;
+	g->settle_ms = p->v[GUP_P_SETTLE_MS].u;
+	g->paths = &p->v[GUP_P_PATHS];
+	g->modes = &p->v[GUP_P_BALANCING];
+	g->pairs = &p->v[GUP_P_PAIRS];
 	g->bal_start = nb_scan_value(NB_SCAN_BALANCING);
 	g->can_set_bal = ctx->caps->root && bal && nb_tunable_path(bal);
 	g->cells = calloc(MAX_CELLS, sizeof(*g->cells));
@@ -123,16 +134,11 @@ static void gup_free(struct gup *g)
 /* Lower the scan tunables for the bench (protocol point 4; harness/scan.c). */
 static void scan_lower(struct gup *g, const struct nb_params *p)
 {
-	long period = (long)nb_param_u64(p, "scan_period_min_ms");
+	long period = (long)p->v[GUP_P_SCAN_PERIOD_MIN_MS].u;
 	bool root = g->ctx->caps->root;
 	nb_scan_begin(&g->scan);
-	nb_scan_lower(&g->scan, NB_SCAN_DELAY, (long)nb_param_u64(p, "scan_delay_ms"), root);
+	nb_scan_lower(&g->scan, NB_SCAN_DELAY, (long)p->v[GUP_P_SCAN_DELAY_MS].u, root);
 	nb_scan_lower(&g->scan, NB_SCAN_PERIOD_MIN, period ? period : -1, root);
-}
-
-static json_t *jknob(long v)
-{
-	return v < 0 ? json_null() : json_integer(v);
 }
 
 /* What was done: run["balancing_tunables"] (the shape every bench shares), and the older
@@ -144,8 +150,8 @@ static void scan_json(struct gup *g)
 	for (int i = 0; i < 2; i++) {
 		const struct nb_scan_knob *k = &g->scan.k[ids[i]];
 		json_object_set_new(o, k->name,
-				    json_pack("{s:o,s:o,s:s*}", "before", jknob(k->before),
-					      "during", jknob(k->during), "note",
+				    json_pack("{s:o,s:o,s:s*}", "before", nb_json_count(k->before),
+					      "during", nb_json_count(k->during), "note",
 					      k->note[0] ? k->note : NULL));
 	}
 	json_object_set_new(g->run, "scan_tunables", o);
@@ -177,18 +183,28 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	for (int i = 0; i < NB_RP_COUNT; i++) /* "paths" choices index nb_rpaths */
-		if (strstr(PATH_NAMES, nb_rpaths[i].name) == NULL)
-			abort();
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "size"), "gup.size", err, len);
+	return nb_ctx_check_mem(ctx, p->v[GUP_P_SIZE].u, "gup.size", err, len);
 }
+
+/* The headline: of the path verdicts (balancing 1), how many take hinting faults. */
+static const struct nb_headline_rule headline_rule = {
+    .records = "verdicts",
+    .metric = "verdict",
+    .text = "paths that take hinting faults (balancing on)"};
+
+/* What names a cell: compare pairs cells by these (written as each run's "identity"). */
+static const char *const identity[] = {"pair",	"balancing",	   "path", "op",
+				       "force", "ptrace_attached", NULL};
 
 const struct nb_bench nb_bench_gup = {
     .abi = NB_BENCH_ABI,
+    .identity = identity,
+    .headline = &headline_rule,
     .name = "gup",
     .summary = "remote access (process_vm, /proc/PID/mem, ptrace): NUMA hinting faults and "
 	       "migration it causes, with and without FOLL_FORCE",
     .params = params,
+    .nparams = GUP_P_COUNT,
     .req = NB_REQ_BALANCING,
     .run = run,
     .validate = validate,

@@ -15,6 +15,21 @@
 #include <sys/types.h>
 
 #define MAX_REPEAT 64
+/* The parameters (gup.c): p->v[GUP_P_*]. */
+enum {
+	GUP_P_SIZE,
+	GUP_P_REPEAT,
+	GUP_P_PATHS,
+	GUP_P_BALANCING,
+	GUP_P_PAIRS,
+	GUP_P_SCAN_DELAY_MS,
+	GUP_P_SCAN_PERIOD_MIN_MS,
+	GUP_P_MARK_TIMEOUT_MS,
+	GUP_P_SETTLE_MS,
+	GUP_P_COUNT
+};
+enum gup_pair { GUP_CROSS, GUP_LOCAL }; /* values of `pairs` */
+
 #define MAX_CELLS 48   /* 2 pairs x 2 modes x (2 controls + 8 path modes) = 40 */
 #define REPLY_MS 60000 /* a target must answer within this (TCG guests are slow) */
 #define NOT_PROBED NB_GUP_NOT_PROBED

@@ -123,7 +123,7 @@ void gup_cells_build(struct gup *g)
 {
 	for (int pi = 0; pi < g->pairs->nlist; pi++)
 		for (int bi = 0; bi < g->modes->nlist; bi++) {
-			bool cross = g->pairs->list[pi] == 0;
+			bool cross = g->pairs->list[pi] == GUP_CROSS;
 			struct cell t = {.pair = cross ? "cross" : "local",
 					 .balancing = (int)g->modes->list[bi],
 					 .a = g->node_a,

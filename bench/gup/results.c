@@ -188,11 +188,6 @@ const char *gup_cell_path(const struct cell *c)
 	return c->kind == K_PATH ? nb_rpaths[c->path].name : nb_gup_kind_names[c->kind];
 }
 
-static json_t *node_json(int n)
-{
-	return n < 0 ? json_null() : json_integer(n);
-}
-
 static const char *cell_errno(const struct cell *c, char *b, size_t len)
 {
 	for (int i = 0; i < c->npass; i++)
@@ -236,8 +231,8 @@ static json_t *cell_json(const struct gup *g, const struct cell *c)
 			      (json_int_t)(c->kind == K_PATH && nb_rpaths[c->path].bytes
 					       ? nb_rpaths[c->path].bytes
 					       : g->psz));
-	json_object_set_new(o, "reader_node", node_json(c->b));
-	json_object_set_new(o, "target_node", node_json(c->a));
+	json_object_set_new(o, "reader_node", nb_json_count(c->b));
+	json_object_set_new(o, "target_node", nb_json_count(c->a));
 	json_object_set_new(o, "status", json_string(nb_status_name(c->status)));
 	if (c->why[0])
 		json_object_set_new(o, "reason", json_string(c->why));
@@ -351,13 +346,13 @@ static json_t *verdicts_json(const struct gup *g, int *faulting, int *total)
 		if (c->kind != K_PATH || c->balancing != 1 || c->skip[0])
 			continue;
 		verdict_text(g, c, v, sizeof(v));
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:b,s:s,s:o,s:o,s:s,s:f,s:f}",
-						   "path", gup_cell_path(c), "op", cell_op(c),
-						   "force", c->force, "ptrace_attached",
-						   c->attached, "pair", c->pair, "reader_node",
-						   node_json(c->b), "target_node", node_json(c->a),
-						   "verdict", v, "faulted_share", faulted(g, c),
-						   "migrated_share", share(g, c, V_MOVED)));
+		json_array_append_new(
+		    a,
+		    json_pack("{s:s,s:s,s:b,s:b,s:s,s:o,s:o,s:s,s:f,s:f}", "path", gup_cell_path(c),
+			      "op", cell_op(c), "force", c->force, "ptrace_attached", c->attached,
+			      "pair", c->pair, "reader_node", nb_json_count(c->b), "target_node",
+			      nb_json_count(c->a), "verdict", v, "faulted_share", faulted(g, c),
+			      "migrated_share", share(g, c, V_MOVED)));
 		if (!strcmp(c->pair, "cross") || g->node_b < 0) {
 			(*total)++;
 			*faulting += !strncmp(v, "faults", 6);
@@ -416,7 +411,7 @@ static void run_facts(struct gup *g)
 						     : json_boolean(caps->proc_mem_force));
 	json_object_set_new(r, "force_effects", force_effects_json(g));
 	json_object_set_new(r, "target_node", json_integer(g->node_a));
-	json_object_set_new(r, "reader_node", node_json(g->node_b));
+	json_object_set_new(r, "reader_node", nb_json_count(g->node_b));
 	json_object_set_new(r, "numa_balancing_at_start", json_integer(g->bal_start));
 	json_object_set_new(r, "repeat", json_integer(g->repeat));
 	json_object_set_new(

@@ -64,6 +64,10 @@ void tier_scores(json_t *run)
 	json_object_set_new(run, "scores", out);
 }
 
+/* The headline: each promotion trial's accuracy (hot set's fast-tier share at the end). */
+const struct nb_headline_rule tier_headline_rule = {
+    .metric = "accuracy", .where = "scenario=promotion", .text = "hot set slow node -> fast node"};
+
 void tier_headline(json_t *run, const struct tier *t)
 {
 	json_t *c;
@@ -73,10 +77,10 @@ void tier_headline(json_t *run, const struct tier *t)
 	    snprintf(buf, sizeof(buf), "hot set slow node %d -> fast node %d:", t->slow, t->fast);
 	json_array_foreach(json_object_get(run, "cells"), i, c)
 	{
-		const char *sc = json_string_value(json_object_get(c, "scenario"));
-		if (strcmp(sc, "promotion") || n >= (int)sizeof(buf) - 80)
+		if (!nb_fields_match(c, tier_headline_rule.where) || n >= (int)sizeof(buf) - 80)
 			continue;
-		double a = cell_num(c, "accuracy"), h = cell_num(c, "time_to_home_s");
+		double a = cell_num(c, tier_headline_rule.metric),
+		       h = cell_num(c, "time_to_home_s");
 		char hs[32] = "never";
 		if (isfinite(h))
 			snprintf(hs, sizeof(hs), "%.1f s%s", h, nb_timing_emulated ? "*" : "");

@@ -61,11 +61,6 @@ json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODE_ID]
 	return o;
 }
 
-json_t *tier_jint(int64_t v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
 json_t *tier_jreal(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
@@ -85,7 +80,7 @@ json_t *tier_vmstat_json(const struct nb_vmstat *d, json_t **missing)
 	for (size_t i = 0; i < sizeof(vm_fields) / sizeof(vm_fields[0]); i++) {
 		const char *name = nb_vmstat_names[vm_fields[i]];
 		int64_t v = d->v[vm_fields[i]];
-		json_object_set_new(o, name, tier_jint(v));
+		json_object_set_new(o, name, nb_json_count(v));
 		if (v < 0 && missing) {
 			if (!*missing)
 				*missing = json_object();

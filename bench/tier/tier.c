@@ -43,33 +43,45 @@
 #include <string.h>
 #include <unistd.h>
 
+static const struct nb_choice scenario_choices[] = {
+    {"promotion", NB_TIER_PROMOTION, "hot set on the slow node: is it promoted"},
+    {"baseline", NB_TIER_BASELINE, "hot set bound to either node: the bounds"},
+    {"demotion", NB_TIER_DEMOTION, "the fast node filled: are cold pages demoted"},
+    {"sweep", NB_TIER_SWEEP, "promotion with each rate limit and hot threshold"},
+    {NULL, 0, NULL},
+};
+
 static const struct nb_param_def params[] = {
-    {"hot_size", NB_P_SIZE, "bytes", "16M", 1 << 16, 64.0 * (1ull << 30), NULL,
-     "hot set, touched continuously"},
-    {"cold_size", NB_P_SIZE, "bytes", "32M", 1 << 16, 64.0 * (1ull << 30), NULL,
-     "cold set, touched once (first touch)"},
-    {"hot_rate", NB_P_INT, "passes/s", "0", 0, 100000, NULL,
-     "passes over the hot set per second (one load per cache line); 0: as fast as possible"},
-    {"duration_s", NB_P_INT, "s", "8", 1, 3600, NULL, "length of each trial"},
-    {"interval_ms", NB_P_INT, "ms", "200", 10, 60000, NULL, "sampling interval of the timeline"},
-    {"modes", NB_P_ENUMS, "", "0,1,2,3", 0, 0, "0|1|2|3",
-     "kernel.numa_balancing modes of the promotion scenario (0 and 1 are controls)"},
-    {"scenarios", NB_P_ENUMS, "", "promotion,baseline,demotion,sweep", 0, 0,
-     "promotion|baseline|demotion|sweep", "what to run"},
-    {"rate_limits_MBps", NB_P_SIZES, "MB/s", "1,65536", 0, 0, NULL,
-     "promote_rate_limit_MBps values of the sweep (plain numbers)"},
-    {"hot_thresholds_ms", NB_P_SIZES, "ms", "10,1000", 0, 0, NULL,
-     "hot_threshold_ms values of the sweep (plain numbers; needs debugfs)"},
-    {"fill_margin", NB_P_SIZE, "bytes", "32M", 0, 64.0 * (1ull << 30), NULL,
-     "demotion: the filler takes the fast node's free memory plus this much"},
+    [TIER_P_HOT_SIZE] = {"hot_size", NB_P_SIZE, "bytes", "16M", 1 << 16, 64.0 * (1ull << 30), NULL,
+			 "hot set, touched continuously"},
+    [TIER_P_COLD_SIZE] = {"cold_size", NB_P_SIZE, "bytes", "32M", 1 << 16, 64.0 * (1ull << 30),
+			  NULL, "cold set, touched once (first touch)"},
+    [TIER_P_HOT_RATE] =
+	{"hot_rate", NB_P_INT, "passes/s", "0", 0, 100000, NULL,
+	 "passes over the hot set per second (one load per cache line); 0: as fast as possible"},
+    [TIER_P_DURATION_S] = NB_PARAM_DURATION_S("8", "length of each trial"),
+    [TIER_P_INTERVAL_MS] = NB_PARAM_INTERVAL_MS("200"),
+    [TIER_P_MODES] =
+	{"modes", NB_P_ENUMS, "", "0,1,2,3", 0, 0, nb_choices_balancing,
+	 "kernel.numa_balancing modes of the promotion scenario (0 and 1 are controls)"},
+    [TIER_P_SCENARIOS] = {"scenarios", NB_P_ENUMS, "", "promotion,baseline,demotion,sweep", 0, 0,
+			  scenario_choices, "what to run"},
+    [TIER_P_RATE_LIMITS_MBPS] = {"rate_limits_MBps", NB_P_INTS, "MB/s", "1,65536", 0, 0, NULL,
+				 "promote_rate_limit_MBps values of the sweep (plain numbers)"},
+    [TIER_P_HOT_THRESHOLDS_MS] =
+	{"hot_thresholds_ms", NB_P_INTS, "ms", "10,1000", 0, 0, NULL,
+	 "hot_threshold_ms values of the sweep (plain numbers; needs debugfs)"},
+    [TIER_P_FILL_MARGIN] =
+	{"fill_margin", NB_P_SIZE, "bytes", "32M", 0, 64.0 * (1ull << 30), NULL,
+	 "demotion: the filler takes the fast node's free memory plus this much"},
     /* 4G: the test guests' fast nodes (512M-1G) fill in seconds even under TCG, a desktop's
      * spare memory is filled in well under FILL_TIMEOUT_NS, and a server node of hundreds of
      * GiB is not populated for minutes, forcing other tenants' memory out, unless asked */
-    {"fill_max", NB_P_SIZE, "bytes", "4G", 1 << 20, 64.0 * (1ull << 40), NULL,
-     "demotion: skipped when the filler (fast node free memory + fill_margin) would exceed this"},
-    {"scan_ms", NB_P_INT, "ms", "100", 0, 3600000, NULL,
-     "scan_delay_ms and scan_period_min_ms during the bench, journaled (0: leave them)"},
-    {NULL, 0, NULL, NULL, 0, 0, NULL, NULL},
+    [TIER_P_FILL_MAX] = {"fill_max", NB_P_SIZE, "bytes", "4G", 1 << 20, 64.0 * (1ull << 40), NULL,
+			 "demotion: skipped when the filler (fast node free memory + fill_margin) "
+			 "would exceed this"},
+    [TIER_P_SCAN_MS] = NB_PARAM_SCAN_MS,
+    [TIER_P_COUNT] = NB_PARAMS_END,
 };
 
 int tier_pick(const struct nb_ctx *ctx, struct tier *t, char *why, size_t len)
@@ -105,9 +117,10 @@ static const char *const scenario_names[] = {"promotion", "baseline", "demotion"
 
 /* The sweeps: each knob, the parameter with its values, the cell field that names the value. */
 static const struct {
-	const char *knob, *param;
-} sweeps[] = {{"promote_rate_limit_MBps", "rate_limits_MBps"},
-	      {"hot_threshold_ms", "hot_thresholds_ms"}};
+	const char *knob;
+	int param;
+} sweeps[] = {{"promote_rate_limit_MBps", TIER_P_RATE_LIMITS_MBPS},
+	      {"hot_threshold_ms", TIER_P_HOT_THRESHOLDS_MS}};
 
 /* A planned trial: scenario, balancing, bound, label, the fast node's cpus, the node the hot set
  * starts on, the bytes of both sets. */
@@ -140,15 +153,15 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	if (tier_pick(ctx, &t, why, sizeof(why)))
 		return pl;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	t.hot_size = (nb_param_u64(p, "hot_size") + page - 1) / page * page;
-	t.cold_size = (nb_param_u64(p, "cold_size") + page - 1) / page * page;
+	t.hot_size = (p->v[TIER_P_HOT_SIZE].u + page - 1) / page * page;
+	t.cold_size = (p->v[TIER_P_COLD_SIZE].u + page - 1) / page * page;
 	t.ncpus = nb_ctx_node_cpus(ctx, t.fast, t.cpus);
-	const struct nb_param_val *sc = nb_param(p, "scenarios"), *modes = nb_param(p, "modes");
+	const struct nb_param_val *sc = &p->v[TIER_P_SCENARIOS], *modes = &p->v[TIER_P_MODES];
 	bool want[4] = {false};
 	for (int i = 0; i < sc->nlist; i++)
 		want[sc->list[i]] = true;
 	double each =
-	    (double)nb_param_u64(p, "duration_s") + 0.5 + (double)(t.hot_size + t.cold_size) / 1e9;
+	    (double)p->v[TIER_P_DURATION_S].u + 0.5 + (double)(t.hot_size + t.cold_size) / 1e9;
 	for (int i = 0; want[NB_TIER_PROMOTION] && i < modes->nlist; i++) {
 		snprintf(label, sizeof(label), "promotion, numa_balancing=%d", (int)modes->list[i]);
 		plan_trial(pl, &t, "promotion", (int)modes->list[i], NULL, label, each);
@@ -159,7 +172,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 		plan_trial(pl, &t, "baseline", 2, i ? "slow" : "fast", label, each);
 	}
 	if (want[NB_TIER_DEMOTION]) {
-		uint64_t cap = nb_ctx_mem_cap(ctx, t.fast), fmax = nb_param_u64(p, "fill_max");
+		uint64_t cap = nb_ctx_mem_cap(ctx, t.fast), fmax = p->v[TIER_P_FILL_MAX].u;
 		double fill = (double)(cap && cap < fmax ? cap : fmax) / 1e9;
 		plan_trial(pl, &t, "demotion", 2, NULL, "demotion, numa_balancing=2", each + fill);
 		json_t *cells = json_object_get(pl, "cells");
@@ -167,7 +180,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 				    "demotion_enabled", json_string("true"));
 	}
 	for (int s = 0; want[NB_TIER_SWEEP] && s < 2; s++) {
-		const struct nb_param_val *vals = nb_param(p, sweeps[s].param);
+		const struct nb_param_val *vals = &p->v[sweeps[s].param];
 		for (int i = 0; i < vals->nlist; i++) {
 			snprintf(label, sizeof(label), "sweep, %s=%llu", sweeps[s].knob,
 				 (unsigned long long)vals->list[i]);
@@ -253,14 +266,14 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				      tg->tiers[t.slow_tier].id, "memory_tiers",
 				      nb_tiering_json(tg)));
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	t.hot_size = (nb_param_u64(p, "hot_size") + page - 1) / page * page;
-	t.cold_size = (nb_param_u64(p, "cold_size") + page - 1) / page * page;
-	t.hot_rate = nb_param_u64(p, "hot_rate");
-	t.fill_margin = nb_param_u64(p, "fill_margin");
-	t.fill_max = nb_param_u64(p, "fill_max");
-	t.scan_ms = nb_param_u64(p, "scan_ms");
-	t.interval = (double)nb_param_u64(p, "interval_ms") / 1000.0;
-	t.nsamples = (int)(nb_param_u64(p, "duration_s") * 1000 / nb_param_u64(p, "interval_ms"));
+	t.hot_size = (p->v[TIER_P_HOT_SIZE].u + page - 1) / page * page;
+	t.cold_size = (p->v[TIER_P_COLD_SIZE].u + page - 1) / page * page;
+	t.hot_rate = p->v[TIER_P_HOT_RATE].u;
+	t.fill_margin = p->v[TIER_P_FILL_MARGIN].u;
+	t.fill_max = p->v[TIER_P_FILL_MAX].u;
+	t.scan_ms = p->v[TIER_P_SCAN_MS].u;
+	t.interval = (double)p->v[TIER_P_INTERVAL_MS].u / 1000.0;
+	t.nsamples = (int)(p->v[TIER_P_DURATION_S].u * 1000 / p->v[TIER_P_INTERVAL_MS].u);
 	t.ncpus = nb_ctx_node_cpus(ctx, t.fast, t.cpus);
 	if (nb_pin_self(t.cpus, t.ncpus)) {
 		nb_run_reason(run, "pinning to the fast node %d: %s", t.fast, strerror(errno));
@@ -321,16 +334,23 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
-	return nb_ctx_check_mem(ctx, nb_param_u64(p, "hot_size") + nb_param_u64(p, "cold_size"),
+	return nb_ctx_check_mem(ctx, p->v[TIER_P_HOT_SIZE].u + p->v[TIER_P_COLD_SIZE].u,
 				"tier.hot_size + tier.cold_size", err, len);
 }
 
+/* What names a trial: compare pairs trials by these (written as each run's "identity"). */
+static const char *const identity[] = {
+    "scenario", "balancing", "bound", "promote_rate_limit_MBps", "hot_threshold_ms", NULL};
+
 const struct nb_bench nb_bench_tier = {
     .abi = NB_BENCH_ABI,
+    .identity = identity,
+    .headline = &tier_headline_rule,
     .name = "tier",
     .summary = "memory tiering: promotion of a hot set from a slow tier, demotion under "
 	       "pressure, rate limit and hot threshold sweeps",
     .params = params,
+    .nparams = TIER_P_COUNT,
     .req = NB_REQ_ROOT | NB_REQ_BALANCING,
     .probe = probe,
     .run = run,

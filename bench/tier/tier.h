@@ -22,6 +22,26 @@
 /* ---- the processes (workload.c) ---------------------------------------------------------- */
 
 /* The workload: one shared page between the parent and a fresh child process per trial. */
+/* The parameters (tier.c): p->v[TIER_P_*]. */
+enum {
+	TIER_P_HOT_SIZE,
+	TIER_P_COLD_SIZE,
+	TIER_P_HOT_RATE,
+	TIER_P_DURATION_S,
+	TIER_P_INTERVAL_MS,
+	TIER_P_MODES,
+	TIER_P_SCENARIOS,
+	TIER_P_RATE_LIMITS_MBPS,
+	TIER_P_HOT_THRESHOLDS_MS,
+	TIER_P_FILL_MARGIN,
+	TIER_P_FILL_MAX,
+	TIER_P_SCAN_MS,
+	TIER_P_COUNT
+};
+
+/* The headline's rule (tier.c; results.c applies it). */
+extern const struct nb_headline_rule tier_headline_rule;
+
 struct wl {
 	_Atomic int state; /* 0 setting up, 1 ready, 2 failed */
 	_Atomic int stop;
@@ -92,7 +112,6 @@ int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[
 		   int *present);
 int tier_set_count(const struct set *s, bool wasted);
 json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODE_ID]);
-json_t *tier_jint(int64_t v);
 json_t *tier_jreal(double v);
 json_t *tier_vmstat_json(const struct nb_vmstat *d, json_t **missing);
 /* trial.c */

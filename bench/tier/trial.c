@@ -116,13 +116,13 @@ static void sample_loop(const struct tier *t, const struct trial *tr, pid_t pid,
 			      "cold", tier_nodes_json(t, cn), "hot_fast_share", L->hot_share,
 			      "cold_fast_share", nb_tier_share(cf, cpres));
 		json_object_set_new(s, "pgpromote_success",
-				    tier_jint(d.v[NB_VM_pgpromote_success]));
+				    nb_json_count(d.v[NB_VM_pgpromote_success]));
 		json_object_set_new(s, "pgpromote_candidate",
-				    tier_jint(d.v[NB_VM_pgpromote_candidate]));
+				    nb_json_count(d.v[NB_VM_pgpromote_candidate]));
 		int64_t dk = d.v[NB_VM_pgdemote_kswapd], dd = d.v[NB_VM_pgdemote_direct];
-		json_object_set_new(s, "pgdemote", tier_jint(dk < 0 || dd < 0 ? -1 : dk + dd));
+		json_object_set_new(s, "pgdemote", nb_json_count(dk < 0 || dd < 0 ? -1 : dk + dd));
 		json_object_set_new(s, "numa_pages_migrated",
-				    tier_jint(d.v[NB_VM_numa_pages_migrated]));
+				    nb_json_count(d.v[NB_VM_numa_pages_migrated]));
 		if (fc_ok)
 			json_object_set_new(s, "filler_bytes",
 					    json_integer((json_int_t)atomic_load(&L->fc->touched)));

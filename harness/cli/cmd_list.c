@@ -11,20 +11,20 @@
 
 static const char *ptype_name(enum nb_ptype t)
 {
-	static const char *const n[] = {"int", "size", "sizes", "enum", "enums", "double"};
+	static const char *const n[] = {
+	    [NB_P_INT] = "int",	  [NB_P_SIZE] = "size",	  [NB_P_SIZES] = "sizes",
+	    [NB_P_ENUM] = "enum", [NB_P_ENUMS] = "enums", [NB_P_DOUBLE] = "double",
+	    [NB_P_INTS] = "ints"};
 	return n[t];
 }
 
-/* "a|b|c" as ["a", "b", "c"]. */
-static json_t *choices_json(const char *s)
+/* The choices (or words) of d by name, in declared order. */
+static json_t *choices_json(const struct nb_param_def *d)
 {
 	json_t *a = json_array();
-	while (s && *s) {
-		const char *bar = strchr(s, '|');
-		size_t n = bar ? (size_t)(bar - s) : strlen(s);
-		json_array_append_new(a, json_stringn(s, n));
-		s = bar ? bar + 1 : NULL;
-	}
+	struct nb_choice c;
+	for (int i = 0; !nb_param_choice_at(d, i, &c); i++)
+		json_array_append_new(a, json_string(c.name));
 	return a;
 }
 
@@ -41,8 +41,22 @@ static json_t *param_json(const struct nb_param_def *d)
 	json_t *pj =
 	    json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", d->name, "type", ptype_name(d->type), "unit",
 		      d->unit, "default", d->def, "help", d->help);
-	if (d->choices)
-		json_object_set_new(pj, "choices", choices_json(d->choices));
+	if (d->choices || d->from.tab)
+		json_object_set_new(pj, "choices", choices_json(d));
+	/* what each declared choice means, where the table says */
+	json_t *ch = json_object();
+	struct nb_choice c;
+	for (int i = 0; !nb_param_choice_at(d, i, &c); i++)
+		if (c.help)
+			json_object_set_new(ch, c.name, json_string(c.help));
+	if (json_object_size(ch))
+		json_object_set_new(pj, "choice_help", ch);
+	else
+		json_decref(ch);
+	if (d->flags & NB_PF_POW2)
+		json_object_set_new(pj, "power_of_two", json_true());
+	if (d->le)
+		json_object_set_new(pj, "at_most", json_string(d->le));
 	if (d->type != NB_P_ENUM && d->type != NB_P_ENUMS) {
 		/* max 0 means no maximum */
 		json_object_set_new(

@@ -32,7 +32,7 @@ int path_fmt(char *buf, size_t len, const char *fmt, ...)
 	return 0;
 }
 
-bool is_dir(const char *p)
+bool nb_guest_is_dir(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
@@ -127,7 +127,7 @@ int cache_dir(char *out, size_t len)
 		snprintf(src, sizeof(src), "%s/harness/initramfs", d);
 	if (env && *env)
 		rc = path_fmt(out, len, "%s", env);
-	else if (d && is_dir(src)) /* a source tree */
+	else if (d && nb_guest_is_dir(src)) /* a source tree */
 		rc = path_fmt(out, len, "%s/.cache/numabench", d);
 	else if (getenv("XDG_CACHE_HOME"))
 		rc = path_fmt(out, len, "%s/numabench", getenv("XDG_CACHE_HOME"));

@@ -35,7 +35,7 @@
 
 /* snprintf that reports truncation (nb_err), for paths. 0 or -1. */
 int path_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool is_dir(const char *p);
+bool nb_guest_is_dir(const char *p);
 bool is_file(const char *p);
 int mkdir_p(const char *path, mode_t mode);
 void rm_rf(const char *path);
@@ -84,7 +84,7 @@ struct gtopo {
 };
 /* NAME (configs/guests/NAME.json of the data folder) or a FILE (with a '/' or ending in
  * .json), read and validated into t. 0, or -1 after one nb_err line naming the rule. */
-int topo_load(const char *arg, struct gtopo *t);
+int nb_guest_topo_load(const char *arg, struct gtopo *t);
 
 /* ---- kernel.c: the guest kernel ---- */
 

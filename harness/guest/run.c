@@ -59,7 +59,7 @@ static int work_dir(char *out, size_t len)
 /* Everything before the boot; the cache is locked while it is written. */
 static int prepare(struct grun *g)
 {
-	if (topo_load(g->o.topology, &g->t))
+	if (nb_guest_topo_load(g->o.topology, &g->t))
 		return NB_EXIT_USAGE;
 	if (g->o.arm64 && g->t.hmat) {
 		/* QEMU's arm virt board publishes HMAT only through ACPI, which the kernel ignores

@@ -244,7 +244,7 @@ static int topo_hmat(json_t *doc, struct gtopo *t)
 	       hmat_matrix(t, json_object_get(h, "bandwidth_MiBps"), "bandwidth_MiBps", t->bw_mib);
 }
 
-int topo_load(const char *arg, struct gtopo *t)
+int nb_guest_topo_load(const char *arg, struct gtopo *t)
 {
 	memset(t, 0, sizeof(*t));
 	if (topo_path(arg, t))

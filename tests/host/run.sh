@@ -131,6 +131,11 @@ expect_error 2 'unknown suite or bench "nosuch"' run nosuch -o "$T/prev.json"
 expect_error 2 'unknown parameter latency.bogus' run latency --set latency.bogus=1 -o "$T/prev.json"
 expect_error 2 'latency.size: "12Q" is not a size' run latency --set latency.size=12Q -o "$T/prev.json"
 expect_error 2 'fault.pages: unknown value "2m"' run fault --set fault.pages=2m -o "$T/prev.json"
+# typed parameters (issue 19): a thread count is not a size; the parameter layer's constraints
+expect_error 2 'bandwidth.threads: "1K" is not a whole number' run bandwidth --set bandwidth.threads=1K -o "$T/prev.json"
+expect_error 2 'loaded.injectors: "1K" is not a whole number' run loaded --set loaded.injectors=1K -o "$T/prev.json"
+expect_error 2 'latency.stride=96: 96 is not a power of two' run latency --set latency.stride=96 -o "$T/prev.json"
+expect_error 2 'loaded.stride=512K: 524288 is larger than loaded.tlb_group=256K' run loaded --set loaded.stride=512K -o "$T/prev.json"
 expect_error 2 'node 7 does not exist' run latency --nodes 7 -o "$T/prev.json"
 expect_error 2 'cpu 4095 does not exist' run latency --cpus 4095 -o "$T/prev.json"
 expect_error 2 "larger than node 0's free memory" run fault --set fault.size=60G -o "$T/prev.json"
@@ -474,7 +479,7 @@ for n in d["nodes"]:
     i = sys_nodes.index(n["id"])
     assert [str(x) for x in d["distances"][i]] == dist, (d["distances"], dist)
 PY
-"$BIN" list --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['schema'] == 'numabench.list/1'; assert {b['name'] for b in d['benches']} >= {'latency','bandwidth','fault'}; assert all(b['supported'] or b['reason'] for b in d['benches']); ps=[p for b in d['benches'] for p in b['params']]; assert all(isinstance(p.get('choices', []), list) for p in ps); assert all(isinstance(x, int) for p in ps if p['type'] in ('int','size','sizes') for x in p['range'] if x is not None)" && ok "list --json" || bad "list --json"
+"$BIN" list --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['schema'] == 'numabench.list/1'; assert {b['name'] for b in d['benches']} >= {'latency','bandwidth','fault'}; assert all(b['supported'] or b['reason'] for b in d['benches']); ps=[p for b in d['benches'] for p in b['params']]; assert all(isinstance(p.get('choices', []), list) for p in ps); assert all(isinstance(x, int) for p in ps if p['type'] in ('int','size','sizes','ints') for x in p['range'] if x is not None); assert all(set(p.get('choice_help', {})) <= set(p.get('choices', [])) for p in ps); assert any(p.get('choice_help') for p in ps)" && ok "list --json" || bad "list --json"
 "$BIN" knobs --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['schema'] == 'numabench.knobs/1'; n={k['name'] for k in d['tunables']}; assert {'numa_balancing','scan_size_mb','thp_enabled','zone_reclaim_mode'} <= n; assert all(isinstance(k.get('choices', []), list) for k in d['tunables'])" && ok "knobs --json" || bad "knobs --json"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['schema'] == 'numabench.topo/1'; assert all(isinstance(n['memory_bytes'], int) for n in d['topology']['nodes'])" "$T/topo.json" && ok "topo --json: schema id, integers" || bad "topo --json schema"
 # text tables: every knobs row has its columns where the header has them

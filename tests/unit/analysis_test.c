@@ -16,6 +16,7 @@
 #include "an_compare.h"
 #include "an_doc.h"
 #include "an_json.h"
+#include "an_pairs.h"
 #include "an_stats.h"
 #include "stats.h"
 
@@ -412,6 +413,95 @@ static void unwritable_output_is_env_error(void **state)
 	assert_int_equal(an_doc_close(&d, "/nonexistent-dir/report.txt"), NB_EXIT_ENV);
 }
 
+/* A mode of a balance run: its identity fields, a field outside the identity that differs
+ * between the files (cpu_node), and one metric with samples. */
+static json_t *bal_mode(const char *variant, const char *placement, int mode, int cpu)
+{
+	return json_pack("{s:s,s:s,s:i,s:i,s:s,s:{s:{s:s,s:s,s:[f,f,f,f,f]}}}", "variant", variant,
+			 "placement", placement, "balancing", mode, "cpu_node", cpu, "status", "ok",
+			 "metrics", "convergence_s", "unit", "s", "direction", "lower", "samples",
+			 1.0, 1.1, 1.2, 1.0, 1.1);
+}
+
+static json_t *bal_doc(int cpu, bool reversed)
+{
+	json_t *modes = json_array();
+	json_t *m1 = bal_mode("pinned", "remote", 1, cpu), *m2 = bal_mode("free", "local", 2, cpu);
+	json_array_append_new(modes, reversed ? m2 : m1);
+	json_array_append_new(modes, reversed ? m1 : m2);
+	json_t *run =
+	    json_pack("{s:s,s:{},s:{},s:s,s:[s,s,s],s:s,s:o}", "bench", "balance", "params",
+		      "params_canonical", "status", "ok", "identity", "variant", "placement",
+		      "balancing", "identity_records", "modes", "modes", modes);
+	return json_pack("{s:[o]}", "runs", run);
+}
+
+/* compare pairs a run's modes by the identity it declares (identity_records: modes), in any
+ * order, though a field of the built-in list (cpu_node) differs between the files. */
+static void compare_declared_identity_of_modes(void **state)
+{
+	(void)state;
+	json_t *a = bal_doc(0, false), *b = bal_doc(1, true);
+	struct an_cmp_set k = {.a = a, .b = b, .an = "a.json", .bn = "b.json"};
+	assert_int_equal(an_cmp_build(&k), 0);
+	assert_int_equal(k.nrows, 2);
+	assert_int_equal(k.notes.n, 0);
+	bool seen = false;
+	for (int i = 0; i < k.nrows; i++)
+		seen |= !strcmp(k.rows[i].cell, "variant=pinned placement=remote balancing=1");
+	assert_true(seen);
+	an_cmp_free(&k);
+	/* without the declaration (older files) the built-in list includes cpu_node: no pair */
+	json_object_del(json_array_get(json_object_get(a, "runs"), 0), "identity");
+	json_object_del(json_array_get(json_object_get(b, "runs"), 0), "identity");
+	struct an_cmp_set k2 = {.a = a, .b = b, .an = "a.json", .bn = "b.json"};
+	assert_int_equal(an_cmp_build(&k2), 0);
+	assert_int_equal(k2.nrows, 0);
+	an_cmp_free(&k2);
+	json_decref(a);
+	json_decref(b);
+}
+
+static json_t *lat_cell(int c, int m, int stride, int size, double ns)
+{
+	return json_pack("{s:i,s:i,s:s,s:i,s:i,s:s,s:{s:{s:f}}}", "cpu_node", c, "mem_node", m,
+			 "pages", "4k", "stride", stride, "size_bytes", size, "status", "ok",
+			 "metrics", "latency_ns", "median", ns);
+}
+
+static const struct an_pair *pair_of(const struct an_pairs *s, long long c, long long m)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->p[i].cpu == c && s->p[i].mem == m)
+			return &s->p[i];
+	return NULL;
+}
+
+/* The report's pairs read the latency run's declared headline rule: its preferred stride, each
+ * pair's largest size; files without a rule get the rule latency declares (256 B). */
+static void pairs_follow_headline_rule(void **state)
+{
+	(void)state;
+	json_t *cells = json_array();
+	json_array_append_new(cells, lat_cell(0, 0, 64, 1 << 20, 10));
+	json_array_append_new(cells, lat_cell(0, 0, 256, 1 << 20, 20));
+	json_array_append_new(cells, lat_cell(0, 0, 256, 1 << 30, 30));
+	json_array_append_new(cells, lat_cell(0, 1, 256, 1 << 20, 40)); /* run at 1M only */
+	json_t *doc = json_pack("{s:[{s:s,s:o}]}", "runs", "bench", "latency", "cells", cells);
+	struct an_pairs s;
+	an_pairs_collect(&s, doc);
+	assert_float_equal(pair_of(&s, 0, 0)->lat4k.v, 30, 0);
+	assert_float_equal(pair_of(&s, 0, 1)->lat4k.v, 40, 0); /* its own largest size */
+	an_pairs_free(&s);
+	json_object_set_new(json_array_get(json_object_get(doc, "runs"), 0), "headline_rule",
+			    json_pack("{s:s,s:s}", "prefer", "stride=64", "largest", "size_bytes"));
+	an_pairs_collect(&s, doc);
+	assert_float_equal(pair_of(&s, 0, 0)->lat4k.v, 10, 0);
+	assert_true(!pair_of(&s, 0, 1) || isnan(pair_of(&s, 0, 1)->lat4k.v));
+	an_pairs_free(&s);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +527,8 @@ int main(void)
 	    cmocka_unit_test(status_marks),
 	    cmocka_unit_test(table_text_width),
 	    cmocka_unit_test(unwritable_output_is_env_error),
+	    cmocka_unit_test(compare_declared_identity_of_modes),
+	    cmocka_unit_test(pairs_follow_headline_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

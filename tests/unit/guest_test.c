@@ -87,7 +87,7 @@ static void test_topology_shipped(void **state)
 		char path[512];
 		struct gtopo t;
 		snprintf(path, sizeof(path), "configs/guests/%s", e->d_name);
-		assert_int_equal(topo_load(path, &t), 0);
+		assert_int_equal(nb_guest_topo_load(path, &t), 0);
 		assert_true(t.nnodes >= 1 && t.nnodes <= G_MAX_NODES);
 		uint64_t mem = 0;
 		int cpus = 0;
@@ -105,7 +105,7 @@ static void test_topology_shipped(void **state)
 	closedir(d);
 	assert_true(n >= 3);
 	struct gtopo t;
-	assert_int_equal(topo_load("configs/guests/2node-hmat.json", &t), 0);
+	assert_int_equal(nb_guest_topo_load("configs/guests/2node-hmat.json", &t), 0);
 	assert_string_equal(t.name, "2node-hmat");
 	assert_true(t.hmat);
 	assert_int_equal(t.lat_ns[0][1], 140);
@@ -120,7 +120,7 @@ static int load_text(const char *json, struct gtopo *t)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
 	close(fd);
-	int rc = topo_load(path, t);
+	int rc = nb_guest_topo_load(path, t);
 	unlink(path);
 	return rc;
 }
@@ -156,7 +156,7 @@ static void test_topology_rules(void **state)
 		if (load_text(bad[i], &t) != -1)
 			fail_msg("accepted: %s", bad[i]);
 	}
-	assert_int_equal(topo_load("/nonexistent/x.json", &t), -1);
+	assert_int_equal(nb_guest_topo_load("/nonexistent/x.json", &t), -1);
 }
 
 static uint32_t hexfield(const char *h, int i)

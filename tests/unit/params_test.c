@@ -44,12 +44,12 @@ static void test_params(void **state)
 	char err[256];
 	assert_non_null(b);
 	assert_int_equal(nb_params_init(&p, b, err, sizeof(err)), 0);
-	assert_true(nb_param(&p, "size")->nlist >= 3);
+	assert_true(nb_param_find(&p, "size")->nlist >= 3);
 	assert_int_equal(nb_params_set(&p, "size", "4K,1M", err, sizeof(err)), 0);
-	assert_int_equal(nb_param(&p, "size")->nlist, 2);
-	assert_int_equal(nb_param(&p, "size")->list[1], 1 << 20);
+	assert_int_equal(nb_param_find(&p, "size")->nlist, 2);
+	assert_int_equal(nb_param_find(&p, "size")->list[1], 1 << 20);
 	assert_int_equal(nb_params_set(&p, "pages", "thp", err, sizeof(err)), 0);
-	assert_int_equal(nb_param(&p, "pages")->list[0], 1);
+	assert_int_equal(nb_param_find(&p, "pages")->list[0], 1);
 	assert_int_equal(nb_params_set(&p, "pages", "2m", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "4k|thp"));
 	assert_int_equal(nb_params_set(&p, "size", "abc", err, sizeof(err)), -1);
@@ -59,22 +59,22 @@ static void test_params(void **state)
 	assert_int_equal(nb_params_set(&p, "bogus", "1", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown parameter latency.bogus"));
 	/* a failed set leaves the previous value */
-	assert_int_equal(nb_param(&p, "size")->nlist, 2);
+	assert_int_equal(nb_param_find(&p, "size")->nlist, 2);
 	json_t *j = nb_params_json(&p);
 	assert_string_equal(json_string_value(json_object_get(j, "size")), "4K,1M");
 	json_decref(j);
 	/* A word of a size list stands for a value the bench computes. */
 	assert_int_equal(nb_params_set(&p, "size", "32K,dram", err, sizeof(err)), 0);
-	assert_int_equal(nb_param_word(nb_param(&p, "size")->list[0]), -1);
-	assert_int_equal(nb_param_word(nb_param(&p, "size")->list[1]), 0);
+	assert_int_equal(nb_param_word(nb_param_find(&p, "size")->list[0]), -1);
+	assert_int_equal(nb_param_word(nb_param_find(&p, "size")->list[1]), 0);
 	assert_int_equal(nb_params_set(&p, "size", "32K,sram", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "\"sram\""));
 	nb_params_free(&p);
 	/* bandwidth: threads takes counts, cores and pus; size takes dram. */
 	assert_int_equal(nb_params_init(&p, nb_bench_find("bandwidth"), err, sizeof(err)), 0);
-	assert_int_equal(nb_param_word(nb_param_u64(&p, "size")), 0);
+	assert_int_equal(nb_param_word(nb_param_find(&p, "size")->u), 0);
 	assert_int_equal(nb_params_set(&p, "threads", "1,cores,pus,4", err, sizeof(err)), 0);
-	const struct nb_param_val *t = nb_param(&p, "threads");
+	const struct nb_param_val *t = nb_param_find(&p, "threads");
 	assert_int_equal(t->nlist, 4);
 	assert_int_equal(nb_param_word(t->list[0]), -1);
 	assert_int_equal(nb_param_word(t->list[1]), 0);
@@ -82,7 +82,7 @@ static void test_params(void **state)
 	assert_int_equal(t->list[3], 4);
 	assert_int_equal(nb_params_set(&p, "threads", "0", err, sizeof(err)), -1);
 	assert_int_equal(nb_params_set(&p, "size", "64M", err, sizeof(err)), 0);
-	assert_int_equal(nb_param_u64(&p, "size"), 64ull << 20);
+	assert_int_equal(nb_param_find(&p, "size")->u, 64ull << 20);
 	nb_params_free(&p);
 }
 
