@@ -25,12 +25,12 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Layers: kernels <- harness core <- bench <- cli -> analysis. Each folder's objects see only the
 # headers of their own layer and the layers below it, so an upward include does not compile.
 # Tests, counter tools and fuzz targets see every layer (INCS).
-INCS := -Iharness -Ibench -Ikernels -Ianalysis
+INCS := -Icli -Iharness -Ibench -Ikernels -Ianalysis
 INC_kernels := -Ikernels
 INC_harness := -Iharness -Ikernels
 INC_bench := -Ibench -Iharness -Ikernels
 INC_analysis := -Ianalysis -Iharness
-INC_cli := -Iharness/cli -Iharness -Ibench -Ikernels -Ianalysis
+INC_cli := -Icli -Iharness -Ibench -Ikernels -Ianalysis
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 DEFS := -D_GNU_SOURCE -DNB_VERSION='"$(NB_VERSION)"' -DNB_GIT_COMMIT='"$(GIT_COMMIT)"' \
 	-DNB_DATADIR='"$(PREFIX)/share/numabench"'
@@ -61,10 +61,10 @@ else ifneq ($(ARCH),)
 $(error ARCH=$(ARCH) is not valid (valid: arm64, or unset for the host))
 endif
 
-# Every .c under the four source folders, subfolders included (a bench or a harness part too big
+# Every .c under the five source folders, subfolders included (a bench or a harness part too big
 # for one file is a folder of files).
-SRCS := $(filter-out $(EXCLUDE),$(sort $(shell find harness bench kernels analysis -name '*.c')))
-HDRS := $(sort $(shell find harness bench kernels analysis -name '*.h'))
+SRCS := $(filter-out $(EXCLUDE),$(sort $(shell find cli harness bench kernels analysis -name '*.c')))
+HDRS := $(sort $(shell find cli harness bench kernels analysis -name '*.h'))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 # The program's entry (main.c, wherever the CLI keeps it); everything else is the library the
 # unit tests, counter tools and fuzz targets link.
@@ -123,7 +123,7 @@ $(BUILD)/cross/%.o: cross/%.c
 
 $(BUILD)/kernels/%.o: LAYER_INC = $(INC_kernels)
 $(BUILD)/harness/%.o: LAYER_INC = $(INC_harness)
-$(BUILD)/harness/cli/%.o: LAYER_INC = $(INC_cli)
+$(BUILD)/cli/%.o: LAYER_INC = $(INC_cli)
 $(BUILD)/bench/%.o: LAYER_INC = $(INC_bench)
 $(BUILD)/analysis/%.o: LAYER_INC = $(INC_analysis)
 

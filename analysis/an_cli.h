@@ -18,7 +18,7 @@ struct an_opts {
 };
 
 /* getopt's tables of a command, built by the command layer from its one option table
- * (harness/cli/commands.c): analysis defines no option of its own. */
+ * (cli/commands.c): analysis defines no option of its own. */
 struct an_getopt {
 	const struct option *lo;
 	const char *optstring;

@@ -1,4 +1,4 @@
-/* numabench analysis: what the `report` and `compare` commands (harness/cli/cmd_report.c) run
+/* numabench analysis: what the `report` and `compare` commands (cli/cmd_report.c) run
  * once their arguments are parsed (an_parse_args, an_cli.h). Each returns an enum nb_exit
  * value: 0 ok, 2 bad input, 4 cannot write the output, 5 (compare --threshold) a significant
  * regression. */

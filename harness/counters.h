@@ -77,7 +77,7 @@ int nb_counters_available(const struct nb_counters *c); /* how many opened */
 void nb_counters_free(struct nb_counters *c);
 
 /* `numabench events [--json] [--all] [LIST]`, argv[0] == "events". Exit code per nb_exit.
- * In harness/cli/cmd_events.c. */
+ * In cli/cmd_events.c. */
 int nb_cmd_events(int argc, char **argv);
 
 #define NB_EVENTS_SCHEMA "numabench.events/1"

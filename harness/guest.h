@@ -14,7 +14,7 @@
  * results/guest-TOPOLOGY-KERNEL-UTCSTAMP.json), the guest console to FILE.console.log.
  * argv[0] == "guest". Returns the guest run's exit code, or an enum nb_exit of its own:
  * NB_EXIT_USAGE for bad arguments or configs, NB_EXIT_GUEST when the guest did not boot,
- * hung, or returned no results. The command line is parsed in harness/cli/cmd_guest.c.
+ * hung, or returned no results. The command line is parsed in cli/cmd_guest.c.
  *
  * Environment: NUMABENCH_CACHE (kernels, initramfs, KVM probe; default
  * .cache/numabench under the source tree), NUMABENCH_DATA (folder holding configs/ and

@@ -1,6 +1,6 @@
 /* numabench: the run machinery: a list of jobs (bench + parameters) run under one context, the
  * tunables journaled and put back, the results file written. The command line that builds the
- * list (suites, --set, targets) is harness/cli/cmd_run.c; this file knows no bench by name. */
+ * list (suites, --set, targets) is cli/cmd_run.c; this file knows no bench by name. */
 #ifndef NB_RUNNER_H
 #define NB_RUNNER_H
 

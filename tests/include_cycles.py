@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
-"""The #include graph of the C sources (harness/, bench/, kernels/, analysis/): print every
+"""The #include graph of the C sources (cli/, harness/, bench/, kernels/, analysis/): print every
 include cycle among the project's own headers and exit 1 when there is one (make check runs
 it). A quoted include resolves as the compiler's -I paths do here: the including file's folder
-first, then its own top-level folder, then harness, bench, kernels, analysis.
+first, then its own top-level folder, then cli, harness, bench, kernels, analysis.
 
 With --objects BUILD: the same for the files' calls, from nm over BUILD's objects (a.o -> b.o
 when a uses a symbol b defines): a circle of modules behind one shared header (gup's
-pass -> results -> plan -> pass) is a cycle too. The command layer (harness/cli: the command
+pass -> results -> plan -> pass) is a cycle too. The command layer (cli/: the command
 table calls the commands, the commands use the table) is one module by design."""
 import subprocess
 import os
 import re
 import sys
 
-ROOTS = ["harness", "bench", "kernels", "analysis"]
+ROOTS = ["cli", "harness", "bench", "kernels", "analysis"]
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -135,7 +135,7 @@ def object_graph(build):
             if not f.endswith(".o") or rel.split(os.sep)[0] not in ROOTS:
                 continue  # tests, fuzzers, other architectures' builds
             out = subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout
-            mod = "harness/cli" if rel.startswith("harness/cli/") else rel
+            mod = "cli" if rel.startswith("cli" + os.sep) else rel
             dd, uu = defs.setdefault(mod, set()), uses.setdefault(mod, set())
             for line in out.splitlines():
                 w = line.split()

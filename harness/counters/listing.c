@@ -1,5 +1,5 @@
 /* numabench counters: the `events` listing (what can be counted here and why not), as JSON
- * (schema numabench.events/1) and as text. The command line is harness/cli/cmd_events.c. */
+ * (schema numabench.events/1) and as text. The command line is cli/cmd_events.c. */
 #include "counters_int.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
  * numabench guest runner, its parts (harness/guest/) and what they share. The public entry
- * is guest.h; the command line is harness/cli/cmd_guest.c.
+ * is guest.h; the command line is cli/cmd_guest.c.
  *
  * Flow (run.c): load the topology (topology.c, configs/guests/NAME.json); find the kernel
  * (kernel.c: Debian package fetched with apt-get download + dpkg -x into the cache, or a

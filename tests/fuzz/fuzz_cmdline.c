@@ -1,7 +1,7 @@
 /* libFuzzer target: the `run` command line (options, --set, targets), parsed, never run.
  * The input is split on NUL bytes into arguments. */
 #include "bench.h"
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: suite (config) parsing, parameters included. */
 #include "bench.h"
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <stdint.h>
 #include <stdio.h>

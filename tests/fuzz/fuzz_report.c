@@ -4,7 +4,7 @@
  * renderers is taken). The rendered document goes to standard output (closed by
  * -close_fd_mask). */
 #include "analysis.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "nb.h"
 
 #include <stdint.h>

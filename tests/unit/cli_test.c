@@ -1,4 +1,4 @@
-/* Unit tests of the command line (harness/cli): every command of the one table answers --help,
+/* Unit tests of the command line (cli): every command of the one table answers --help,
  * -h and `help CMD` with exit 0 and changes nothing; the man page's SYNOPSIS lists exactly the
  * table's commands; the man page's OPTIONS of each command are exactly its option table; every
  * option of every command is read by getopt in each spelling (-x V, -xV, --long V, --long=V),
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 #include <fcntl.h>
 #include <getopt.h>

@@ -1,12 +1,12 @@
 /* Unit tests of parameters, the metric record and the run command line (harness/params.c,
- * harness/cli). */
+ * cli). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "bench.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "stats.h"
 
 #include <math.h>
