@@ -70,7 +70,7 @@ struct cell_arg {
 	enum method m;
 	size_t size;
 	uint64_t batch;
-	int cpus[NB_MAX_CPUS], ncpus;
+	int *cpus, ncpus; /* room for every cpu of the run */
 	struct nb_rule rule;
 	struct report *rep; /* MAP_SHARED */
 	void **addrs;	    /* batch work arrays, allocated before fork */
@@ -143,11 +143,7 @@ static void count_pages(char *p, size_t len, int src, int dst, struct report *r,
 static void child(struct cell_arg *a, struct nb_buf *b, int go_fd, int ready_fd)
 {
 	struct report *r = a->rep;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (int i = 0; i < a->ncpus; i++)
-		CPU_SET(a->cpus[i], &set);
-	if (a->ncpus && sched_setaffinity(0, sizeof(set), &set)) {
+	if (a->ncpus && nb_pin_self(a->cpus, a->ncpus)) {
 		r->err = errno;
 		snprintf(r->step, sizeof(r->step), "pin");
 	}
@@ -431,6 +427,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	static struct cell_arg a;
+	int *cpus = nb_ctx_cpu_list(ctx);
 	uint64_t batch = nb_param_u64(p, "batch");
 	struct report *rep =
 	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -438,7 +435,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	int *nodes = malloc(sizeof(int) * batch), *status = malloc(sizeof(int) * batch);
 	if (rep == MAP_FAILED || !addrs || !nodes || !status) {
 		nb_run_reason(run, "cannot allocate the work arrays: %s", strerror(errno));
-		free(addrs), free(nodes), free(status);
+		free(addrs), free(nodes), free(status), free(cpus);
 		if (rep != MAP_FAILED)
 			munmap(rep, 4096);
 		return NB_FAILED;
@@ -451,6 +448,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				if (src == dst)
 					continue;
 				memset(&a, 0, sizeof(a));
+				a.cpus = cpus;
 				a.src = src;
 				a.dst = dst;
 				a.thp = (int)pages->list[pg];
@@ -488,7 +486,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 				    nb_cell_budget(cell) ? NB_SKIPPED : run_cell(ctx, p, &a, cell);
 				nb_cells_add(&cl, cell, st);
 			}
-	free(addrs), free(nodes), free(status);
+	free(addrs), free(nodes), free(status), free(cpus);
 	munmap(rep, 4096);
 	headline(run, cl.arr);
 	json_object_set_new(

@@ -142,9 +142,12 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	t.scan_ms = nb_param_u64(p, "scan_ms");
 	t.interval = (double)nb_param_u64(p, "interval_ms") / 1000.0;
 	t.nsamples = (int)(nb_param_u64(p, "duration_s") * 1000 / nb_param_u64(p, "interval_ms"));
+	t.cpus = nb_ctx_cpu_list(ctx);
 	t.ncpus = nb_ctx_node_cpus(ctx, t.fast, t.cpus);
 	if (nb_pin_self(t.cpus, t.ncpus)) {
 		nb_run_reason(run, "pinning to the fast node %d: %s", t.fast, strerror(errno));
+		free(t.cpus);
+		t.cpus = NULL;
 		return NB_FAILED;
 	}
 	const struct nb_param_val *sc = nb_param(p, "scenarios"), *modes = nb_param(p, "modes");
@@ -232,6 +235,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	nb_progress_done();
 	tier_scores(run);
 	tier_headline(run, &t);
+	free(t.cpus);
+	t.cpus = NULL;
 	return nb_cells_finish(&cl, run);
 }
 

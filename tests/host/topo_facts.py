@@ -91,6 +91,15 @@ def sys_facts(root):
     if any(r is None or len(r) != len(ids) or min(r) <= 0 for r in dist):
         dist = None
     facts = finish(nodes, dist, bad)
+    # the kernel's memory tiers (6.1+): memory_tierN/nodelist
+    tdir = os.path.join(root, "sys/devices/virtual/memory_tiering")
+    tiers = []
+    for d in sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []:
+        m = re.fullmatch(r"memory_tier(\d+)", d)
+        txt = read(os.path.join(tdir, d, "nodelist")) if m else None
+        if txt is not None:
+            tiers.append({"id": int(m.group(1)), "nodes": sorted(parse_list(txt))})
+    facts["memory_tiers"] = sorted(tiers, key=lambda t: t["id"])
     possible = read(os.path.join(ndir, "possible"))
     facts["possible_nodes"] = possible.strip() if possible else None
     return facts
@@ -166,7 +175,17 @@ def xml_facts(path):
         dist = [[m[pos[a]][pos[b]] for b in ids] for a in ids] if m else None
     else:
         dist = xml_distances_v2(top, ids)
-    return finish(nodes, dist, bad)
+    facts = finish(nodes, dist, bad)
+    # hwloc 2.10+: <info name="MemoryTier" value="N"/> in each NUMANode (hwloc's tiers)
+    tiers = {}
+    for o in root.iter("object"):
+        if o.get("type") != "NUMANode":
+            continue
+        for i in o.findall("info"):
+            if i.get("name") == "MemoryTier":
+                tiers.setdefault(int(i.get("value")), []).append(int(o.get("os_index")))
+    facts["memory_tiers"] = [{"id": k, "nodes": sorted(v)} for k, v in sorted(tiers.items())]
+    return facts
 
 
 def xml_distances_v2(top, ids):

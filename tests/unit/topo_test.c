@@ -75,6 +75,41 @@ static void test_too_new_xml(void **state)
 	nb_topo_free(&t);
 }
 
+/* An XML replay's memory tiers are the file's MemoryTier infos (hwloc's tiers), never this
+ * host's; a synthetic replay has none and says why. */
+static void test_xml_tiers(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	assert_int_equal(load(&t, CORPUS "8intel64-4n2t-memattrs.xml"), 0);
+	assert_true(t.tiering.present);
+	assert_int_equal(t.tiering.ntiers, 2);
+	assert_int_equal(t.tiering.tiers[0].id, 0);
+	assert_int_equal(t.tiering.tiers[0].nnodes, 1);
+	assert_int_equal(t.tiering.tiers[0].nodes[0], 1);
+	assert_int_equal(t.tiering.tiers[1].nnodes, 3);
+	assert_int_equal(nb_tiering_tier_of(&t.tiering, 3), 1);
+	assert_int_equal(t.tiering.demotion_enabled, -1);
+	json_t *j = nb_tiering_json(&t.tiering);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "source")), "MemoryTier"));
+	assert_true(json_is_null(json_object_get(j, "demotion_source")));
+	assert_null(json_object_get(j, "reason"));
+	json_decref(j);
+	nb_topo_free(&t);
+	/* KNL SNC4 hybrid: MCDRAM nodes 4-7 in hwloc's tier 0 (bandwidth), DRAM 0-3 in tier 1 */
+	assert_int_equal(load(&t, CORPUS "64intel64-fakeKNL-SNC4-hybrid.xml"), 0);
+	assert_int_equal(t.tiering.ntiers, 2);
+	assert_int_equal(t.tiering.tiers[0].nnodes, 4);
+	assert_int_equal(t.tiering.tiers[0].nodes[0], 4);
+	assert_int_equal(t.tiering.tiers[1].nodes[3], 3);
+	nb_topo_free(&t);
+	assert_int_equal(load(&t, "synthetic:numa:2 pu:2"), 0);
+	assert_false(t.tiering.present);
+	assert_int_equal(t.tiering.ntiers, 0);
+	assert_non_null(strstr(t.tiering.reason, "synthetic"));
+	nb_topo_free(&t);
+}
+
 /* This machine: source "live", run not refused. */
 static void test_live(void **state)
 {
@@ -96,6 +131,7 @@ int main(void)
 	    cmocka_unit_test(test_knl_memory_only),
 	    cmocka_unit_test(test_v1_numa_distances),
 	    cmocka_unit_test(test_too_new_xml),
+	    cmocka_unit_test(test_xml_tiers),
 	    cmocka_unit_test(test_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
