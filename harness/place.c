@@ -376,6 +376,8 @@ int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **s
 
 static hwloc_obj_t pu_obj(const struct nb_topo *t, int cpu)
 {
+	if (t->pu_obj)
+		return cpu >= 0 && cpu < t->cpu_slots ? (hwloc_obj_t)t->pu_obj[cpu] : NULL;
 	return t->hwloc ? hwloc_get_pu_obj_by_os_index((hwloc_topology_t)t->hwloc, (unsigned)cpu)
 			: NULL;
 }

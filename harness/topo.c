@@ -332,6 +332,10 @@ static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
 	t->cpuset = nb_set_new((unsigned)t->cpu_slots);
 	t->nodeset = nb_set_new(NB_MAX_NODE_ID);
 	t->cpu_node = nb_xcalloc((size_t)t->cpu_slots, sizeof(int));
+	t->pu_obj = nb_xcalloc((size_t)t->cpu_slots, sizeof(void *));
+	for (hwloc_obj_t pu = NULL; (pu = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_PU, pu));)
+		if (pu->os_index < (unsigned)t->cpu_slots)
+			t->pu_obj[pu->os_index] = pu;
 	for (int c = 0; c < t->cpu_slots; c++)
 		t->cpu_node[c] = -1;
 	for (int i = 0; i < t->nnodes; i++) {
@@ -876,7 +880,9 @@ void nb_topo_free(struct nb_topo *t)
 		t->nodes[i].cpus = NULL;
 	}
 	free(t->cpu_node);
+	free(t->pu_obj);
 	t->cpu_node = NULL;
+	t->pu_obj = NULL;
 	t->hwloc = NULL;
 	t->memattrs = t->caches = NULL;
 	t->cpuset = t->nodeset = NULL;

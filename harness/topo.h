@@ -62,6 +62,8 @@ struct nb_topo {
 	 * length of an array indexed by cpu id and the size of its cpu bitmaps. */
 	int cpu_slots;
 	int *cpu_node; /* cpu id -> node id (-1: none), cpu_slots entries; NULL when not built */
+	void **pu_obj; /* cpu id -> hwloc's PU object (hwloc_obj_t) or NULL, cpu_slots entries:
+			* hwloc's own lookup by os index walks every PU */
 	/* distances[i][j]: from nodes[i] to nodes[j] (hwloc relative distances / SLIT);
 	 * 0 when the platform publishes none. */
 	uint64_t distances[NB_MAX_NODES][NB_MAX_NODES];
