@@ -373,6 +373,63 @@ static bool kernel_matrix(hwloc_topology_t h, struct hwloc_distances_s *d)
 	return true;
 }
 
+/*
+ * hwloc 2 imports every root <distances> of an hwloc 1.x file that has as many objects as there
+ * are NUMA nodes as a NUMA matrix, in file order, and drops its relative_depth (a Socket matrix
+ * of 8 sockets then reads as the 8 nodes' one). The file says which one is the NUMA level's: the
+ * matrix whose relative_depth is the nesting depth of the NUMANode objects. *k: its index among
+ * those candidates, -1 when none; returns the number of candidates (0: not a 1.x file).
+ */
+static int v1_numa_matrix(const char *file, int *k)
+{
+	size_t len;
+	char *txt = nb_read_all(file, (size_t)1 << 30, &len);
+	*k = -1;
+	if (!txt)
+		return 0;
+	char *top = strstr(txt, "<topology"), *te = top ? strchr(top, '>') : NULL;
+	char *v = top ? strstr(top, "version=\"") : NULL;
+	if (!top || !te || (v && v < te && strtol(v + 9, NULL, 10) >= 2)) {
+		free(txt);
+		return 0;
+	}
+	int depth = 0, numa_depth = -1, nnuma = 0, ncand = 0;
+	struct {
+		long nbobjs, reldepth;
+		int at;
+	} dist[16];
+	int nd = 0;
+	for (char *p = strchr(te, '<'); p; p = strchr(p + 1, '<')) {
+		char *end = strchr(p, '>');
+		if (!end)
+			break;
+		if (!strncmp(p, "</object", 8)) {
+			depth--;
+		} else if (!strncmp(p, "<object", 7) && isspace((unsigned char)p[7])) {
+			char *ty = strstr(p, "type=\"NUMANode\"");
+			if (ty && ty < end) {
+				nnuma++;
+				numa_depth = numa_depth < 0 ? depth : numa_depth;
+			}
+			depth += end[-1] != '/';
+		} else if (!strncmp(p, "<distances", 10) && nd < 16) {
+			char *nb = strstr(p, "nbobjs=\""), *rd = strstr(p, "relative_depth=\"");
+			dist[nd].nbobjs = nb && nb < end ? strtol(nb + 8, NULL, 10) : -1;
+			dist[nd].reldepth = rd && rd < end ? strtol(rd + 16, NULL, 10) : -1;
+			dist[nd++].at = depth; /* 1: attached to the root object */
+		}
+	}
+	for (int i = 0; i < nd; i++) {
+		if (dist[i].at != 1 || dist[i].nbobjs != nnuma || nnuma < 2)
+			continue;
+		if (*k < 0 && dist[i].reldepth == numa_depth)
+			*k = ncand;
+		ncand++;
+	}
+	free(txt);
+	return ncand;
+}
+
 static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 {
 	struct hwloc_distances_s *d[16];
@@ -383,11 +440,25 @@ static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 		return;
 	if (nr > 16)
 		nr = 16;
+	int v1k = -1, v1n = strncmp(t->source, "xml:", 4) ? 0 : v1_numa_matrix(t->source + 4, &v1k);
 	for (unsigned k = 0; k < nr; k++) {
 		const char *name = hwloc_distances_get_name(h, d[k]);
-		if (kernel_matrix(h, d[k]) &&
-		    (pick == 16 || (name && !strcmp(name, "NUMALatency"))))
+		if (v1n == (int)nr) /* a 1.x file: the one at the NUMA nodes' depth, or none */
+			pick = v1k >= 0 && kernel_matrix(h, d[v1k]) ? (unsigned)v1k : 16;
+		else if (kernel_matrix(h, d[k]) &&
+			 (pick == 16 || (name && !strcmp(name, "NUMALatency"))))
 			pick = k;
+	}
+	if (v1n == (int)nr && v1k >= 0 && pick == 16) {
+		struct hwloc_distances_s *m = d[v1k];
+		unsigned bad = 0;
+		while (bad + 1 < m->nbobjs && m->values[bad * m->nbobjs + bad] == 10)
+			bad++;
+		topo_warn(
+		    t,
+		    "inconsistent: the hwloc 1.x file's NUMA distance matrix has %llu, not the "
+		    "local distance 10, on its diagonal (node %u): left out",
+		    (unsigned long long)m->values[bad * m->nbobjs + bad], m->objs[bad]->os_index);
 	}
 	if (pick < nr) {
 		struct hwloc_distances_s *m = d[pick];

@@ -166,13 +166,17 @@ def xml_facts(path):
                  "memory_bytes": int(n.get("local_memory", "0"))})
     if not nodes:
         return {"skip": "no NUMANode object: hwloc makes the machine one node"}
-    logical = [n["id"] for n in nodes]  # document order, what 1.x distances index
+    # document order (a depth-first walk, NUMA nodes at any depth), what 1.x distances index
+    logical = [int(o.get("os_index")) for o in root.iter("object") if o.get("type") == "NUMANode"]
     nodes.sort(key=lambda n: n["id"])
     ids = [n["id"] for n in nodes]
     if v1:
         m = xml_distances_v1(top, root, numa_depths, len(ids))
         pos = {v: i for i, v in enumerate(logical)}
         dist = [[m[pos[a]][pos[b]] for b in ids] for a in ids] if m else None
+        if dist and any(dist[i][i] != LOCAL_DISTANCE for i in range(len(ids))):
+            bad.append("the 1.x NUMA distance matrix's diagonal is not the local distance")
+            dist = None
     else:
         dist = xml_distances_v2(top, ids)
     facts = finish(nodes, dist, bad)
