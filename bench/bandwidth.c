@@ -38,7 +38,7 @@ static const struct nb_param_def params[] = {
 	 "working set of all arrays together (each kernel splits it over its arrays); dram: each "
 	 "array >= 4x the last-level cache of the cell's nodes, at least 256M in all"},
     [P_THREADS] =
-	{"threads", NB_P_INTS, "threads", "1,cores", 1, NB_MAX_CPUS, thread_words,
+	{"threads", NB_P_INTS, "threads", "1,cores", 1, NB_CPU_PARAM_MAX, thread_words,
 	 "thread counts, e.g. 1,2,4, or cores (one per core of the node) or pus (one per hardware "
 	 "thread): counts up to the cores take one PU per core, spread evenly over the node's "
 	 "last-level caches"},
@@ -102,7 +102,7 @@ struct worker {
 
 struct team {
 	const struct nb_stream_kernel *k;
-	struct worker w[NB_MAX_CPUS];
+	struct worker *w; /* nthreads of them */
 	int nthreads;
 	unsigned gate;	 /* start gate: a generation the driver bumps; workers spin on it */
 	int done, ready; /* workers done with the current sample / past their first touch */
@@ -279,8 +279,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			       json_t *cell)
 {
 	static struct team t;
-	static int cpus[NB_MAX_CPUS];
-	nb_plan_cpus(cell, "worker", cpus, NB_MAX_CPUS);
+	int ncpus, *cpus = nb_plan_cpus_new(cell, "worker", &ncpus);
 	struct nb_buf bufs[3];
 	memset(&t, 0, sizeof(t));
 	t.k = c.k;
@@ -294,9 +293,11 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 				      strerror(errno));
 			while (a--)
 				nb_buf_free(&bufs[a]);
+			free(cpus);
 			return NB_FAILED;
 		}
 	}
+	t.w = nb_xcalloc((size_t)c.threads, sizeof(*t.w));
 	/* Opened before the workers exist so they inherit the counters. */
 	struct nb_counters *cc = nb_crosscheck_begin(ctx);
 	nb_rule_for(&t.rule, ctx, p);
@@ -307,6 +308,9 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 		json_decref(nb_crosscheck_end(cc, false, 0));
 		for (int a = 0; a < c.k->arrays; a++)
 			nb_buf_free(&bufs[a]);
+		free(cpus);
+		free(t.w);
+		t.w = NULL;
 		return NB_FAILED;
 	}
 	int n = t.n;
@@ -362,6 +366,9 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	st = nb_wset_judge(cell, st);
 	for (int a = 0; a < c.k->arrays; a++)
 		nb_buf_free(&bufs[a]);
+	free(cpus);
+	free(t.w);
+	t.w = NULL;
 	return st;
 }
 
@@ -410,8 +417,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 		struct nb_wset w;
 		nb_wset_for(ctx, p->v[P_SIZE].u, ks[k]->arrays, 256ull << 20, &w);
 		for (int i = 0; i < ncn; i++) {
-			static int cpus[NB_MAX_CPUS], order[NB_MAX_CPUS];
-			int tc[NB_MAX_CPUS], ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus);
+			int *cpus = nb_ctx_cpu_list(ctx), *order = nb_ctx_cpu_list(ctx);
+			int *tc = nb_xcalloc((size_t)p->v[P_THREADS].nlist, sizeof(int));
+			int ncpu = nb_ctx_node_cpus(ctx, cn[i], cpus);
 			int ncores = nb_place_spread(ctx->topo, cpus, ncpu, true, order);
 			nb_place_spread(ctx->topo, cpus, ncpu, false, order);
 			int ntc = plan_threads(p, ncores, ncpu, tc), xcheck = -1;
@@ -470,6 +478,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 							      kk, bytes, tc[x]));
 				}
 			}
+			free(cpus);
+			free(order);
+			free(tc);
 		}
 	}
 	free(pc);

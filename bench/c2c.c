@@ -154,8 +154,9 @@ struct pair {
 	enum rel rel;
 };
 
-/* Node, core and LLC domain of each cpu of the run (by index in ctx->cpus), looked up once. */
-static int cpu_node_of[NB_MAX_CPUS], cpu_core[NB_MAX_CPUS], cpu_llc[NB_MAX_CPUS];
+/* Node, core and LLC domain of each cpu of the run (by index in ctx->cpus), looked up once per
+ * choose_pairs (which allocates and frees them). */
+static int *cpu_node_of, *cpu_core, *cpu_llc;
 
 static enum rel relation(int i, int j)
 {
@@ -179,8 +180,15 @@ static int choose_pairs(const struct nb_ctx *ctx, int want, struct pair *out, in
 	long all = (long)nc * (nc - 1);
 	*total = all;
 	memset(seen, 0, sizeof(seen));
+	cpu_node_of = nb_ctx_cpu_list(ctx);
+	cpu_core = nb_ctx_cpu_list(ctx);
+	cpu_llc = nb_ctx_cpu_list(ctx);
+	int *pos = nb_ctx_cpu_list(ctx); /* the node's position in the topology: seen's index */
 	for (int i = 0; i < nc; i++) {
 		cpu_node_of[i] = nb_topo_cpu_node(t, ctx->cpus[i]);
+		for (int k = 0; k < t->nnodes; k++)
+			if (t->nodes[k].id == cpu_node_of[i])
+				pos[i] = k;
 		cpu_core[i] = nb_place_core_of(t, ctx->cpus[i]);
 		cpu_llc[i] = nb_place_llc_of(t, ctx->cpus[i], NULL);
 	}
@@ -190,9 +198,9 @@ static int choose_pairs(const struct nb_ctx *ctx, int want, struct pair *out, in
 		int h = ctx->cpus[i], r = ctx->cpus[j];
 		int hn = cpu_node_of[i], rn = cpu_node_of[j];
 		enum rel rl = relation(i, j);
-		if (all > want && seen[hn][rn][rl])
+		if (all > want && seen[pos[i]][pos[j]][rl])
 			continue;
-		seen[hn][rn][rl] = 1;
+		seen[pos[i]][pos[j]][rl] = 1;
 		out[n++] = (struct pair){h, r, hn, rn, hn, rl};
 	}
 	int left = want - n;
@@ -212,6 +220,11 @@ static int choose_pairs(const struct nb_ctx *ctx, int want, struct pair *out, in
 			break;
 		}
 	}
+	free(cpu_node_of);
+	free(cpu_core);
+	free(cpu_llc);
+	free(pos);
+	cpu_node_of = cpu_core = cpu_llc = NULL;
 	return n;
 }
 
@@ -220,10 +233,13 @@ static int choose_pairs(const struct nb_ctx *ctx, int want, struct pair *out, in
  * `rounds` x `lines` loads and `pingpong` round trips at 200 ns each, twice (HIT, HITM). */
 static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 {
-	static struct pair prs[NB_MAX_CPUS * 8];
+	/* Every pair when there are at most `pairs`; else one per (node, node, relation) and
+	 * `pairs` more at most. */
 	long total;
-	int n = choose_pairs(ctx, (int)p->v[P_PAIRS].u, prs, (int)(sizeof(prs) / sizeof(prs[0])),
-			     &total);
+	int want = (int)p->v[P_PAIRS].u;
+	int cap = want + ctx->topo->nnodes * ctx->topo->nnodes * R_COUNT;
+	struct pair *prs = nb_xcalloc((size_t)cap, sizeof(*prs));
+	int n = choose_pairs(ctx, want, prs, cap, &total);
 	json_t *pl = nb_plan_new();
 	uint64_t bytes = p->v[P_LINES].u * p->v[P_STRIDE].u + 4096;
 	double est =
@@ -246,6 +262,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 		}
 	json_object_set_new(pl, "pairs_total", json_integer(total));
 	json_object_set_new(pl, "pairs_measured", json_integer(n));
+	free(prs);
 	return pl;
 }
 
@@ -316,7 +333,8 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 static double median_of(json_t *cells, int hn, int rn, const char *home, const char *metric,
 			int *count)
 {
-	static double v[NB_MAX_CPUS * 16];
+	size_t max = json_array_size(cells);
+	double *v = nb_xcalloc(max, sizeof(double));
 	int n = 0;
 	size_t i;
 	json_t *c;
@@ -324,8 +342,8 @@ static double median_of(json_t *cells, int hn, int rn, const char *home, const c
 	{
 		const char *st = json_string_value(json_object_get(c, "status"));
 		const char *h = json_string_value(json_object_get(c, "home"));
-		if (!st || (strcmp(st, "ok") && strcmp(st, "untrustworthy")) ||
-		    n >= (int)(sizeof(v) / sizeof(v[0])) || !h || strcmp(h, home) ||
+		if (!st || (strcmp(st, "ok") && strcmp(st, "untrustworthy")) || (size_t)n >= max ||
+		    !h || strcmp(h, home) ||
 		    json_integer_value(json_object_get(c, "holder_node")) != hn ||
 		    json_integer_value(json_object_get(c, "reader_node")) != rn)
 			continue;
@@ -336,6 +354,7 @@ static double median_of(json_t *cells, int hn, int rn, const char *home, const c
 	*count = n;
 	struct nb_summary s;
 	nb_summarize(v, n, &s);
+	free(v);
 	return s.median;
 }
 

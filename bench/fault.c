@@ -143,14 +143,13 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	for (int pg = 0; pg < pages->nlist; pg++)
 		for (int i = 0; i < ncn; i++)
 			for (int j = 0; j < nmn; j++) {
-				int thp = pages->list[pg] == NB_PAGES_THP, cpus[NB_MAX_CPUS];
-				int nc = nb_ctx_node_cpus(ctx, cn[i], cpus);
+				int thp = pages->list[pg] == NB_PAGES_THP;
 				json_t *cell = json_pack(
 				    "{s:i,s:i,s:s,s:I}", "cpu_node", cn[i], "mem_node", mn[j],
 				    "pages",
 				    nb_param_choice_name(&params[P_PAGES], (int)pages->list[pg]),
 				    "bytes", (json_int_t)size);
-				nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "toucher");
+				nb_plan_cpu(cell, nb_ctx_node_one_cpu(ctx, cn[i]), "toucher");
 				/* Other pairs of a class: checked with the first page size. */
 				enum nb_class_role role =
 				    nb_class_cell(cell, pc, mode, cn[i], mn[j], pg == 0);

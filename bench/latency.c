@@ -228,8 +228,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 									   (int)pages->list[pg]),
 						      "stride", (json_int_t)stride, "bytes",
 						      (json_int_t)size);
-					int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, c, cpus);
-					nb_plan_cpu(cell, nb_place_one_cpu(cpus, nc), "chaser");
+					nb_plan_cpu(cell, nb_ctx_node_one_cpu(ctx, c), "chaser");
 					if (dram)
 						nb_wset_cell(ctx, &w, c, m, cell);
 					else

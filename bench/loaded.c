@@ -50,7 +50,7 @@ static const struct nb_param_def params[] = {
     [P_INJ_SIZE] = {"inj_size", NB_P_SIZE, "bytes", "64M", 1 << 20, 64.0 * (1ull << 30), NULL,
 		    "buffer each injector streams over (on the memory node, first-touched by it)"},
     [P_INJECTORS] =
-	{"injectors", NB_P_INTS, "cpu ids", "", 0, NB_MAX_CPUS - 1, NULL,
+	{"injectors", NB_P_INTS, "cpu ids", "", 0, NB_CPU_PARAM_MAX, NULL,
 	 "injector cpus, comma list (default: one cpu per core of the chaser's node, the chaser's "
 	 "core left out, SMT sibling included; when that leaves none, one per other core of the "
 	 "run)"},
@@ -82,8 +82,8 @@ struct shared {
 	volatile int state; /* 0 parked, 1 running, 2 exit */
 	const struct nb_mix *mix;
 	unsigned delay;
-	int ready; /* injectors that have touched their buffer */
-	struct injector inj[NB_MAX_CPUS];
+	int ready;	      /* injectors that have touched their buffer */
+	struct injector *inj; /* n of them */
 	int n;
 };
 
@@ -209,7 +209,6 @@ static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p
 {
 	const struct nb_param_val *v = &p->v[P_INJECTORS];
 	int n = 0;
-	static int cpus[NB_MAX_CPUS], other[NB_MAX_CPUS];
 	if (v->nlist) {
 		*from = "param";
 		for (int i = 0; i < v->nlist; i++)
@@ -217,21 +216,25 @@ static int default_injectors(const struct nb_ctx *ctx, const struct nb_params *p
 				out[n++] = (int)v->list[i];
 		return n;
 	}
+	int *cpus = nb_ctx_cpu_list(ctx), *other = nb_ctx_cpu_list(ctx);
 	int nc = nb_ctx_node_cpus(ctx, node, cpus);
 	*from = "node";
 	n = nb_place_other_cores(ctx->topo, cpus, nc, chase_cpu, other);
 	n = nb_place_spread(ctx->topo, other, n, true, out);
-	if (n)
-		return n;
-	*from = "run";
-	n = nb_place_other_cores(ctx->topo, ctx->cpus, ctx->ncpus, chase_cpu, other);
-	return nb_place_spread(ctx->topo, other, n, true, out);
+	if (!n) {
+		*from = "run";
+		n = nb_place_other_cores(ctx->topo, ctx->cpus, ctx->ncpus, chase_cpu, other);
+		n = nb_place_spread(ctx->topo, other, n, true, out);
+	}
+	free(cpus);
+	free(other);
+	return n;
 }
 
 /* The chaser: the node's one cpu (as latency's), else the first that is not an injector. */
 static int chaser_cpu(const struct nb_ctx *ctx, const struct nb_params *p, int node)
 {
-	int cpus[NB_MAX_CPUS], nc = nb_ctx_node_cpus(ctx, node, cpus);
+	int *cpus = nb_ctx_cpu_list(ctx), nc = nb_ctx_node_cpus(ctx, node, cpus);
 	const struct nb_param_val *inj = &p->v[P_INJECTORS];
 	int one = nb_place_one_cpu(cpus, nc), best = -1;
 	for (int i = 0; i < nc; i++) {
@@ -241,6 +244,7 @@ static int chaser_cpu(const struct nb_ctx *ctx, const struct nb_params *p, int n
 		if (!taken && (cpus[i] == one || best < 0 || (best != one && cpus[i] < best)))
 			best = cpus[i];
 	}
+	free(cpus);
 	return best;
 }
 
@@ -276,7 +280,9 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			    "mix", nb_mixes[mixes->list[m]].name, "pages", "4k", "size", sz,
 			    "size_bytes", (json_int_t)w.bytes, "stride", (json_int_t)stride,
 			    "tlb_group", (json_int_t)p->v[P_TLB_GROUP].u);
-			int chase = chaser_cpu(ctx, p, x), icpu[NB_MAX_CPUS], n = 0;
+			int chase = chaser_cpu(ctx, p, x), n = 0;
+			int *icpu = nb_xcalloc((size_t)ctx->ncpus + (size_t)p->v[P_INJECTORS].nlist,
+					       sizeof(int));
 			const char *from = "";
 			if (chase < 0) {
 				json_object_set_new(
@@ -292,6 +298,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 					nb_plan_cpu(cell, icpu[k], "injector");
 				json_object_set_new(cell, "injectors_from", json_string(from));
 			}
+			free(icpu);
 			if (!json_object_get(cell, "cpus"))
 				json_object_set_new(cell, "cpus", json_array());
 			uint64_t bytes = chase < 0 ? 0 : w.bytes + (uint64_t)n * inj;
@@ -350,10 +357,10 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	static struct chaser c;
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
-	static int icpu[NB_MAX_CPUS];
 	int chase_cpu = -1;
 	nb_plan_cpus(cell, "chaser", &chase_cpu, 1);
-	s.n = nb_plan_cpus(cell, "injector", icpu, NB_MAX_CPUS);
+	int *icpu = nb_plan_cpus_new(cell, "injector", &s.n);
+	s.inj = nb_xcalloc((size_t)s.n, sizeof(*s.inj));
 	json_t *ic = json_array();
 	for (int i = 0; i < s.n; i++)
 		json_array_append_new(ic, json_integer(icpu[i]));
@@ -364,6 +371,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 			 NB_BIND, y, NB_PAGES_4K)) {
 		nb_run_reason(cell, "cannot allocate the chase buffer on node %d: %s", y,
 			      strerror(errno));
+		free(icpu);
+		free(s.inj);
 		return NB_FAILED;
 	}
 	enum nb_status st = NB_OK;
@@ -460,6 +469,9 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	pthread_mutex_destroy(&s.lock);
 	pthread_cond_destroy(&s.cond);
 	nb_buf_free(&buf);
+	free(icpu);
+	free(s.inj);
+	s.inj = NULL;
 	return st;
 }
 

@@ -98,7 +98,7 @@ struct cell_arg {
 	enum method m;
 	size_t size;
 	uint64_t batch;
-	int cpus[NB_MAX_CPUS], ncpus;
+	int *cpus, ncpus; /* room for every cpu of the run */
 	struct nb_rule rule;
 	struct report *rep; /* MAP_SHARED */
 	void **addrs;	    /* batch work arrays, allocated before fork */
@@ -171,11 +171,7 @@ static void count_pages(char *p, size_t len, int src, int dst, struct report *r,
 static void child(struct cell_arg *a, struct nb_buf *b, int go_fd, int ready_fd)
 {
 	struct report *r = a->rep;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (int i = 0; i < a->ncpus; i++)
-		CPU_SET(a->cpus[i], &set);
-	if (a->ncpus && sched_setaffinity(0, sizeof(set), &set)) {
+	if (a->ncpus && nb_pin_self(a->cpus, a->ncpus)) {
 		r->err = errno;
 		snprintf(r->step, sizeof(r->step), "pin");
 	}
@@ -509,17 +505,14 @@ static void headline(json_t *run, json_t *cells)
  * and fault use on that node); *node: its node (-1: the run's). */
 static int mover_cpu(const struct nb_ctx *ctx, int src, int dst, int *node)
 {
-	int cpus[NB_MAX_CPUS], n = nb_ctx_node_cpus(ctx, dst, cpus);
 	*node = dst;
-	if (!n) {
+	if (!nb_ctx_node_cpus(ctx, dst, NULL))
 		*node = src;
-		n = nb_ctx_node_cpus(ctx, src, cpus);
-	}
-	if (!n) {
+	if (!nb_ctx_node_cpus(ctx, *node, NULL)) {
 		*node = -1;
 		return nb_place_one_cpu(ctx->cpus, ctx->ncpus);
 	}
-	return nb_place_one_cpu(cpus, n);
+	return nb_ctx_node_one_cpu(ctx, *node);
 }
 
 /* A sample's cost in the model: fork and buffer (1 ms), the child's first touch (as fault's:
@@ -612,6 +605,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	static struct cell_arg a;
+	int *cpus = nb_ctx_cpu_list(ctx);
 	uint64_t batch = p->v[P_BATCH].u;
 	struct report *rep =
 	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -619,7 +613,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	int *nodes = malloc(sizeof(int) * batch), *status = malloc(sizeof(int) * batch);
 	if (rep == MAP_FAILED || !addrs || !nodes || !status) {
 		nb_run_reason(run, "cannot allocate the work arrays: %s", strerror(errno));
-		free(addrs), free(nodes), free(status);
+		free(addrs), free(nodes), free(status), free(cpus);
 		if (rep != MAP_FAILED)
 			munmap(rep, 4096);
 		return NB_FAILED;
@@ -633,6 +627,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
 		const char *mname = json_string_value(json_object_get(cell, "method"));
 		memset(&a, 0, sizeof(a));
+		a.cpus = cpus;
 		a.src = (int)json_integer_value(json_object_get(cell, "src_node"));
 		a.dst = (int)json_integer_value(json_object_get(cell, "dst_node"));
 		a.thp = !strcmp(json_string_value(json_object_get(cell, "pages")), "thp");
@@ -659,7 +654,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	}
 	free(seq);
 	json_decref(pl);
-	free(addrs), free(nodes), free(status);
+	free(addrs), free(nodes), free(status), free(cpus);
 	munmap(rep, 4096);
 	headline(run, cl.arr);
 	json_object_set_new(

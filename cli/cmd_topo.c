@@ -19,7 +19,7 @@ static void print_nodes(const struct nb_topo *t)
 	numa_bitmask_free(all);
 	for (int i = 0; i < t->nnodes; i++) {
 		const struct nb_node *n = &t->nodes[i];
-		struct bitmask *b = nb_set_new(NB_MAX_CPUS);
+		struct bitmask *b = nb_set_new((unsigned)t->cpu_slots);
 		for (int k = 0; k < n->ncpus; k++)
 			numa_bitmask_setbit(b, (unsigned)n->cpus[k]);
 		char *cpus = nb_set_str(b);
@@ -102,9 +102,11 @@ static void print_tiers(const struct nb_topo *t)
 	if (!tg->present || !tg->ntiers) {
 		printf("memory tiers: none (%s)\n", tg->reason);
 	} else {
-		printf("memory tiers (fastest first):\n");
+		printf("memory tiers (fastest first%s%s):\n", tg->source[0] ? "; " : "",
+		       tg->source);
 		for (int i = 0; i < tg->ntiers; i++) {
-			printf("  memory_tier%d: nodes", tg->tiers[i].id);
+			printf("  %s%d: nodes", tg->source[0] ? "tier " : "memory_tier",
+			       tg->tiers[i].id);
 			for (int k = 0; k < tg->tiers[i].nnodes; k++)
 				printf("%s%d", k ? "," : " ", tg->tiers[i].nodes[k]);
 			printf("\n");

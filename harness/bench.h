@@ -212,7 +212,8 @@ struct nb_ctx {
 	struct nb_caps *caps;
 	int nodes[NB_MAX_NODES]; /* nodes this run may use (after --nodes and cgroup) */
 	int nnodes;
-	int cpus[NB_MAX_CPUS]; /* cpus this run may use (after --cpus and cgroup) */
+	int *cpus; /* cpus this run may use (after --cpus and cgroup), ncpus of them, increasing;
+		    * owned (nb_ctx_free) */
 	int ncpus;
 	/* The same two sets as bitmaps (owned; nb_ctx_free releases them). */
 	struct bitmask *nodeset, *cpuset;
@@ -296,8 +297,15 @@ void nb_ctx_free(struct nb_ctx *ctx);
 /* Nodes of the run that have memory / cpus (after --nodes, --cpus and the cgroup). */
 int nb_ctx_mem_nodes(const struct nb_ctx *ctx, int *out);
 int nb_ctx_cpu_nodes(const struct nb_ctx *ctx, int *out);
-/* CPUs of node usable in this run. */
+/* CPUs of node usable in this run, increasing, into out (NULL: only counted). out needs at
+ * most ctx->ncpus entries (nb_ctx_cpu_list). */
 int nb_ctx_node_cpus(const struct nb_ctx *ctx, int node, int *out);
+/* An array for a list of the run's cpus: ctx->ncpus entries (at least 1), zeroed; the caller
+ * frees it. Never NULL (nb_xcalloc). */
+int *nb_ctx_cpu_list(const struct nb_ctx *ctx);
+/* The one cpu a single-thread cell on node uses (nb_place_one_cpu over its cpus in this run),
+ * -1 when it has none. */
+int nb_ctx_node_one_cpu(const struct nb_ctx *ctx, int node);
 /* -1 with a message when `bytes` (per node) exceeds the free memory of a node of the run,
  * or the headroom the memory cgroup leaves (minus NB_MEM_SLACK). */
 int nb_ctx_check_mem(const struct nb_ctx *ctx, uint64_t bytes, const char *what, char *err,

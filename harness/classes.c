@@ -141,10 +141,9 @@ void nb_pair_classes_ctx(const struct nb_ctx *ctx, struct nb_pair_classes *pc)
 {
 	const struct nb_topo *t = ctx->topo;
 	struct nb_node_shape *shape = calloc(NB_MAX_NODES, sizeof(*shape));
-	int *cpus = malloc(sizeof(int) * NB_MAX_CPUS);
 	for (int k = 0; k < t->nnodes; k++) {
 		int id = t->nodes[k].id;
-		shape[k].ncpus = nb_ctx_node_cpus(ctx, id, cpus);
+		shape[k].ncpus = nb_ctx_node_cpus(ctx, id, NULL);
 		shape[k].llc = nb_place_node_llc(t, id);
 		shape[k].package = node_package(t, id);
 		shape[k].hmat = hmat_hash(t, id);
@@ -152,7 +151,6 @@ void nb_pair_classes_ctx(const struct nb_ctx *ctx, struct nb_pair_classes *pc)
 	int cn[NB_MAX_NODES], mn[NB_MAX_NODES];
 	int ncn = nb_ctx_cpu_nodes(ctx, cn), nmn = nb_ctx_mem_nodes(ctx, mn);
 	nb_pair_classes(t, shape, cn, ncn, mn, nmn, pc);
-	free(cpus);
 	free(shape);
 }
 

@@ -69,6 +69,10 @@ int nb_read_long(const char *path, long *out);
  * never end), EFBIG (more than max bytes, also when it grew while being read), or the
  * open/read error. */
 char *nb_read_all(const char *path, size_t max, size_t *len);
+/* calloc(n ? n : 1, size) that never returns NULL: on no memory one line on stderr and abort()
+ * (as libnuma's bitmask allocator does). For arrays sized by the machine (cpu lists), which
+ * have no fixed ceiling. */
+void *nb_xcalloc(size_t n, size_t size);
 /* write(2) all n bytes, retrying short writes and EINTR. 0, or -1 with errno set. */
 int nb_write_all(int fd, const void *p, size_t n);
 /* Write buf to path atomically: a temp file beside it (mode 0666 & ~umask), fsync, rename,

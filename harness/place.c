@@ -20,18 +20,46 @@
 
 int nb_pin_self(const int *cpus, int n)
 {
-	cpu_set_t set, got;
-	CPU_ZERO(&set);
-	for (int i = 0; i < n; i++)
-		CPU_SET(cpus[i], &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return -1;
-	/* Never trust a pin: read it back (perf bench once faked success here). */
-	if (sched_getaffinity(0, sizeof(got), &got) || !CPU_EQUAL(&set, &got)) {
-		errno = EINVAL;
-		return -1;
+	/* Sets as large as the highest cpu (cpu_set_t holds 1024 cpus only), at least as large
+	 * as the kernel's own mask (sched_getaffinity fails with EINVAL on a smaller one). */
+	int max = -1;
+	for (int i = 0; i < n; i++) {
+		if (cpus[i] < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		max = cpus[i] > max ? cpus[i] : max;
 	}
-	return 0;
+	int ncpu = max + 1 > CPU_SETSIZE ? max + 1 : CPU_SETSIZE;
+	for (;; ncpu *= 2) {
+		cpu_set_t *set = CPU_ALLOC(ncpu), *got = CPU_ALLOC(ncpu);
+		size_t size = CPU_ALLOC_SIZE(ncpu);
+		if (!set || !got) {
+			CPU_FREE(set);
+			CPU_FREE(got);
+			errno = ENOMEM;
+			return -1;
+		}
+		CPU_ZERO_S(size, set);
+		CPU_ZERO_S(size, got);
+		for (int i = 0; i < n; i++)
+			CPU_SET_S(cpus[i], size, set);
+		int rc = sched_setaffinity(0, size, set), e = errno;
+		/* Never trust a pin: read it back (perf bench once faked success here). */
+		if (rc == 0 && sched_getaffinity(0, size, got)) {
+			e = errno;
+			rc = e == EINVAL && ncpu < (1 << 22) ? 1 : -1; /* the kernel's is larger */
+		} else if (rc == 0 && !CPU_EQUAL_S(size, set, got)) {
+			rc = -1;
+			e = EINVAL;
+		}
+		CPU_FREE(set);
+		CPU_FREE(got);
+		if (rc <= 0) {
+			errno = e;
+			return rc;
+		}
+	}
 }
 
 int nb_pin_self_node(const struct nb_topo *t, int node)
@@ -348,6 +376,8 @@ int nb_first_touch_on(void *p, size_t len, int node, bool unbind, const char **s
 
 static hwloc_obj_t pu_obj(const struct nb_topo *t, int cpu)
 {
+	if (t->pu_obj)
+		return cpu >= 0 && cpu < t->cpu_slots ? (hwloc_obj_t)t->pu_obj[cpu] : NULL;
 	return t->hwloc ? hwloc_get_pu_obj_by_os_index((hwloc_topology_t)t->hwloc, (unsigned)cpu)
 			: NULL;
 }
@@ -381,7 +411,7 @@ int nb_place_llc_of(const struct nb_topo *t, int cpu, uint64_t *bytes)
 uint64_t nb_place_node_llc(const struct nb_topo *t, int node)
 {
 	const struct nb_node *nd = nb_topo_node(t, node);
-	int seen[NB_MAX_CPUS], ns = 0;
+	int *seen = nb_xcalloc(nd ? (size_t)nd->ncpus : 1, sizeof(int)), ns = 0;
 	uint64_t sum = 0;
 	for (int i = 0; nd && i < nd->ncpus; i++) {
 		uint64_t b;
@@ -393,6 +423,7 @@ uint64_t nb_place_node_llc(const struct nb_topo *t, int node)
 		seen[ns++] = id;
 		sum += b;
 	}
+	free(seen);
 	return sum;
 }
 
@@ -408,9 +439,11 @@ int nb_place_one_cpu(const int *cpus, int n)
 int nb_place_spread(const struct nb_topo *t, const int *cpus, int n, bool per_core, int *out)
 {
 	/* rank[i]: how many cpus of the same core come before cpus[i] (0: the core's first). */
-	static int rank[NB_MAX_CPUS], core[NB_MAX_CPUS], llc[NB_MAX_CPUS];
-	static bool used[NB_MAX_CPUS];
-	int sorted[NB_MAX_CPUS], maxrank = 0, k = 0;
+	size_t len = n > 0 ? (size_t)n : 1;
+	int *rank = nb_xcalloc(len, sizeof(int)), *core = nb_xcalloc(len, sizeof(int));
+	int *llc = nb_xcalloc(len, sizeof(int)), *sorted = nb_xcalloc(len, sizeof(int));
+	int *done_llc = nb_xcalloc(len, sizeof(int)), maxrank = 0, k = 0;
+	bool *used = nb_xcalloc(len, sizeof(bool));
 	for (int i = 0; i < n; i++)
 		sorted[i] = cpus[i];
 	for (int i = 1; i < n; i++) /* ascending ids: a stable order for equal ranks */
@@ -433,7 +466,7 @@ int nb_place_spread(const struct nb_topo *t, const int *cpus, int n, bool per_co
 		 * from every domain in the order the domains first appear. */
 		for (bool took = true; took;) {
 			took = false;
-			int done_llc[NB_MAX_CPUS], nd = 0;
+			int nd = 0;
 			for (int i = 0; i < n; i++) {
 				if (used[i] || rank[i] != r)
 					continue;
@@ -449,6 +482,12 @@ int nb_place_spread(const struct nb_topo *t, const int *cpus, int n, bool per_co
 			}
 		}
 	}
+	free(rank);
+	free(core);
+	free(llc);
+	free(sorted);
+	free(done_llc);
+	free(used);
 	return k;
 }
 

@@ -180,3 +180,11 @@ int nb_plan_cpus(json_t *cell, const char *role, int *out, int max)
 	}
 	return n;
 }
+
+int *nb_plan_cpus_new(json_t *cell, const char *role, int *n)
+{
+	size_t max = json_array_size(json_object_get(cell, "cpus"));
+	int *out = nb_xcalloc(max, sizeof(int));
+	*n = nb_plan_cpus(cell, role, out, (int)max);
+	return out;
+}

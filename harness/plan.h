@@ -70,5 +70,7 @@ double nb_budget_sample_target(double want_s, int cells_left, int samples, const
 json_t *nb_plan_cell_copy(json_t *planned);
 /* cpus of a planned cell with role (NULL: any); returns the count. */
 int nb_plan_cpus(json_t *cell, const char *role, int *out, int max);
+/* The same into a new array of every such cpu (*n of them; the caller frees it; never NULL). */
+int *nb_plan_cpus_new(json_t *cell, const char *role, int *n);
 
 #endif

@@ -7,6 +7,7 @@
 #include "crosscheck.h"
 #include "memcg.h"
 #include "paths.h"
+#include "place.h"
 #include "plan.h"
 #include "results.h"
 #include "stats.h"
@@ -130,7 +131,8 @@ int nb_ctx_setup(struct nb_ctx *ctx, const char *nodes, const char *cpus)
 	const struct nb_caps *c = ctx->caps;
 	char err[512];
 	int rc = -1;
-	struct bitmask *unodes = nb_set_new(NB_MAX_NODE_ID), *ucpus = nb_set_new(NB_MAX_CPUS);
+	struct bitmask *unodes = nb_set_new(NB_MAX_NODE_ID),
+		       *ucpus = nb_set_new((unsigned)(t->cpu_slots > 0 ? t->cpu_slots : 1));
 	for (int i = 0; i < t->nnodes; i++)
 		if (nb_set_has(c->allowed_nodes, t->nodes[i].id))
 			numa_bitmask_setbit(unodes, (unsigned)t->nodes[i].id);
@@ -148,9 +150,11 @@ int nb_ctx_setup(struct nb_ctx *ctx, const char *nodes, const char *cpus)
 		goto out;
 	ctx->nnodes =
 	    nb_set_ids(ctx->nodeset, ctx->nodes, NB_MAX_NODES, NB_SET_NODES, err, sizeof(err));
+	free(ctx->cpus);
+	ctx->cpus = nb_xcalloc(nb_set_count(ctx->cpuset), sizeof(int));
 	if (ctx->nnodes >= 0)
-		ctx->ncpus =
-		    nb_set_ids(ctx->cpuset, ctx->cpus, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err));
+		ctx->ncpus = nb_set_ids(ctx->cpuset, ctx->cpus, (int)nb_set_count(ctx->cpuset),
+					NB_SET_CPUS, err, sizeof(err));
 	if (ctx->nnodes < 0 || ctx->ncpus < 0) {
 		nb_err("%s", err);
 		goto out;
@@ -168,6 +172,8 @@ void nb_ctx_free(struct nb_ctx *ctx)
 {
 	numa_bitmask_free(ctx->cpuset);
 	numa_bitmask_free(ctx->nodeset);
+	free(ctx->cpus);
+	ctx->cpus = NULL;
 	ctx->cpuset = ctx->nodeset = NULL;
 	ctx->ncpus = ctx->nnodes = 0;
 }
@@ -839,18 +845,33 @@ int nb_ctx_node_cpus(const struct nb_ctx *ctx, int node, int *out)
 	const struct nb_node *nd = nb_topo_node(ctx->topo, node);
 	int n = 0;
 	for (int c = 0; nd && c < nd->ncpus; c++)
-		for (int k = 0; k < ctx->ncpus; k++)
-			if (ctx->cpus[k] == nd->cpus[c])
-				out[n++] = nd->cpus[c];
+		if (nb_set_has(ctx->cpuset, nd->cpus[c])) {
+			if (out)
+				out[n] = nd->cpus[c];
+			n++;
+		}
 	return n;
+}
+
+int *nb_ctx_cpu_list(const struct nb_ctx *ctx)
+{
+	return nb_xcalloc((size_t)ctx->ncpus, sizeof(int));
+}
+
+int nb_ctx_node_one_cpu(const struct nb_ctx *ctx, int node)
+{
+	int *cpus = nb_ctx_cpu_list(ctx);
+	int one = nb_place_one_cpu(cpus, nb_ctx_node_cpus(ctx, node, cpus));
+	free(cpus);
+	return one;
 }
 
 int nb_ctx_cpu_nodes(const struct nb_ctx *ctx, int *out)
 {
-	int n = 0, cpus[NB_MAX_CPUS];
+	int n = 0;
 	for (int i = 0; i < ctx->topo->nnodes; i++) {
 		int id = ctx->topo->nodes[i].id;
-		if (ctx_has_node(ctx, id) && nb_ctx_node_cpus(ctx, id, cpus) > 0)
+		if (ctx_has_node(ctx, id) && nb_ctx_node_cpus(ctx, id, NULL) > 0)
 			out[n++] = id;
 	}
 	return n;

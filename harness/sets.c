@@ -92,28 +92,30 @@ unsigned nb_set_count(const struct bitmask *b)
 int nb_set_ids(const struct bitmask *b, int *out, int max, enum nb_set_kind k, char *err,
 	       size_t errlen)
 {
-	/* Cpu ids index fixed arrays (NB_MAX_CPUS); node ids are kept as ids (sparse, up to the
-	 * kernel's MAX_NUMNODES) and only their count is bounded by out[max]. */
-	unsigned limit = k == NB_SET_CPUS ? (unsigned)max : NB_MAX_NODE_ID;
+	/* Node ids are kept as ids (sparse, up to the kernel's MAX_NUMNODES); cpu ids have no
+	 * limit. Only the count is bounded by out[max]. */
 	int n = 0;
 	for (unsigned i = 0; b && i < b->size; i++) {
 		if (!numa_bitmask_isbitset(b, i))
 			continue;
-		if (i >= limit) {
-			snprintf(err, errlen,
-				 "%s %u is beyond numabench's limit: it handles %s ids 0-%u (%s); "
-				 "rebuild with a larger %s",
-				 k == NB_SET_CPUS ? "cpu" : "node", i,
-				 k == NB_SET_CPUS ? "cpu" : "node", limit - 1,
-				 k == NB_SET_CPUS ? "NB_MAX_CPUS" : "NB_MAX_NODE_ID",
-				 k == NB_SET_CPUS ? "NB_MAX_CPUS" : "NB_MAX_NODE_ID");
+		if (k == NB_SET_NODES && i >= NB_MAX_NODE_ID) {
+			snprintf(
+			    err, errlen,
+			    "node %u is beyond numabench's limit: it handles node ids 0-%u "
+			    "(NB_MAX_NODE_ID, the kernel's MAX_NUMNODES); rebuild with a larger "
+			    "NB_MAX_NODE_ID",
+			    i, NB_MAX_NODE_ID - 1);
 			return -1;
 		}
 		if (n >= max) {
-			snprintf(err, errlen,
-				 "more than %d nodes: numabench handles %d (NB_MAX_NODES); rebuild "
-				 "with a larger NB_MAX_NODES",
-				 max, max);
+			if (k == NB_SET_NODES)
+				snprintf(err, errlen,
+					 "more than %d nodes: numabench handles %d (NB_MAX_NODES); "
+					 "rebuild with a larger NB_MAX_NODES",
+					 max, max);
+			else
+				snprintf(err, errlen, "more than %d cpus in a list of %d", max,
+					 max);
 			return -1;
 		}
 		out[n++] = (int)i;

@@ -32,9 +32,9 @@ struct bitmask *nb_set_from_hwloc(const struct hwloc_bitmap_s *h);
 int nb_set_last(const struct bitmask *b);
 bool nb_set_has(const struct bitmask *b, int id);
 unsigned nb_set_count(const struct bitmask *b);
-/* Ids of the set in increasing order into out[max]. -1 with a one-line message in err when an
- * cpu id is max or more, a node id NB_MAX_NODE_ID or more, or more than max nodes: numabench's
- * fixed limits are never silently applied. */
+/* Ids of the set in increasing order into out[max]. -1 with a one-line message in err when a
+ * node id is NB_MAX_NODE_ID or more, or the set has more than max ids (cpus have no id limit:
+ * size out by nb_set_count): numabench's limits are never silently applied. */
 int nb_set_ids(const struct bitmask *b, int *out, int max, enum nb_set_kind k, char *err,
 	       size_t errlen);
 

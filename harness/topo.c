@@ -180,8 +180,11 @@ static int node_cpus(struct nb_topo *t, hwloc_topology_t h, struct nb_node *n, h
 		set = hwloc_node_cpus(t, h, o);
 	struct bitmask *b = nb_set_from_hwloc(set);
 	hwloc_bitmap_free(set);
-	n->ncpus = b ? nb_set_ids(b, n->cpus, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err)) : -1;
-	numa_bitmask_free(b);
+	int count = b ? (int)nb_set_count(b) : 0;
+	n->cpus = nb_xcalloc((size_t)count, sizeof(int));
+	n->ncpus = b ? nb_set_ids(b, n->cpus, count, NB_SET_CPUS, err, sizeof(err)) : -1;
+	if (b)
+		numa_bitmask_free(b);
 	if (n->ncpus < 0) {
 		nb_err("node %d: %s", n->id, b ? err : "an infinite cpuset");
 		return -1;
@@ -193,12 +196,12 @@ static int node_cpus(struct nb_topo *t, hwloc_topology_t h, struct nb_node *n, h
  * once per node pair; the cpu stays in the lower node. */
 static void check_overlap(struct nb_topo *t)
 {
-	struct bitmask *seen = nb_set_new(NB_MAX_CPUS);
-	int owner[NB_MAX_CPUS];
+	struct bitmask *seen = nb_set_new((unsigned)t->cpu_slots);
+	int *owner = nb_xcalloc((size_t)t->cpu_slots, sizeof(int));
 	for (int i = 0; i < t->nnodes; i++) {
 		struct nb_node *n = &t->nodes[i];
 		int keep = 0, first = -1;
-		struct bitmask *dup = nb_set_new(NB_MAX_CPUS);
+		struct bitmask *dup = nb_set_new((unsigned)t->cpu_slots);
 		for (int c = 0; c < n->ncpus; c++) {
 			int cpu = n->cpus[c];
 			if (nb_set_has(seen, cpu)) {
@@ -224,6 +227,17 @@ static void check_overlap(struct nb_topo *t)
 		numa_bitmask_free(dup);
 	}
 	numa_bitmask_free(seen);
+	free(owner);
+}
+
+/* One past the highest cpu id of hwloc's complete cpuset and of the nodes' lists. */
+static int cpu_slots(const struct nb_topo *t, hwloc_topology_t h)
+{
+	int last = hwloc_bitmap_last(hwloc_topology_get_complete_cpuset(h));
+	for (int i = 0; i < t->nnodes; i++)
+		for (int c = 0; c < t->nodes[i].ncpus; c++)
+			last = t->nodes[i].cpus[c] > last ? t->nodes[i].cpus[c] : last;
+	return last < 0 ? 1 : last + 1;
 }
 
 /* The nodeN folders of /sys/devices/system/node (a capture without its online file), or NULL. */
@@ -311,15 +325,25 @@ static int load_nodes(struct nb_topo *t, hwloc_topology_t h)
 			return -1;
 	}
 	qsort(t->nodes, t->nnodes, sizeof(t->nodes[0]), cmp_node);
+	t->cpu_slots = cpu_slots(t, h);
 	check_overlap(t);
 	if (!t->replayed || t->fsroot_replay)
 		check_dropped(t, h);
-	t->cpuset = nb_set_new(NB_MAX_CPUS);
+	t->cpuset = nb_set_new((unsigned)t->cpu_slots);
 	t->nodeset = nb_set_new(NB_MAX_NODE_ID);
+	t->cpu_node = nb_xcalloc((size_t)t->cpu_slots, sizeof(int));
+	t->pu_obj = nb_xcalloc((size_t)t->cpu_slots, sizeof(void *));
+	for (hwloc_obj_t pu = NULL; (pu = hwloc_get_next_obj_by_type(h, HWLOC_OBJ_PU, pu));)
+		if (pu->os_index < (unsigned)t->cpu_slots)
+			t->pu_obj[pu->os_index] = pu;
+	for (int c = 0; c < t->cpu_slots; c++)
+		t->cpu_node[c] = -1;
 	for (int i = 0; i < t->nnodes; i++) {
 		numa_bitmask_setbit(t->nodeset, (unsigned)t->nodes[i].id);
-		for (int c = 0; c < t->nodes[i].ncpus; c++)
+		for (int c = 0; c < t->nodes[i].ncpus; c++) {
 			numa_bitmask_setbit(t->cpuset, (unsigned)t->nodes[i].cpus[c]);
+			t->cpu_node[t->nodes[i].cpus[c]] = t->nodes[i].id;
+		}
 	}
 	return 0;
 }
@@ -349,6 +373,63 @@ static bool kernel_matrix(hwloc_topology_t h, struct hwloc_distances_s *d)
 	return true;
 }
 
+/*
+ * hwloc 2 imports every root <distances> of an hwloc 1.x file that has as many objects as there
+ * are NUMA nodes as a NUMA matrix, in file order, and drops its relative_depth (a Socket matrix
+ * of 8 sockets then reads as the 8 nodes' one). The file says which one is the NUMA level's: the
+ * matrix whose relative_depth is the nesting depth of the NUMANode objects. *k: its index among
+ * those candidates, -1 when none; returns the number of candidates (0: not a 1.x file).
+ */
+static int v1_numa_matrix(const char *file, int *k)
+{
+	size_t len;
+	char *txt = nb_read_all(file, (size_t)1 << 30, &len);
+	*k = -1;
+	if (!txt)
+		return 0;
+	char *top = strstr(txt, "<topology"), *te = top ? strchr(top, '>') : NULL;
+	char *v = top ? strstr(top, "version=\"") : NULL;
+	if (!top || !te || (v && v < te && strtol(v + 9, NULL, 10) >= 2)) {
+		free(txt);
+		return 0;
+	}
+	int depth = 0, numa_depth = -1, nnuma = 0, ncand = 0;
+	struct {
+		long nbobjs, reldepth;
+		int at;
+	} dist[16];
+	int nd = 0;
+	for (char *p = strchr(te, '<'); p; p = strchr(p + 1, '<')) {
+		char *end = strchr(p, '>');
+		if (!end)
+			break;
+		if (!strncmp(p, "</object", 8)) {
+			depth--;
+		} else if (!strncmp(p, "<object", 7) && isspace((unsigned char)p[7])) {
+			char *ty = strstr(p, "type=\"NUMANode\"");
+			if (ty && ty < end) {
+				nnuma++;
+				numa_depth = numa_depth < 0 ? depth : numa_depth;
+			}
+			depth += end[-1] != '/';
+		} else if (!strncmp(p, "<distances", 10) && nd < 16) {
+			char *nb = strstr(p, "nbobjs=\""), *rd = strstr(p, "relative_depth=\"");
+			dist[nd].nbobjs = nb && nb < end ? strtol(nb + 8, NULL, 10) : -1;
+			dist[nd].reldepth = rd && rd < end ? strtol(rd + 16, NULL, 10) : -1;
+			dist[nd++].at = depth; /* 1: attached to the root object */
+		}
+	}
+	for (int i = 0; i < nd; i++) {
+		if (dist[i].at != 1 || dist[i].nbobjs != nnuma || nnuma < 2)
+			continue;
+		if (*k < 0 && dist[i].reldepth == numa_depth)
+			*k = ncand;
+		ncand++;
+	}
+	free(txt);
+	return ncand;
+}
+
 static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 {
 	struct hwloc_distances_s *d[16];
@@ -359,11 +440,25 @@ static void load_distances(struct nb_topo *t, hwloc_topology_t h)
 		return;
 	if (nr > 16)
 		nr = 16;
+	int v1k = -1, v1n = strncmp(t->source, "xml:", 4) ? 0 : v1_numa_matrix(t->source + 4, &v1k);
 	for (unsigned k = 0; k < nr; k++) {
 		const char *name = hwloc_distances_get_name(h, d[k]);
-		if (kernel_matrix(h, d[k]) &&
-		    (pick == 16 || (name && !strcmp(name, "NUMALatency"))))
+		if (v1n == (int)nr) /* a 1.x file: the one at the NUMA nodes' depth, or none */
+			pick = v1k >= 0 && kernel_matrix(h, d[v1k]) ? (unsigned)v1k : 16;
+		else if (kernel_matrix(h, d[k]) &&
+			 (pick == 16 || (name && !strcmp(name, "NUMALatency"))))
 			pick = k;
+	}
+	if (v1n == (int)nr && v1k >= 0 && pick == 16) {
+		struct hwloc_distances_s *m = d[v1k];
+		unsigned bad = 0;
+		while (bad + 1 < m->nbobjs && m->values[bad * m->nbobjs + bad] == 10)
+			bad++;
+		topo_warn(
+		    t,
+		    "inconsistent: the hwloc 1.x file's NUMA distance matrix has %llu, not the "
+		    "local distance 10, on its diagonal (node %u): left out",
+		    (unsigned long long)m->values[bad * m->nbobjs + bad], m->objs[bad]->os_index);
 	}
 	if (pick < nr) {
 		struct hwloc_distances_s *m = d[pick];
@@ -721,13 +816,62 @@ json_t *nb_tiering_json(const struct nb_tiering *t)
 		json_array_append_new(tiers,
 				      json_pack("{s:i,s:o}", "id", t->tiers[i].id, "nodes", nodes));
 	}
-	json_t *o =
-	    json_pack("{s:o,s:o,s:s,s:s}", "tiers", tiers, "demotion_enabled",
-		      t->demotion_enabled < 0 ? json_null() : json_boolean(t->demotion_enabled),
-		      "source", TIERING_DIR, "demotion_source", DEMOTION_FILE);
+	json_t *o = json_pack(
+	    "{s:o,s:o,s:s,s:s}", "tiers", tiers, "demotion_enabled",
+	    t->demotion_enabled < 0 ? json_null() : json_boolean(t->demotion_enabled), "source",
+	    t->source[0] ? t->source : TIERING_DIR, "demotion_source", DEMOTION_FILE);
+	if (t->source[0]) /* a replayed file: demotion_enabled is none of its facts */
+		json_object_set_new(o, "demotion_source", json_null());
 	if (t->reason[0])
 		json_object_set_new(o, "reason", json_string(t->reason));
 	return o;
+}
+
+/* An XML replay's tiers: the MemoryTier info hwloc 2.10+ writes on each NUMA node (the index of
+ * hwloc's tier, 0 the fastest; hwloc 3 writes the same in its 2.x exports). Nothing of this
+ * host's: demotion_enabled is unknown. */
+static void xml_tiers(struct nb_topo *t, hwloc_topology_t h)
+{
+	struct nb_tiering *tg = &t->tiering;
+	memset(tg, 0, sizeof(*tg));
+	tg->demotion_enabled = -1;
+	int untiered = -1;
+	for (int i = 0; i < t->nnodes; i++) {
+		hwloc_obj_t o = hwloc_get_numanode_obj_by_os_index(h, (unsigned)t->nodes[i].id);
+		const char *v = o ? hwloc_obj_get_info_by_name(o, "MemoryTier") : NULL;
+		char *end;
+		long id = v ? strtol(v, &end, 10) : -1;
+		if (!v || end == v || *end || id < 0 || id > 4096) {
+			untiered = untiered < 0 ? t->nodes[i].id : untiered;
+			continue;
+		}
+		int k = 0;
+		while (k < tg->ntiers && tg->tiers[k].id != (int)id)
+			k++;
+		if (k == tg->ntiers) {
+			if (tg->ntiers >= NB_MAX_TIERS)
+				continue;
+			tg->tiers[tg->ntiers++].id = (int)id;
+		}
+		tg->tiers[k].nodes[tg->tiers[k].nnodes++] = t->nodes[i].id;
+	}
+	qsort(tg->tiers, (size_t)tg->ntiers, sizeof(tg->tiers[0]), cmp_tier);
+	if (tg->ntiers) {
+		tg->present = true;
+		snprintf(tg->source, sizeof(tg->source),
+			 "hwloc XML: the NUMA nodes' MemoryTier info (hwloc's tiers, 0 fastest)");
+		if (untiered >= 0)
+			topo_warn(
+			    t,
+			    "node %d has no MemoryTier info while other nodes have one: it is "
+			    "in no tier",
+			    untiered);
+		return;
+	}
+	snprintf(tg->reason, sizeof(tg->reason),
+		 "the replayed %s has no MemoryTier infos (hwloc 2.10+ writes them); the "
+		 "kernel's tiers come from /sys (NUMABENCH_FSROOT)",
+		 strncmp(t->source, "xml:", 4) ? "synthetic topology" : "XML file");
 }
 
 static int topo_load(struct nb_topo *t)
@@ -768,11 +912,7 @@ static int topo_load(struct nb_topo *t)
 	load_caches(t, h);
 	if (t->replayed && !t->fsroot_replay) {
 		/* The kernel's memory tiers are a /sys fact; this host's would name its nodes. */
-		memset(&t->tiering, 0, sizeof(t->tiering));
-		t->tiering.demotion_enabled = -1;
-		snprintf(t->tiering.reason, sizeof(t->tiering.reason),
-			 "an XML or synthetic replay carries no memory tiers: the kernel's are "
-			 "read from /sys (replay a captured tree with NUMABENCH_FSROOT)");
+		xml_tiers(t, h);
 	} else {
 		nb_tiering_read(&t->tiering);
 	}
@@ -806,6 +946,14 @@ void nb_topo_free(struct nb_topo *t)
 		numa_bitmask_free(t->cpuset);
 	if (t->nodeset)
 		numa_bitmask_free(t->nodeset);
+	for (int i = 0; i < t->nnodes && i < NB_MAX_NODES; i++) {
+		free(t->nodes[i].cpus);
+		t->nodes[i].cpus = NULL;
+	}
+	free(t->cpu_node);
+	free(t->pu_obj);
+	t->cpu_node = NULL;
+	t->pu_obj = NULL;
 	t->hwloc = NULL;
 	t->memattrs = t->caches = NULL;
 	t->cpuset = t->nodeset = NULL;
@@ -819,6 +967,8 @@ const struct nb_node *nb_topo_node(const struct nb_topo *t, int id)
 
 int nb_topo_cpu_node(const struct nb_topo *t, int cpu)
 {
+	if (t->cpu_node)
+		return cpu >= 0 && cpu < t->cpu_slots ? t->cpu_node[cpu] : -1;
 	for (int i = 0; i < t->nnodes; i++)
 		for (int c = 0; c < t->nodes[i].ncpus; c++)
 			if (t->nodes[i].cpus[c] == cpu)

@@ -7,11 +7,15 @@
 
 /* Nodes a topology may have (arrays indexed by position); their ids go up to NB_MAX_NODE_ID. */
 #define NB_MAX_NODES 64
-#define NB_MAX_CPUS 1024
+/* Cpus have no ceiling: every cpu list and every array indexed by cpu id is sized from the
+ * topology when it is loaded (nb_topo.cpu_slots, nb_ctx.ncpus). A parameter that names cpu ids
+ * or counts threads accepts up to NB_CPU_PARAM_MAX, far above any kernel's NR_CPUS (8192 at
+ * most), so that a value never wraps an int. */
+#define NB_CPU_PARAM_MAX 0x3fffffff
 
 struct nb_node {
-	int id; /* OS node id (sparse ids kept as they are) */
-	int cpus[NB_MAX_CPUS];
+	int id;		       /* OS node id (sparse ids kept as they are) */
+	int *cpus;	       /* ncpus ids, increasing; owned by the topology (nb_topo_free) */
 	int ncpus;	       /* 0 for a memory-only node */
 	uint64_t memory_bytes; /* total */
 	char kind[24];	       /* hwloc's subtype: DRAM, MCDRAM, HBM, NVM, SPM, GPUMemory, CXLMem;
@@ -33,6 +37,10 @@ struct nb_tiering {
 	struct nb_tier tiers[NB_MAX_TIERS];
 	int demotion_enabled; /* /sys/kernel/mm/numa/demotion_enabled: 1, 0, -1 absent */
 	char reason[160];     /* why there is no tier information, "" when present */
+	/* Where the tiers come from: "" for the kernel's (TIERING_DIR, live or a /sys replay);
+	 * in an XML replay, the file's MemoryTier infos (hwloc 2.10+ annotates each NUMA node
+	 * with the index of hwloc's own tier, 0 the fastest; ids are then those indexes). */
+	char source[96];
 };
 /* 0, or -1 with t->reason when the kernel publishes no tiers (t is then valid: present false). */
 int nb_tiering_read(struct nb_tiering *t);
@@ -50,6 +58,12 @@ struct nb_topo {
 	int nnodes;
 	struct nb_node nodes[NB_MAX_NODES]; /* sorted by id */
 	int ncpus;			    /* online PUs */
+	/* One past the highest cpu id the topology knows (online or not, at least 1): the
+	 * length of an array indexed by cpu id and the size of its cpu bitmaps. */
+	int cpu_slots;
+	int *cpu_node; /* cpu id -> node id (-1: none), cpu_slots entries; NULL when not built */
+	void **pu_obj; /* cpu id -> hwloc's PU object (hwloc_obj_t) or NULL, cpu_slots entries:
+			* hwloc's own lookup by os index walks every PU */
 	/* distances[i][j]: from nodes[i] to nodes[j] (hwloc relative distances / SLIT);
 	 * 0 when the platform publishes none. */
 	uint64_t distances[NB_MAX_NODES][NB_MAX_NODES];
@@ -100,9 +114,9 @@ struct nb_caps {
 	char timing_reason[192]; /* one sentence for people */
 };
 
-/* Load the topology; -1 with a message on failure (also when a cpu or node id is beyond
- * NB_MAX_CPUS / NB_MAX_NODE_ID or there are more than NB_MAX_NODES nodes: never silently
- * dropped), NB_TOPO_BAD_INPUT when NUMABENCH_TOPOLOGY names a file or description hwloc cannot
+/* Load the topology; -1 with a message on failure (also when a node id is beyond
+ * NB_MAX_NODE_ID or there are more than NB_MAX_NODES nodes: never silently dropped; cpus have
+ * no limit), NB_TOPO_BAD_INPUT when NUMABENCH_TOPOLOGY names a file or description hwloc cannot
  * read (the message names it and why). NUMABENCH_TOPOLOGY replays a topology instead of this
  * machine's: "synthetic:DESCRIPTION" (hwloc synthetic syntax, e.g.
  * "synthetic:package:2 numa:4 core:32 pu:2") or the path of an hwloc XML file (lstopo t.xml,

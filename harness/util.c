@@ -237,6 +237,16 @@ int nb_read_long(const char *path, long *out)
 	return 0;
 }
 
+void *nb_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p) {
+		nb_err("out of memory (%zu x %zu bytes)", n, size);
+		abort();
+	}
+	return p;
+}
+
 char *nb_read_all(const char *path, size_t max, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), e = 0;

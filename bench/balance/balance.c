@@ -84,6 +84,9 @@ static void bal_free(struct bal *b)
 		json_decref(b->trials[i].timeline);
 	}
 	free(b->trials);
+	free(b->cfg.cpus);
+	free(b->cfg.all);
+	b->cfg.cpus = b->cfg.all = NULL;
 }
 
 static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t *run)
@@ -100,12 +103,14 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	bal_cfg_init(&b, p);
 	if (b.cfg.thp && !strcmp(ctx->caps->thp, "never")) {
 		nb_run_reason(run, "THP is disabled (transparent_hugepage/enabled = never)");
+		bal_free(&b);
 		return NB_SKIPPED;
 	}
 	bal_plan(&b, p);
 	b.trials = calloc((size_t)(b.nspecs * b.reps), sizeof(*b.trials));
 	if (!b.trials) {
 		nb_run_reason(run, "out of memory");
+		bal_free(&b);
 		return NB_FAILED;
 	}
 	json_t *order = json_array();

@@ -79,8 +79,8 @@ struct wl_cfg {
 	size_t size;
 	int threads, proc, fd, bind_node;
 	bool random, write, thp, free_move, setup, unbind;
-	int cpus[NB_MAX_CPUS], ncpus; /* node A */
-	int all[NB_MAX_CPUS], nall;   /* every cpu of the run: the free variant after start */
+	int *cpus, ncpus; /* node A (owned: bal_cfg_init allocates, the bench frees) */
+	int *all, nall;	  /* every cpu of the run: the free variant after start */
 };
 
 /* Main of a workload process (nb_child_spawn). */

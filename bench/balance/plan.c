@@ -33,7 +33,7 @@ static int node_index(const struct nb_topo *t, int id)
  * the run has it (the only way to exercise tiering), else the farthest from A. */
 int bal_pick_nodes(struct bal *b, char *why, size_t len)
 {
-	int cn[NB_MAX_NODES], cpus[NB_MAX_CPUS], ncn = nb_ctx_cpu_nodes(b->ctx, cn);
+	int cn[NB_MAX_NODES], ncn = nb_ctx_cpu_nodes(b->ctx, cn);
 	const struct nb_topo *t = b->ctx->topo;
 	b->nmem = nb_ctx_mem_nodes(b->ctx, b->mem);
 	b->node_a = b->node_b = -1;
@@ -44,7 +44,7 @@ int bal_pick_nodes(struct bal *b, char *why, size_t len)
 	uint64_t best = 0;
 	for (int j = 0; j < b->nmem && b->node_a >= 0; j++) {
 		int id = b->mem[j], ia = node_index(t, b->node_a), ib = node_index(t, id);
-		bool memonly = nb_ctx_node_cpus(b->ctx, id, cpus) == 0;
+		bool memonly = nb_ctx_node_cpus(b->ctx, id, NULL) == 0;
 		uint64_t dist = ia >= 0 && ib >= 0 ? t->distances[ia][ib] : 0;
 		uint64_t score = (memonly ? 1ull << 40 : 0) + 1 + dist;
 		if (id != b->node_a && score > best) {
@@ -110,6 +110,8 @@ void bal_cfg_init(struct bal *b, const struct nb_params *p)
 	c->threads = (int)p->v[BAL_P_THREADS].u;
 	c->random = p->v[BAL_P_PATTERN].choice == BAL_RANDOM;
 	c->write = p->v[BAL_P_ACCESS].choice == BAL_WRITE;
+	c->cpus = nb_ctx_cpu_list(b->ctx);
+	c->all = nb_ctx_cpu_list(b->ctx);
 	c->ncpus = nb_ctx_node_cpus(b->ctx, b->node_a, c->cpus);
 	c->nall = b->ctx->ncpus;
 	memcpy(c->all, b->ctx->cpus, sizeof(int) * (size_t)c->nall);

@@ -125,6 +125,8 @@ static void gup_free(struct gup *g)
 	for (int i = 0; g->cells && i < g->ncells; i++)
 		free(g->cells[i].lat);
 	free(g->cells);
+	free(g->spec.cpus_a);
+	free(g->spec.cpus_b);
 	free(g->scratch);
 	free(g->addrs);
 	free(g->ns);

@@ -38,8 +38,8 @@ enum gup_pair { GUP_CROSS, GUP_LOCAL }; /* values of `pairs` */
 
 /* What the child needs; filled by the parent before each spawn. */
 struct tspec {
-	int cpus_a[NB_MAX_CPUS], na;
-	int cpus_b[NB_MAX_CPUS], nb;
+	int *cpus_a, na; /* owned by struct gup (gup_spec_for allocates, gup_free frees) */
+	int *cpus_b, nb;
 	size_t pages, psz;
 	int sock, other; /* the child's socket end; the parent's end, closed in the child */
 };

@@ -27,6 +27,10 @@ const char *gup_err_name(int e, char *buf, size_t len)
 
 int gup_spec_for(struct gup *g, int a, int b, size_t pages)
 {
+	if (!g->spec.cpus_a)
+		g->spec.cpus_a = nb_ctx_cpu_list(g->ctx);
+	if (!g->spec.cpus_b)
+		g->spec.cpus_b = nb_ctx_cpu_list(g->ctx);
 	g->spec.na = nb_ctx_node_cpus(g->ctx, a, g->spec.cpus_a);
 	g->spec.nb = nb_ctx_node_cpus(g->ctx, b, g->spec.cpus_b);
 	g->spec.pages = pages;

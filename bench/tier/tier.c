@@ -274,9 +274,12 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	t.scan_ms = p->v[TIER_P_SCAN_MS].u;
 	t.interval = (double)p->v[TIER_P_INTERVAL_MS].u / 1000.0;
 	t.nsamples = (int)(p->v[TIER_P_DURATION_S].u * 1000 / p->v[TIER_P_INTERVAL_MS].u);
+	t.cpus = nb_ctx_cpu_list(ctx);
 	t.ncpus = nb_ctx_node_cpus(ctx, t.fast, t.cpus);
 	if (nb_pin_self(t.cpus, t.ncpus)) {
 		nb_run_reason(run, "pinning to the fast node %d: %s", t.fast, strerror(errno));
+		free(t.cpus);
+		t.cpus = NULL;
 		return NB_FAILED;
 	}
 	json_t *knobs = json_object();
@@ -329,6 +332,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	nb_progress_done();
 	tier_scores(run);
 	tier_headline(run, &t);
+	free(t.cpus);
+	t.cpus = NULL;
 	return nb_cells_finish(&cl, run);
 }
 

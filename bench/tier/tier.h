@@ -50,7 +50,8 @@ struct wl {
 	size_t hot_len, cold_len;
 	int hot_node, cold_node, keep;
 	uint64_t rate;
-	int cpus[NB_MAX_CPUS], ncpus;
+	const int *cpus; /* the parent's (struct tier), read by the forked workload */
+	int ncpus;
 	char msg[160];
 };
 
@@ -88,7 +89,7 @@ struct tier {
 	int fast, slow, fast_tier, slow_tier;
 	bool in_fast[NB_MAX_NODE_ID];
 	int mem[NB_MAX_NODES], nmem;
-	int cpus[NB_MAX_CPUS], ncpus;
+	int *cpus, ncpus; /* the fast node's; owned by the bench's run */
 	size_t hot_size, cold_size;
 	uint64_t hot_rate, fill_margin, fill_max, scan_ms;
 	double interval;

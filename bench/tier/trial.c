@@ -48,8 +48,8 @@ static struct wl *start_workload(const struct tier *t, const struct trial *tr, j
 			 .cold_node = tr->demote ? t->fast : t->slow,
 			 .keep = baseline,
 			 .rate = t->hot_rate,
+			 .cpus = t->cpus,
 			 .ncpus = t->ncpus};
-	memcpy(w->cpus, t->cpus, sizeof(int) * (size_t)t->ncpus);
 	*pid = nb_child_spawn(tier_wl_main, w);
 	uint64_t ready_end = nb_now_ns() + READY_TIMEOUT_NS;
 	while (*pid > 0 && atomic_load(&w->state) == 0 && !nb_child_gone(*pid) && !nb_interrupted &&

@@ -34,6 +34,10 @@ if bool(topo.get("warnings")) != bool(facts["inconsistent"]):
     errs.append(f"warnings {topo.get('warnings')}, the capture's inconsistencies {facts['inconsistent']}")
 if "possible_nodes" in facts and facts["possible_nodes"] != topo.get("possible_nodes"):
     errs.append(f"possible_nodes {topo.get('possible_nodes')!r}, want {facts['possible_nodes']!r}")
+if "memory_tiers" in facts:
+    gt = [{"id": x["id"], "nodes": x["nodes"]} for x in topo["memory_tiers"]["tiers"]]
+    if gt != facts["memory_tiers"]:
+        errs.append(f"memory tiers {gt}, want {facts['memory_tiers']}")
 if want_source and topo.get("source") != want_source:
     errs.append(f"source {topo.get('source')!r}, want {want_source!r}")
 if errs:
@@ -42,4 +46,5 @@ if errs:
 memonly = [i for i, w in sorted(want.items()) if not w["cpus"]]
 print(f"{len(want)} nodes {sorted(want)}, {sum(len(w['cpus']) for w in want.values())} cpus, "
       f"memory-only {memonly or 'none'}, distances {'yes' if wd else 'none'}"
+      f", tiers {len(facts.get('memory_tiers') or []) or 'none'}"
       f"{', warned: ' + '; '.join(facts['inconsistent']) if facts['inconsistent'] else ''}")

@@ -48,6 +48,28 @@ plan_case() { # plan_case NAME KIND(topology|fsroot) VALUE CORE LLC PACKAGE
 plan_case two-socket-smt topology "$TWO" "c % 16" "c % 16 // 8" "n"
 plan_case nps4 topology "$NPS4" "c // 2" "c // 8" "n // 4"
 plan_case cxl-memory-only fsroot "$CXL" "c" "c" "0"
+# More cpus than a cpu_set_t holds (issue 20): 2 packages x 2 nodes x 4 L3 x 256 cores x 2 PUs,
+# 8192 cpus (Linux's largest NR_CPUS), 2048 a node, every one placed as on the small replays.
+HUGE="synthetic:package:2 numa:2(memory=256GiB) l3:4(size=32MB) core:256 pu:2"
+plan_case 8192-cpus topology "$HUGE" "c // 2" "c // 512" "n // 2"
+if python3 - "$T/8192-cpus/topo.json" "$T/8192-cpus/plan.json" <<'PY' >"$T/huge.out" 2>&1; then
+import json, sys
+t = json.load(open(sys.argv[1]))["topology"]
+p = json.load(open(sys.argv[2]))
+assert t["cpus"] == 8192, t["cpus"]
+assert [n["id"] for n in t["nodes"]] == [0, 1, 2, 3], [n["id"] for n in t["nodes"]]
+for n in t["nodes"]:
+    assert n["cpus"] == list(range(2048 * n["id"], 2048 * (n["id"] + 1))), (n["id"], n["cpus"][:3])
+assert len(p["cpus"]) == 8192 and p["cpus"][-1] == 8191, (len(p["cpus"]), p["cpus"][-3:])
+bw = {b["bench"]: b for b in p["benches"]}["bandwidth"]["cells"]
+pus = [c for c in bw if c["threads"] == 2048 and c["cpu_node"] == 3]
+assert pus and all(sorted(x["cpu"] for x in c["cpus"]) == list(range(6144, 8192)) for c in pus)
+print("8192 cpus in 4 nodes of 2048; bandwidth.threads=pus on node 3 uses cpus 6144-8191")
+PY
+	ok "8192-cpu replay: $(cat "$T/huge.out")"
+else
+	bad "8192-cpu replay: $(tail -3 "$T/huge.out")"
+fi
 
 # Pair classes and the estimates on an 8-node, 256-cpu replay (issue 22): quick within 5 min,
 # loaded at its defaults within 10 min; pairs=reps plans no check, pairs=all every pair fully.

@@ -91,6 +91,15 @@ def sys_facts(root):
     if any(r is None or len(r) != len(ids) or min(r) <= 0 for r in dist):
         dist = None
     facts = finish(nodes, dist, bad)
+    # the kernel's memory tiers (6.1+): memory_tierN/nodelist
+    tdir = os.path.join(root, "sys/devices/virtual/memory_tiering")
+    tiers = []
+    for d in sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []:
+        m = re.fullmatch(r"memory_tier(\d+)", d)
+        txt = read(os.path.join(tdir, d, "nodelist")) if m else None
+        if txt is not None:
+            tiers.append({"id": int(m.group(1)), "nodes": sorted(parse_list(txt))})
+    facts["memory_tiers"] = sorted(tiers, key=lambda t: t["id"])
     possible = read(os.path.join(ndir, "possible"))
     facts["possible_nodes"] = possible.strip() if possible else None
     return facts
@@ -157,16 +166,30 @@ def xml_facts(path):
                  "memory_bytes": int(n.get("local_memory", "0"))})
     if not nodes:
         return {"skip": "no NUMANode object: hwloc makes the machine one node"}
-    logical = [n["id"] for n in nodes]  # document order, what 1.x distances index
+    # document order (a depth-first walk, NUMA nodes at any depth), what 1.x distances index
+    logical = [int(o.get("os_index")) for o in root.iter("object") if o.get("type") == "NUMANode"]
     nodes.sort(key=lambda n: n["id"])
     ids = [n["id"] for n in nodes]
     if v1:
         m = xml_distances_v1(top, root, numa_depths, len(ids))
         pos = {v: i for i, v in enumerate(logical)}
         dist = [[m[pos[a]][pos[b]] for b in ids] for a in ids] if m else None
+        if dist and any(dist[i][i] != LOCAL_DISTANCE for i in range(len(ids))):
+            bad.append("the 1.x NUMA distance matrix's diagonal is not the local distance")
+            dist = None
     else:
         dist = xml_distances_v2(top, ids)
-    return finish(nodes, dist, bad)
+    facts = finish(nodes, dist, bad)
+    # hwloc 2.10+: <info name="MemoryTier" value="N"/> in each NUMANode (hwloc's tiers)
+    tiers = {}
+    for o in root.iter("object"):
+        if o.get("type") != "NUMANode":
+            continue
+        for i in o.findall("info"):
+            if i.get("name") == "MemoryTier":
+                tiers.setdefault(int(i.get("value")), []).append(int(o.get("os_index")))
+    facts["memory_tiers"] = [{"id": k, "nodes": sorted(v)} for k, v in sorted(tiers.items())]
+    return facts
 
 
 def xml_distances_v2(top, ids):

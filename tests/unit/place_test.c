@@ -236,7 +236,7 @@ static void test_place_two_socket(void **state)
 	const struct nb_node *n1 = nb_topo_node(&t, 1);
 	assert_int_equal(nb_place_one_cpu(n1->cpus, n1->ncpus), 8);
 	/* One PU per core: 8 of node 1's 16, no two on a core. */
-	int out[NB_MAX_CPUS], k = nb_place_spread(&t, n1->cpus, n1->ncpus, true, out);
+	int out[16], k = nb_place_spread(&t, n1->cpus, n1->ncpus, true, out);
 	assert_int_equal(k, 8);
 	for (int i = 0; i < k; i++)
 		for (int j = 0; j < i; j++)
@@ -264,7 +264,7 @@ static void test_place_nps4_spread(void **state)
 	const struct nb_node *n = nb_topo_node(&t, 3);
 	assert_int_equal(n->ncpus, 16);
 	assert_int_equal(nb_place_node_llc(&t, 3), 64ull << 20); /* 2 CCDs of 32 MiB */
-	int out[NB_MAX_CPUS], k = nb_place_spread(&t, n->cpus, n->ncpus, true, out);
+	int out[16], k = nb_place_spread(&t, n->cpus, n->ncpus, true, out);
 	assert_int_equal(k, 8);
 	/* Any even prefix has as many cores on each CCD. */
 	for (int p = 2; p <= k; p += 2) {

@@ -7,8 +7,10 @@
 #include <cmocka.h>
 
 #include "bench.h"
+#include "place.h"
 #include "sets.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,15 +76,15 @@ static void test_format(void **state)
 static void test_ids_limit(void **state)
 {
 	(void)state;
-	int ids[NB_MAX_CPUS];
+	int ids[4];
 	char err[256];
-	struct bitmask *b = set_of((const unsigned[]){0, 1023}, 2, 2048);
-	assert_int_equal(nb_set_ids(b, ids, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err)), 2);
-	assert_int_equal(ids[1], 1023);
-	numa_bitmask_setbit(b, 1024);
-	assert_int_equal(nb_set_ids(b, ids, NB_MAX_CPUS, NB_SET_CPUS, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "cpu 1024 is beyond numabench's limit"));
-	assert_non_null(strstr(err, "NB_MAX_CPUS"));
+	/* cpu ids have no limit (8191: Linux's largest NR_CPUS); only the list's room counts */
+	struct bitmask *b = set_of((const unsigned[]){0, 1023, 1024, 8191}, 4, 8192);
+	assert_int_equal(nb_set_ids(b, ids, 4, NB_SET_CPUS, err, sizeof(err)), 4);
+	assert_int_equal(ids[2], 1024);
+	assert_int_equal(ids[3], 8191);
+	assert_int_equal(nb_set_ids(b, ids, 3, NB_SET_CPUS, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than 3 cpus"));
 	numa_bitmask_free(b);
 	/* node ids are sparse up to the kernel's MAX_NUMNODES: 72 and 255 are kept as ids */
 	b = set_of((const unsigned[]){0, 72, 255}, 3, 2048);
@@ -253,8 +255,12 @@ static void test_replay_512(void **state)
 	assert_int_equal(ctx.nnodes, 8);
 	for (int k = 0; k < 512; k++)
 		assert_int_equal(ctx.cpus[k], k);
-	int node_cpus[NB_MAX_CPUS], cn[NB_MAX_NODES];
+	int *node_cpus = nb_ctx_cpu_list(&ctx), cn[NB_MAX_NODES];
 	assert_int_equal(nb_ctx_node_cpus(&ctx, 7, node_cpus), 64);
+	assert_int_equal(nb_ctx_node_cpus(&ctx, 7, NULL), 64);
+	assert_int_equal(node_cpus[63], 511);
+	assert_int_equal(nb_ctx_node_one_cpu(&ctx, 7), 224);
+	free(node_cpus);
 	assert_int_equal(nb_ctx_cpu_nodes(&ctx, cn), 8);
 	nb_ctx_free(&ctx);
 	assert_int_equal(nb_ctx_setup(&ctx, "all", "all"), 0);
@@ -266,19 +272,22 @@ static void test_replay_512(void **state)
 	unsetenv("NUMABENCH_TOPOLOGY");
 }
 
-/* Beyond NB_MAX_CPUS or NB_MAX_NODES: an error, never a silently smaller topology. */
+/* Beyond NB_MAX_NODES: an error, never a silently smaller topology; cpus have no ceiling. */
 static void test_replay_limits(void **state)
 {
 	(void)state;
 	struct nb_topo t;
 	setenv("NUMABENCH_TOPOLOGY", "synthetic:numa:2 core:640 pu:1", 1); /* cpus 0-1279 */
-	assert_int_equal(nb_topo_load(&t), -1);
+	assert_int_equal(nb_topo_load(&t), 0);
+	assert_int_equal(t.ncpus, 1280);
+	assert_int_equal(t.cpu_slots, 1280);
+	assert_int_equal(t.nodes[1].ncpus, 640);
+	assert_int_equal(t.nodes[1].cpus[639], 1279);
+	assert_int_equal(nb_topo_cpu_node(&t, 1279), 1);
+	assert_int_equal(nb_topo_cpu_node(&t, 1280), -1);
+	nb_topo_free(&t);
 	setenv("NUMABENCH_TOPOLOGY", "synthetic:numa:65 pu:1", 1);
 	assert_int_equal(nb_topo_load(&t), -1);
-	setenv("NUMABENCH_TOPOLOGY", "synthetic:numa:2 core:512 pu:1", 1); /* cpus 0-1023: fits */
-	assert_int_equal(nb_topo_load(&t), 0);
-	assert_int_equal(t.ncpus, 1024);
-	nb_topo_free(&t);
 	setenv("NUMABENCH_TOPOLOGY", "synthetic:bogus", 1); /* bad input, exit 2 */
 	assert_int_equal(nb_topo_load(&t), NB_TOPO_BAD_INPUT);
 	assert_int_equal(nb_topo_exit_code(NB_TOPO_BAD_INPUT), NB_EXIT_USAGE);
@@ -287,12 +296,83 @@ static void test_replay_limits(void **state)
 	unsetenv("NUMABENCH_TOPOLOGY");
 }
 
+static void count_call(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* 4 nodes of 2048 PUs (8192 cpus, Linux's largest NR_CPUS): no ceiling at 1024 anywhere, from
+ * the topology through the run's sets to placement; pinning never drops a cpu past 1023. */
+static void test_replay_8192(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	struct nb_caps c;
+	struct nb_ctx ctx;
+	setenv("NUMABENCH_TOPOLOGY", "synthetic:numa:4 l3:4(size=32MiB) core:256 pu:2", 1);
+	assert_int_equal(nb_topo_load(&t), 0);
+	assert_int_equal(t.ncpus, 8192);
+	assert_int_equal(t.cpu_slots, 8192);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(t.nodes[i].ncpus, 2048);
+		for (int k = 0; k < 2048; k++)
+			assert_int_equal(t.nodes[i].cpus[k], 2048 * i + k);
+	}
+	assert_int_equal(nb_topo_cpu_node(&t, 8191), 3);
+	assert_int_equal(nb_topo_cpu_node(&t, 2047), 0);
+	assert_string_equal(nb_topo_cpu_state(&t, 8192), "does not exist");
+	json_t *tj = nb_topo_json(&t);
+	json_t *c3 = json_object_get(json_array_get(json_object_get(tj, "nodes"), 3), "cpus");
+	assert_int_equal(json_array_size(c3), 2048);
+	assert_int_equal(json_integer_value(json_array_get(c3, 2047)), 8191);
+	json_decref(tj);
+	nb_caps_probe(&c, &t);
+	json_t *cj = nb_caps_json(&c);
+	assert_string_equal(json_string_value(json_object_get(cj, "allowed_cpus")), "0-8191");
+	json_decref(cj);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.topo = &t;
+	ctx.caps = &c;
+	/* (--cpus/--nodes values are parsed by libnuma against this host's possible ids) */
+	assert_int_equal(nb_ctx_setup(&ctx, NULL, NULL), 0);
+	assert_int_equal(ctx.ncpus, 8192);
+	assert_int_equal(ctx.cpus[8191], 8191);
+	assert_int_equal(nb_ctx_node_cpus(&ctx, 3, NULL), 2048);
+	assert_int_equal(nb_ctx_node_one_cpu(&ctx, 3), 6144);
+	int cn[NB_MAX_NODES];
+	assert_int_equal(nb_ctx_cpu_nodes(&ctx, cn), 4);
+	/* one PU per core of node 3: 1024 cpus, round-robin over its 4 LLC domains */
+	int *out = nb_ctx_cpu_list(&ctx);
+	const struct nb_node *n3 = nb_topo_node(&t, 3);
+	assert_int_equal(nb_place_spread(&t, n3->cpus, n3->ncpus, true, out), 1024);
+	for (int k = 0; k < 1024; k++) {
+		assert_int_equal(out[k] % 2, 0);
+		assert_int_equal((out[k] - 6144) / 512, k % 4);
+	}
+	assert_int_equal(nb_place_node_llc(&t, 3), 4 * (32ull << 20));
+	free(out);
+	nb_ctx_free(&ctx);
+	nb_caps_free(&c);
+	nb_topo_free(&t);
+	unsetenv("NUMABENCH_TOPOLOGY");
+	/* a pin that names cpu 5000, which this host lacks, is refused (EINVAL), never cut to
+	 * cpus 0-1023 (a cpu_set_t) and reported as held; cpu 0 alone holds */
+	int cpus[2] = {0, 5000}, calls = 0;
+	errno = 0;
+	assert_int_equal(nb_run_pinned(cpus, 2, count_call, &calls), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(calls, 0);
+	assert_int_equal(nb_run_pinned(cpus, 1, count_call, &calls), 0);
+	assert_int_equal(calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_format),     cmocka_unit_test(test_ids_limit),
-	    cmocka_unit_test(test_parse),      cmocka_unit_test(test_ctx_setup_host),
-	    cmocka_unit_test(test_replay_512), cmocka_unit_test(test_replay_limits),
+	    cmocka_unit_test(test_format),	cmocka_unit_test(test_ids_limit),
+	    cmocka_unit_test(test_parse),	cmocka_unit_test(test_ctx_setup_host),
+	    cmocka_unit_test(test_replay_512),	cmocka_unit_test(test_replay_limits),
+	    cmocka_unit_test(test_replay_8192),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,27 @@ static void test_v1_numa_distances(void **state)
 	nb_topo_free(&t);
 }
 
+/* hwloc 2 takes every 1.x matrix as big as the node count for a NUMA one: of a Socket matrix
+ * (10/20) and the NUMA one (10/20/40/80) the file's relative_depth names the NUMA one; a 1.x
+ * NUMA matrix that is no kernel one (diagonal not 10) is left out with a warning. */
+static void test_v1_two_matrices(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	assert_int_equal(load(&t, CORPUS "16amd64-4distances.v2tov1.xml"), 0);
+	assert_true(t.have_distances);
+	assert_int_equal(t.distances[0][1], 20);
+	assert_int_equal(t.distances[0][2], 80);
+	assert_int_equal(t.distances[0][5], 40);
+	assert_int_equal(json_array_size(t.warnings), 0);
+	nb_topo_free(&t);
+	assert_int_equal(load(&t, CORPUS "8ia64-2n2s2c+1n.v1.xml"), 0);
+	assert_false(t.have_distances);
+	assert_int_equal(json_array_size(t.warnings), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(t.warnings, 0)), "diagonal"));
+	nb_topo_free(&t);
+}
+
 /* An hwloc 3.0 file is bad input naming the version; so is a missing file. */
 static void test_too_new_xml(void **state)
 {
@@ -72,6 +93,41 @@ static void test_too_new_xml(void **state)
 	assert_int_equal(load(&t, CORPUS "nosuch.xml"), NB_TOPO_BAD_INPUT);
 	assert_int_equal(load(&t, CORPUS "cxlmem+dax.v2.xml"), 0);
 	assert_string_equal(t.nodes[0].kind, "");
+	nb_topo_free(&t);
+}
+
+/* An XML replay's memory tiers are the file's MemoryTier infos (hwloc's tiers), never this
+ * host's; a synthetic replay has none and says why. */
+static void test_xml_tiers(void **state)
+{
+	(void)state;
+	struct nb_topo t;
+	assert_int_equal(load(&t, CORPUS "8intel64-4n2t-memattrs.xml"), 0);
+	assert_true(t.tiering.present);
+	assert_int_equal(t.tiering.ntiers, 2);
+	assert_int_equal(t.tiering.tiers[0].id, 0);
+	assert_int_equal(t.tiering.tiers[0].nnodes, 1);
+	assert_int_equal(t.tiering.tiers[0].nodes[0], 1);
+	assert_int_equal(t.tiering.tiers[1].nnodes, 3);
+	assert_int_equal(nb_tiering_tier_of(&t.tiering, 3), 1);
+	assert_int_equal(t.tiering.demotion_enabled, -1);
+	json_t *j = nb_tiering_json(&t.tiering);
+	assert_non_null(strstr(json_string_value(json_object_get(j, "source")), "MemoryTier"));
+	assert_true(json_is_null(json_object_get(j, "demotion_source")));
+	assert_null(json_object_get(j, "reason"));
+	json_decref(j);
+	nb_topo_free(&t);
+	/* KNL SNC4 hybrid: MCDRAM nodes 4-7 in hwloc's tier 0 (bandwidth), DRAM 0-3 in tier 1 */
+	assert_int_equal(load(&t, CORPUS "64intel64-fakeKNL-SNC4-hybrid.xml"), 0);
+	assert_int_equal(t.tiering.ntiers, 2);
+	assert_int_equal(t.tiering.tiers[0].nnodes, 4);
+	assert_int_equal(t.tiering.tiers[0].nodes[0], 4);
+	assert_int_equal(t.tiering.tiers[1].nodes[3], 3);
+	nb_topo_free(&t);
+	assert_int_equal(load(&t, "synthetic:numa:2 pu:2"), 0);
+	assert_false(t.tiering.present);
+	assert_int_equal(t.tiering.ntiers, 0);
+	assert_non_null(strstr(t.tiering.reason, "synthetic"));
 	nb_topo_free(&t);
 }
 
@@ -93,10 +149,9 @@ static void test_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_knl_memory_only),
-	    cmocka_unit_test(test_v1_numa_distances),
-	    cmocka_unit_test(test_too_new_xml),
-	    cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_knl_memory_only), cmocka_unit_test(test_v1_numa_distances),
+	    cmocka_unit_test(test_v1_two_matrices), cmocka_unit_test(test_too_new_xml),
+	    cmocka_unit_test(test_xml_tiers),	    cmocka_unit_test(test_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
