@@ -282,8 +282,8 @@ static void kernel_rows(struct atab *t, int ki, const json_t *k)
 {
 	const char *st = json_string_value(json_object_get(k, "status"));
 	const char *why = json_string_value(json_object_get(k, "reason"));
-	char text[96];
-	snprintf(text, sizeof(text), "%s%s%.70s", st ? st : "?", why ? ": " : "", why ? why : "");
+	char text[128];
+	snprintf(text, sizeof(text), "%s%s%.110s", st ? st : "?", why ? ": " : "", why ? why : "");
 	put(t, ki, "kernel", "status", text, st ? st : "?");
 	const char *ver = json_string_value(json_object_get(k, "version"));
 	put(t, ki, "kernel", "Debian version", ver && *ver ? ver : "-", "-");

@@ -90,6 +90,12 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, in
 	(void)cpu_node;
 	int cpu = -1;
 	nb_plan_cpus(cell, "toucher", &cpu, 1);
+	if (thp && !ctx->caps->thp[0]) {
+		nb_run_reason(cell,
+			      "the kernel has no THP (no /sys/kernel/mm/transparent_hugepage: "
+			      "CONFIG_TRANSPARENT_HUGEPAGE is not set)");
+		return NB_SKIPPED;
+	}
 	if (thp && !strcmp(ctx->caps->thp, "never")) {
 		nb_run_reason(cell, "THP is disabled (transparent_hugepage/enabled = never)");
 		return NB_SKIPPED;

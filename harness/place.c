@@ -137,8 +137,13 @@ int nb_buf_alloc(struct nb_buf *b, size_t len, enum nb_policy pol, int node, enu
 	b->policy = pol;
 	b->node = node;
 	b->pages = pg;
-	if (madvise(a, want, pg == NB_PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) ||
-	    apply_policy(b)) {
+	/* A kernel without THP (CONFIG_TRANSPARENT_HUGEPAGE unset, e.g. Debian's -rt) refuses
+	 * both advices with EINVAL: its pages are 4 KiB anyway, so only a THP buffer fails. */
+	int adv = madvise(a, want, pg == NB_PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (adv && errno == EINVAL && pg != NB_PAGES_THP &&
+	    access("/sys/kernel/mm/transparent_hugepage", F_OK))
+		adv = 0;
+	if (adv || apply_policy(b)) {
 		int e = errno;
 		munmap(a, want);
 		b->p = NULL;

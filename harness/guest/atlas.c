@@ -265,11 +265,17 @@ static void kernel_runs(struct akernel *a, const struct nb_atlas_opts *o, const 
 		char name[64], app[96];
 		snprintf(name, sizeof(name), "2node-%s", force_names[i]);
 		snprintf(app, sizeof(app), "proc_mem.force_override=%s", force_names[i]);
-		if (!first && has_param == 0) {
-			json_array_append_new(
-			    runs, json_pack("{s:s,s:s,s:s,s:s}", "name", name, "topology", "2node",
-					    "status", "skipped", "reason",
-					    "the kernel has no proc_mem.force_override"));
+		/* A later mode runs gup only, which needs NUMA balancing (a -rt kernel has none):
+		 * it would boot only to skip. */
+		const char *no_later = has_param == 0 ? "the kernel has no proc_mem.force_override"
+				       : cfg && !cfg_is(cfg, "CONFIG_NUMA_BALANCING", "y")
+					   ? "CONFIG_NUMA_BALANCING is not set: gup has no hinting "
+					     "faults to measure"
+					   : NULL;
+		if (!first && no_later) {
+			json_array_append_new(runs, json_pack("{s:s,s:s,s:s,s:s}", "name", name,
+							      "topology", "2node", "status",
+							      "skipped", "reason", no_later));
 			continue;
 		}
 		fprintf(stderr, "numabench: atlas: %s: %s\n",
