@@ -198,7 +198,7 @@ guest-tests: all
 	bash tests/guest/mlc.sh ./numabench 2node 6.1
 	bash tests/guest/mlc.sh ./numabench 4node-asym 6.12
 	$(MAKE) ARCH=arm64 all
-	ONLY=args bash tests/guest/arm64.sh ./numabench
+	bash tests/guest/arm64.sh ./numabench
 	bash tests/guest/atlas.sh ./numabench
 
 san-check:

@@ -7,7 +7,8 @@
 
 /* Two independent readings of the migrations: pages that arrived on a node between two
  * samples, from numa_maps, against numa_pages_migrated (/proc/vmstat, system-wide); the
- * workload tasks' own numa_pages_migrated is a third. A page that moves and moves back within
+ * workload tasks' own numa_pages_migrated is a third (counted only while balancing is on:
+ * KN-marked-ptes-persist). A page that moves and moves back within
  * one interval is seen by the counters only. */
 json_t *bal_cross_check(const struct trial *tr)
 {

@@ -91,6 +91,29 @@ for r in d["runs"]:
             if m["variant"] == "remote-pinned" and m["balancing"] == 1:
                 m["pages_migrated"] = 0
 expect("balancing migrated nothing", 1, d)
+
+
+def balance_mode(doc, variant, mode):
+    r = next(r for r in doc["runs"] if r["bench"] == "balance")
+    return next(m for m in r["modes"] if m["variant"] == variant and m["balancing"] == mode)
+
+
+# balancing 0: system-wide vmstat counted other tasks' pages, the buffer stayed (arm64 ci)
+d = good()
+m = balance_mode(d, "bound-local", 0)
+m["pages_migrated"] = 3
+m["reps"][0]["cross_check"]["vmstat_numa_pages_migrated"] = 6
+m["reps"][0]["vmstat"]["numa_pages_migrated"] = 6
+expect("balancing 0, 6 pages of other tasks migrated, buffer unmoved", 0, d)
+d = good()
+balance_mode(d, "bound-local", 0)["reps"][1]["cross_check"]["numa_maps_pages_arrived"] = 2
+expect("balancing 0 moved 2 buffer pages in one repetition", 1, d)
+d = good()
+balance_mode(d, "remote-pinned", 0)["reps"][0]["cross_check"].pop("numa_maps_pages_arrived")
+expect("balancing 0 without a numa_maps reading", 1, d)
+d = good()
+balance_mode(d, "remote-pinned", 1)["reps"][1]["cross_check"]["numa_maps_pages_arrived"] = 0
+expect("balancing 1: vmstat migrations but the buffer did not move in one repetition", 1, d)
 d = good()
 next(r for r in d["runs"] if r["bench"] == "fault")["cells"][0]["metrics"]["faults_per_page"]["median"] = 0.5
 expect("half a fault per 4k page", 1, d)
