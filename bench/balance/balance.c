@@ -184,6 +184,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 			nb_plan_mem(pl, mem, b->cfg.size);
 			nb_plan_add(pl, cell, each);
 		}
+	bal_free(b);
 	free(b);
 	return pl;
 }

@@ -155,6 +155,7 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	t.hot_size = (p->v[TIER_P_HOT_SIZE].u + page - 1) / page * page;
 	t.cold_size = (p->v[TIER_P_COLD_SIZE].u + page - 1) / page * page;
+	t.cpus = nb_ctx_cpu_list(ctx);
 	t.ncpus = nb_ctx_node_cpus(ctx, t.fast, t.cpus);
 	const struct nb_param_val *sc = &p->v[TIER_P_SCENARIOS], *modes = &p->v[TIER_P_MODES];
 	bool want[4] = {false};
@@ -191,6 +192,8 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 					    json_integer((json_int_t)vals->list[i]));
 		}
 	}
+	free(t.cpus);
+	t.cpus = NULL;
 	return pl;
 }
 
