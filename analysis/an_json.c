@@ -51,6 +51,14 @@ double an_num(const json_t *v)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+long long an_ll(const json_t *v, long long dflt)
+{
+	if (json_is_integer(v))
+		return (long long)json_integer_value(v);
+	double x = an_num(v);
+	return x > -9.2e18 && x < 9.2e18 ? (long long)x : dflt;
+}
+
 void an_fmt_num(double v, char *buf, size_t len)
 {
 	double a = fabs(v);

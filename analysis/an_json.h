@@ -20,6 +20,9 @@ void an_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(p
 
 /* The number in an integer or real; NAN for anything else (null, string, missing). */
 double an_num(const json_t *v);
+/* The number as a long long when it is finite and representable (an integer's value, a real's
+ * truncated), else dflt: a malformed file's NAN or 1e300 never reaches a cast. */
+long long an_ll(const json_t *v, long long dflt);
 /* For people: integers exactly, others to 4 significant digits, NAN as "-". */
 void an_fmt_num(double v, char *buf, size_t len);
 bool an_is_scalar(const json_t *v);

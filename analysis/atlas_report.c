@@ -172,7 +172,7 @@ static void balance_rows(struct atab *t, int ki, const json_t *run)
 	json_array_foreach(json_object_get(b, "modes"), i, m)
 	{
 		const char *var = json_string_value(json_object_get(m, "variant"));
-		int bal = (int)an_num(json_object_get(m, "balancing"));
+		int bal = (int)an_ll(json_object_get(m, "balancing"), -1);
 		if (!var || !strncmp(var, "bound", 5))
 			continue;
 		double mig = an_num(json_object_get(m, "pages_migrated"));
@@ -242,10 +242,10 @@ static void tier_rows(struct atab *t, int ki, const json_t *run)
 	    json_object_get(json_object_get(run, "results"), "topology"), "memory_tiers");
 	json_array_foreach(json_object_get(mt, "tiers"), i, x)
 	{
-		an_sb_add(&s, "%s%lld:", i ? " " : "", (long long)an_num(json_object_get(x, "id")));
+		an_sb_add(&s, "%s%lld:", i ? " " : "", an_ll(json_object_get(x, "id"), -1));
 		const json_t *nd;
 		json_array_foreach(json_object_get(x, "nodes"), j, nd)
-		    an_sb_add(&s, "%s%lld", j ? "," : "", (long long)an_num(nd));
+		    an_sb_add(&s, "%s%lld", j ? "," : "", an_ll(nd, -1));
 	}
 	put(t, ki, "tier", "memory tiers (tier:nodes)", text[0] ? text : "none", NULL);
 	if (!tb)
@@ -257,7 +257,7 @@ static void tier_rows(struct atab *t, int ki, const json_t *run)
 		{
 			const char *sc = json_string_value(json_object_get(c, "scenario"));
 			if (!sc || strcmp(sc, "promotion") ||
-			    (int)an_num(json_object_get(c, "balancing")) != mode)
+			    an_ll(json_object_get(c, "balancing"), -1) != mode)
 				continue;
 			p = an_num(
 			    json_object_get(json_object_get(c, "vmstat"), "pgpromote_success"));

@@ -371,8 +371,8 @@ static void latency_curves(struct an_doc *d, const json_t *cells, const json_t *
 	{
 		double sz = an_num(json_object_get(c, "size_bytes"));
 		if (matrix_cell(c) && sz > 0 && !isnan(cell_value(c, "latency_ns"))) {
-			ids_add(&sizes, (long long)sz);
-			ids_add(&strides, (long long)an_num(json_object_get(c, "stride")));
+			ids_add(&sizes, an_ll(json_object_get(c, "size_bytes"), -1));
+			ids_add(&strides, an_ll(json_object_get(c, "stride"), -1));
 		}
 	}
 	if (sizes.n < 2)
@@ -389,7 +389,7 @@ static void latency_curves(struct an_doc *d, const json_t *cells, const json_t *
 		if (strides.n > 1)
 			snprintf(name, sizeof(name), "%lld>%lld stride %lld",
 				 node_of(c, "cpu_node"), node_of(c, "mem_node"),
-				 (long long)an_num(json_object_get(c, "stride")));
+				 an_ll(json_object_get(c, "stride"), -1));
 		else
 			snprintf(name, sizeof(name), "%lld>%lld", node_of(c, "cpu_node"),
 				 node_of(c, "mem_node"));

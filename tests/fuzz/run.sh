@@ -31,6 +31,8 @@ for t in results report fleet config cmdline; do
 	config) cp configs/*.json $B/corpus/$t/ ;;
 	cmdline) printf 'latency\0--set\0latency.size=4K,1M\0-o\0x.json' >$B/corpus/$t/seed1 ;;
 	esac
+	# inputs that once crashed a target (tests/fuzz/regress/TARGET/): run first, every time
+	cp tests/fuzz/regress/$t/* $B/corpus/$t/ 2>/dev/null
 	$B/fuzz_$t -max_total_time=$SECS -max_len=65536 -print_final_stats=1 -close_fd_mask=$([ $t = report ] || [ $t = fleet ] && echo 3 || echo 2) \
 		-artifact_prefix=$B/crash-$t- $B/corpus/$t >$B/fuzz_$t.log 2>&1
 	rc=$?
