@@ -619,9 +619,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		return NB_FAILED;
 	}
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");
-	int total = (int)json_array_size(cells), *seq = nb_plan_sequence(cells), todo = 0;
+	int total = (int)json_array_size(cells), *seq = nb_plan_sequence(cells), cells_left = 0;
 	for (int q = 0; q < total; q++) /* the cells to measure, for a budget's share of each */
-		todo += !nb_class_has_role(json_array_get(cells, (size_t)q), "covered");
+		cells_left += !nb_class_has_role(json_array_get(cells, (size_t)q), "covered");
 	for (int q = 0; q < total && !nb_interrupted; q++) {
 		int i = seq ? seq[q] : q;
 		json_t *cell = nb_plan_cell_copy(json_array_get(cells, (size_t)i));
@@ -646,8 +646,8 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		bool covered = nb_class_has_role(cell, "covered");
 		enum nb_status st = covered		   ? nb_class_covered(cell)
 				    : nb_cell_budget(cell) ? NB_SKIPPED
-							   : run_cell(ctx, p, &a, cell, todo);
-		todo -= !covered;
+							   : run_cell(ctx, p, &a, cell, cells_left);
+		cells_left -= !covered;
 		if (st != NB_SKIPPED && nb_class_is_check(cell))
 			nb_class_judge(run, cl.arr, cell, "ns_per_page", point_keys);
 		nb_cells_add_at(&cl, cell, st, i);
