@@ -30,6 +30,7 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
+	nb_process_start_ns = nb_now_ns();
 	install_signals();
 	return nb_cli_main(argc, argv);
 }

@@ -45,6 +45,9 @@ extern volatile int nb_interrupted;
 /* Set by the runner when timings are not hardware measurements (QEMU TCG): timing metrics
  * then carry `emulated: true` and their spread decides no status. */
 extern bool nb_timing_emulated;
+/* When the process started (nb_now_ns; main sets it, 0 elsewhere): a run's time budget counts
+ * from here, so that start-up (topology, calibration) is inside it. */
+extern uint64_t nb_process_start_ns;
 
 /* Parsing helpers: strict, whole-string, no silent wrap. Return 0 or -1. */
 int nb_parse_u64(const char *s, uint64_t *out);

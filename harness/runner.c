@@ -397,8 +397,14 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 {
 	json_t *runs = json_object_get(doc, "runs");
 	enum nb_status worst = NB_OK;
-	uint64_t start = nb_now_ns();
-	nb_budget_end_ns = o->budget_s > 0 ? start + (uint64_t)(o->budget_s * 1e9) : 0;
+	/* The budget counts from the process's start (start-up is inside it) and keeps back what
+	 * the cross-bench checks, the results file, the summary and the exit take: 1% of it, 0.5
+	 * to 2 s (0.24 s measured after a 6 s gup run on a 2-vCPU VM). */
+	uint64_t start = nb_process_start_ns ? nb_process_start_ns : nb_now_ns();
+	double tail = o->budget_s * 0.01 < 0.5 ? 0.5
+		      : o->budget_s * 0.01 > 2 ? 2
+					       : o->budget_s * 0.01;
+	nb_budget_end_ns = o->budget_s > 0 ? start + (uint64_t)((o->budget_s - tail) * 1e9) : 0;
 	/* Budget weights: each bench's estimate; a bench without one weighs the mean of the
 	 * others' (1 when none has one). */
 	double est[NB_MAX_JOBS], model[NB_MAX_JOBS], w[NB_MAX_JOBS], known = 0, total = 0;
@@ -447,7 +453,7 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		if (nb_interrupted) {
 			st = NB_SKIPPED;
 			nb_run_reason(run, "interrupted before it started");
-		} else if (nb_budget_spent()) {
+		} else if (nb_budget_spent() && !nb_bench_why(ctx, j->b)) {
 			st = NB_SKIPPED;
 			nb_run_reason(run,
 				      "budget: the run's time budget (%g s, from %s) was spent "

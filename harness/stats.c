@@ -263,6 +263,15 @@ bool nb_budget_spent(void)
 	return nb_budget_job_end_ns && nb_now_ns() >= nb_budget_job_end_ns;
 }
 
+bool nb_budget_fits(double est_s)
+{
+	if (!nb_budget_job_end_ns)
+		return true;
+	uint64_t now = nb_now_ns();
+	return now < nb_budget_job_end_ns &&
+	       (est_s <= 0 || est_s * 1e9 <= (double)(nb_budget_job_end_ns - now));
+}
+
 /* Past the run's end, or a next sample as long as the last one would end past it. */
 static bool budget_over(uint64_t last_ns)
 {

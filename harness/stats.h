@@ -123,6 +123,9 @@ void nb_bimodal_text(const struct nb_summary *s, const char *unit, char *buf, si
 extern uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
 /* Whether the current bench's share of the budget is spent. */
 bool nb_budget_spent(void);
+/* Whether work expected to take est_s seconds, started now, ends within the current bench's
+ * share (true without a budget): a bench whose units are long (gup's cells) asks before each. */
+bool nb_budget_fits(double est_s);
 
 /* Mann-Whitney U two-sided p-value (normal approximation with tie correction). */
 double nb_mann_whitney_p(const double *a, int na, const double *b, int nb);

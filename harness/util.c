@@ -16,6 +16,7 @@
 int nb_verbose;
 volatile int nb_interrupted;
 bool nb_timing_emulated;
+uint64_t nb_process_start_ns;
 
 static void vmsg(const char *tag, const char *fmt, va_list ap)
 {

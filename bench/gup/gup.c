@@ -80,23 +80,34 @@ static void orchestrate(void *v)
 	else
 		gup_probe_paths(g);
 	gup_cells_build(g);
-	for (int r = 0; r < g->repeat && !nb_interrupted && !(r && nb_budget_spent()); r++)
+	/* A cell's pass is indivisible (a target process, a settle, every page): under a budget
+	 * a cell starts only when one as long as the longest so far still ends in the share (the
+	 * balancing-1 cells, which wait for the scanner, come after the balancing-0 ones). */
+	uint64_t longest_ns = 0;
+	for (int r = 0; r < g->repeat && !nb_interrupted; r++)
 		for (int i = 0; i < g->ncells && !nb_interrupted; i++) {
 			struct cell *c = &g->cells[(i + r) % g->ncells];
-			if (r &&
-			    nb_budget_spent()) /* a later pass is cut; each cell keeps its first */
-				break;
-			if (!c->skip[0] && !r && nb_budget_spent()) /* the time budget (--budget) */
-				snprintf(c->skip, sizeof(c->skip),
-					 "budget: the run's time budget for this bench was spent "
-					 "before this cell (--budget)");
+			double next_s = (double)longest_ns / 1e9;
 			if (c->skip[0])
 				continue;
+			if (!nb_budget_fits(next_s)) {
+				if (r) /* a later pass is cut; each cell keeps its first */
+					break;
+				snprintf(c->skip, sizeof(c->skip),
+					 "budget: the run's time budget for this bench was spent "
+					 "before this cell, or a cell as long as the longest so "
+					 "far (%.1f s) would end past it (--budget)",
+					 next_s);
+				continue;
+			}
 			nb_progress("gup: pass %d/%d, %s %s balancing=%d (%d/%d)", r + 1, g->repeat,
 				    c->pair, gup_cell_path(c), c->balancing, i + 1, g->ncells);
+			uint64_t t0 = nb_now_ns();
 			gup_run_pass(g, c, &c->pass[c->npass]);
 			gup_collect(g, c, &c->pass[c->npass]);
 			c->npass++;
+			if (nb_now_ns() - t0 > longest_ns)
+				longest_ns = nb_now_ns() - t0;
 		}
 }
 

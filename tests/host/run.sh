@@ -71,7 +71,7 @@ fi
 
 # --- --budget: the run ends within it (plus one sample's worth), unreached cells are skipped
 # with reason budget and carry no figures ---
-B=(run latency fault --budget 4s --set latency.size=32K,64M,128M --set fault.size=8M)
+B=(run latency fault migrate --budget 4s --set latency.size=32K,64M,128M --set fault.size=8M)
 "$BIN" "${B[@]}" -o "$T/budget.json" >/dev/null 2>"$T/budget.err"
 rc=$?
 if python3 "$HERE/check_run.py" "$T/budget.json" $rc >/dev/null && python3 - "$T/budget.json" <<'PY'
@@ -84,6 +84,11 @@ cells = [c for r in d["runs"] for c in r.get("cells", [])]
 cut = [c for c in cells if (c.get("reason") or "").startswith("budget:")]
 assert cut, "4 s is too short for 6 latency cells and 2 fault cells here"
 assert all(c["status"] == "skipped" and "metrics" not in c for c in cut), cut
+# a bench that cannot run here says why, budget or not: migrate on one memory node
+mem = [n for n in d["topology"]["nodes"] if n.get("memory_bytes")]
+mig = [r for r in d["runs"] if r["bench"] == "migrate"][0]
+if len(mem) < 2:
+    assert mig["status"] == "skipped" and "2 NUMA nodes" in mig["reason"], mig
 PY
 then
 	ok "--budget 4s: ended in $(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["budget"]["elapsed_s"], 1))' "$T/budget.json") s, unreached cells skipped: budget"

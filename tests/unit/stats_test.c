@@ -472,7 +472,16 @@ static void test_budget(void **state)
 	assert_int_equal(nb_rule_judge(&r, out, 1, why, sizeof(why)), NB_UNTRUSTWORTHY);
 	nb_budget_end_ns = nb_budget_job_end_ns = 0;
 	assert_false(nb_budget_spent());
+	assert_true(nb_budget_fits(1e6)); /* no budget: everything fits */
 	assert_int_equal(nb_rule_sample(&r, wild, NULL, out), 30);
+	/* A share with 2 s left: a 1 s unit fits, a 3 s one does not; a spent share fits none. */
+	nb_budget_job_end_ns = nb_now_ns() + 2000000000ull;
+	assert_true(nb_budget_fits(0));
+	assert_true(nb_budget_fits(1.0));
+	assert_false(nb_budget_fits(3.0));
+	nb_budget_job_end_ns = nb_now_ns();
+	assert_false(nb_budget_fits(0));
+	nb_budget_job_end_ns = 0;
 }
 
 static void test_design(void **state)
