@@ -21,6 +21,8 @@ static bool budget_reason(json_t *cell)
 
 bool nb_cell_budget(json_t *cell)
 {
+	json_t *q = json_object_get(cell, "order");
+	nb_budget_cell_begin(json_is_integer(q) ? (int)json_integer_value(q) : -1);
 	if (!nb_budget_spent())
 		return false;
 	nb_run_reason(cell, "budget: the run's time budget for this bench was spent before this "

@@ -109,5 +109,12 @@ int *nb_plan_sequence(json_t *cells)
 	}
 	for (size_t i = 0; i < n && !perm; i++)
 		seq[i] = (int)i;
+	/* the cells' shares of the bench's budget, by place in the order (stats.h) */
+	double *est = malloc(sizeof(double) * (n + 1));
+	for (size_t q = 0; est && q < n; q++)
+		est[q] = json_number_value(
+		    json_object_get(json_array_get(cells, (size_t)seq[q]), "estimate_s"));
+	nb_budget_cells_arm(perm ? est : NULL, (int)n);
+	free(est);
 	return seq;
 }

@@ -450,6 +450,7 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		 * to whoever needs it first, and a later bench still gets its estimate); what one
 		 * leaves passes on. */
 		nb_budget_job_end_ns = budget_job_end(t0, nb_budget_end_ns, w, i, o->njobs);
+		nb_budget_cells_arm(NULL, 0);
 		if (nb_interrupted) {
 			st = NB_SKIPPED;
 			nb_run_reason(run, "interrupted before it started");
@@ -496,6 +497,7 @@ static int exec_jobs(struct nb_ctx *ctx, struct nb_run_opts *o, json_t *doc)
 		json_object_set_new(b, "from", json_string(o->budget_from));
 	json_object_set_new(doc, "budget", b);
 	nb_budget_end_ns = nb_budget_job_end_ns = 0;
+	nb_budget_cells_arm(NULL, 0);
 	return worst == NB_FAILED	   ? NB_EXIT_FAILED
 	       : worst == NB_UNTRUSTWORTHY ? NB_EXIT_UNTRUSTWORTHY
 					   : NB_EXIT_OK;

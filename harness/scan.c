@@ -71,7 +71,10 @@ void nb_scan_restore(struct nb_scan *s)
 		if (k->before < 0)
 			continue;
 		k->restore_tried = true;
-		if (nb_scan_value((enum nb_scan_knob_id)i) != k->before)
+		/* only what this process wrote: a knob someone else changed meanwhile is theirs
+		 * (and an unprivileged run, which wrote nothing, must not open the journal) */
+		if (nb_tunable_written(k->name) &&
+		    nb_scan_value((enum nb_scan_knob_id)i) != k->before)
 			nb_scan_set((enum nb_scan_knob_id)i, k->before, err, sizeof(err));
 		k->after = nb_scan_value((enum nb_scan_knob_id)i);
 		k->restored = k->after == k->before;

@@ -263,6 +263,43 @@ bool nb_budget_spent(void)
 	return nb_budget_job_end_ns && nb_now_ns() >= nb_budget_job_end_ns;
 }
 
+uint64_t nb_budget_cell_end_ns;
+static double *cell_est;
+static int cell_n;
+
+void nb_budget_cells_arm(const double *est, int n)
+{
+	free(cell_est);
+	cell_est = NULL;
+	cell_n = 0;
+	nb_budget_cell_end_ns = 0;
+	if (!est || n < 1 || !(cell_est = malloc(sizeof(double) * (size_t)n)))
+		return;
+	memcpy(cell_est, est, sizeof(double) * (size_t)n);
+	cell_n = n;
+}
+
+void nb_budget_cell_begin(int q)
+{
+	nb_budget_cell_end_ns = 0;
+	if (!nb_budget_job_end_ns || q < 0 || q >= cell_n || !(cell_est[q] > 0))
+		return;
+	double rest = 0;
+	for (int k = q; k < cell_n; k++)
+		rest += cell_est[k] > 0 ? cell_est[k] : 0;
+	uint64_t now = nb_now_ns();
+	double left = now < nb_budget_job_end_ns ? (double)(nb_budget_job_end_ns - now) : 0;
+	nb_budget_cell_end_ns = now + (uint64_t)(left * (cell_est[q] / rest));
+}
+
+/* The end of what the running cell may use: its share, else the bench's. */
+static uint64_t share_end(void)
+{
+	return nb_budget_cell_end_ns && nb_budget_cell_end_ns < nb_budget_job_end_ns
+		   ? nb_budget_cell_end_ns
+		   : nb_budget_job_end_ns;
+}
+
 bool nb_budget_fits(double est_s)
 {
 	if (!nb_budget_job_end_ns)
@@ -287,7 +324,7 @@ static bool next_look_late(const struct nb_design *d, int j, int n, uint64_t sta
 		return false;
 	uint64_t now = nb_now_ns();
 	double per = (double)(now - start) / n;
-	return now + (uint64_t)(per * (d->looks[j + 1] - n)) > nb_budget_job_end_ns;
+	return now + (uint64_t)(per * (d->looks[j + 1] - n)) > share_end();
 }
 
 int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, double *out)
@@ -305,7 +342,9 @@ int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, 
 			j++;
 		bool look = j < d->nlooks && d->looks[j] == n;
 		if (budget_over(last) ||
-		    (look && (nb_budget_spent() || next_look_late(d, j, n, start))))
+		    (look &&
+		     (nb_budget_spent() || (nb_budget_job_end_ns && nb_now_ns() >= share_end()) ||
+		      next_look_late(d, j, n, start))))
 			break;
 		if (look && j < d->nlooks - 1 && d->rank[j] > 0 &&
 		    look_narrow(r, out, n, d->rank[j]))

@@ -123,6 +123,15 @@ void nb_bimodal_text(const struct nb_summary *s, const char *unit, char *buf, si
 extern uint64_t nb_budget_end_ns, nb_budget_job_end_ns;
 /* Whether the current bench's share of the budget is spent. */
 bool nb_budget_spent(void);
+/* Cell shares inside the bench's share: nb_plan_sequence arms them with each planned cell's
+ * estimate by its place in the order (est[q], seconds; NULL or n 0 disarms; copied), and
+ * nb_cell_budget gives the cell at place q the bench's time left in proportion to est[q] over
+ * the estimates from q on (nb_budget_cell_end_ns; 0: none). nb_rule_sample then stops at a look
+ * once the cell's share is spent, so that one slow cell (a DRAM cell that runs to its last
+ * look) does not take the time of the cells after it; what a cell leaves passes on. */
+extern uint64_t nb_budget_cell_end_ns;
+void nb_budget_cells_arm(const double *est, int n);
+void nb_budget_cell_begin(int q);
 /* Whether work expected to take est_s seconds, started now, ends within the current bench's
  * share (true without a budget): a bench whose units are long (gup's cells) asks before each. */
 bool nb_budget_fits(double est_s);

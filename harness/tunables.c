@@ -191,6 +191,11 @@ static bool journaled(const char *name)
 	return false;
 }
 
+bool nb_tunable_written(const char *name)
+{
+	return journal_fd >= 0 && journaled(name);
+}
+
 static int write_value(const char *path, const char *value)
 {
 	int fd = nb_sys_open(path, O_WRONLY);

@@ -26,6 +26,8 @@ int nb_tunable_get(const struct nb_tunable *t, char *buf, size_t len);
 int nb_tunable_check(const struct nb_tunable *t, const char *value, char *err, size_t errlen);
 /* Journal the original value (once per tunable), then write. 0 or -1 with err. */
 int nb_tunable_set(const struct nb_tunable *t, const char *value, char *err, size_t errlen);
+/* Whether this process has written tunable NAME (it is in this process's journal). */
+bool nb_tunable_written(const char *name);
 /* Restore every journaled tunable and clear the journal. Returns how many were restored,
  * -1 on an error (the journal is kept). Safe from a signal handler context? No: call it from
  * the main flow; signal handlers set nb_interrupted and the main flow restores.

@@ -481,6 +481,26 @@ static void test_budget(void **state)
 	assert_false(nb_budget_fits(3.0));
 	nb_budget_job_end_ns = nb_now_ns();
 	assert_false(nb_budget_fits(0));
+	/* Cell shares: 4 s left over cells estimated 1, 1 and 2 s: the first gets a quarter, the
+	 * last (from place 2 on) all that is left; a cell without an estimate gets no share. */
+	const double est[] = {1, 1, 2};
+	uint64_t now = nb_now_ns();
+	nb_budget_job_end_ns = now + 4000000000ull;
+	nb_budget_cells_arm(est, 3);
+	nb_budget_cell_begin(0);
+	assert_true(nb_budget_cell_end_ns >= now + 900000000ull &&
+		    nb_budget_cell_end_ns <= now + 1100000000ull);
+	nb_budget_cell_begin(2);
+	assert_true(nb_budget_cell_end_ns >= now + 3900000000ull &&
+		    nb_budget_cell_end_ns <= nb_budget_job_end_ns);
+	nb_budget_cell_begin(3);
+	assert_int_equal(nb_budget_cell_end_ns, 0);
+	/* a spent cell share stops the rule at its first look although the bench's is not */
+	nb_budget_cell_begin(0);
+	nb_budget_cell_end_ns = nb_now_ns();
+	assert_int_equal(nb_rule_sample(&r, wild, NULL, out), 8);
+	nb_budget_cells_arm(NULL, 0);
+	assert_int_equal(nb_budget_cell_end_ns, 0);
 	nb_budget_job_end_ns = 0;
 }
 
