@@ -116,9 +116,9 @@ static void sample_loop(const struct tier *t, const struct trial *tr, pid_t pid,
 		json_t *nodes[2] = {tier_nodes_json(t, hn), tier_nodes_json(t, cn)};
 		for (int k = 0; k < 2; k++) {
 			if (!L->first[k])
-				L->first[k] = json_incref(nodes[k]);
+				L->first[k] = json_deep_copy(nodes[k]);
 			json_decref(L->last[k]);
-			L->last[k] = json_incref(nodes[k]);
+			L->last[k] = json_deep_copy(nodes[k]);
 		}
 		json_t *s = json_pack("{s:f,s:o,s:o,s:f,s:f}", "t_s", ts, "hot", nodes[0], "cold",
 				      nodes[1], "hot_fast_share", L->hot_share, "cold_fast_share",
