@@ -1,6 +1,7 @@
 /* numabench bench `tier`: what the parent reads of a trial. Owns the sampled pages of each set
  * (move_pages(2) in query mode, nodes == NULL: a page-table lookup that never takes a NUMA
- * hinting fault), their per-page history (score.c), the per-node JSON of a sample, and the
+ * hinting fault), their per-page history (score.c) and moves off the node they were placed on
+ * (the evidence the controls are judged by), the per-node JSON of a sample, and the
  * tiering fields of /proc/vmstat (harness/sampler.h) written as deltas, null when absent. */
 #include "tier/tier.h"
 
@@ -9,11 +10,13 @@
 #include <stdio.h>
 #include <unistd.h>
 
-void tier_set_init(struct set *s, char *p, size_t len)
+void tier_set_init(struct set *s, char *p, size_t len, int start, int fast)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	s->p = p;
 	s->len = len;
+	s->start = start;
+	s->fast = fast;
 	s->total_pages = len / page;
 	s->npages = s->total_pages < MAX_SAMPLE_PAGES ? (int)s->total_pages : MAX_SAMPLE_PAGES;
 	for (int i = 0; i < s->npages; i++) {
@@ -37,6 +40,7 @@ int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[
 		(*present)++;
 		per_node[n]++;
 		fast += nb_tier_page_seen(&s->page[i], n, t->in_fast);
+		nb_tier_page_moved(&s->page[i], n, s->start, s->fast);
 	}
 	return fast;
 }
@@ -48,6 +52,20 @@ int tier_set_count(const struct set *s, bool wasted)
 	for (int i = 0; i < s->npages; i++)
 		c += wasted ? s->page[i].wasted : s->page[i].promoted;
 	return c;
+}
+
+/* The set's own moves over the trial (sampled pages): present at some sample, seen off the
+ * node it was placed on, and of those on a node other than the fast node. */
+json_t *tier_set_moves_json(const struct set *s, int *present, int *moved, int *elsewhere)
+{
+	*present = *moved = *elsewhere = 0;
+	for (int i = 0; i < s->npages; i++) {
+		*present += s->page[i].first >= 0;
+		*moved += s->page[i].moved;
+		*elsewhere += s->page[i].elsewhere;
+	}
+	return json_pack("{s:i,s:i,s:i,s:i,s:i}", "start_node", s->start, "sampled", s->npages,
+			 "present", *present, "moved", *moved, "moved_elsewhere", *elsewhere);
 }
 
 json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODE_ID])

@@ -10,7 +10,16 @@
 void nb_tier_page_init(struct nb_tier_page *pg)
 {
 	pg->first = -1;
-	pg->promoted = pg->wasted = 0;
+	pg->promoted = pg->wasted = pg->moved = pg->elsewhere = 0;
+}
+
+void nb_tier_page_moved(struct nb_tier_page *pg, int node, int start, int fast)
+{
+	if (node == start)
+		return;
+	pg->moved = 1;
+	if (node != fast)
+		pg->elsewhere = 1;
 }
 
 bool nb_tier_page_seen(struct nb_tier_page *pg, int node, const bool in_fast[NB_MAX_NODE_ID])
@@ -77,6 +86,41 @@ double nb_tier_throughput_vs_baselines(double thr, double fast, double slow)
 	return fast - slow != 0 ? (thr - slow) / (fast - slow) : NAN;
 }
 
+/* A control (numa_balancing 0 or 1): the buffer's own pages (see score.h). */
+static enum nb_status control_verdict(const struct nb_tier_outcome *o, char *why, size_t len)
+{
+	int moved = o->hot_moved + o->cold_moved;
+	if (o->buf_present <= 0) {
+		snprintf(why, len,
+			 "control (numa_balancing=%d): no sampled page of the buffer was present: "
+			 "nothing to judge it by",
+			 o->mode);
+		return NB_UNTRUSTWORTHY;
+	}
+	if (o->mode == 0 && moved) {
+		snprintf(
+		    why, len,
+		    "control (numa_balancing=0): %d sampled buffer pages left the node they were "
+		    "placed on (hot %d, cold %d)",
+		    moved, o->hot_moved, o->cold_moved);
+		return NB_UNTRUSTWORTHY;
+	}
+	if (o->mode == 1 && (o->cold_moved || o->moved_elsewhere)) {
+		snprintf(why, len,
+			 "control (numa_balancing=1): %d sampled cold pages moved (untouched since "
+			 "first touch), %d sampled pages went to a node other than the fast node",
+			 o->cold_moved, o->moved_elsewhere);
+		return NB_UNTRUSTWORTHY;
+	}
+	if (o->promoted > 0)
+		snprintf(why, len,
+			 "system-wide pgpromote_success %lld during the control is context, not "
+			 "judged: the buffer's own pages %s",
+			 (long long)o->promoted,
+			 moved ? "moved only to the fast node (normal balancing)" : "stayed");
+	return NB_OK;
+}
+
 enum nb_status nb_tier_verdict(const struct nb_tier_outcome *o, char *why, size_t len)
 {
 	int64_t dk = o->demoted_kswapd, dd = o->demoted_direct, prom = o->promoted;
@@ -108,13 +152,9 @@ enum nb_status nb_tier_verdict(const struct nb_tier_outcome *o, char *why, size_
 	default:
 		break;
 	}
-	if (o->mode == 0 || o->mode == 1) {
-		if (prom > 0) {
-			snprintf(why, len, "control (numa_balancing=%d) promoted %lld pages",
-				 o->mode, (long long)prom);
-			return NB_UNTRUSTWORTHY;
-		}
-	} else if (prom < 0) {
+	if (o->mode == 0 || o->mode == 1)
+		return control_verdict(o, why, len);
+	if (prom < 0) {
 		snprintf(why, len,
 			 "pgpromote_success is absent from /proc/vmstat: promotions are known only "
 			 "from the placement");

@@ -15,14 +15,21 @@ enum nb_tier_scenario { NB_TIER_PROMOTION, NB_TIER_BASELINE, NB_TIER_DEMOTION, N
 
 /* One sampled page's history across the samples of a trial. */
 struct nb_tier_page {
-	int first;		/* node at the first sample it was present, -1 before */
-	unsigned char promoted; /* seen on the fast tier after starting on a lower one */
-	unsigned char wasted;	/* promoted, then seen on a lower tier again */
+	int first;		 /* node at the first sample it was present, -1 before */
+	unsigned char promoted;	 /* seen on the fast tier after starting on a lower one */
+	unsigned char wasted;	 /* promoted, then seen on a lower tier again */
+	unsigned char moved;	 /* seen off the node it was placed on (nb_tier_page_moved) */
+	unsigned char elsewhere; /* seen on a node that is neither that one nor the fast node */
 };
 
 void nb_tier_page_init(struct nb_tier_page *pg);
 /* Record the node of a present page at one sample; true when it is on the fast tier. */
 bool nb_tier_page_seen(struct nb_tier_page *pg, int node, const bool in_fast[NB_MAX_NODE_ID]);
+/* Record the node of a present page against start, the node it was placed on, and fast, the
+ * node of the cpus that touch it (the one normal balancing moves a touched page to): the
+ * buffer's own moves, which the controls are judged by (system-wide vmstat counts every
+ * process, and pages the scanner marked before the trial). */
+void nb_tier_page_moved(struct nb_tier_page *pg, int node, int start, int fast);
 /* Share of the present sampled pages on the fast tier (0 when none is present). */
 double nb_tier_share(int fast, int present);
 /* "Home": the hot set's fast-tier share reached NB_TIER_HOME_SHARE. */
@@ -53,10 +60,16 @@ struct nb_tier_outcome {
 	int hot_promoted; /* sampled hot pages seen promoted */
 	double elapsed;	  /* s */
 	uint64_t fill_margin;
+	/* The buffer's own sampled pages (both sets): present at some sample; seen off the node
+	 * they were placed on (hot, cold); of those, seen on a node other than the fast node. */
+	int buf_present, hot_moved, cold_moved, moved_elsewhere;
 };
 /* The status of a trial that ran to its end, and why (why is "" when there is nothing to
  * say; an ok status may carry a reason). The status follows placement and counters, never an
- * (emulated) timing. */
+ * (emulated) timing. The controls (numa_balancing 0 and 1) are judged by the buffer's own
+ * pages: at 0 none may leave the node it was placed on; at 1 no cold page may move (nothing
+ * touches it after first touch) and a hot page only to the fast node (normal balancing's
+ * target). pgpromote_success, system-wide, is context there (a reason when it is > 0). */
 enum nb_status nb_tier_verdict(const struct nb_tier_outcome *o, char *why, size_t len);
 
 /* The demotion filler's size in *bytes: the fast node's free memory plus margin, so that it

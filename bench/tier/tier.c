@@ -11,13 +11,17 @@
  *   promotion  hot and cold sets first-touched on the slow node under MPOL_BIND, then unbound
  *              (MPOL_DEFAULT: the scanner skips a VMA whose policy lacks MPOL_F_MOF, as in
  *              bench/balance/workload.c), for each numa_balancing mode; modes 0 and 1 are the
- * controls (pgpromote_success counts tiering promotions only, it must stay 0 there). baseline   the
- * hot set hard-bound to the fast node, and to the slow node. demotion   demotion_enabled=true,
- * numa_balancing=2; the hot set starts on the slow node, the cold set on the fast node, then a
- * child process bound to the fast node fills it past its watermarks: reclaim must demote
- * (pgdemote_*), and the per-page history tells pages promoted and then demoted again (wasted
- * migrations). sweep      the promotion scenario at mode 2 for each promote_rate_limit_MBps and
- * each hot_threshold_ms (debugfs; skipped with the reason when absent).
+ *              controls, judged by the sets' own sampled pages (at 0 none may move; at 1 no
+ *              cold page, a hot one only to the fast node), not by the system-wide
+ *              pgpromote_success (context: it counts every process, and pages marked before).
+ *   baseline   the hot set hard-bound to the fast node, and to the slow node.
+ *   demotion   demotion_enabled=true, numa_balancing=2; the hot set starts on the slow node,
+ *              the cold set on the fast node, then a child process bound to the fast node
+ *              fills it past its watermarks: reclaim must demote (pgdemote_*), and the
+ *              per-page history tells pages promoted and then demoted again (wasted
+ *              migrations).
+ *   sweep      the promotion scenario at mode 2 for each promote_rate_limit_MBps and each
+ *              hot_threshold_ms (debugfs; skipped with the reason when absent).
  *
  * Placement is read with move_pages(2) in query mode (nodes == NULL) over an evenly spaced
  * sample of each set's pages: a page-table lookup that never takes a NUMA hinting fault. Every

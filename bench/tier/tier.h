@@ -77,6 +77,8 @@ int tier_fill_main(void *v);
 struct set {
 	char *p;
 	size_t len;
+	int start;  /* the node it was placed on */
+	int fast;   /* the node of the cpus that touch it */
 	int npages; /* sampled */
 	void *addr[MAX_SAMPLE_PAGES];
 	int status[MAX_SAMPLE_PAGES];
@@ -108,10 +110,11 @@ struct trial {
 /* tier.c */
 int tier_pick(const struct nb_ctx *ctx, struct tier *t, char *why, size_t len);
 /* sample.c */
-void tier_set_init(struct set *s, char *p, size_t len);
+void tier_set_init(struct set *s, char *p, size_t len, int start, int fast);
 int tier_set_query(const struct tier *t, pid_t pid, struct set *s, int per_node[NB_MAX_NODE_ID],
 		   int *present);
 int tier_set_count(const struct set *s, bool wasted);
+json_t *tier_set_moves_json(const struct set *s, int *present, int *moved, int *elsewhere);
 json_t *tier_nodes_json(const struct tier *t, const int per_node[NB_MAX_NODE_ID]);
 json_t *tier_jreal(double v);
 json_t *tier_vmstat_json(const struct nb_vmstat *d, json_t **missing);

@@ -1,8 +1,8 @@
 /* numabench bench `tier`: one trial. Owns the trial's sequence: the numa_balancing mode (and
  * demotion_enabled), the workload process (spawn, wait until ready, stop, reap), the filler of
  * the demotion scenario, the sampling loop and its timeline (placement of both sets, vmstat
- * deltas), and the trial's cell: counts, time to home, accuracy, metrics and status (the
- * rules are score.c's). */
+ * deltas), and the trial's cell: counts, time to home, accuracy, metrics, the buffer's own
+ * moves (what the controls are judged by) and status (the rules are score.c's). */
 #include "tier/tier.h"
 #include "child.h"
 
@@ -21,6 +21,8 @@
 struct loop {
 	struct nb_vmstat v0, vlast;
 	json_t *tl;
+	json_t *first[2],
+	    *last[2]; /* per-node pages of the hot and cold sets: first, last sample */
 	double home, hot_share;
 	uint64_t bytes_home, fill_len, fill_done_ns, t0;
 	struct fill_ctl *fc;
@@ -111,10 +113,16 @@ static void sample_loop(const struct tier *t, const struct trial *tr, pid_t pid,
 			L->home = ts;
 			L->bytes_home = atomic_load(&w->bytes);
 		}
-		json_t *s =
-		    json_pack("{s:f,s:o,s:o,s:f,s:f}", "t_s", ts, "hot", tier_nodes_json(t, hn),
-			      "cold", tier_nodes_json(t, cn), "hot_fast_share", L->hot_share,
-			      "cold_fast_share", nb_tier_share(cf, cpres));
+		json_t *nodes[2] = {tier_nodes_json(t, hn), tier_nodes_json(t, cn)};
+		for (int k = 0; k < 2; k++) {
+			if (!L->first[k])
+				L->first[k] = json_deep_copy(nodes[k]);
+			json_decref(L->last[k]);
+			L->last[k] = json_deep_copy(nodes[k]);
+		}
+		json_t *s = json_pack("{s:f,s:o,s:o,s:f,s:f}", "t_s", ts, "hot", nodes[0], "cold",
+				      nodes[1], "hot_fast_share", L->hot_share, "cold_fast_share",
+				      nb_tier_share(cf, cpres));
 		json_object_set_new(s, "pgpromote_success",
 				    nb_json_count(d.v[NB_VM_pgpromote_success]));
 		json_object_set_new(s, "pgpromote_candidate",
@@ -221,6 +229,49 @@ static void trial_results(json_t *cell, const struct loop *L, const struct nb_vm
 	json_object_set_new(cell, "metrics", m);
 }
 
+/* The buffer's own pages (cell["buffer_pages"]): per set the node it was placed on, the sampled
+ * pages present, per node at the first and the last sample, and how many were seen off their
+ * node (elsewhere: not on the fast node either); the counts into o. The controls also get
+ * cell["control"]: the rule they are judged by, with the system-wide counters as context. */
+static void buffer_evidence(const struct tier *t, const struct trial *tr, json_t *cell,
+			    struct loop *L, const struct nb_vmstat *d, struct nb_tier_outcome *o)
+{
+	int present[2], moved[2], elsewhere[2];
+	json_t *b =
+	    json_pack("{s:s,s:i}", "source",
+		      "move_pages(2) query (no hinting fault) of the sampled pages at every "
+		      "sample",
+		      "fast_node", t->fast);
+	for (int k = 0; k < 2; k++) {
+		json_t *m =
+		    tier_set_moves_json(k ? &cold : &hot, &present[k], &moved[k], &elsewhere[k]);
+		json_object_set_new(m, "first", L->first[k] ? L->first[k] : json_null());
+		json_object_set_new(m, "last", L->last[k] ? L->last[k] : json_null());
+		L->first[k] = L->last[k] = NULL;
+		json_object_set_new(b, k ? "cold" : "hot", m);
+	}
+	json_object_set_new(cell, "buffer_pages", b);
+	o->buf_present = present[0] + present[1];
+	o->hot_moved = moved[0];
+	o->cold_moved = moved[1];
+	o->moved_elsewhere = elsewhere[0] + elsewhere[1];
+	if (tr->mode != 0 && tr->mode != 1)
+		return;
+	json_object_set_new(
+	    cell, "control",
+	    json_pack("{s:s,s:s,s:o,s:o,s:s}", "judged_by", "buffer_pages", "rule",
+		      tr->mode == 0 ? "no sampled page of either set leaves the node it was "
+				      "placed on"
+				    : "no sampled cold page moves (untouched since first touch); a "
+				      "hot page only to the fast node (normal balancing's target, "
+				      "the node of the cpus that touch it)",
+		      "vmstat_pgpromote_success", nb_json_count(d->v[NB_VM_pgpromote_success]),
+		      "vmstat_numa_pages_migrated", nb_json_count(d->v[NB_VM_numa_pages_migrated]),
+		      "vmstat_scope",
+		      "system-wide: every process, and pages the scanner marked before the trial; "
+		      "context, not judged"));
+}
+
 enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *cell)
 {
 	char err[256], why[256];
@@ -242,8 +293,8 @@ enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *ce
 	struct wl *w = start_workload(t, tr, cell, &pid);
 	if (!w)
 		return NB_FAILED;
-	tier_set_init(&hot, (char *)w->hot, t->hot_size);
-	tier_set_init(&cold, (char *)w->cold, t->cold_size);
+	tier_set_init(&hot, (char *)w->hot, t->hot_size, w->hot_node, t->fast);
+	tier_set_init(&cold, (char *)w->cold, t->cold_size, w->cold_node, t->fast);
 	json_object_set_new(cell, "hot_node_start", json_integer(w->hot_node));
 	json_object_set_new(cell, "cold_node_start", json_integer(w->cold_node));
 	json_object_set_new(cell, "hot_pages", json_integer((json_int_t)hot.total_pages));
@@ -283,16 +334,6 @@ enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *ce
 	struct nb_vmstat d;
 	nb_vmstat_delta(&L.v0, &L.vlast, &d);
 	trial_results(cell, &L, &d, elapsed, bytes);
-	if (L.qerr) {
-		nb_run_reason(cell, "move_pages query failed: %s", strerror(L.qerr));
-		return NB_FAILED;
-	}
-	if (nb_interrupted) {
-		nb_run_reason(cell, "interrupted");
-		return NB_FAILED;
-	}
-	if (st != NB_OK)
-		return st;
 	struct nb_tier_outcome o = {.scenario = tr->scenario,
 				    .mode = tr->mode,
 				    .bound_fast = tr->bound && !strcmp(tr->bound, "fast"),
@@ -303,6 +344,17 @@ enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *ce
 				    .hot_promoted = tier_set_count(&hot, false),
 				    .elapsed = elapsed,
 				    .fill_margin = t->fill_margin};
+	buffer_evidence(t, tr, cell, &L, &d, &o);
+	if (L.qerr) {
+		nb_run_reason(cell, "move_pages query failed: %s", strerror(L.qerr));
+		return NB_FAILED;
+	}
+	if (nb_interrupted) {
+		nb_run_reason(cell, "interrupted");
+		return NB_FAILED;
+	}
+	if (st != NB_OK)
+		return st;
 	st = nb_tier_verdict(&o, why, sizeof(why));
 	if (why[0])
 		nb_run_reason(cell, "%s", why);

@@ -20,6 +20,8 @@
 # 5. A guest killed at --timeout 8 (--fresh): the atlas completes (exit 0), the kernel is
 #    "failed" with a reason that says it timed out; the failure did not replace the cached entry
 #    (the next atlas of that kernel is the cached ok one, booting nothing).
+# 6. tests/guest/atlas-grow.sh, without a boot (two files that are not kernels): one step per
+#    kernel, kernels_booted 0 each, the reports written, a restart runs no step again.
 # Prints the wall times. Exits 77 (skip) when no guest can run here.
 # Environment: KERNELS, OUTDIR (kept results; default a temporary folder), ATLAS_ARGS (e.g.
 # ""). Measured, with tier: 4 min 33 s for 6.1.0-47 + 6.12.117 (94 s + 179 s), 5 min 38 s for
@@ -230,6 +232,29 @@ if a.get("kernels_booted") != 0 or k.get("status") != "ok" or not k.get("cached"
           % (a.get("kernels_booted"), k.get("status"), k.get("cached")))
     sys.exit(1)
 PY
+# 6. tests/guest/atlas-grow.sh (the README's full atlas, one kernel per step), without a boot:
+# two files that are not kernels are two steps of kernels_booted 0, each listed in steps.tsv;
+# the last step's atlas and its md/csv reports are written; a second invocation runs no step;
+# a KERNEL with a comma is bad input (exit 2).
+g=$OUTDIR/grow
+head -c 4096 /dev/zero >"$OUTDIR/not-a-kernel-2"
+bash "$HERE/atlas-grow.sh" "$BIN" "$g" "$notk" "$OUTDIR/not-a-kernel-2" 2>"$OUTDIR/grow.log"
+rc=$?
+[ $rc -eq 0 ] || fail "atlas-grow.sh: exit $rc, expected 0 ($(tail -2 "$OUTDIR/grow.log"))"
+[ "$(cut -f4 "$g/steps.tsv" 2>/dev/null | tr '\n' ' ')" = "booted 0 0 " ] ||
+	fail "atlas-grow.sh: steps.tsv booted column $(cut -f4 "$g/steps.tsv" | tr '\n' ' '), expected two steps of 0"
+for f in atlas-1.json atlas-2.json atlas-all.json atlas-all.md atlas-all-rows.csv bin/numabench; do
+	[ -s "$g/$f" ] || fail "atlas-grow.sh wrote no $f"
+done
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); sys.exit(len(a["kernels"]) != 2)' \
+	"$g/atlas-all.json" || fail "atlas-grow.sh: atlas-all.json does not list the 2 kernels"
+bash "$HERE/atlas-grow.sh" "$BIN" "$g" "$notk" "$OUTDIR/not-a-kernel-2" 2>>"$OUTDIR/grow.log"
+[ "$(grep -c '^=== .* step ' "$OUTDIR/grow.log")" -eq 4 ] ||
+	fail "atlas-grow.sh again ran a step it had done ($(grep -c '^=== .* step ' "$OUTDIR/grow.log") step lines, expected 4)"
+bash "$HERE/atlas-grow.sh" "$BIN" "$g" "a,b" 2>/dev/null
+rc=$?
+[ $rc -eq 2 ] || fail "atlas-grow.sh KERNEL a,b: exit $rc, expected 2"
+
 echo "atlas: results in $OUTDIR"
 if [ $fails -gt 0 ]; then
 	echo "atlas: FAIL ($fails)"

@@ -12,6 +12,11 @@
                                                  with balancing off), and every
                                                  timing metric marked `emulated: true`
   check.py knob RESULT.json                      numa_balancing switched 0 -> 1 and restored
+  check.py tier RESULT.json [TIERS]              the tier bench (tests/guest/tier.sh): memory
+                                                 tiers as TIERS says ("4:0,1 84:2"), promotion
+                                                 in modes 2 and 3, the controls (0 and 1) judged
+                                                 by the buffer's own pages, baselines, demotion,
+                                                 tunables restored
 
 Prints one line per problem and exits 1 when there is any; exit 77 means "skip" (the line
 printed says why). Sizes in configs take K/M/G suffixes (powers of 1024), as in numabench.
@@ -376,8 +381,135 @@ def cmd_knob(res_path):
         check_status(f"run {r.get('bench', '?')}", r)
 
 
+def tier_control(c, name):
+    """A control cell (numa_balancing 0 or 1), judged by the buffer's own pages: cell
+    buffer_pages, the move_pages placement of the sampled pages of each set against the node it
+    was placed on. vmstat pgpromote_success is system-wide (every process, and pages the scanner
+    marked before the trial: a page marked in an earlier mode-2 phase may fault and be promoted
+    after the switch) and is context only. At 0 no page may move; at 1 normal balancing moves
+    the hot set to the fast node (the node of the cpus that touch it), nothing else may move.
+    The cell's status must follow that evidence."""
+    mode = c.get("balancing")
+    b = c.get("buffer_pages")
+    sets = {k: (b or {}).get(k) for k in ("hot", "cold")}
+    if not all(isinstance(v, dict) for v in sets.values()):
+        bad(f"{name}: no buffer_pages (hot, cold): the control has nothing to be judged by")
+        return
+    clean = True
+    for k, v in sets.items():
+        present, moved, away = v.get("present"), v.get("moved"), v.get("moved_elsewhere")
+        first, last = v.get("first") or {}, v.get("last") or {}
+        start = str(v.get("start_node"))
+        if not all(isinstance(x, int) for x in (present, moved, away)) or present <= 0:
+            bad(f"{name}: {k} pages present {present}, moved {moved}, elsewhere {away}: no "
+                f"placement evidence")
+            clean = False
+            continue
+        # the per-node counts of the first and last sample against the counts of moves
+        off = {s: sum(n for node, n in x.items() if node != start)
+               for s, x in (("first", first), ("last", last))}
+        if not first or not last:
+            bad(f"{name}: {k} pages per node at the first/last sample missing")
+            clean = False
+        elif off["first"] > moved or off["last"] > moved:
+            bad(f"{name}: {k} moved {moved} but {off['first']} pages off node {start} at the "
+                f"first sample, {off['last']} at the last ({first} -> {last})")
+            clean = False
+        if mode == 0 and moved:
+            bad(f"{name}: {moved} sampled {k} pages left node {start} with balancing off "
+                f"(vmstat pgpromote_success, system-wide, "
+                f"{(c.get('vmstat') or {}).get('pgpromote_success')})")
+            clean = False
+        if mode == 1 and (away or (k == "cold" and moved)):
+            bad(f"{name}: {k} pages moved {moved}, {away} of them off the fast node "
+                f"{b.get('fast_node')}: balancing 1 may move only the hot set, to the fast node")
+            clean = False
+    if clean and c.get("status") != "ok":
+        bad(f"{name}: status {c.get('status')} ({c.get('reason')}) although the buffer's own "
+            f"pages pass the control")
+
+
+def cmd_tier(res_path, expect="4:0,1 84:2"):
+    doc = load(res_path)
+    want = sorted((int(t.split(":")[0]), sorted(int(n) for n in t.split(":")[1].split(",")))
+                  for t in expect.split())
+    mt = (doc.get("topology") or {}).get("memory_tiers") or {}
+    got = sorted((t["id"], sorted(t["nodes"])) for t in mt.get("tiers") or [])
+    if got != want:
+        bad(f"topology.memory_tiers {got}, expected {want}")
+    if mt.get("demotion_enabled") is None:
+        bad("topology.memory_tiers.demotion_enabled not recorded")
+    runs = [r for r in doc.get("runs") or [] if r.get("bench") == "tier"]
+    if len(runs) != 1:
+        bad(f"expected one tier run, found {len(runs)}")
+        return None
+    r = runs[0]
+    if r.get("status") not in ("ok", "untrustworthy"):
+        bad(f"status {r.get('status')}: {r.get('reason')}")
+    tiers = r.get("tiers") or {}
+    ids = [t[0] for t in want]
+    if tiers.get("fast_tier") != ids[0] or tiers.get("slow_tier") not in ids[1:]:
+        bad(f"run tiers {tiers}: fast tier must be {ids[0]}, slow one of {ids[1:]}")
+    seen = set()
+    for c in r.get("cells") or []:
+        sc, mode, vm = c.get("scenario"), c.get("balancing"), c.get("vmstat") or {}
+        name = f"{sc} balancing={mode}" + (f" bound {c['bound']}" if c.get("bound") else "")
+        if c.get("status") in ("failed", "skipped") and sc != "sweep":
+            bad(f"{name}: {c.get('status')}: {c.get('reason')}")
+            continue
+        if sc == "promotion":
+            seen.add(mode)
+            p = vm.get("pgpromote_success")
+            if mode in (2, 3) and not (isinstance(p, int) and p > 0):
+                bad(f"{name}: pgpromote_success {p}, expected > 0")
+            if mode in (0, 1):
+                tier_control(c, name)
+            if not isinstance(c.get("accuracy"), (int, float)):
+                bad(f"{name}: accuracy not reported")
+            h = c.get("time_to_home_s")
+            if not (isinstance(h, (int, float)) or (h is None and c.get("home") is False)):
+                bad(f"{name}: time_to_home_s not reported ({h})")
+            if not c.get("timeline"):
+                bad(f"{name}: no placement timeline")
+        elif sc == "baseline":
+            a = c.get("accuracy")
+            ok = isinstance(a, (int, float)) and (a >= 0.95 if c.get("bound") == "fast"
+                                                   else a <= 0.05)
+            if not ok:
+                bad(f"{name}: accuracy {a}")
+        elif sc == "demotion":
+            seen.add("demotion")
+            dem = (vm.get("pgdemote_kswapd") or 0) + (vm.get("pgdemote_direct") or 0)
+            if dem <= 0:
+                bad(f"{name}: no page demoted (vmstat {vm}, filler {c.get('filler')})")
+    for m in (0, 1, 2, 3, "demotion"):
+        if m not in seen:
+            bad("no %s cell" % (f"promotion balancing={m}" if m != "demotion" else m))
+    if not r.get("scores"):
+        bad("no scores")
+    for s in r.get("scores") or []:
+        if "accuracy" not in s or "time_to_home_s" not in s:
+            bad(f"scores entry without accuracy/time_to_home_s: {s}")
+    t = doc.get("tunables") or {}
+    if t.get("before") != t.get("after"):
+        bad(f"tunables after the run {t.get('after')} differ from before {t.get('before')}")
+    for k, v in (r.get("tunables_bench") or {}).items():
+        if v.get("restored") is False:
+            bad(f"the bench did not put back {k}")
+    if not problems:
+        prom = {c["balancing"]: (c.get("vmstat") or {}).get("pgpromote_success")
+                for c in r.get("cells") or [] if c.get("scenario") == "promotion"}
+        moved = {c["balancing"]: {k: (c.get("buffer_pages") or {}).get(k, {}).get("moved")
+                                  for k in ("hot", "cold")}
+                 for c in r.get("cells") or [] if c.get("scenario") == "promotion"}
+        print(f"ok: {r.get('headline')}")
+        print(f"  pgpromote_success by mode (system-wide) {prom}")
+        print(f"  sampled buffer pages moved by mode {moved}")
+    return None
+
+
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("topo", "quick", "ci", "knob"):
+    if len(argv) < 2 or argv[1] not in ("topo", "quick", "ci", "knob", "tier"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     try:
@@ -387,6 +519,8 @@ def main(argv):
             skip = cmd_quick(*argv[2:5])
         elif argv[1] == "ci":
             skip = cmd_ci(*argv[2:5])
+        elif argv[1] == "tier":
+            skip = cmd_tier(*argv[2:4])
         else:
             skip = cmd_knob(argv[2])
     except (OSError, ValueError, KeyError, IndexError, TypeError) as e:

@@ -201,6 +201,33 @@ static const struct {
     {{-1}, 0, 0, 0},		 /* never present */
 };
 
+/* The buffer's own moves: off the node a page was placed on (2), and of those off the fast node
+ * (0) too. */
+static const struct {
+	int nodes[6];
+	int moved, elsewhere;
+} moves[] = {
+    {{2, 2, 2, -1}, 0, 0}, /* stayed */
+    {{2, 0, 0, -1}, 1, 0}, /* to the fast node */
+    {{2, 1, 2, -1}, 1, 1}, /* to another node, and back: still moved */
+    {{0, 0, -1}, 1, 0},	   /* on the fast node at the first sample: moved before it */
+    {{-1}, 0, 0},	   /* never present */
+};
+
+static void test_page_moves(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(moves); i++) {
+		struct nb_tier_page pg;
+		nb_tier_page_init(&pg);
+		for (int k = 0; moves[i].nodes[k] >= 0; k++)
+			nb_tier_page_moved(&pg, moves[i].nodes[k], 2, 0);
+		print_message("moves row %zu\n", i);
+		assert_int_equal(pg.moved, moves[i].moved);
+		assert_int_equal(pg.elsewhere, moves[i].elsewhere);
+	}
+}
+
 static void test_page_history(void **state)
 {
 	(void)state;
@@ -313,37 +340,65 @@ static const struct {
 	enum nb_status want;
 	const char *why; /* substring, "" none */
 } verdicts[] = {
-    {{NB_TIER_BASELINE, 2, true, 0.97, 0, -1, -1, 0, 6, 0}, NB_OK, ""},
-    {{NB_TIER_BASELINE, 2, true, 0.90, 0, -1, -1, 0, 6, 0},
+    {{NB_TIER_BASELINE, 2, true, 0.97, 0, -1, -1, 0, 6, 0, 0, 0, 0, 0}, NB_OK, ""},
+    {{NB_TIER_BASELINE, 2, true, 0.90, 0, -1, -1, 0, 6, 0, 0, 0, 0, 0},
      NB_UNTRUSTWORTHY,
      "bound to the fast node, but 90.0%"},
-    {{NB_TIER_BASELINE, 2, false, 0.03, 5, -1, -1, 0, 6, 0}, NB_OK, ""},
-    {{NB_TIER_BASELINE, 2, false, 0.10, 5, -1, -1, 0, 6, 0},
+    {{NB_TIER_BASELINE, 2, false, 0.03, 5, -1, -1, 0, 6, 0, 0, 0, 0, 0}, NB_OK, ""},
+    {{NB_TIER_BASELINE, 2, false, 0.10, 5, -1, -1, 0, 6, 0, 0, 0, 0, 0},
      NB_UNTRUSTWORTHY,
      "bound to the slow node"},
-    {{NB_TIER_DEMOTION, 2, false, 1, 0, 10, 0, 0, 6, 1 << 25}, NB_OK, ""},
-    {{NB_TIER_DEMOTION, 2, false, 1, 0, -1, 7, 0, 6, 1 << 25}, NB_OK, ""},
-    {{NB_TIER_DEMOTION, 2, false, 1, 0, -1, -1, 0, 6, 1 << 25},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, 10, 0, 0, 6, 1 << 25, 0, 0, 0, 0}, NB_OK, ""},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, -1, 7, 0, 6, 1 << 25, 0, 0, 0, 0}, NB_OK, ""},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, -1, -1, 0, 6, 1 << 25, 0, 0, 0, 0},
      NB_UNTRUSTWORTHY,
      "pgdemote_kswapd/direct are absent"},
-    {{NB_TIER_DEMOTION, 2, false, 1, 0, 0, 0, 0, 6, 1 << 25},
+    {{NB_TIER_DEMOTION, 2, false, 1, 0, 0, 0, 0, 6, 1 << 25, 0, 0, 0, 0},
      NB_UNTRUSTWORTHY,
      "no page demoted although the filler took the fast node's free memory plus 33554432"},
-    {{NB_TIER_PROMOTION, 0, false, 0, 0, 0, 0, 0, 6, 0}, NB_OK, ""},
-    {{NB_TIER_PROMOTION, 1, false, 0, 3, 0, 0, 0, 6, 0},
+    /* the controls, judged by the buffer's own pages (6144 sampled present) */
+    {{NB_TIER_PROMOTION, 0, false, 0, 0, 0, 0, 0, 6, 0, 6144, 0, 0, 0}, NB_OK, ""},
+    {{NB_TIER_PROMOTION, 0, false, 0, -1, 0, 0, 0, 6, 0, 6144, 0, 0, 0}, NB_OK, ""},
+    /* vmstat counted other tasks' promotions (system-wide): context, the buffer stayed */
+    {{NB_TIER_PROMOTION, 0, false, 0, 3, 0, 0, 0, 6, 0, 6144, 0, 0, 0},
+     NB_OK,
+     "system-wide pgpromote_success 3 during the control is context, not judged: the "
+     "buffer's own pages stayed"},
+    {{NB_TIER_PROMOTION, 0, false, 0, 0, 0, 0, 0, 6, 0, 6144, 2, 0, 0},
      NB_UNTRUSTWORTHY,
-     "control (numa_balancing=1) promoted 3 pages"},
-    {{NB_TIER_PROMOTION, 0, false, 0, -1, 0, 0, 0, 6, 0}, NB_OK, ""}, /* absent: no proof */
-    {{NB_TIER_PROMOTION, 2, false, 0.95, 1800, 0, 0, 1700, 6, 0}, NB_OK, ""},
-    {{NB_TIER_PROMOTION, 2, false, 0, 0, 0, 0, 0, 6, 0},
+     "numa_balancing=0): 2 sampled buffer pages left the node they were placed on (hot 2, cold "
+     "0)"},
+    {{NB_TIER_PROMOTION, 0, false, 0, 0, 0, 0, 0, 6, 0, 6144, 0, 1, 1},
+     NB_UNTRUSTWORTHY,
+     "(hot 0, cold 1)"},
+    {{NB_TIER_PROMOTION, 0, false, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0},
+     NB_UNTRUSTWORTHY,
+     "numa_balancing=0): no sampled page of the buffer was present"},
+    /* mode 1: normal balancing moves the hot set to the fast node, nothing else moves */
+    {{NB_TIER_PROMOTION, 1, false, 1, 0, 0, 0, 2048, 6, 0, 6144, 2048, 0, 0}, NB_OK, ""},
+    {{NB_TIER_PROMOTION, 1, false, 1, 5, 0, 0, 2048, 6, 0, 6144, 2048, 0, 0},
+     NB_OK,
+     "pgpromote_success 5 during the control is context, not judged: the buffer's own pages "
+     "moved only to the fast node (normal balancing)"},
+    {{NB_TIER_PROMOTION, 1, false, 1, 0, 0, 0, 2048, 6, 0, 6144, 2048, 3, 0},
+     NB_UNTRUSTWORTHY,
+     "numa_balancing=1): 3 sampled cold pages moved (untouched since first touch), 0 sampled "
+     "pages went to a node other than the fast node"},
+    {{NB_TIER_PROMOTION, 1, false, 1, 0, 0, 0, 2048, 6, 0, 6144, 2048, 0, 4},
+     NB_UNTRUSTWORTHY,
+     "4 sampled pages went to a node other than the fast node"},
+    {{NB_TIER_PROMOTION, 2, false, 0.95, 1800, 0, 0, 1700, 6, 0, 0, 0, 0, 0}, NB_OK, ""},
+    {{NB_TIER_PROMOTION, 2, false, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0},
      NB_UNTRUSTWORTHY,
      "numa_balancing=2 promoted no page in 6.0 s"},
-    {{NB_TIER_PROMOTION, 3, false, 0.9, -1, 0, 0, 12, 6, 0}, NB_OK, "pgpromote_success is absent"},
-    {{NB_TIER_PROMOTION, 2, false, 0, -1, 0, 0, 0, 6, 0},
+    {{NB_TIER_PROMOTION, 3, false, 0.9, -1, 0, 0, 12, 6, 0, 0, 0, 0, 0},
+     NB_OK,
+     "pgpromote_success is absent"},
+    {{NB_TIER_PROMOTION, 2, false, 0, -1, 0, 0, 0, 6, 0, 0, 0, 0, 0},
      NB_UNTRUSTWORTHY,
      "known only from the placement"},
     /* a sweep cell may promote nothing (a rate limit of 1 MB/s) */
-    {{NB_TIER_SWEEP, 2, false, 0, 0, 0, 0, 0, 6, 0}, NB_OK, ""},
+    {{NB_TIER_SWEEP, 2, false, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0}, NB_OK, ""},
 };
 
 static void test_verdict(void **state)
@@ -406,6 +461,7 @@ int main(void)
 	    cmocka_unit_test(test_demotion_tunable),
 	    cmocka_unit_test(test_pick),
 	    cmocka_unit_test(test_page_history),
+	    cmocka_unit_test(test_page_moves),
 	    cmocka_unit_test(test_share_home_scale),
 	    cmocka_unit_test(test_scores),
 	    cmocka_unit_test(test_verdict),
