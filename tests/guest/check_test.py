@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Self-test of `check.py ci` (no guest boots): a real ci result from a 2node TCG guest on 6.12
-(tests/guest/fixtures/ci-2node-6.12-tcg.json, recorded before timing metrics carried
-`emulated`), made to pass, then broken one way at a time; each break must fail the check.
+"""Self-test of `check.py ci` and `check.py tier` (no guest boots): a real ci result from a 2node
+TCG guest on 6.12 (tests/guest/fixtures/ci-2node-6.12-tcg.json, recorded before timing metrics
+carried `emulated`) and a real tier result from a 3node-tier TCG guest on 6.12
+(tests/guest/fixtures/tier-3node-6.12-tcg.json, tests/guest/tier.sh), made to pass, then broken
+one way at a time; each break must fail the check, and each harmless change must pass it.
 
   python3 tests/guest/check_test.py
 """
@@ -128,4 +130,91 @@ c = next(c for c in next(r for r in d["runs"] if r["bench"] == "gup")["cells"]
          if c["balancing"] == 0)
 c["passes"][0]["pte_updates"] = 3
 expect("gup marked PTEs with balancing off", 1, d)
+
+# ---- check.py tier: the controls (numa_balancing 0 and 1) judged by the buffer's own pages ----
+TIER = json.load(open(os.path.join(HERE, "fixtures", "tier-3node-6.12-tcg.json")))
+
+
+def run_tier(doc):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(doc, f)
+    p = subprocess.run([sys.executable, os.path.join(HERE, "check.py"), "tier", f.name,
+                        "4:0,1 84:2"], capture_output=True, text=True)
+    os.unlink(f.name)
+    return p.returncode, p.stdout.strip()
+
+
+def expect_tier(name, want, doc):
+    global fails
+    rc, out = run_tier(doc)
+    ok = rc == want
+    fails += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} tier: {name}: exit {rc} (want {want}) "
+          f"{out.splitlines()[:1]}")
+
+
+def control(doc, mode):
+    r = next(r for r in doc["runs"] if r["bench"] == "tier")
+    return next(c for c in r["cells"] if c["scenario"] == "promotion" and c["balancing"] == mode)
+
+
+def move(cell, which, n, to):
+    """n sampled pages of a set seen on node `to` at the last sample (off the start node)."""
+    b = cell["buffer_pages"][which]
+    start, last = str(b["start_node"]), b["last"]
+    last[start] -= n
+    last[str(to)] = last.get(str(to), 0) + n
+    b["moved"] += n
+    if to != cell["buffer_pages"]["fast_node"]:
+        b["moved_elsewhere"] += n
+
+
+expect_tier("recorded result", 0, TIER)
+d = copy.deepcopy(TIER)
+for m in (0, 1):  # what the old check failed: system-wide counts of other tasks' pages
+    c = control(d, m)
+    c["vmstat"]["pgpromote_success"] = 5
+    c["control"]["vmstat_pgpromote_success"] = 5
+    c["vmstat"]["numa_pages_migrated"] += 6
+expect_tier("controls: system-wide pgpromote_success 5, the buffer's pages as recorded", 0, d)
+d = copy.deepcopy(TIER)
+move(control(d, 0), "hot", 3, 0)
+expect_tier("balancing 0 moved 3 hot pages to the fast node", 1, d)
+d = copy.deepcopy(TIER)
+move(control(d, 0), "cold", 1, 1)
+expect_tier("balancing 0 moved a cold page", 1, d)
+d = copy.deepcopy(TIER)
+control(d, 0)["buffer_pages"]["hot"]["last"]["0"] += 2
+expect_tier("balancing 0: moved 0, but 2 more hot pages on the fast node at the last sample", 1, d)
+d = copy.deepcopy(TIER)
+del control(d, 1)["buffer_pages"]
+expect_tier("balancing 1 without buffer_pages", 1, d)
+d = copy.deepcopy(TIER)
+control(d, 0)["buffer_pages"]["cold"]["present"] = 0
+expect_tier("balancing 0: no cold page present", 1, d)
+d = copy.deepcopy(TIER)
+c = control(d, 1)
+h = c["buffer_pages"]["hot"]
+if h["moved"] == 0:  # the recorded mode 1 left the hot set: let it move it all home
+    move(c, "hot", h["last"][str(h["start_node"])], c["buffer_pages"]["fast_node"])
+expect_tier("balancing 1 moved the whole hot set to the fast node", 0, d)
+d = copy.deepcopy(TIER)
+move(control(d, 1), "cold", 2, control(d, 1)["buffer_pages"]["fast_node"])
+expect_tier("balancing 1 moved 2 cold pages", 1, d)
+d = copy.deepcopy(TIER)
+c = control(d, 1)
+h, fast = c["buffer_pages"]["hot"], str(c["buffer_pages"]["fast_node"])
+if h["last"].get(fast):  # one of the pages it moved home went on to node 1
+    h["last"][fast] -= 1
+    h["last"]["1"] += 1
+    h["moved_elsewhere"] += 1
+else:
+    move(c, "hot", 1, 1)
+expect_tier("balancing 1 moved a hot page to node 1, not the fast node", 1, d)
+d = copy.deepcopy(TIER)
+control(d, 0)["status"] = "untrustworthy"
+expect_tier("a control untrustworthy although its buffer stayed", 1, d)
+d = copy.deepcopy(TIER)
+control(d, 2)["vmstat"]["pgpromote_success"] = 0
+expect_tier("balancing 2 promoted nothing", 1, d)
 sys.exit(1 if fails else 0)
