@@ -131,6 +131,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LAYER_INC) -MMD -MP -c -o $@ $<
 
+# The objects that print or record the git commit are rebuilt when HEAD moves: a stamp file,
+# rewritten only when the commit differs (a results file's tool.git_commit named an older
+# commit after a checkout that touched none of these files).
+GIT_STAMP := $(BUILD)/git-commit
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(GIT_STAMP) 2>/dev/null)" = "$(GIT_COMMIT)" ] || echo "$(GIT_COMMIT)" >$(GIT_STAMP); })
+$(BUILD)/harness/results.o $(BUILD)/harness/guest/atlas.o $(BUILD)/cli/commands.o: $(GIT_STAMP)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INCS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) -lcmocka
