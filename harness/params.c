@@ -521,7 +521,6 @@ json_t *nb_metric(const char *unit, const char *direction, const double *samples
 	json_object_set_new(m, "ci95", json_pack("[o,o]", num(s.ci95_lo), num(s.ci95_hi)));
 	json_object_set_new(m, "ci_level", num(s.ci_level));
 	json_object_set_new(m, "ci_of", json_string("median"));
-	json_object_set_new(m, "p50", num(s.median));
 	json_t *looks = json_array();
 	const struct nb_design *d = nb_design_current();
 	for (int j = 0; s.sequential && j < d->nlooks; j++)

@@ -89,7 +89,7 @@ bad_inputs() {
 	head -c 2000 "$base" >"$tmp/truncated.json"
 	: >"$tmp/empty.json"
 	echo "not json" >"$tmp/garbage.json"
-	sed 's|numabench.result/1|numabench.result/2|' "$base" >"$tmp/schema2.json"
+	sed 's|numabench.result/1|numabench.result/3|' "$base" >"$tmp/schema3.json"
 	sed 's|numabench.result/1|otherthing/1|' "$base" >"$tmp/otherschema.json"
 	mutate noschema 'del d["schema"]'
 	mutate runsobject 'd["runs"] = {}'
@@ -101,7 +101,7 @@ bad_inputs() {
 	expect_error 2 "invalid JSON" report "$tmp/truncated.json"
 	expect_error 2 "invalid JSON" report "$tmp/empty.json"
 	expect_error 2 "invalid JSON" report "$tmp/garbage.json"
-	expect_error 2 "major version 2" report "$tmp/schema2.json"
+	expect_error 2 "major version 3" report "$tmp/schema3.json"
 	expect_error 2 "unknown schema" report "$tmp/otherschema.json"
 	expect_error 2 "schema" report "$tmp/noschema.json"
 	expect_error 2 "runs" report "$tmp/runsobject.json"
@@ -109,7 +109,7 @@ bad_inputs() {
 	expect_error 2 "metrics.faults.direction" report "$tmp/direction.json"
 	expect_error 2 "cells\[1\].metrics.latency_ns.samples" compare "$base" "$tmp/samples.json"
 	expect_error 2 "cannot read" report "$tmp/missing.json"
-	expect_error 2 "schema2.json" compare "$base" "$tmp/schema2.json"
+	expect_error 2 "schema3.json" compare "$base" "$tmp/schema3.json"
 	expect_error 2 'unit "ns" in synthetic-base.json but "us"' compare "$base" "$tmp/units.json"
 	expect_error 2 'direction "lower"' compare "$base" "$tmp/flipped.json"
 	expect_error 2 "unknown format \"pdf\"" report "$base" --format pdf

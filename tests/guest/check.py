@@ -19,6 +19,7 @@ printed says why). Sizes in configs take K/M/G suffixes (powers of 1024), as in 
 import json
 import sys
 
+SCHEMA = "numabench.result/2"  # what the numabench under test writes (harness/nb.h)
 STATUSES = {"ok", "skipped", "failed", "untrustworthy"}
 PLACE_MIN = 0.95
 # Reported node memory (MemTotal of the node) is the configured size minus what the kernel
@@ -223,8 +224,8 @@ def check_tunables_restored(doc):
 
 def cmd_quick(cfg_path, res_path, kernel):
     cfg, doc = load(cfg_path), load(res_path)
-    if doc.get("schema") != "numabench.result/1":
-        bad(f"schema {doc.get('schema')!r}, expected 'numabench.result/1'")
+    if doc.get("schema") != SCHEMA:
+        bad(f"schema {doc.get('schema')!r}, expected {SCHEMA!r}")
     runs = check_runs(doc, cfg)
     check_guest_meta(doc, cfg, kernel, want_exit=expected_exit(runs) if runs else None)
     skip = check_placement(runs, cfg) if runs else None
@@ -351,8 +352,8 @@ def check_ci_behaviour(runs):
 
 def cmd_ci(cfg_path, res_path, kernel):
     cfg, doc = load(cfg_path), load(res_path)
-    if doc.get("schema") != "numabench.result/1":
-        bad(f"schema {doc.get('schema')!r}, expected 'numabench.result/1'")
+    if doc.get("schema") != SCHEMA:
+        bad(f"schema {doc.get('schema')!r}, expected {SCHEMA!r}")
     runs = check_runs(doc, cfg)
     check_guest_meta(doc, cfg, kernel, want_exit=0)
     skip = check_placement(runs, cfg) if runs else "no runs"

@@ -14,7 +14,8 @@
 #   - baselines: hot set bound fast has accuracy >= 0.95, bound slow <= 0.05;
 #   - the demotion cell demotes (pgdemote_kswapd + pgdemote_direct > 0);
 #   - every tunable is back to its original value (tunables.after == tunables.before), and the
-#     bench put back what it changed (tunables_bench.*.restored is never false).
+#     bench put back what it changed (tunables_bench.*.restored and
+#     balancing_tunables.*.restored are never false).
 # Exits 77 (skip) when the guest runner is not built or cannot run here. Prints the wall time.
 # Node ids are the guest kernel's: it numbers nodes in SRAT order, CPU nodes first, so a QEMU
 # memory-only node listed before a CPU node gets a higher id (4node-2slow:
@@ -111,7 +112,8 @@ for s in r.get("scores", []):
 t = d.get("tunables", {})
 if t.get("before") != t.get("after"):
     err("tunables after the run %s differ from before %s" % (t.get("after"), t.get("before")))
-for k, v in (r.get("tunables_bench") or {}).items():
+for k, v in list((r.get("tunables_bench") or {}).items()) + \
+        list((r.get("balancing_tunables") or {}).items()):
     if v.get("restored") is False:
         err("the bench did not put back %s" % k)
 for e in errors:
