@@ -76,7 +76,7 @@ expect_error() {
 
 # mutate NAME PYTHON: a copy of the base fixture changed by a Python statement on `d`.
 mutate() {
-	python3 - "$REF/synthetic-base.json" "$tmp/$1.json" "$2" <<'PY'
+	python3 - "$FIX/synthetic-base.json" "$tmp/$1.json" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 exec(sys.argv[3])
@@ -85,7 +85,7 @@ PY
 }
 
 bad_inputs() {
-	local base=$REF/synthetic-base.json
+	local base=$FIX/synthetic-base.json
 	head -c 2000 "$base" >"$tmp/truncated.json"
 	: >"$tmp/empty.json"
 	echo "not json" >"$tmp/garbage.json"
@@ -130,7 +130,7 @@ bad_inputs() {
 }
 
 outputs() {
-	local base=$REF/synthetic-base.json patched=$REF/synthetic-patched.json rc
+	local base=$FIX/synthetic-base.json patched=$FIX/synthetic-patched.json rc
 	"$bin" report "$base" --format md >"$tmp/stdout.md"
 	"$bin" report "$base" --format md -o "$tmp/file.md"
 	if cmp -s "$tmp/stdout.md" "$tmp/file.md" && [ -z "$(find "$tmp" -name '.file.md.*')" ]; then
@@ -182,7 +182,7 @@ for cell, v in ((c[0], 1.7e308), (c[1], -1.7e308)):
 firmware() {
 	local c
 	for c in amd2 reversed nps4x2 cxl; do
-		"$bin" report "$REF/synthetic-slit-$c.json" --format json >"$tmp/slit-$c.json"
+		"$bin" report "$FIX/synthetic-slit-$c.json" --format json >"$tmp/slit-$c.json"
 		if python3 tests/analysis/check_firmware.py "$c" "$tmp/slit-$c.json"; then
 			ok
 		else
@@ -190,7 +190,7 @@ firmware() {
 		fi
 	done
 	# HMAT read as an order too: published latency of 0>1 above 0>2's, measured far below it
-	python3 - "$REF/synthetic-slit-cxl.json" "$tmp/hmat.json" <<'PY'
+	python3 - "$FIX/synthetic-slit-cxl.json" "$tmp/hmat.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["topology"]["memattrs"]["latency"][1]["value"] = 300
