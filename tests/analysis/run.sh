@@ -5,7 +5,8 @@
 #  - bad input: malformed, truncated or wrong-schema results, mixed units, bad options: one
 #    line on stderr, nothing on stdout, the documented exit code;
 #  - firmware: SLIT as an order and the distance classes (check_firmware.py);
-#  - output: -o writes atomically, colour only on a terminal, --threshold exits 5.
+#  - output: -o writes atomically, colour only on a terminal, --threshold exits 5;
+#  - reference schema: results/reference/*.json are of the schema a fresh run writes.
 set -uo pipefail
 bin=$(realpath "${1:?usage: run.sh NUMABENCH}")
 cd "$(dirname "$0")/../.."
@@ -204,8 +205,60 @@ PY
 	fi
 }
 
+# The reference results are of the schema numabench writes now, read from what it writes: a
+# tiny real run (fault, one 2M cell of 4k pages, well under a second), against each
+# results/reference/*.json. A stale one: regenerate it (README "QEMU NUMA guests":
+# ONLY=quick UPDATE_REFERENCE=1 bash tests/guest/run.sh ./numabench) and the goldens (regen.sh).
+# OLD_OK names the files still accepted at an older schema, with the reason; an entry that is
+# no longer old fails too, so the list cannot outlive its reason. The readers' /1 inputs are
+# tests/fixtures/result1, /1 on purpose, and must stay /1.
+OLD_OK=(
+	"guest-2node-6.1-quick.json:recorded 2026-11-26 at /1, before the /2 bump; regenerated next"
+	"guest-2node-6.12-quick.json:recorded 2026-11-26 at /1, before the /2 bump; regenerated next"
+	"guest-4node-asym-6.1-quick.json:recorded 2026-11-26 at /1, before the /2 bump; regenerated next"
+	"guest-4node-asym-6.12-quick.json:recorded 2026-11-26 at /1, before the /2 bump; regenerated next"
+)
+reference_schema() {
+	local f want got name old
+	rm -f "$tmp/now.json"
+	(cd "$tmp" && "$bin" run fault --set fault.size=2M --set fault.pages=4k -o "$tmp/now.json" \
+		>/dev/null 2>"$tmp/now.err")
+	want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["schema"])' \
+		"$tmp/now.json" 2>/dev/null)
+	case "$want" in
+	numabench.result/*) ok ;;
+	*)
+		bad "reference schema: a tiny run wrote no results schema ($(tail -1 "$tmp/now.err"))"
+		return
+		;;
+	esac
+	for f in results/reference/*.json; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f")
+		got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("schema"))' "$f")
+		old=""
+		for o in "${OLD_OK[@]}"; do
+			[ "${o%%:*}" = "$name" ] && old=${o#*:}
+		done
+		if [ "$got" = "$want" ] && [ -z "$old" ]; then
+			ok
+		elif [ "$got" = "$want" ]; then
+			bad "$f is $want now: remove it from OLD_OK in tests/analysis/run.sh"
+		elif [ -n "$old" ]; then
+			ok # accepted at $got:$old
+		else
+			bad "$f: schema $got, numabench writes $want: regenerate it (tests/guest/run.sh, UPDATE_REFERENCE=1) and the goldens"
+		fi
+	done
+	for f in tests/fixtures/result1/*.json; do
+		got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("schema"))' "$f")
+		[ "$got" = numabench.result/1 ] && ok || bad "$f: schema $got, a /1 reader fixture must stay numabench.result/1"
+	done
+}
+
 golden
 firmware
 bad_inputs
 outputs
+reference_schema
 t_done
