@@ -178,6 +178,10 @@ void an_cell_label(const json_t *cell, const char *const *skip, char *buf, size_
 	an_sb_init(&s, buf, len);
 	for (int i = 0; an_ident_fields[i]; i++) {
 		const json_t *x = json_object_get(cell, an_ident_fields[i]);
+		/* a strided cell (latency) of numabench.result/2 has its size as size_bytes only;
+		 * /1 also wrote the text "size" */
+		if (!x && !strcmp(an_ident_fields[i], "size") && json_object_get(cell, "stride"))
+			x = json_object_get(cell, "size_bytes");
 		if (!x || !an_is_scalar(x) || in_list(skip, an_ident_fields[i]))
 			continue;
 		if (!strcmp(an_ident_fields[i], "size") && json_is_integer(x))

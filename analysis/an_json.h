@@ -1,4 +1,4 @@
-/* numabench analysis: reading result documents (schema numabench.result/1) for people. */
+/* numabench analysis: reading result documents (schema numabench.result/2, and /1) for people. */
 #ifndef AN_JSON_H
 #define AN_JSON_H
 

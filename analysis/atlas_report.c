@@ -3,7 +3,6 @@
  * the previous kernel's is marked and summarised in one line per kernel; a kernel where a
  * forced GUP path left the target's PROT_NONE page accessible is a finding (AN_BAD, red).
  * --format csv|json: tidy rows (kernel, behaviour, value, changed, ...). README "Atlas". */
-#include "an_cli.h"
 #include "an_doc.h"
 #include "an_json.h"
 #include "an_tidy.h"

@@ -2,7 +2,6 @@
  * rendered as tables (and bar charts with CI whiskers in HTML). */
 #include "analysis.h"
 #include "an_chart.h"
-#include "an_cli.h"
 #include "an_compare.h"
 #include "an_json.h"
 #include "an_tidy.h"

@@ -7,7 +7,6 @@
 #include "an_stats.h"
 #include "analysis.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,58 +415,15 @@ void fl_free(struct fleet *fl)
 	free(fl->f), free(fl->skip), free(fl->h), free(fl->c), free(fl->t);
 }
 
-static int usage(const char *what, const char *arg, const struct an_getopt *g)
+int an_run_fleet(const struct an_fleet_opts *o)
 {
-	nb_err("fleet: %s \"%s\" (valid: %s; see numabench help fleet)", what, arg, g->valid);
-	return NB_EXIT_USAGE;
-}
-
-static int parse(int argc, char **argv, const struct an_getopt *g, struct fleet *fl,
-		 enum an_fmt *fmt, const char **out)
-{
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, g->optstring, g->lo, NULL)) != -1) {
-		if (c == 'f' && an_fmt_parse(optarg, fmt)) {
-			nb_err("fleet: unknown format \"%s\" (valid: text, md, html, csv, json)",
-			       optarg);
-			return NB_EXIT_USAGE;
-		} else if (c == 'o') {
-			*out = optarg;
-		} else if (c == 'z' && (nb_parse_double(optarg, &fl->z) || !(fl->z > 0))) {
-			nb_err("fleet: bad --z \"%s\" (valid: a number > 0, e.g. 3.5)", optarg);
-			return NB_EXIT_USAGE;
-		} else if (c == 't' && (nb_parse_double(optarg, &fl->pct) || !(fl->pct >= 0))) {
-			nb_err("fleet: bad --threshold \"%s\" (valid: a percentage >= 0, e.g. 5)",
-			       optarg);
-			return NB_EXIT_USAGE;
-		} else if (c == ':') {
-			return usage("option needs a value:", argv[optind - 1], g);
-		} else if (c == '?' || c == 'h') {
-			return usage("unknown option", argv[optind - 1], g);
-		}
-	}
-	if (optind >= argc) {
-		nb_err(
-		    "fleet: needs results files or folders (usage: numabench fleet FILES|DIRS... "
-		    "[--format text|md|html|csv|json] [-o FILE] [--z THRESHOLD] [--threshold "
-		    "PCT])");
-		return NB_EXIT_USAGE;
-	}
-	return 0;
-}
-
-int an_run_fleet(int argc, char **argv, const struct an_getopt *g)
-{
-	struct fleet fl = {.z = FL_Z_DEFAULT, .pct = FL_PCT_DEFAULT};
-	enum an_fmt fmt = AN_TEXT;
-	const char *out = NULL, *nc = getenv("NO_COLOR");
+	struct fleet fl = {.z = isnan(o->z) ? FL_Z_DEFAULT : o->z,
+			   .pct = isnan(o->pct) ? FL_PCT_DEFAULT : o->pct};
+	enum an_fmt fmt = o->fmt;
+	const char *out = o->out, *nc = getenv("NO_COLOR");
 	struct an_doc d;
-	int rc = parse(argc, argv, g, &fl, &fmt, &out);
-	if (rc)
-		return rc;
-	fl_read_all(&fl, argv + optind, argc - optind);
+	int rc;
+	fl_read_all(&fl, o->paths, o->npaths);
 	fl_judge(&fl);
 	if (an_doc_open(&d, fmt, fmt == AN_TEXT && !out && isatty(1) && !(nc && *nc),
 			"numabench fleet")) {

@@ -1,12 +1,12 @@
 /* numabench analysis: `numabench report RESULT.json`, the account of one run. */
 #include "analysis.h"
 #include "an_chart.h"
-#include "an_cli.h"
 #include "an_json.h"
 #include "an_report.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -213,6 +213,12 @@ static void report_doc(struct an_doc *d, const json_t *doc)
 	kv_section(d, "Host", json_object_get(doc, "host"), host_first);
 	kv_section(d, "Capabilities", json_object_get(doc, "capabilities"), NULL);
 	kv_section(d, "numabench", json_object_get(doc, "tool"), tool_first);
+}
+
+bool an_use_color(const struct an_opts *o)
+{
+	const char *nc = getenv("NO_COLOR");
+	return o->fmt == AN_TEXT && !o->out && isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
 int an_run_report(const struct an_opts *o)

@@ -218,16 +218,13 @@ static json_t *plan(const struct nb_ctx *ctx, const struct nb_params *p)
 							    : sizes->list[q]) == size;
 					if (dup)
 						continue;
-					char sz[32];
-					nb_fmt_size(size, sz, sizeof(sz));
-					json_t *cell =
-					    json_pack("{s:i,s:i,s:s,s:I,s:s,s:I,s:I}", "cpu_node",
-						      c, "mem_node", m, "size", sz, "size_bytes",
-						      (json_int_t)size, "pages",
-						      nb_param_choice_name(&params[P_PAGES],
-									   (int)pages->list[pg]),
-						      "stride", (json_int_t)stride, "bytes",
-						      (json_int_t)size);
+					json_t *cell = json_pack(
+					    "{s:i,s:i,s:I,s:s,s:I,s:I}", "cpu_node", c, "mem_node",
+					    m, "size_bytes", (json_int_t)size, "pages",
+					    nb_param_choice_name(&params[P_PAGES],
+								 (int)pages->list[pg]),
+					    "stride", (json_int_t)stride, "bytes",
+					    (json_int_t)size);
 					nb_plan_cpu(cell, nb_ctx_node_one_cpu(ctx, c), "chaser");
 					if (dram)
 						nb_wset_cell(ctx, &w, c, m, cell);
@@ -275,9 +272,10 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 		    (uint64_t)json_integer_value(json_object_get(cell, "size_bytes")),
 		    !strcmp(json_string_value(json_object_get(cell, "pages")), "thp"),
 		    (uint64_t)json_integer_value(json_object_get(cell, "stride"))};
+		char sz[32];
+		nb_fmt_size(k.size, sz, sizeof(sz));
 		nb_progress("latency: cpu node %d -> mem node %d, %s %s, stride %llu (%d/%d)",
-			    k.cpu_node, k.mem_node,
-			    json_string_value(json_object_get(cell, "size")), k.thp ? "thp" : "4k",
+			    k.cpu_node, k.mem_node, sz, k.thp ? "thp" : "4k",
 			    (unsigned long long)k.stride, q + 1, total);
 		enum nb_status cst = nb_class_has_role(cell, "covered") ? nb_class_covered(cell)
 				     : nb_cell_budget(cell)		? NB_SKIPPED

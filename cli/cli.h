@@ -95,7 +95,7 @@ void nb_cli_getopt_reset(void);
 /* The "unknown option X" / "missing value for X" error line of c, with the valid list. */
 int nb_cli_bad_opt(const struct nb_cli_cmd *c, const struct nb_cli_getopt *g, int rc, char **argv);
 
-/* report, compare, atlas-report: analysis's parser with c's tables. */
+/* report, compare, atlas-report: their options (cli/cmd_report.c) with c's tables. */
 struct an_opts;
 int nb_cli_an_parse(const struct nb_cli_cmd *c, int argc, char **argv, bool compare,
 		    struct an_opts *o);

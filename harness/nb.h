@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#define NB_SCHEMA "numabench.result/1"
-#define NB_SCHEMA_MAJOR 1
+/* The results schema this numabench writes; readers also take the older majors down to
+ * NB_SCHEMA_OLDEST_MAJOR (/1: the shapes /2 retired, see README "Results JSON"). */
+#define NB_SCHEMA "numabench.result/2"
+#define NB_SCHEMA_MAJOR 2
+#define NB_SCHEMA_OLDEST_MAJOR 1
 #ifndef NB_VERSION
 #define NB_VERSION "0.1.0"
 #endif

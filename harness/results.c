@@ -110,10 +110,11 @@ static json_t *check_schema(json_t *doc, const char *what, char *err, size_t err
 		json_decref(doc);
 		return NULL;
 	}
-	if (major != NB_SCHEMA_MAJOR) {
-		snprintf(err, errlen,
-			 "%s: schema \"%s\" has major version %ld; this numabench reads major %d",
-			 what, schema, major, NB_SCHEMA_MAJOR);
+	if (major < NB_SCHEMA_OLDEST_MAJOR || major > NB_SCHEMA_MAJOR) {
+		snprintf(
+		    err, errlen,
+		    "%s: schema \"%s\" has major version %ld; this numabench reads majors %d-%d",
+		    what, schema, major, NB_SCHEMA_OLDEST_MAJOR, NB_SCHEMA_MAJOR);
 		json_decref(doc);
 		return NULL;
 	}

@@ -1,4 +1,4 @@
-/* numabench: results files (schema numabench.result/1). */
+/* numabench: results files (schema numabench.result/2; /1 read too). */
 #ifndef NB_RESULTS_H
 #define NB_RESULTS_H
 

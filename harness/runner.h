@@ -48,5 +48,13 @@ int nb_run_exec(struct nb_run_opts *o, int argc, char **argv);
 int nb_run_plan(struct nb_run_opts *o);
 /* The plan document of the jobs under ctx ("schema": "numabench.plan/1"). */
 json_t *nb_plan_doc(const struct nb_ctx *ctx, struct nb_run_opts *o);
+/* The context of a run or a plan (context.c): the sets, the counters asked for, every bench's
+ * parameters validated against them; -1 with the message said (exit 2). ctx is always set
+ * (freeable). */
+int nb_ctx_prepare(struct nb_ctx *ctx, struct nb_topo *topo, struct nb_caps *caps,
+		   const struct nb_run_opts *o);
+/* On stdout once a run ended (summary.c): a line per bench, then the untrustworthy cells of
+ * runs and what to do next (path: the results file). */
+void nb_run_summary(json_t *runs, const char *path);
 
 #endif

@@ -119,11 +119,9 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	bal_knobs_lower(&b, p);
 	bal_tp_open(&b, run);
 	bal_run_all(&b, order);
-	bool restored = !nb_interrupted;
-	if (restored)
+	if (!nb_interrupted)
 		bal_knobs_restore(&b);
-	/* tunables_bench: the older shape; balancing_tunables: the one every bench shares */
-	json_object_set_new(run, "tunables_bench", bal_knobs_json(&b, p, restored));
+	/* the shape every bench shares (numabench.result/1 also wrote "tunables_bench") */
 	json_object_set_new(run, "balancing_tunables", nb_scan_json(&b.scan));
 	bal_tp_close(&b);
 	enum nb_status st = bal_report(&b, run);

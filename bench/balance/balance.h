@@ -152,7 +152,6 @@ void bal_rep_order(const struct bal *b, int r, int *idx);
 int bal_set_mode(struct bal *b, int mode, struct trial *tr);
 void bal_knobs_lower(struct bal *b, const struct nb_params *p);
 void bal_knobs_restore(struct bal *b);
-json_t *bal_knobs_json(const struct bal *b, const struct nb_params *p, bool restored);
 /* tracepoints.c */
 extern const char *const bal_tp_keys[];
 void bal_tp_open(struct bal *b, json_t *run);

@@ -154,20 +154,10 @@ static void scan_lower(struct gup *g, const struct nb_params *p)
 	nb_scan_lower(&g->scan, NB_SCAN_PERIOD_MIN, period ? period : -1, root);
 }
 
-/* What was done: run["balancing_tunables"] (the shape every bench shares), and the older
- * run["scan_tunables"] {knob: {before, during, note?}} that existing readers know. */
+/* What was done: run["balancing_tunables"], the shape every bench shares (numabench.result/1
+ * also wrote it as run["scan_tunables"]). */
 static void scan_json(struct gup *g)
 {
-	static const enum nb_scan_knob_id ids[] = {NB_SCAN_DELAY, NB_SCAN_PERIOD_MIN};
-	json_t *o = json_object();
-	for (int i = 0; i < 2; i++) {
-		const struct nb_scan_knob *k = &g->scan.k[ids[i]];
-		json_object_set_new(o, k->name,
-				    json_pack("{s:o,s:o,s:s*}", "before", nb_json_count(k->before),
-					      "during", nb_json_count(k->during), "note",
-					      k->note[0] ? k->note : NULL));
-	}
-	json_object_set_new(g->run, "scan_tunables", o);
 	json_object_set_new(g->run, "balancing_tunables", nb_scan_json(&g->scan));
 }
 

@@ -291,7 +291,7 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 	}
 	json_t *knobs = json_object();
 	json_object_set_new(run, "tunables_bench", knobs);
-	tier_knobs_begin(&t, knobs);
+	tier_knobs_begin(&t);
 	struct nb_cells cl;
 	nb_cells_init(&cl, run);
 	json_t *pl = plan(ctx, p), *cells = json_object_get(pl, "cells");

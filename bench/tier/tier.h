@@ -122,7 +122,7 @@ json_t *tier_vmstat_json(const struct nb_vmstat *d, json_t **missing);
 enum nb_status tier_run_trial(struct tier *t, const struct trial *tr, json_t *cell);
 /* knobs.c */
 int tier_set_knob(const char *name, const char *value, char *err, size_t len);
-void tier_knobs_begin(struct tier *t, json_t *knobs);
+void tier_knobs_begin(struct tier *t);
 void tier_knobs_remember(json_t *knobs, const char *name);
 void tier_knobs_restore(struct tier *t, json_t *knobs, json_t *run);
 /* results.c */

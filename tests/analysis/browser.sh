@@ -16,6 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 REF=results/reference
+FIX=tests/fixtures/result1
 
 chromium_run() {
 	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
@@ -44,12 +45,12 @@ check() {
 	fi
 }
 
-for f in "$REF"/*.json; do
+for f in "$REF"/*.json "$FIX"/*.json; do
 	case "$f" in *minimal*) continue ;; esac # no charts in it
 	check "report-$(basename "$f" .json)" report "$f" report "$f"
 done
-check compare compare "" compare "$REF/synthetic-base.json" "$REF/synthetic-patched.json" \
-	"$REF/synthetic-otherhost.json"
+check compare compare "" compare "$FIX/synthetic-base.json" "$FIX/synthetic-patched.json" \
+	"$FIX/synthetic-otherhost.json"
 check compare-topology compare "" compare "$REF/guest-2node-6.1-quick.json" \
 	"$REF/guest-4node-asym-6.12-quick.json"
 echo "browser: $pass passed, $fail failed"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Write the hand-made results/reference/synthetic-*.json fixtures that the analysis tests use.
+"""Write the hand-made tests/fixtures/result1/synthetic-*.json fixtures that the analysis tests use.
 
-They are synthetic: made-up numbers in the numabench.result/1 shape, not measurements. They
+They are synthetic: made-up numbers in the numabench.result/1 shape, not measurements, and
+they stay /1 on purpose: they are the readers' /1 inputs (numabench writes /2; report,
+compare, summary and fleet must keep reading /1). The reference results of the current schema
+are the real guest runs in results/reference (tests/analysis/run.sh fails on a stale one). They
 cover what report and compare must render: latency and bandwidth matrices, a balance timeline
 with two modes, a GUP cell table, skipped and untrustworthy runs, an unknown bench with
 unknown fields, the newer benches (loaded curves, migrate beside balance, tier scores
@@ -9,7 +12,7 @@ and timelines), and the firmware comparison on real-machine shapes (synthetic-sl
 SLIT 10/32 with a 1.8x remote, an order reversed against SLIT, two packages of four nodes,
 a CXL memory-only node). Deterministic (fixed seeds), so running it again gives the same files.
 
-usage: tests/analysis/make-synthetic.py [OUTDIR]   (default results/reference)
+usage: tests/analysis/make-synthetic.py [OUTDIR]   (default tests/fixtures/result1)
 """
 import json
 import math
@@ -450,7 +453,7 @@ def minimal():
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "results/reference"
+    out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/result1"
     base = document(1, "synthetic-a", "6.1.0-28-amd64", 150.0, 5.2, 1500.0, 6.0, 100.0)
     patched = document(2, "synthetic-a", "6.12.9-amd64", 162.0, 5.75, 1500.0, 4.0, 100.0,
                        "modes", ("ptrace",))

@@ -5,7 +5,8 @@
 #  - bad input: malformed, truncated or wrong-schema results, mixed units, bad options: one
 #    line on stderr, nothing on stdout, the documented exit code;
 #  - firmware: SLIT as an order and the distance classes (check_firmware.py);
-#  - output: -o writes atomically, colour only on a terminal, --threshold exits 5.
+#  - output: -o writes atomically, colour only on a terminal, --threshold exits 5;
+#  - reference schema: results/reference/*.json are of the schema a fresh run writes.
 set -uo pipefail
 bin=$(realpath "${1:?usage: run.sh NUMABENCH}")
 cd "$(dirname "$0")/../.."
@@ -76,7 +77,7 @@ expect_error() {
 
 # mutate NAME PYTHON: a copy of the base fixture changed by a Python statement on `d`.
 mutate() {
-	python3 - "$REF/synthetic-base.json" "$tmp/$1.json" "$2" <<'PY'
+	python3 - "$FIX/synthetic-base.json" "$tmp/$1.json" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 exec(sys.argv[3])
@@ -85,11 +86,11 @@ PY
 }
 
 bad_inputs() {
-	local base=$REF/synthetic-base.json
+	local base=$FIX/synthetic-base.json
 	head -c 2000 "$base" >"$tmp/truncated.json"
 	: >"$tmp/empty.json"
 	echo "not json" >"$tmp/garbage.json"
-	sed 's|numabench.result/1|numabench.result/2|' "$base" >"$tmp/schema2.json"
+	sed 's|numabench.result/1|numabench.result/3|' "$base" >"$tmp/schema3.json"
 	sed 's|numabench.result/1|otherthing/1|' "$base" >"$tmp/otherschema.json"
 	mutate noschema 'del d["schema"]'
 	mutate runsobject 'd["runs"] = {}'
@@ -101,7 +102,7 @@ bad_inputs() {
 	expect_error 2 "invalid JSON" report "$tmp/truncated.json"
 	expect_error 2 "invalid JSON" report "$tmp/empty.json"
 	expect_error 2 "invalid JSON" report "$tmp/garbage.json"
-	expect_error 2 "major version 2" report "$tmp/schema2.json"
+	expect_error 2 "major version 3" report "$tmp/schema3.json"
 	expect_error 2 "unknown schema" report "$tmp/otherschema.json"
 	expect_error 2 "schema" report "$tmp/noschema.json"
 	expect_error 2 "runs" report "$tmp/runsobject.json"
@@ -109,7 +110,7 @@ bad_inputs() {
 	expect_error 2 "metrics.faults.direction" report "$tmp/direction.json"
 	expect_error 2 "cells\[1\].metrics.latency_ns.samples" compare "$base" "$tmp/samples.json"
 	expect_error 2 "cannot read" report "$tmp/missing.json"
-	expect_error 2 "schema2.json" compare "$base" "$tmp/schema2.json"
+	expect_error 2 "schema3.json" compare "$base" "$tmp/schema3.json"
 	expect_error 2 'unit "ns" in synthetic-base.json but "us"' compare "$base" "$tmp/units.json"
 	expect_error 2 'direction "lower"' compare "$base" "$tmp/flipped.json"
 	expect_error 2 "unknown format \"pdf\"" report "$base" --format pdf
@@ -130,7 +131,7 @@ bad_inputs() {
 }
 
 outputs() {
-	local base=$REF/synthetic-base.json patched=$REF/synthetic-patched.json rc
+	local base=$FIX/synthetic-base.json patched=$FIX/synthetic-patched.json rc
 	"$bin" report "$base" --format md >"$tmp/stdout.md"
 	"$bin" report "$base" --format md -o "$tmp/file.md"
 	if cmp -s "$tmp/stdout.md" "$tmp/file.md" && [ -z "$(find "$tmp" -name '.file.md.*')" ]; then
@@ -182,7 +183,7 @@ for cell, v in ((c[0], 1.7e308), (c[1], -1.7e308)):
 firmware() {
 	local c
 	for c in amd2 reversed nps4x2 cxl; do
-		"$bin" report "$REF/synthetic-slit-$c.json" --format json >"$tmp/slit-$c.json"
+		"$bin" report "$FIX/synthetic-slit-$c.json" --format json >"$tmp/slit-$c.json"
 		if python3 tests/analysis/check_firmware.py "$c" "$tmp/slit-$c.json"; then
 			ok
 		else
@@ -190,7 +191,7 @@ firmware() {
 		fi
 	done
 	# HMAT read as an order too: published latency of 0>1 above 0>2's, measured far below it
-	python3 - "$REF/synthetic-slit-cxl.json" "$tmp/hmat.json" <<'PY'
+	python3 - "$FIX/synthetic-slit-cxl.json" "$tmp/hmat.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["topology"]["memattrs"]["latency"][1]["value"] = 300
@@ -204,8 +205,55 @@ PY
 	fi
 }
 
+# The reference results are of the schema numabench writes now, read from what it writes: a
+# tiny real run (fault, one 2M cell of 4k pages, well under a second), against each
+# results/reference/*.json. A stale one: regenerate it (README "QEMU NUMA guests":
+# ONLY=quick UPDATE_REFERENCE=1 bash tests/guest/run.sh ./numabench) and the goldens (regen.sh).
+# OLD_OK names the files still accepted at an older schema, with the reason; an entry that is
+# no longer old fails too, so the list cannot outlive its reason. The readers' /1 inputs are
+# tests/fixtures/result1, /1 on purpose, and must stay /1.
+OLD_OK=()
+reference_schema() {
+	local f want got name old
+	rm -f "$tmp/now.json"
+	(cd "$tmp" && "$bin" run fault --set fault.size=2M --set fault.pages=4k -o "$tmp/now.json" \
+		>/dev/null 2>"$tmp/now.err")
+	want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["schema"])' \
+		"$tmp/now.json" 2>/dev/null)
+	case "$want" in
+	numabench.result/*) ok ;;
+	*)
+		bad "reference schema: a tiny run wrote no results schema ($(tail -1 "$tmp/now.err"))"
+		return
+		;;
+	esac
+	for f in results/reference/*.json; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f")
+		got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("schema"))' "$f")
+		old=""
+		for o in "${OLD_OK[@]}"; do
+			[ "${o%%:*}" = "$name" ] && old=${o#*:}
+		done
+		if [ "$got" = "$want" ] && [ -z "$old" ]; then
+			ok
+		elif [ "$got" = "$want" ]; then
+			bad "$f is $want now: remove it from OLD_OK in tests/analysis/run.sh"
+		elif [ -n "$old" ]; then
+			ok # accepted at $got:$old
+		else
+			bad "$f: schema $got, numabench writes $want: regenerate it (tests/guest/run.sh, UPDATE_REFERENCE=1) and the goldens"
+		fi
+	done
+	for f in tests/fixtures/result1/*.json; do
+		got=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("schema"))' "$f")
+		[ "$got" = numabench.result/1 ] && ok || bad "$f: schema $got, a /1 reader fixture must stay numabench.result/1"
+	done
+}
+
 golden
 firmware
 bad_inputs
 outputs
+reference_schema
 t_done

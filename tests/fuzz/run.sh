@@ -13,9 +13,9 @@ fail=0
 for t in results report fleet config cmdline; do
 	mkdir -p $B/corpus/$t
 	case $t in
-	results) cp results/reference/*.json $B/corpus/$t/ 2>/dev/null ;;
+	results) cp results/reference/*.json tests/fixtures/result1/*.json $B/corpus/$t/ 2>/dev/null ;;
 	report) # seeds: a format byte, then a reference result (the small synthetic ones)
-		for f in results/reference/synthetic-*.json; do
+		for f in tests/fixtures/result1/synthetic-*.json; do
 			for k in 0 1 2 128; do
 				{ printf "\\$(printf %o $k)"; cat "$f"; } >"$B/corpus/$t/$(basename "$f" .json)-$k"
 			done

@@ -102,10 +102,11 @@ t = d.get("tunables", {})
 if t.get("before") != t.get("after"):
     diff = {k: (t["before"].get(k), t["after"].get(k)) for k in t.get("before", {}) if t["before"].get(k) != t.get("after", {}).get(k)}
     err("tunables not restored: %s" % diff)
-for k, v in r.get("tunables_bench", {}).items():
-    if "set" in v and v.get("restored") is not True:
+bt = r.get("balancing_tunables", {})
+for k, v in bt.items():
+    if v.get("lowered") and v.get("restored") is not True:
         err("bench did not put back %s" % k)
-if r.get("tunables_bench", {}).get("numa_balancing", {}).get("restored") is not True:
+if bt.get("numa_balancing", {}).get("restored") is not True:
     err("bench did not put back numa_balancing")
 
 # A short account of what was measured (for reports), then the verdict.

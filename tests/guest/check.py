@@ -24,6 +24,7 @@ printed says why). Sizes in configs take K/M/G suffixes (powers of 1024), as in 
 import json
 import sys
 
+SCHEMA = "numabench.result/2"  # what the numabench under test writes (harness/nb.h)
 STATUSES = {"ok", "skipped", "failed", "untrustworthy"}
 PLACE_MIN = 0.95
 # Reported node memory (MemTotal of the node) is the configured size minus what the kernel
@@ -228,8 +229,8 @@ def check_tunables_restored(doc):
 
 def cmd_quick(cfg_path, res_path, kernel):
     cfg, doc = load(cfg_path), load(res_path)
-    if doc.get("schema") != "numabench.result/1":
-        bad(f"schema {doc.get('schema')!r}, expected 'numabench.result/1'")
+    if doc.get("schema") != SCHEMA:
+        bad(f"schema {doc.get('schema')!r}, expected {SCHEMA!r}")
     runs = check_runs(doc, cfg)
     check_guest_meta(doc, cfg, kernel, want_exit=expected_exit(runs) if runs else None)
     skip = check_placement(runs, cfg) if runs else None
@@ -356,8 +357,8 @@ def check_ci_behaviour(runs):
 
 def cmd_ci(cfg_path, res_path, kernel):
     cfg, doc = load(cfg_path), load(res_path)
-    if doc.get("schema") != "numabench.result/1":
-        bad(f"schema {doc.get('schema')!r}, expected 'numabench.result/1'")
+    if doc.get("schema") != SCHEMA:
+        bad(f"schema {doc.get('schema')!r}, expected {SCHEMA!r}")
     runs = check_runs(doc, cfg)
     check_guest_meta(doc, cfg, kernel, want_exit=0)
     skip = check_placement(runs, cfg) if runs else "no runs"
@@ -493,8 +494,9 @@ def cmd_tier(res_path, expect="4:0,1 84:2"):
     t = doc.get("tunables") or {}
     if t.get("before") != t.get("after"):
         bad(f"tunables after the run {t.get('after')} differ from before {t.get('before')}")
-    for k, v in (r.get("tunables_bench") or {}).items():
-        if v.get("restored") is False:
+    for k, v in list((r.get("tunables_bench") or {}).items()) + \
+            list((r.get("balancing_tunables") or {}).items()):
+        if isinstance(v, dict) and v.get("restored") is False:
             bad(f"the bench did not put back {k}")
     if not problems:
         prom = {c["balancing"]: (c.get("vmstat") or {}).get("pgpromote_success")

@@ -24,6 +24,7 @@ import check  # noqa: E402
 
 def good():
     d = copy.deepcopy(BASE)
+    d["schema"] = check.SCHEMA  # the fixture is a numabench.result/1 file
     d["guest"]["exit_code"] = 0
     for r in d["runs"]:
         r["status"] = "ok"
@@ -71,6 +72,9 @@ for _, m in check.metrics_in(d["runs"]):
 expect("no metric carries `emulated` yet: skipped part", 77, d)
 expect("... unless NB_REQUIRE_METRIC_EMULATED=1", 1, d, {"NB_REQUIRE_METRIC_EMULATED": "1"})
 expect("passing result", 0, good())
+d = good()
+d["schema"] = "numabench.result/1"
+expect("the older schema (the numabench under test writes /2)", 1, d)
 d = good()
 first(d, lambda m: m["unit"] == "ns").pop("emulated")
 expect("one timing metric without emulated", 1, d)

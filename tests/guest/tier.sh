@@ -17,7 +17,8 @@
 #   - baselines: hot set bound fast has accuracy >= 0.95, bound slow <= 0.05;
 #   - the demotion cell demotes (pgdemote_kswapd + pgdemote_direct > 0);
 #   - every tunable is back to its original value (tunables.after == tunables.before), and the
-#     bench put back what it changed (tunables_bench.*.restored is never false).
+#     bench put back what it changed (tunables_bench.*.restored and
+#     balancing_tunables.*.restored are never false).
 # The checks are `check.py tier` (tests/guest/check_test.py breaks them one way at a time).
 # Exits 77 (skip) when the guest runner is not built or cannot run here. Prints the wall time.
 # Node ids are the guest kernel's: it numbers nodes in SRAT order, CPU nodes first, so a QEMU

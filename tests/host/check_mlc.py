@@ -60,7 +60,7 @@ if lo:
             size = lo["params"].get("size")
             ref = [x for x in lat["cells"] if x.get("cpu_node") == c["cpu_node"] and
                    x.get("mem_node") == c["mem_node"] and x.get("pages") == "4k" and
-                   x.get("size") == size and "metrics" in x]
+                   x.get("size_bytes") == c.get("size_bytes") and "metrics" in x]
             if not ref:
                 print("skip loaded vs latency: latency has no 4k cell of size %s" % size)
                 continue

@@ -136,7 +136,7 @@ def check_classes(name, cells, at_check_point):
                                                         "class" if class_mode else "all"))
 
 
-check_classes("latency", lat, lambda c: c["size"] == lat[-1]["size"] and
+check_classes("latency", lat, lambda c: c["size_bytes"] == lat[-1]["size_bytes"] and
               c["pages"] == lat[0]["pages"] and c["stride"] == lat[0]["stride"])
 bw = [c for c in benches["bandwidth"]["cells"] if "skip" not in c]
 top = {n: max(c["threads"] for c in bw if c["cpu_node"] == n) for n in cpu_nodes}

@@ -11,7 +11,7 @@
 #   - SIGKILL: `BIN restore` restores it and clears the journal;
 #   - no process of the run's process group is left;
 #   - the results file is either the previous one, byte for byte, or a complete new results
-#     document (valid JSON, schema numabench.result/1, tunables.after == tunables.before).
+#     document (valid JSON, schema numabench.result/2, tunables.after == tunables.before).
 # Needs root and a writable /proc/sys/kernel/numa_balancing; exits 77 (skip) otherwise.
 # The journal is isolated with NUMABENCH_JOURNAL. Environment: KILLS, BENCH (default fault),
 # RUN_ARGS (more `run` arguments, e.g. "--repeat 1"), SIGNALS (default "TERM INT KILL").
@@ -64,7 +64,7 @@ try:
     d = json.load(open(sys.argv[1]))
 except Exception as e:
     print("invalid JSON: %s" % e); sys.exit(1)
-if d.get("schema") != "numabench.result/1" or not isinstance(d.get("runs"), list):
+if d.get("schema") != "numabench.result/2" or not isinstance(d.get("runs"), list):
     print("not a complete results document"); sys.exit(1)
 t = d.get("tunables", {})
 if t.get("before") != t.get("after"):

@@ -1,4 +1,4 @@
-/* Unit tests of the headline rule (harness/params.c): field tests, the preferred value or the
+/* Unit tests of the headline rule (harness/headline.c): field tests, the preferred value or the
  * largest, the largest per node pair, and the rule as written in a run. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* Unit tests of parameters, the metric record and the run command line (harness/params.c,
- * cli). */
+ * harness/metric.c, cli). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -36,11 +36,23 @@ static void test_results_roundtrip(void **state)
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(nb_result_write(link, doc, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "symlink"));
-	/* unknown major version, garbage, truncation */
-	json_object_set_new(doc, "schema", json_string("numabench.result/2"));
+	/* the older major is still read; an unknown (newer or zero) major version, garbage,
+	 * truncation are not */
+	json_object_set_new(doc, "schema", json_string("numabench.result/1"));
 	char *txt = json_dumps(doc, 0);
+	json_t *old = nb_result_parse(txt, strlen(txt), err, sizeof(err));
+	assert_non_null(old);
+	json_decref(old);
+	free(txt);
+	json_object_set_new(doc, "schema", json_string("numabench.result/0"));
+	txt = json_dumps(doc, 0);
 	assert_null(nb_result_parse(txt, strlen(txt), err, sizeof(err)));
-	assert_non_null(strstr(err, "major version 2"));
+	assert_non_null(strstr(err, "major version 0"));
+	free(txt);
+	json_object_set_new(doc, "schema", json_string("numabench.result/3"));
+	txt = json_dumps(doc, 0);
+	assert_null(nb_result_parse(txt, strlen(txt), err, sizeof(err)));
+	assert_non_null(strstr(err, "major version 3"));
 	assert_null(nb_result_parse(txt, strlen(txt) / 2, err, sizeof(err)));
 	assert_non_null(strstr(err, "invalid JSON"));
 	assert_null(nb_result_parse("{\"schema\":\"other/1\",\"runs\":[]}", 30, err, sizeof(err)));
