@@ -38,7 +38,11 @@ int gup_spec_for(struct gup *g, int a, int b, size_t pages)
 	return g->spec.na > 0 && g->spec.nb > 0 ? 0 : -1;
 }
 
-static void pass_fail(struct pass *p, const char *what, int e);
+static void pass_fail(struct pass *p, const char *what, int e)
+{
+	char b[16];
+	snprintf(p->fail, sizeof(p->fail), "%s: %s", what, gup_err_name(e, b, sizeof(b)));
+}
 
 /* Marked (README protocol point 5): the target's own buffer VMA was covered by the scanner,
  * judged from the target's canary pages, which end that VMA: every one of them took a hinting
@@ -92,12 +96,6 @@ static bool wait_marked(const struct gup *g, struct target *t, const struct nb_v
 		}
 		usleep(2000);
 	}
-}
-
-static void pass_fail(struct pass *p, const char *what, int e)
-{
-	char b[16];
-	snprintf(p->fail, sizeof(p->fail), "%s: %s", what, gup_err_name(e, b, sizeof(b)));
 }
 
 static int freeze(struct cell *c, struct target *t, struct pass *p)
