@@ -202,7 +202,8 @@ guest-tests: all
 	# 4node-asym 6.12, counters on 6.12. 4node-asym 6.12 is back since gup judges marking from the
 	# target's own buffer (canary pages; it once took 533 system-wide PTE updates for marking):
 	# 3 of 3 runs passed, 330 s, 300 s, 231 s (one guest at a time, load average 4.5); the tier
-	# skip 24 s. So the whole .ci/run (about 44 min before) gains about 6 min.
+	# skip 24 s; 2node 6.1 took 191 s. So the whole .ci/run (about 44 min before) gains about
+	# 6 min.
 	bash tests/guest/arm64.sh ./numabench
 	bash tests/guest/atlas.sh ./numabench
 
