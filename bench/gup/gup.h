@@ -33,6 +33,9 @@ enum gup_pair { GUP_CROSS, GUP_LOCAL }; /* values of `pairs` */
 #define MAX_CELLS 48   /* 2 pairs x 2 modes x (2 controls + 8 path modes) = 40 */
 #define REPLY_MS 60000 /* a target must answer within this (TCG guests are slow) */
 #define NOT_PROBED NB_GUP_NOT_PROBED
+/* Pages at the end of the buffer's VMA that only the mark check reads (README protocol point 5):
+ * a hinting fault on each says the scanner covered the target's own buffer VMA. */
+#define GUP_CANARY_PAGES 2
 
 /* ---- the target (target.c) --------------------------------------------------------------- */
 
@@ -47,6 +50,14 @@ struct tspec {
 struct ready {
 	int err; /* errno of a failed setup, else 0 */
 	uintptr_t buf, prot_none, ro;
+	int canary_node[GUP_CANARY_PAGES]; /* where the canary pages are, -1 unknown */
+};
+
+/* The target's answer to a mark check: its control thread's faults over reading the canary
+ * pages (-1 unknown), and where they are now. */
+struct canary {
+	int32_t faults;
+	int32_t node[GUP_CANARY_PAGES];
 };
 
 struct target {
@@ -54,7 +65,9 @@ struct target {
 	int sock;
 	struct ready r;
 	bool attached;
-	int64_t seq0; /* mm->numa_scan_seq when the target was ready, -1 unknown */
+	int64_t seq0;	     /* mm->numa_scan_seq when the target was ready, -1 unknown */
+	int64_t seq_checked; /* mm->numa_scan_seq at the last mark check */
+	uint64_t checked_ns; /* when that check was made, 0 never */
 };
 
 int gup_send_all(int fd, const void *p, size_t n);
@@ -71,6 +84,8 @@ int gup_target_attach(struct target *t);
 int gup_target_resume(struct target *t);
 /* The target reads its own PROT_NONE probe page: PN_FAULTED, PN_READABLE or PN_UNKNOWN. */
 int gup_target_self_probe(struct target *t);
+/* Mark check: the target reads its canary pages (t->r.canary_node follows them). 0 or -1. */
+int gup_target_canary(struct target *t, struct canary *out);
 /* The permissions ("---p") of the mapping of pid holding addr, into out; 0 or -1. */
 int gup_maps_perms(pid_t pid, uintptr_t addr, char *out, size_t len);
 
@@ -82,6 +97,11 @@ extern const char *const nb_gup_kind_names[]; /* by enum kind */
 struct pass {
 	char fail[160]; /* why the pass could not be measured, "" when it was */
 	bool marked;
+	/* The mark check (point 5): hinting faults the canary pages took when marked was decided
+	 * (-1 never checked), checks made, the target's mm->numa_scan_seq rise since its setup
+	 * (-1 unknown) */
+	int canary_faults, canary_checks;
+	int64_t seq_rise;
 	int err;		 /* access error: errno value or NB_RSHORT; 0 none */
 	size_t done;		 /* pages accessed */
 	int64_t pte_updates;	 /* numa_pte_updates, target start to freeze */

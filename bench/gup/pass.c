@@ -1,7 +1,7 @@
 /* numabench bench `gup`: one pass of one cell. Owns setting numa_balancing before the target
- * starts, the wait until the scanner marked the buffer, the freeze, the access (a path, the
- * null wait or the positive control) with its counters and placements, and the per-pass probe
- * (protocol points 1, 5, 6, 7 and 8). */
+ * starts, the wait until the scanner marked the buffer (the canary check), the freeze, the access
+ * (a path, the null wait or the positive control) with its counters and placements, and the
+ * per-pass probe (protocol points 1, 5, 6, 7 and 8). */
 #include "gup/gup.h"
 
 #include <errno.h>
@@ -38,44 +38,64 @@ int gup_spec_for(struct gup *g, int a, int b, size_t pages)
 	return g->spec.na > 0 && g->spec.nb > 0 ? 0 : -1;
 }
 
-/* Marked: numa_pte_updates since the target started cover the buffer, and the scanner
- * finished a pass over the target's mm since its buffer exists (mm->numa_scan_seq rose; it
- * can start from the parent's value, see point 5; -1 when not printed, then the pte count
- * has to do). */
-static bool is_marked(const struct gup *g, const struct target *t, const struct nb_vmstat *v0)
-{
-	struct nb_vmstat v;
-	struct nb_sched_numa s;
-	int64_t base = v0->v[NB_VM_numa_pte_updates];
-	if (nb_vmstat_read(&v) || base < 0 ||
-	    v.v[NB_VM_numa_pte_updates] - base < (int64_t)g->pages)
-		return false;
-	if (nb_sched_numa_read(t->pid, 0, &s))
-		return false;
-	return t->seq0 < 0 || s.mm_numa_scan_seq < 0 || s.mm_numa_scan_seq > t->seq0;
-}
-
-/* Wait at least settle_ms, and with balancing on until the buffer is marked (or timeout). */
-static bool wait_marked(const struct gup *g, const struct target *t, const struct nb_vmstat *v0,
-			bool want, double *ms)
-{
-	uint64_t t0 = nb_now_ns();
-	for (;;) {
-		uint64_t el = (nb_now_ns() - t0) / 1000000u;
-		bool m = want && is_marked(g, t, v0);
-		if ((el >= g->settle_ms && (m || !want)) || el >= g->mark_timeout_ms ||
-		    nb_interrupted) {
-			*ms = (double)el;
-			return m;
-		}
-		usleep(2000);
-	}
-}
-
 static void pass_fail(struct pass *p, const char *what, int e)
 {
 	char b[16];
 	snprintf(p->fail, sizeof(p->fail), "%s: %s", what, gup_err_name(e, b, sizeof(b)));
+}
+
+/* Marked (README protocol point 5): the target's own buffer VMA was covered by the scanner,
+ * judged from the target's canary pages, which end that VMA: every one of them took a hinting
+ * fault when the target read it. numa_pte_updates, system-wide, counts any task's PTEs (a scan
+ * of numabench itself, the guest's shell), and the target's mm->numa_scan_seq rises after a
+ * scan that skipped a VMA too new for it (6.4+, KERNEL-NOTES.md#KN-numab-vma-delay): both only
+ * say when a check is worth making. A check after each rise of mm->numa_scan_seq (a finished
+ * scan), every 50 ms when the kernel does not print it. -1: the check failed (p->fail). */
+static int is_marked(const struct gup *g, struct target *t, const struct nb_vmstat *v0,
+		     struct pass *p)
+{
+	struct nb_vmstat v;
+	struct nb_sched_numa s;
+	struct canary c;
+	int64_t base = v0->v[NB_VM_numa_pte_updates];
+	if (nb_vmstat_read(&v) || base < 0 ||
+	    v.v[NB_VM_numa_pte_updates] - base < (int64_t)(g->pages + GUP_CANARY_PAGES))
+		return 0;
+	if (nb_sched_numa_read(t->pid, 0, &s))
+		return 0;
+	int64_t seq = s.mm_numa_scan_seq;
+	p->seq_rise = seq >= 0 && t->seq0 >= 0 ? seq - t->seq0 : -1;
+	if (seq >= 0 && t->seq_checked >= 0 ? seq == t->seq_checked
+					    : nb_now_ns() - t->checked_ns < 50000000u)
+		return 0;
+	t->seq_checked = seq;
+	t->checked_ns = nb_now_ns();
+	if (gup_target_canary(t, &c)) {
+		pass_fail(p, "mark check: no answer from the target", errno);
+		return -1;
+	}
+	p->canary_checks++;
+	p->canary_faults = c.faults;
+	return c.faults >= GUP_CANARY_PAGES;
+}
+
+/* Wait at least settle_ms, and with balancing on until the buffer is marked (or timeout). */
+static bool wait_marked(const struct gup *g, struct target *t, const struct nb_vmstat *v0,
+			bool want, struct pass *p)
+{
+	uint64_t t0 = nb_now_ns();
+	bool m = false;
+	for (;;) {
+		uint64_t el = (nb_now_ns() - t0) / 1000000u;
+		int r = want && !m ? is_marked(g, t, v0, p) : 0;
+		m = m || r > 0;
+		if ((el >= g->settle_ms && (m || !want)) || el >= g->mark_timeout_ms ||
+		    nb_interrupted || r < 0) {
+			p->mark_wait_ms = (double)el;
+			return m;
+		}
+		usleep(2000);
+	}
 }
 
 static int freeze(struct cell *c, struct target *t, struct pass *p)
@@ -153,6 +173,24 @@ static void probe_pages(struct cell *c, struct target *t, struct pass *p, const 
 	p->read_only = nb_remote_access(c->path, r, t->r.ro);
 }
 
+/* The buffer's placement from numa_maps (point 2), which counts whole VMAs: the canary pages
+ * share the buffer's, so they are taken out at the nodes the target last reported for them. */
+static void buffer_placement(const struct target *t, size_t len, int a, struct nb_placement *o)
+{
+	if (nb_placement_numa_maps(t->pid, (void *)t->r.buf, len, a, o))
+		return;
+	for (int i = 0; i < GUP_CANARY_PAGES; i++) {
+		int n = t->r.canary_node[i];
+		if (n >= 0 && n < NB_MAX_NODE_ID && o->per_node[n] && o->pages_sampled) {
+			o->per_node[n]--;
+			o->pages_sampled--;
+		}
+	}
+	uint64_t on = a >= 0 && a < NB_MAX_NODE_ID ? o->per_node[a] : 0;
+	o->on_intended = o->pages_sampled ? (double)on / (double)o->pages_sampled : 0;
+	o->not_present = o->pages_total > o->pages_sampled ? o->pages_total - o->pages_sampled : 0;
+}
+
 static void measure(struct gup *g, struct cell *c, struct target *t, struct pass *p,
 		    const struct nb_vmstat *v0)
 {
@@ -167,7 +205,7 @@ static void measure(struct gup *g, struct cell *c, struct target *t, struct pass
 	}
 	for (size_t i = 0; i < g->pages; i++)
 		g->addrs[i] = t->r.buf + i * g->psz;
-	nb_placement_numa_maps(t->pid, (void *)t->r.buf, len, c->a, &p->before);
+	buffer_placement(t, len, c->a, &p->before);
 	nb_task_faults(t->pid, &tf0, &maj);
 	nb_vmstat_read(&v1);
 	p->pte_updates = v1.v[NB_VM_numa_pte_updates] - v0->v[NB_VM_numa_pte_updates];
@@ -182,7 +220,7 @@ static void measure(struct gup *g, struct cell *c, struct target *t, struct pass
 		      : g->scratch[0] == (char)(p->done - 1);
 	nb_vmstat_read(&v2);
 	nb_task_faults(t->pid, &tf1, &maj);
-	nb_placement_numa_maps(t->pid, (void *)t->r.buf, len, c->a, &p->after);
+	buffer_placement(t, len, c->a, &p->after);
 	nb_vmstat_delta(&v1, &v2, &p->during);
 	if (c->kind != K_POSITIVE) /* the positive control's reader is the target's thread */
 		p->reader_minflt = f1 - f0;
@@ -217,6 +255,8 @@ void gup_run_pass(struct gup *g, struct cell *c, struct pass *p)
 	p->prot_none = p->read_only = NOT_PROBED;
 	p->data = -1;
 	p->pn_self = PN_UNKNOWN;
+	p->canary_faults = -1;
+	p->seq_rise = -1;
 	if (gup_spec_for(g, c->a, c->b, g->pages) || nb_pin_self(g->spec.cpus_b, g->spec.nb)) {
 		pass_fail(p, "cannot pin the reader to its node", errno);
 		return;
@@ -229,8 +269,8 @@ void gup_run_pass(struct gup *g, struct cell *c, struct pass *p)
 	}
 	nb_vmstat_read(&v0);
 	if (gup_target_start(&t, &g->spec, p->fail, sizeof(p->fail)) == 0) {
-		p->marked = wait_marked(g, &t, &v0, c->balancing > 0, &p->mark_wait_ms);
-		if (!nb_interrupted && freeze(c, &t, p) == 0) {
+		p->marked = wait_marked(g, &t, &v0, c->balancing > 0, p);
+		if (!nb_interrupted && !p->fail[0] && freeze(c, &t, p) == 0) {
 			measure(g, c, &t, p, &v0);
 			prot_none_check(c, &t, p);
 		}

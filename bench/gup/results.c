@@ -124,6 +124,22 @@ static json_t *cell_pn_json(const struct cell *c)
 	return n && held == n ? json_true() : json_null();
 }
 
+/* What a pass's `marked` rests on (README protocol point 5): "canary_faults" (every canary page
+ * of the buffer's VMA took a hinting fault), "not_confirmed" (balancing on, no such check by
+ * the timeout), "not_checked" (balancing off: nothing is waited for). */
+static const char *mark_evidence(const struct cell *c, const struct pass *p)
+{
+	return !c->balancing ? "not_checked" : p->marked ? "canary_faults" : "not_confirmed";
+}
+
+static json_t *pass_mark_json(const struct cell *c, const struct pass *p)
+{
+	return json_pack("{s:s,s:o,s:i,s:o}", "evidence", mark_evidence(c, p), "canary_faults",
+			 p->canary_faults < 0 ? json_null() : json_integer(p->canary_faults),
+			 "checks", p->canary_checks, "scan_seq_rise",
+			 p->seq_rise < 0 ? json_null() : json_integer((json_int_t)p->seq_rise));
+}
+
 static json_t *pass_json(const struct cell *c, const struct pass *p)
 {
 	char b[16];
@@ -143,6 +159,7 @@ static json_t *pass_json(const struct cell *c, const struct pass *p)
 			    nb_pages_per_node_json(p->after.per_node, NULL, 0));
 	json_object_set_new(o, "pte_updates_during",
 			    json_integer((json_int_t)p->during.v[NB_VM_numa_pte_updates]));
+	json_object_set_new(o, "mark", pass_mark_json(c, p));
 	json_object_set_new(o, "errno",
 			    p->err ? json_string(gup_err_name(p->err, b, sizeof(b))) : json_null());
 	if (p->fail[0])
@@ -246,6 +263,8 @@ static json_t *cell_json(const struct gup *g, const struct cell *c)
 	}
 	json_object_set_new(o, "passes", passes);
 	json_object_set_new(o, "passes_marked", json_integer(marked));
+	json_object_set_new(o, "mark_evidence",
+			    json_string(c->balancing ? "canary_faults" : "not_checked"));
 	cell_counts_json(c, o);
 	if (c->kind == K_PATH)
 		cell_probe_json(c, o);
@@ -414,6 +433,15 @@ static void run_facts(struct gup *g)
 	json_object_set_new(r, "reader_node", nb_json_count(g->node_b));
 	json_object_set_new(r, "numa_balancing_at_start", json_integer(g->bal_start));
 	json_object_set_new(r, "repeat", json_integer(g->repeat));
+	json_object_set_new(
+	    r, "mark_check",
+	    json_pack("{s:s,s:i,s:s}", "evidence", "canary_faults", "canary_pages",
+		      GUP_CANARY_PAGES, "rule",
+		      "balancing on: a pass starts once each canary page, which ends the target's "
+		      "buffer VMA and is read only by this check, took a hinting fault when the "
+		      "target read it (checked after each rise of the target's mm->numa_scan_seq, "
+		      "once numa_pte_updates covers the buffer); the canary pages are left out of "
+		      "placements"));
 	json_object_set_new(
 	    r, "method",
 	    json_string("fresh 2-thread target per pass, pinned to the target node, buffer "

@@ -1,7 +1,7 @@
 /* numabench bench `gup`: the target process. Owns the child side (its buffer layout, the
- * busy thread that keeps its mm scanned, the second thread that serves the positive control)
- * and the parent side (start over a socket pair, stop, SIGSTOP freeze, ptrace attach).
- * Protocol points 2, 3, 6 and 8 of README "Protocol, and why". */
+ * busy thread that keeps its mm scanned, the second thread that serves the positive control
+ * and the mark check) and the parent side (start over a socket pair, stop, SIGSTOP freeze,
+ * ptrace attach, mark check). Protocol points 2, 3, 5, 6 and 8 of README "Protocol, and why". */
 #include "child.h"
 #include "gup/gup.h"
 
@@ -30,7 +30,7 @@
 
 struct tmem {
 	const struct tspec *s;
-	char *buf, *prot_none, *ro, *busy;
+	char *buf, *canary, *prot_none, *ro, *busy;
 	atomic_int park, parked;
 };
 
@@ -67,25 +67,38 @@ static int lru_flush(size_t psz)
 	return munmap(f, len);
 }
 
-/* Layout: [PROT_NONE probe][buffer, RW][read-only probe][PROT_NONE guard]. */
+/* Node of the page at p, -1 unknown. The page is present (just read): no hinting fault. */
+static int page_node(const void *p)
+{
+	int node = -1;
+	return get_mempolicy(&node, NULL, 0, (void *)p, MPOL_F_NODE | MPOL_F_ADDR) ? -1 : node;
+}
+
+/* Layout: [PROT_NONE probe][buffer, RW][canary pages, RW][read-only probe][PROT_NONE guard].
+ * The canary pages end the buffer's VMA: the scanner decides per VMA (6.4+: per-VMA scan delay
+ * and access history) and marks a VMA front to back, so their hinting faults say the buffer
+ * was covered (README protocol point 5, KERNEL-NOTES.md#KN-numab-vma-delay). */
 static int tmem_map(struct tmem *m, size_t pages, size_t psz)
 {
-	size_t len = pages * psz;
-	char *r =
-	    mmap(NULL, len + 3 * psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t len = pages * psz, clen = GUP_CANARY_PAGES * psz;
+	char *r = mmap(NULL, len + clen + 3 * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	m->busy =
 	    mmap(NULL, BUSY_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED || m->busy == MAP_FAILED)
 		return -1;
 	m->prot_none = r;
 	m->buf = r + psz;
-	m->ro = m->buf + len;
-	if (madvise(m->buf, len, MADV_NOHUGEPAGE))
+	m->canary = m->buf + len;
+	m->ro = m->canary + clen;
+	if (madvise(m->buf, len + clen, MADV_NOHUGEPAGE))
 		return -1;
 	memcpy(m->prot_none, MARKER, sizeof(MARKER));
 	memcpy(m->ro, MARKER, sizeof(MARKER));
 	for (size_t i = 0; i < pages; i++) /* first touch, on node A */
 		((volatile char *)m->buf)[i * psz] = (char)i;
+	for (size_t i = 0; i < GUP_CANARY_PAGES; i++) /* before lru_flush(), as the buffer */
+		((volatile char *)m->canary)[i * psz] = 1;
 	memset(m->busy, 0, BUSY_BYTES);
 	if (lru_flush(psz))
 		return -1;
@@ -161,6 +174,28 @@ static void self_probe(struct tmem *m)
 	gup_send_all(m->s->sock, &c, 1);
 }
 
+/* Mark check (README protocol point 5): read each canary page once, counting this thread's
+ * faults around the reads; a page the scanner marked takes a hinting fault (a minor fault).
+ * Nothing between the two counts touches memory the scanner may have marked since the first
+ * count but the canaries (a stack or GOT page marked within those microseconds would add one:
+ * hence more than one canary, all of which must fault). */
+static void canary_check(struct tmem *m)
+{
+	struct canary r;
+	volatile char *c = m->canary;
+	size_t psz = m->s->psz;
+	memset(&r, 0, sizeof(r));
+	(void)gup_thread_minflt(); /* this stack page and the call's path, touched just before */
+	long f0 = gup_thread_minflt();
+	for (size_t i = 0; i < GUP_CANARY_PAGES; i++)
+		(void)c[i * psz];
+	long f1 = gup_thread_minflt();
+	r.faults = f0 < 0 || f1 < 0 ? -1 : (int32_t)(f1 - f0);
+	for (size_t i = 0; i < GUP_CANARY_PAGES; i++)
+		r.node[i] = page_node((const char *)c + i * psz);
+	gup_send_all(m->s->sock, &r, sizeof(r));
+}
+
 static void *control(void *v)
 {
 	struct tmem *m = v;
@@ -170,6 +205,8 @@ static void *control(void *v)
 			positive(m);
 		else if (c == 'P')
 			self_probe(m);
+		else if (c == 'C')
+			canary_check(m);
 	_exit(0); /* numabench closed its end: never outlive it */
 }
 
@@ -206,6 +243,8 @@ static int target_main(void *v)
 	r.buf = (uintptr_t)m.buf;
 	r.prot_none = (uintptr_t)m.prot_none;
 	r.ro = (uintptr_t)m.ro;
+	for (size_t i = 0; i < GUP_CANARY_PAGES; i++)
+		r.canary_node[i] = r.err ? -1 : page_node(m.canary + i * s->psz);
 	if (gup_send_all(s->sock, &r, sizeof(r)) || r.err)
 		return 1;
 	busy(&m);
@@ -273,6 +312,16 @@ int gup_target_start(struct target *t, struct tspec *s, char *why, size_t wl)
 	}
 	struct nb_sched_numa sn;
 	t->seq0 = nb_sched_numa_read(t->pid, 0, &sn) ? -1 : sn.mm_numa_scan_seq;
+	t->seq_checked = t->seq0;
+	return 0;
+}
+
+int gup_target_canary(struct target *t, struct canary *out)
+{
+	if (gup_send_all(t->sock, "C", 1) || gup_recv_all(t->sock, out, sizeof(*out), REPLY_MS))
+		return -1;
+	for (int i = 0; i < GUP_CANARY_PAGES; i++)
+		t->r.canary_node[i] = out->node[i];
 	return 0;
 }
 

@@ -16,9 +16,13 @@
 #             more than the 6 + 1 counters of -cpu max's PMU), one group per event: some
 #             rotated, each with a running share in (0, 1); as a run's set groups them, the
 #             rotated and never-scheduled ones are reported (not checked)
+#   tier      `run tier` on 4node-asym (6.12): the device tree gives no memory tiers (every node
+#             in the default tier, the memory-only node too; the kernel ignores QEMU's arm HMAT):
+#             the bench must be skipped, its reason naming the missing lower tier, with exit 0
+#             and its tiering facts recorded (never ok, never failed)
 #   args      bad --arch, --icount without arm64, an HMAT topology or a non-Image kernel with
 #             arm64: exit 2 with one line naming the bad value (no guest boots)
-# Environment: CASES (default "2node:6.1 4node-asym:6.12"), ONLY (args,ci,counters), OUTDIR
+# Environment: CASES (default "2node:6.1 4node-asym:6.12"), ONLY (args,ci,tier,counters), OUTDIR
 # (kept).
 # Exit 0 when everything passed, 1 otherwise, 77 when the arm64 build or QEMU is missing.
 set -u
@@ -26,7 +30,7 @@ NB=${1:-./numabench}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CASES=${CASES:-2node:6.1 4node-asym:6.12}
-ONLY=${ONLY:-args,ci,counters}
+ONLY=${ONLY:-args,ci,tier,counters}
 ROTATE=${ROTATE:-INST_RETIRED,CPU_CYCLES,L1D_CACHE,L1D_CACHE_REFILL,L1I_CACHE_REFILL,BR_MIS_PRED,BR_PRED,MEM_ACCESS,L2D_TLB_REFILL,DTLB_WALK}
 # balance's 3 s window: an arm64 TCG guest on the loaded 2-core VM migrated 1493 of 2048 pages
 # in it (73%, not converged to 90%); 6 s converges.
@@ -99,6 +103,37 @@ if want ci; then
 			ko "arm64 ci: $t on $k (${secs}s)" "$(printf '%s\n' "$out" | head -12)"
 		fi
 	done
+fi
+
+if want tier; then
+	guest tier-4node-asym-6.12 --kernel 6.12 --topology 4node-asym -- run tier
+	if out=$(python3 - "$OUTDIR/tier-4node-asym-6.12.json" "$rc" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = [r for r in d.get("runs") or [] if r.get("bench") == "tier"]
+errs = []
+if sys.argv[2] != "0" or (d.get("guest") or {}).get("exit_code") != 0:
+    errs.append(f"exit {sys.argv[2]}, guest exit_code {(d.get('guest') or {}).get('exit_code')}, "
+                f"expected 0 (a skipped bench)")
+if len(runs) != 1:
+    errs.append(f"{len(runs)} tier runs, expected 1")
+else:
+    r = runs[0]
+    why = r.get("reason") or ""
+    if r.get("status") != "skipped":
+        errs.append(f"tier status {r.get('status')!r} ({why}), expected skipped: no tiers here")
+    elif not why.startswith("no memory tier below node"):
+        errs.append(f"tier skipped without naming the missing tier: {why!r}")
+if errs:
+    print("; ".join(errs))
+    sys.exit(1)
+print(f"skipped: {runs[0].get('reason')}")
+PY
+	); then
+		ok "arm64 tier: $out" "$secs"
+	else
+		ko "arm64 tier (${secs}s)" "$out"
+	fi
 fi
 
 if want counters; then

@@ -346,6 +346,23 @@ def check_ci_behaviour(runs):
     cells = (by.get("gup") or {}).get("cells") or []
     if not any(c.get("balancing") == 1 and (c.get("hint_faults") or 0) > 0 for c in cells):
         bad("gup: no cell took a NUMA hinting fault with balancing on")
+    # A balancing-1 pass starts once the target's own buffer VMA was scanned: its canary pages
+    # (run mark_check) each took a hinting fault. System-wide numa_pte_updates and one rise of
+    # the target's mm->numa_scan_seq were not enough (6.4+ skips a VMA newer than the scan
+    # delay: 533 PTE updates, 0 of 16 hinting faults in an arm64 4node-asym 6.12 run).
+    g = by.get("gup") or {}
+    want = (g.get("mark_check") or {}).get("canary_pages")
+    if cells and not (isinstance(want, int) and want > 0):
+        bad(f"gup: run mark_check.canary_pages {want!r}, expected a count of canary pages")
+    for c in cells:
+        if c.get("balancing") != 1 or c.get("status") != "ok":
+            continue
+        for i, p in enumerate(c.get("passes") or []):
+            m = p.get("mark") or {}
+            if m.get("evidence") != "canary_faults" or not (m.get("canary_faults") or 0) >= (want or 1):
+                bad(f"gup {c.get('pair')} {c.get('path')} balancing=1 pass {i}: marked without "
+                    f"its buffer's canary pages faulting (mark {m or None}, "
+                    f"{p.get('pte_updates')} PTE updates system-wide)")
     # gup.sh's invariant: with balancing off no PTE is marked (vmstat numa_hint_faults is
     # system-wide, so a stray hinting fault counted in a balancing-0 cell is not an error).
     for c in cells:

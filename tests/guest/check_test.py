@@ -36,7 +36,22 @@ def good():
     for _, m in check.metrics_in(d["runs"]):
         if check.is_timing(m):
             m["emulated"] = True
+    # the fixture predates gup's mark check: each balancing-1 pass gets what the bench writes
+    g = next(r for r in d["runs"] if r["bench"] == "gup")
+    g["mark_check"] = {"evidence": "canary_faults", "canary_pages": 2, "rule": "..."}
+    for c in g["cells"]:
+        for p in c.get("passes") or []:
+            p["mark"] = ({"evidence": "canary_faults", "canary_faults": 2, "checks": 1,
+                          "scan_seq_rise": 2} if c["balancing"] == 1 else
+                         {"evidence": "not_checked", "canary_faults": None, "checks": 0,
+                          "scan_seq_rise": None})
     return d
+
+
+def gup_cell(doc, path, mode, pair="cross"):
+    r = next(r for r in doc["runs"] if r["bench"] == "gup")
+    return next(c for c in r["cells"]
+                if c["path"] == path and c["balancing"] == mode and c["pair"] == pair)
 
 
 def run(doc, env=None):
@@ -134,6 +149,26 @@ c = next(c for c in next(r for r in d["runs"] if r["bench"] == "gup")["cells"]
          if c["balancing"] == 0)
 c["passes"][0]["pte_updates"] = 3
 expect("gup marked PTEs with balancing off", 1, d)
+# gup's mark check: marked from the target's own buffer (its canary pages), never from vmstat
+d = good()
+p = gup_cell(d, "positive_control", 1)["passes"][0]
+p["mark"] = {"evidence": "not_confirmed", "canary_faults": 0, "checks": 3, "scan_seq_rise": 3}
+expect("gup positive control marked without its canary pages faulting", 1, d)
+d = good()
+gup_cell(d, "process_vm_readv", 1, "local")["passes"][0]["mark"]["canary_faults"] = 1
+expect("gup pass with 1 of 2 canary pages faulted", 1, d)
+d = good()
+gup_cell(d, "ptrace_peek", 1)["passes"][0].pop("mark")
+expect("gup balancing-1 pass without a mark record", 1, d)
+d = good()
+next(r for r in d["runs"] if r["bench"] == "gup").pop("mark_check")
+expect("gup run without mark_check", 1, d)
+d = good()
+for c in next(r for r in d["runs"] if r["bench"] == "gup")["cells"]:
+    for p in c.get("passes") or []:
+        p["pte_updates"] = 533 if c["balancing"] == 1 else 0
+gup_cell(d, "process_vm_readv", 0)["passes"][0]["mark"]["canary_faults"] = None
+expect("gup: canaries faulted, 533 system-wide PTE updates, balancing 0 not checked", 0, d)
 
 # ---- check.py tier: the controls (numa_balancing 0 and 1) judged by the buffer's own pages ----
 TIER = json.load(open(os.path.join(HERE, "fixtures", "tier-3node-6.12-tcg.json")))

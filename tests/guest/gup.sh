@@ -14,7 +14,8 @@
 #      the two controls and all six paths;
 #    - the buffer is on the target node before every pass;
 #    - balancing 0: no PTE marked in any pass (numa_pte_updates delta 0);
-#    - balancing 1: every pass marked (delta covers the buffer);
+#    - balancing 1: every pass marked (delta covers the buffer, and the mark check's evidence
+#      is the target's own buffer: each canary page of its VMA took a hinting fault);
 #    - the positive control (balancing 1, cross) takes hinting faults on most pages and
 #      moves most pages to the reader's node;
 #    - the force recorded for /proc/PID/mem (without a ptrace attach) matches the boot
@@ -93,6 +94,8 @@ def coverage():
                 if p not in have:
                     err("no cell %s %s balancing=%d" % (pair, p, bal))
 
+canary_pages = (r.get("mark_check") or {}).get("canary_pages") or 1
+
 def per_cell(c, repeat):
     passes = c.get("passes", [])
     if c.get("status") != "ok":
@@ -108,6 +111,11 @@ def per_cell(c, repeat):
             err("%s pass %d: balancing off, yet %d PTEs marked" % (name(c), i, p["pte_updates"]))
         if c["balancing"] == 1 and (not p["marked"] or p["pte_updates"] < c["pages"]):
             err("%s pass %d: not marked (%d PTE updates)" % (name(c), i, p["pte_updates"]))
+        mark = p.get("mark") or {}
+        if c["balancing"] == 1 and (mark.get("evidence") != "canary_faults"
+                                    or (mark.get("canary_faults") or 0) < canary_pages):
+            err("%s pass %d: marked without the buffer's canary pages faulting: %s"
+                % (name(c), i, mark or None))
 
 def positive_control():
     pos = [c for c in cells if c["path"] == "positive_control" and c["balancing"] == 1
