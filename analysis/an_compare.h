@@ -32,6 +32,7 @@ struct an_cmp_set {
 	struct an_change *changes;
 	int nchanges;
 	bool count_untrusted; /* untrustworthy rows count for --threshold */
+	bool noted_emulated;  /* the note on emulated timings is written */
 	bool bh;	      /* verdicts on Benjamini-Hochberg q-values */
 	double practical;     /* --practical, a fraction: smaller changes are not significant */
 };

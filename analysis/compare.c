@@ -190,6 +190,24 @@ static void add_row(struct an_cmp_set *k, int group, const char *cell, const cha
 	free(b);
 }
 
+/* A timing measured under emulation (QEMU TCG: the metric says `emulated: true`) tells
+ * nothing about hardware: its row is flagged as an untrustworthy one is, so that it never
+ * counts for --threshold unless asked (--include-untrustworthy), and a note says why once. */
+static bool emulated(struct an_cmp_set *k, const json_t *ma, const json_t *mb)
+{
+	if (!json_is_true(json_object_get(ma, "emulated")) &&
+	    !json_is_true(json_object_get(mb, "emulated")))
+		return false;
+	if (!k->noted_emulated)
+		note(k,
+		     "timings emulated (QEMU TCG) in %s: their rows are marked ? and do not count "
+		     "for --threshold (counts such as faults and migrations are compared as "
+		     "measured)",
+		     json_is_true(json_object_get(ma, "emulated")) ? k->an : k->bn);
+	k->noted_emulated = true;
+	return true;
+}
+
 static int compare_metrics(struct an_cmp_set *k, int group, const char *cell, const json_t *oa,
 			   const json_t *ob, bool untrusted)
 {
@@ -206,7 +224,7 @@ static int compare_metrics(struct an_cmp_set *k, int group, const char *cell, co
 		else if ((rc = check_same(k, where, ma, mb)))
 			break;
 		else
-			add_row(k, group, cell, name, ma, mb, untrusted);
+			add_row(k, group, cell, name, ma, mb, untrusted || emulated(k, ma, mb));
 	}
 	json_object_foreach(msb, name, ma)
 	{

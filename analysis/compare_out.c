@@ -159,7 +159,9 @@ static void group_table(struct an_doc *d, const struct an_cmp_set *k, int g)
 	an_table_emit(d, t);
 	for (int i = 0; i < k->nrows; i++)
 		if (k->rows[i].group == g && k->rows[i].untrusted) {
-			an_p(d, AN_PLAIN, "? untrustworthy cell or run in either file.");
+			an_p(d, AN_PLAIN,
+			     "? untrustworthy cell or run, or emulated timings, in either "
+			     "file.");
 			break;
 		}
 }
@@ -389,7 +391,7 @@ static void summary(struct an_doc *d, const struct an_cmp_set *k, double thresho
 	     threshold, beyond);
 	if (skipped)
 		an_p(d, AN_WARN,
-		     "%d more on untrustworthy cells or runs, not counted "
+		     "%d more on untrustworthy cells or runs or emulated timings, not counted "
 		     "(--include-untrustworthy counts them).",
 		     skipped);
 }
