@@ -1,12 +1,12 @@
 /* numabench bench `balance`: the state its files share and the functions they call across
  * files. Files: balance.c (parameters, the run, the descriptor), workload.c (the workload
  * process), plan.c (nodes, specs, run order, tunables), tracepoints.c (NUMA tracepoint
- * counts), run.c (one run of the workload and its timeline), eval.c (the rules, pure),
+ * counts), run.c (one run of the workload and its timeline), rules.c (the rules, pure),
  * derive.c (the rules applied to runs), results.c (figures and JSON). */
 #ifndef NB_BALANCE_H
 #define NB_BALANCE_H
 
-#include "balance/eval.h"
+#include "balance/rules.h"
 #include "bench.h"
 #include "kernels.h"
 #include "place.h"

@@ -1,4 +1,4 @@
-/* numabench bench `balance`: the rules of eval.c applied to runs: each run's figures
+/* numabench bench `balance`: the rules of rules.c applied to runs: each run's figures
  * (convergence, throughput, steady rate), the cross-check, and what compares a run with its
  * balancing-off twin and the bound baselines (overhead, benefit, break-even, ratios). */
 #include "balance/balance.h"

@@ -1,12 +1,12 @@
 /* numabench bench `gup`: the state its files share (cells, passes, the target's handle) and
  * the functions they call across files. Files: gup.c (parameters, the run, the descriptor),
  * target.c (the target child and its parent-side handle), plan.c (nodes, force probe, cells),
- * pass.c (one pass), verdict.c (the rules, pure), results.c (status, verdicts, JSON). */
+ * pass.c (one pass), rules.c (the rules, pure), results.c (status, verdicts, JSON). */
 #ifndef NB_GUP_H
 #define NB_GUP_H
 
 #include "bench.h"
-#include "gup/verdict.h"
+#include "gup/rules.h"
 #include "place.h"
 #include "remote.h"
 #include "sampler.h"

@@ -1,5 +1,5 @@
 /* numabench bench `gup`: results. Owns the medians over passes, each cell's status and the
- * verdict lines (through the pure rules of verdict.c), and every JSON field of the run:
+ * verdict lines (through the pure rules of rules.c), and every JSON field of the run:
  * cells[], passes[], verdicts[], force_effects[] and the run's facts. */
 #include "gup/gup.h"
 

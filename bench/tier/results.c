@@ -1,7 +1,7 @@
 /* numabench bench `tier`: what the run reports beyond its cells. Owns run["scores"] (each
  * promotion and demotion cell against the two baselines: accuracy, time to home, wasted
  * migrations, accuracy and throughput between the slow and the fast baseline; the formulas
- * are score.c's) and run["headline"]. */
+ * are rules.c's) and run["headline"]. */
 #include "tier/tier.h"
 
 #include <math.h>

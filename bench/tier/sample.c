@@ -1,6 +1,6 @@
 /* numabench bench `tier`: what the parent reads of a trial. Owns the sampled pages of each set
  * (move_pages(2) in query mode, nodes == NULL: a page-table lookup that never takes a NUMA
- * hinting fault), their per-page history (score.c) and moves off the node they were placed on
+ * hinting fault), their per-page history (rules.c) and moves off the node they were placed on
  * (the evidence the controls are judged by), the per-node JSON of a sample, and the
  * tiering fields of /proc/vmstat (harness/sampler.h) written as deltas, null when absent. */
 #include "tier/tier.h"

@@ -2,14 +2,14 @@
  * Files: tier.c (parameters, the plan of trials, the descriptor), workload.c (the workload and
  * filler processes), sample.c (placement of the sets page by page, the vmstat fields), trial.c
  * (one trial and its timeline), knobs.c (the tunables it changes and puts back), results.c
- * (scores against the baselines, the headline), score.c (the rules, pure). */
+ * (scores against the baselines, the headline), rules.c (the rules, pure). */
 #ifndef NB_TIER_H
 #define NB_TIER_H
 
 #include "bench.h"
 #include "sampler.h"
 #include "scan.h"
-#include "tier/score.h"
+#include "tier/rules.h"
 
 #include <stdatomic.h>
 #include <sys/types.h>

@@ -2,7 +2,7 @@
  * demotion_enabled), the workload process (spawn, wait until ready, stop, reap), the filler of
  * the demotion scenario, the sampling loop and its timeline (placement of both sets, vmstat
  * deltas), and the trial's cell: counts, time to home, accuracy, metrics, the buffer's own
- * moves (what the controls are judged by) and status (the rules are score.c's). */
+ * moves (what the controls are judged by) and status (the rules are rules.c's). */
 #include "tier/tier.h"
 #include "child.h"
 

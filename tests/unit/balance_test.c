@@ -1,11 +1,11 @@
-/* Unit tests of the balance bench's rules (bench/balance/eval.c), one table per rule, each row
+/* Unit tests of the balance bench's rules (bench/balance/rules.c), one table per rule, each row
  * inputs -> expected answer, from README "The `balance` bench". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "balance/eval.h"
+#include "balance/rules.h"
 
 #include <math.h>
 #include <string.h>

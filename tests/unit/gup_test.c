@@ -1,4 +1,4 @@
-/* Unit tests of the gup bench's rules (bench/gup/verdict.c), one table per rule, each row
+/* Unit tests of the gup bench's rules (bench/gup/rules.c), one table per rule, each row
  * inputs -> expected answer, from README "The `gup` bench" (verdict rules; protocol points 5,
  * 8 and 9). */
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "gup/verdict.h"
+#include "gup/rules.h"
 
 #include <errno.h>
 #include <stdio.h>

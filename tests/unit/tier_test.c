@@ -1,6 +1,6 @@
 /* Memory tiers read from captured /sys trees (tests/fixtures/tiering, replayed through
  * NUMABENCH_FSROOT), the "lower tier" choice of the tier bench and its skip reason, and the
- * bench's pure rules (bench/tier/score.c), one table per rule: inputs -> expected answer. */
+ * bench's pure rules (bench/tier/rules.c), one table per rule: inputs -> expected answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tier/score.h"
+#include "tier/rules.h"
 #include "topo.h"
 #include "tunables.h"
 

@@ -1,6 +1,6 @@
-/* numabench bench `tier`: the pure rules (see score.h) — per-page history, time to home,
+/* numabench bench `tier`: the pure rules (see rules.h) — per-page history, time to home,
  * throughputs, baselines comparison, trial status, node choice and skip reason. */
-#include "tier/score.h"
+#include "tier/rules.h"
 #include "place.h"
 
 #include <math.h>
@@ -86,7 +86,7 @@ double nb_tier_throughput_vs_baselines(double thr, double fast, double slow)
 	return fast - slow != 0 ? (thr - slow) / (fast - slow) : NAN;
 }
 
-/* A control (numa_balancing 0 or 1): the buffer's own pages (see score.h). */
+/* A control (numa_balancing 0 or 1): the buffer's own pages (see rules.h). */
 static enum nb_status control_verdict(const struct nb_tier_outcome *o, char *why, size_t len)
 {
 	int moved = o->hot_moved + o->cold_moved;

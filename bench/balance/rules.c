@@ -1,7 +1,7 @@
-/* numabench bench `balance`: the rules, pure (see eval.h). Owns convergence, steady rates,
+/* numabench bench `balance`: the rules, pure (see rules.h). Owns convergence, steady rates,
  * break-even, the cross-check's tolerance, overhead and benefit (README "The `balance`
  * bench"); bench/balance/derive.c applies them to the trials. */
-#include "balance/eval.h"
+#include "balance/rules.h"
 #include "stats.h"
 
 #include <math.h>

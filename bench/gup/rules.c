@@ -1,7 +1,7 @@
-/* numabench bench `gup`: the verdict rules, pure (see verdict.h). Owns: which force a probe
+/* numabench bench `gup`: the verdict rules, pure (see rules.h). Owns: which force a probe
  * shows, which cells a path gets, a cell's status from its passes, and the verdict sentence.
  * The rules are README "The `gup` bench" (verdict rules; protocol points 5, 8, 9). */
-#include "gup/verdict.h"
+#include "gup/rules.h"
 #include "place.h"
 
 #include <errno.h>

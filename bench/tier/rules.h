@@ -3,8 +3,8 @@
  * history (placement accuracy, promoted pages, wasted migrations), time to home, the
  * throughputs, the comparison with the two baselines, each trial's status, and which nodes
  * the bench uses or why it is skipped. */
-#ifndef NB_TIER_SCORE_H
-#define NB_TIER_SCORE_H
+#ifndef NB_TIER_RULES_H
+#define NB_TIER_RULES_H
 
 #include "nb.h"
 #include "topo.h"

@@ -1,8 +1,8 @@
 /* numabench bench `balance`: its rules as pure functions of the samples (no kernel, no JSON),
  * so that tests/unit/balance_test.c checks them row by row against README "The `balance`
  * bench": convergence, break-even, the cross-check, overhead and benefit. */
-#ifndef NB_BAL_EVAL_H
-#define NB_BAL_EVAL_H
+#ifndef NB_BAL_RULES_H
+#define NB_BAL_RULES_H
 
 #include "nb.h"
 

@@ -1,7 +1,7 @@
 /* numabench bench `gup`: its verdict rules as pure functions of numbers (no kernel, no JSON),
  * so that tests/unit/gup_test.c checks them row by row against README "The `gup` bench". */
-#ifndef NB_GUP_VERDICT_H
-#define NB_GUP_VERDICT_H
+#ifndef NB_GUP_RULES_H
+#define NB_GUP_RULES_H
 
 #include "bench.h"
 
