@@ -338,6 +338,8 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 			    json_pack("{s:o,s:o}", "bandwidth_gbs", bw, "traffic_gbs",
 				      nb_metric("GB/s", "higher", traffic, n)));
 	json_object_set_new(cell, "bytes_per_element", json_integer(c.k->bytes));
+	if (!is_mix(c.k))
+		json_object_set_new(cell, "vector", json_string(nb_stream_vector()));
 	json_object_set_new(cell, "traffic_per_element", json_real(traffic_of(c.k)));
 	json_object_set_new(cell, "bytes_per_array", json_integer((json_int_t)t.per_array));
 	/* How evenly the workers ran: the start skew (the last worker's start after the first)
@@ -610,6 +612,12 @@ static enum nb_status run(struct nb_ctx *ctx, const struct nb_params *p, json_t 
 static int validate(const struct nb_ctx *ctx, const struct nb_params *p, char *err, size_t len)
 {
 	uint64_t size = p->v[P_SIZE].u;
+	const char *vec = getenv("NUMABENCH_VECTOR");
+	if (vec && *vec && strcmp(vec, "auto") && strcmp(vec, "avx512") && strcmp(vec, "avx2") &&
+	    strcmp(vec, "sse2")) {
+		snprintf(err, len, "NUMABENCH_VECTOR=%s: valid are auto, avx512, avx2, sse2", vec);
+		return -1;
+	}
 	return nb_param_word(size) >= 0 ? 0
 					: nb_ctx_check_mem(ctx, size, "bandwidth.size", err, len);
 }

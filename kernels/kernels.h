@@ -37,6 +37,9 @@ struct nb_stream_kernel {
 };
 extern const struct nb_stream_kernel nb_stream_kernels[NB_K_COUNT];
 const struct nb_stream_kernel *nb_stream_find(const char *name);
+/* The vector width the stream kernels use on this cpu: "avx512", "avx2", "sse2", "neon" or
+ * "scalar" (the widest the cpu has, capped by NUMABENCH_VECTOR=avx2|sse2 on x86). */
+const char *nb_stream_vector(void);
 
 /*
  * Read/write mixes (loaded latency injectors, bandwidth mixes), as Intel MLC's -W traffic types:

@@ -62,6 +62,7 @@ struct model {
 extern const struct model models[];
 extern const size_t N_MODELS;
 extern const char *const generic_ev[R_N];
+extern const char *const intel_core_ev[2], *const amd_core_ev[2];
 struct sw_event {
 	const char *name;
 	unsigned config;

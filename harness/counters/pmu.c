@@ -90,6 +90,12 @@ enum nb_need nb_pmu_need(const struct nb_pmu *p, const struct perf_event_attr *a
 	default: /* PERF_TYPE_RAW or the core PMU's dynamic type */
 		if (p->arch == NB_PMU_INTEL)
 			return intel_raw(a->config);
+		/* AMD PMCx076 (cycles not in halt) and PMCx0C0 (retired instructions), plain:
+		 * no fixed counter takes them, but they are the cycles and instructions. */
+		if (p->arch == NB_PMU_AMD && !(a->config & ~0xffffull))
+			return (a->config & 0xffff) == 0x76   ? NB_NEED_CYCLES
+			       : (a->config & 0xffff) == 0xc0 ? NB_NEED_INSTR
+							      : NB_NEED_GENERAL;
 		/* Arm CPU_CYCLES (0x11) goes to the cycle counter (drivers/perf/arm_pmuv3.c). */
 		if (p->arch == NB_PMU_ARM && (a->config & 0xffff) == 0x11)
 			return NB_NEED_CYCLES;

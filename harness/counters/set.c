@@ -125,7 +125,10 @@ static bool add_other_cpu(struct parse *p, const char *name)
 static int add_unencodable(struct parse *p, const char *name, int r)
 {
 	bool notfound = r == PFM_ERR_NOTFOUND || !pfm_ready();
-	if (r == PFM_ERR_NOTFOUND && add_other_cpu(p, name))
+	/* Not found here, or found with a unit mask this PMU's event lacks (an Ice Lake client's
+	 * MEM_LOAD_L3_MISS_RETIRED has no REMOTE_DRAM, a server's has): another CPU's name. */
+	if ((r == PFM_ERR_NOTFOUND || r == PFM_ERR_ATTR || r == PFM_ERR_UMASK) &&
+	    add_other_cpu(p, name))
 		return 0;
 	if (notfound && tp_syntax(name))
 		return add_tp_missing(p, name);
@@ -164,10 +167,12 @@ static void add_role(struct parse *p, int role)
 	struct counter tmp;
 	const char *core = pfm_core_pmu();
 	const struct model *m = model_for(core);
-	const char *cand[2] = {m ? m->ev[role] : NULL, generic_ev[role]};
+	const char *cand[3] = {m ? m->ev[role] : NULL, generic_ev[role], NULL};
+	if (core && role <= R_INSTR && strncmp(core, "arm", 3))
+		cand[2] = (!strncmp(core, "amd64", 5) ? amd_core_ev : intel_core_ev)[role];
 	if (have(p->c, role_names[role]))
 		return;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		memset(&tmp, 0, sizeof(tmp));
 		if (!cand[i] || pfm_encode(&tmp, cand[i]) != PFM_SUCCESS)
 			continue;

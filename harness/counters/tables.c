@@ -49,6 +49,14 @@ const size_t N_MODELS = sizeof(models) / sizeof(models[0]);
 const char *const generic_ev[R_N] = {"cycles", "instructions", "LLC-load-misses",
 				     NULL,     NULL,	       "dTLB-load-misses"};
 
+/* Cycles and instructions by the core PMU's own names, tried after the generic ones: those
+ * need libpfm4's perf PMU, which LIBPFM_FORCE_PMU (replaying another CPU's encodings)
+ * leaves inactive. Intel's architectural events 0x3c and 0xc0 (the fixed counters' events);
+ * AMD's PMCx076 and PMCx0C0. Each name checked to encode with LIBPFM_FORCE_PMU=skx, icx,
+ * spr, icl and amd64_fam17h_zen2, fam19h_zen3, fam19h_zen4 in libpfm4 4.13. */
+const char *const intel_core_ev[2] = {"UNHALTED_CORE_CYCLES", "INSTRUCTION_RETIRED"};
+const char *const amd_core_ev[2] = {"CYCLES_NOT_IN_HALT", "RETIRED_INSTRUCTIONS"};
+
 /* Software events: always in the default set; encoded here when libpfm4's perf PMU is not
  * active (LIBPFM_FORCE_PMU), from include/uapi/linux/perf_event.h. */
 const struct sw_event sw_events[] = {

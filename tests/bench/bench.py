@@ -51,6 +51,30 @@ def add(store, key, tool, samples):
             f.write(f"{float(s)!r}\n")
 
 
+def add_round(store, key, tool, rnd, samples):
+    """The samples, and their median as this round's figure (KEY.TOOL.rounds: ROUND VALUE)."""
+    samples = [float(x) for x in samples]
+    add(store, key, tool, samples)
+    if samples:
+        with open(os.path.join(store, f"{key}.{tool}.rounds"), "a") as f:
+            f.write(f"{rnd} {statistics.median(samples)!r}\n")
+
+
+def rounds(store, key, tool):
+    try:
+        return {int(r): float(v) for r, v in
+                (x.split() for x in open(os.path.join(store, f"{key}.{tool}.rounds")))}
+    except OSError:
+        return {}
+
+
+def paired(store, key, tool):
+    """numabench / TOOL per round, from the two medians of the same round (seconds apart): the
+    ratios that a drift of a shared host, slower than a round, does not move."""
+    a, b = rounds(store, key, "nb"), rounds(store, key, tool)
+    return [a[r] / b[r] for r in sorted(a) if r in b and b[r] > 0]
+
+
 def why(store, key, tool, reason):
     p = os.path.join(store, f"{key}.{tool}.why")
     if not os.path.exists(p):
@@ -65,7 +89,7 @@ def cells_of(path, bench=None):
     return runs[0]["cells"]
 
 
-def take_nb(store, path, key, match, metric, label, bench=None, tool="nb"):
+def take_nb(store, path, key, match, metric, label, bench=None, tool="nb", rnd=None):
     """Samples of the numabench cell matching `match` (dict of field -> value; a field the cell
     lacks is not compared) into the store; a missing cell or metric becomes the reason."""
     try:
@@ -84,7 +108,10 @@ def take_nb(store, path, key, match, metric, label, bench=None, tool="nb"):
         return
     if c.get("status") != "ok":
         note(store, f"numabench {label}: cell status {c.get('status')}: {c.get('reason', '')}")
-    add(store, key, tool, m["samples"])
+    if rnd is None:
+        add(store, key, tool, m["samples"])
+    else:
+        add_round(store, key, tool, rnd, m["samples"])
     return c
 
 
@@ -167,7 +194,8 @@ def bw_table(store, threads, names):
     tools = [("nb", "numabench"), ("lk", names["lk"]), ("sr", "STREAM-ref")]
     print("median GB/s (STREAM byte counting), then CV/robust CV of the pooled samples of all rounds")
     print(f"{'kernel':<6} {'thr':>3} | " + " | ".join(f"{t[1]:>22}" for t in tools) +
-          " | nb/likwid  nb/STREAM-ref (goal 0.95..1.05)")
+          " | nb/likwid          nb/STREAM-ref      (goal 0.95..1.05: the median of the"
+          " per-round ratios, [lowest, highest])")
     na = {}
     checks = []
     for k in ("read", "copy", "triad"):
@@ -177,11 +205,12 @@ def bw_table(store, threads, names):
             cols = " | ".join(f"{fig(st[t]):>22}" for t, _ in tools)
             rat = []
             for t in ("lk", "sr"):
-                if st["nb"] and st[t]:
-                    r = st["nb"]["med"] / st[t]["med"]
-                    rat.append(f"{r:5.3f} {goal(r, 0.95, 1.05):<7}")
+                pr = paired(store, key, t)
+                if pr:
+                    r = statistics.median(pr)
+                    rat.append(f"{r:5.3f} [{min(pr):4.2f},{max(pr):4.2f}] {goal(r, 0.95, 1.05):<7}")
                 else:
-                    rat.append(f"{'n/a':<13}")
+                    rat.append(f"{'n/a':<25}")
             print(f"{k:<6} {th:>3} | {cols} | " + "  ".join(rat))
             for t, label in tools:
                 if not st[t]:
@@ -245,7 +274,7 @@ def main():
     elif cmd == "nb-bw":  # STORE FILE KERNEL THREADS ROUND
         take_nb(a[0], a[1], f"bw.{a[2]}.{a[3]}", {"kernel": a[2], "threads": int(a[3]),
                 "cpu_node": 0, "mem_node": 0}, "bandwidth_gbs",
-                f"bandwidth {a[2]} {a[3]} thr, round {a[4]}")
+                f"bandwidth {a[2]} {a[3]} thr, round {a[4]}", rnd=int(a[4]))
     elif cmd == "nb-lat":  # STORE FILE SIZE_BYTES STRIDE ROUND
         take_nb(a[0], a[1], f"lat.{a[3]}", {"size_bytes": int(a[2]), "pages": "4k",
                 "stride": int(a[3]), "cpu_node": 0, "mem_node": 0}, "latency_ns",
@@ -259,6 +288,13 @@ def main():
             add(a[0], a[1], a[2], json.loads(a[3])["samples"])
         except (ValueError, KeyError) as e:
             why(a[0], a[1], a[2], f"unreadable output ({type(e).__name__})")
+    elif cmd == "ref-round":  # STORE KEY TOOL ROUND JSON_TEXT
+        try:
+            add_round(a[0], a[1], a[2], int(a[3]), json.loads(a[4])["samples"])
+        except (ValueError, KeyError) as e:
+            why(a[0], a[1], a[2], f"unreadable output ({type(e).__name__})")
+    elif cmd == "add-round":  # STORE KEY TOOL ROUND VALUE...
+        add_round(a[0], a[1], a[2], int(a[3]), a[4:])
     elif cmd == "add":  # STORE KEY TOOL VALUE...
         add(a[0], a[1], a[2], a[3:])
     elif cmd == "why":  # STORE KEY TOOL REASON

@@ -11,13 +11,15 @@
 # shared machine hits every tool alike; figures are medians of the pooled samples of all rounds,
 # with their CV and robust CV (1.4826 MAD / median).
 # Goals: bandwidth read/copy/triad, 1 thread and every cpu of node 0: numabench / peer within
-# 0.95..1.05, and no numabench sample above the best reference sample by more than noise;
+# 0.95..1.05 (the median over the rounds of the ratio of the two tools' medians in that round,
+# measured seconds apart: a paired design, as a shared host drifts by more than 5% between
+# rounds), and no numabench sample above the best reference sample by more than noise;
 # latency at 1 GiB, 4 KiB pages, 256 B stride: numabench / reference within 0.97..1.03, CV <= 2%;
 # loaded's idle (zero-injection) point / latency, same parameters, same run: within 0.97..1.03.
 # Environment (defaults in brackets), to shrink a run:
 #   NB_BENCH_SIZE_MB [768] bandwidth working set; NB_BENCH_LAT_MB [1024] latency buffer;
 #   NB_BENCH_LOADS [4000000] loads per latency sample; NB_BENCH_REPS [5] samples per invocation;
-#   NB_BENCH_BW_ROUNDS [3]; NB_BENCH_LAT_ROUNDS [4] (256 B stride); NB_BENCH_LAT64_ROUNDS [2];
+#   NB_BENCH_BW_ROUNDS [5]; NB_BENCH_LAT_ROUNDS [4] (256 B stride); NB_BENCH_LAT64_ROUNDS [2];
 #   NB_BENCH_LOADED_MB [256] buffer of the loaded-vs-latency rounds; NB_BENCH_LOADED_ROUNDS [4];
 #   NB_BENCH_TIMEOUT [300] seconds any one command may take; NB_BENCH_ONLY [bandwidth perf latency
 #   loaded counters quick] the sections to run.
@@ -35,7 +37,7 @@ SIZE_MB=${NB_BENCH_SIZE_MB:-768}
 LAT_MB=${NB_BENCH_LAT_MB:-1024}
 LOADS=${NB_BENCH_LOADS:-4000000}
 REPS=${NB_BENCH_REPS:-5}
-BW_ROUNDS=${NB_BENCH_BW_ROUNDS:-3}
+BW_ROUNDS=${NB_BENCH_BW_ROUNDS:-5}
 LAT_ROUNDS=${NB_BENCH_LAT_ROUNDS:-4}
 LAT64_ROUNDS=${NB_BENCH_LAT64_ROUNDS:-2}
 LOADED_MB=${NB_BENCH_LOADED_MB:-256}
@@ -76,7 +78,16 @@ if $REF_CC -O2 -o "$T/chase_ref" "$HERE/chase_ref.c" -lm 2>"$T/cc1.err"; then
 else
 	CHASE_WHY="chase_ref.c does not build: $(head -1 "$T/cc1.err")"
 fi
-if $REF_CC -O3 -march=native -fno-tree-loop-distribute-patterns -pthread -o "$T/stream_ref" \
+# STREAM-ref's vectors as wide as numabench's (NUMABENCH_VECTOR caps both): gcc's -march=native
+# prefers 256-bit vectors on most AVX-512 cpus, which read a Xeon's triad 6% and copy 4% below
+# its 512-bit figure; -mprefer-vector-width=512 where numabench uses AVX-512.
+SR_ISA=()
+case ${NUMABENCH_VECTOR:-auto} in
+avx2) SR_ISA=(-mno-avx512f) ;;
+sse2) SR_ISA=(-mno-avx512f -mno-avx2 -mno-avx) ;;
+*) grep -qw avx512f /proc/cpuinfo && SR_ISA=(-mprefer-vector-width=512) ;;
+esac
+if $REF_CC -O3 -march=native "${SR_ISA[@]}" -fno-tree-loop-distribute-patterns -pthread -o "$T/stream_ref" \
 	"$HERE/stream_ref.c" 2>"$T/cc2.err"; then
 	STREAM=$T/stream_ref
 else
@@ -98,15 +109,22 @@ LK_DOM=M0
 LK_ITERS=$(((8000 + SIZE_MB - 1) / SIZE_MB))
 [ "$LK_ITERS" -lt 10 ] && LK_ITERS=10
 LK_KB=$((SIZE_MB * 1048576 / 1000))
-# numabench's kernels are AVX2 where the cpu has it (SSE2 otherwise): likwid's AVX variants
-# match them, else its SSE ones, else the scalar ones.
-AVX=$(grep -qw avx2 /proc/cpuinfo && echo _avx || echo _sse)
+# numabench's kernels are AVX-512 where the cpu has AVX-512F, else AVX2, else SSE2 (the cell's
+# `vector` says which; NUMABENCH_VECTOR caps it): likwid's variant of the same width matches
+# them, else the next narrower one, else the scalar one.
+case ${NUMABENCH_VECTOR:-auto} in
+sse2) AVX=_sse ;;
+avx2) AVX=$(grep -qw avx2 /proc/cpuinfo && echo _avx || echo _sse) ;;
+*) AVX=$(grep -qw avx512f /proc/cpuinfo && echo _avx512 ||
+	{ grep -qw avx2 /proc/cpuinfo && echo _avx || echo _sse; }) ;;
+esac
 declare -A LK_TEST=([read]=load$AVX [copy]=copy$AVX [triad]=stream$AVX)
 if ! command -v likwid-bench >/dev/null; then
 	LK_WHY="likwid-bench not installed (apt-get install likwid, or: make deps)"
 else
 	tests=$(tmo likwid-bench -a 2>&1)
 	for k in read copy triad; do
+		grep -q "^${LK_TEST[$k]} " <<<"$tests" || LK_TEST[$k]=${LK_TEST[$k]%_avx512}_avx
 		grep -q "^${LK_TEST[$k]} " <<<"$tests" || LK_TEST[$k]=${LK_TEST[$k]%_avx}_sse
 		grep -q "^${LK_TEST[$k]} " <<<"$tests" || LK_TEST[$k]=${LK_TEST[$k]%_sse}
 	done
@@ -124,68 +142,68 @@ else
 	fi
 fi
 
+# One point (kernel, thread count) per invocation of every tool, the tools of a point run back
+# to back in a rotating order, the points in turn: the figures a ratio divides are seconds
+# apart, not a whole tool's sweep apart, and no cell runs after another in the same process.
+# Each invocation's median is also stored per round (KEY.TOOL.rounds), for the paired ratios.
 bw_nb() {
-	local r=$1 rc
-	tmo "$BIN" run bandwidth --set bandwidth.kernel=read,copy,triad --set "bandwidth.threads=$THREADS" \
-		--set "bandwidth.size=${SIZE_MB}M" --nodes 0 --repeat "$REPS" -o "$T/bw$r.json" \
-		>/dev/null 2>"$T/bw$r.err"
+	local k=$1 th=$2 r=$3 rc
+	tmo "$BIN" run bandwidth --set "bandwidth.kernel=$k" --set "bandwidth.threads=$th" \
+		--set "bandwidth.size=${SIZE_MB}M" --nodes 0 --repeat "$REPS" -o "$T/bw.json" \
+		>/dev/null 2>"$T/bw.err"
 	rc=$?
 	# 3: a result is untrustworthy (the cell says why; its samples still count, with a note)
 	if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
-		for k in read copy triad; do for th in ${THREADS//,/ }; do
-			h why "$D" "bw.$k.$th" nb "numabench: $(why_rc $rc "$T/bw$r.err")"
-		done; done
+		h why "$D" "bw.$k.$th" nb "numabench: $(why_rc $rc "$T/bw.err")"
 		return
 	fi
-	[ $rc -eq 3 ] && h note "$D" "numabench bandwidth exited 3 in round $r (a result is untrustworthy)"
-	for k in read copy triad; do for th in ${THREADS//,/ }; do
-		h nb-bw "$D" "$T/bw$r.json" "$k" "$th" "$r"
-	done; done
+	[ $rc -eq 3 ] && h note "$D" "numabench bandwidth $k $th thr exited 3 in round $r (a result is untrustworthy)"
+	h nb-bw "$D" "$T/bw.json" "$k" "$th" "$r"
 }
 
 bw_lk() {
-	local k th v rc
-	for k in read copy triad; do for th in ${THREADS//,/ }; do
-		if [ -z "$LK" ]; then
-			h why "$D" "bw.$k.$th" lk "$LK_WHY"
-			continue
-		fi
-		tmo likwid-bench -t "${LK_TEST[$k]}" -i "$LK_ITERS" -w "$LK_DOM:${LK_KB}kB:$th" \
-			>"$T/lk.out" 2>&1
-		rc=$?
-		v=$(awk '/^MByte\/s:/ {print $2 / 1000}' "$T/lk.out")
-		if [ $rc -eq 0 ] && [ -n "$v" ]; then
-			h add "$D" "bw.$k.$th" lk "$v"
-		else
-			h why "$D" "bw.$k.$th" lk "likwid-bench: $(why_rc $rc "$T/lk.out")"
-		fi
-	done; done
+	local k=$1 th=$2 r=$3 v rc
+	if [ -z "$LK" ]; then
+		h why "$D" "bw.$k.$th" lk "$LK_WHY"
+		return
+	fi
+	tmo likwid-bench -t "${LK_TEST[$k]}" -i "$LK_ITERS" -w "$LK_DOM:${LK_KB}kB:$th" \
+		>"$T/lk.out" 2>&1
+	rc=$?
+	v=$(awk '/^MByte\/s:/ {print $2 / 1000}' "$T/lk.out")
+	if [ $rc -eq 0 ] && [ -n "$v" ]; then
+		h add-round "$D" "bw.$k.$th" lk "$r" "$v"
+	else
+		h why "$D" "bw.$k.$th" lk "likwid-bench: $(why_rc $rc "$T/lk.out")"
+	fi
 }
 
 bw_sr() {
-	local k th out rc
-	for k in read copy triad; do for th in ${THREADS//,/ }; do
-		if [ -z "$STREAM" ]; then
-			h why "$D" "bw.$k.$th" sr "$STREAM_WHY"
-			continue
-		fi
-		out=$(tmo "$STREAM" "$k" $((SIZE_MB << 20)) "$REPS" \
-			"$(tr ',' '\n' <<<"$CPUS" | head -"$th" | paste -sd,)" 2>"$T/sr.err")
-		rc=$?
-		if [ $rc -eq 0 ]; then
-			h ref "$D" "bw.$k.$th" sr "$out"
-		else
-			h why "$D" "bw.$k.$th" sr "stream_ref: $(why_rc $rc "$T/sr.err")"
-		fi
-	done; done
+	local k=$1 th=$2 r=$3 out rc
+	if [ -z "$STREAM" ]; then
+		h why "$D" "bw.$k.$th" sr "$STREAM_WHY"
+		return
+	fi
+	out=$(tmo "$STREAM" "$k" $((SIZE_MB << 20)) "$REPS" \
+		"$(tr ',' '\n' <<<"$CPUS" | head -"$th" | paste -sd,)" 2>"$T/sr.err")
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		h ref-round "$D" "bw.$k.$th" sr "$r" "$out"
+	else
+		h why "$D" "bw.$k.$th" sr "stream_ref: $(why_rc $rc "$T/sr.err")"
+	fi
 }
 
 t0=$(date +%s.%N)
 order=(bw_nb bw_lk bw_sr)
 for ((r = 1; r <= BW_ROUNDS; r++)); do
-	for ((i = 0; i < 3; i++)); do
-		${order[(i + r - 1) % 3]} "$r"
-	done
+	p=0
+	for k in read copy triad; do for th in ${THREADS//,/ }; do
+		for ((i = 0; i < 3; i++)); do
+			${order[(i + r + p - 1) % 3]} "$k" "$th" "$r"
+		done
+		p=$((p + 1))
+	done; done
 done
 h bw-table "$D" "$THREADS" "likwid-bench"
 echo "(bandwidth section: $(secs "$t0") s)"
