@@ -112,6 +112,13 @@ struct team {
 	volatile int stop;
 	double *base[3];
 	size_t per_array; /* bytes per array, multiple of 64 * nthreads */
+	/* Fresh allocations (stats.h refresh): the arrays, re-allocated every NB_REFRESH_EVERY
+	 * samples and first-touched again by their owners (a gate round with `touch` set); each
+	 * allocation's placement is added up before it is freed. */
+	struct nb_buf *bufs;
+	int mem_node, allocations, refresh_err, pl_err;
+	volatile int touch;
+	struct nb_placement pl;
 	struct nb_rule rule;
 	double s[64];	      /* GB/s per sample */
 	double skew_us[64];   /* start skew: max(start) - min(start) per sample */
@@ -168,6 +175,66 @@ static double one_sample(void *v)
 	return bytes / (double)(hi - lo); /* bytes per ns = GB/s */
 }
 
+/* The owner's first touch of its slice of every array. */
+static void first_touch(struct worker *w)
+{
+	for (int a = 0; a < w->t->k->arrays && !w->err; a++)
+		for (size_t i = 0; i < w->n; i++)
+			w->arr[a][i] = 1.0 + a;
+}
+
+static void placement_add(struct team *t)
+{
+	struct nb_placement pl;
+	for (int a = 0; a < t->k->arrays; a++) {
+		if (nb_placement_query(t->bufs[a].p, t->bufs[a].len, t->mem_node, &pl)) {
+			t->pl_err = errno ? errno : EIO;
+			return;
+		}
+		t->pl.pages_total += pl.pages_total;
+		t->pl.pages_sampled += pl.pages_sampled;
+		t->pl.not_present += pl.not_present;
+		for (int n = 0; n < NB_MAX_NODE_ID; n++)
+			t->pl.per_node[n] += pl.per_node[n];
+	}
+}
+
+/* The rule's fresh allocation, run by the driver between samples while the other workers
+ * spin at the gate: the old arrays' placement counted and freed (first, so that a working
+ * set sized to the node's free memory fits again), new ones allocated on the same node, and
+ * every worker first-touches its slice of them. A failed allocation stops every kernel (no
+ * worker touches freed memory) and fails the cell. */
+static void refresh(void *v)
+{
+	struct team *t = v;
+	if (t->refresh_err)
+		return;
+	placement_add(t);
+	for (int a = 0; a < t->k->arrays; a++)
+		nb_buf_free(&t->bufs[a]);
+	for (int a = 0; a < t->k->arrays; a++)
+		if (nb_buf_alloc(&t->bufs[a], t->per_array, NB_BIND, t->mem_node, NB_PAGES_4K)) {
+			t->refresh_err = errno ? errno : ENOMEM;
+			for (int i = 0; i < t->nthreads; i++)
+				t->w[i].err = t->refresh_err;
+			while (a--)
+				nb_buf_free(&t->bufs[a]);
+			return;
+		}
+	size_t slice = t->per_array / (size_t)t->nthreads;
+	for (int i = 0; i < t->nthreads; i++)
+		for (int a = 0; a < t->k->arrays; a++)
+			t->w[i].arr[a] = (double *)((char *)t->bufs[a].p + slice * i);
+	t->allocations++;
+	t->touch = 1;
+	__atomic_store_n(&t->done, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t->gate, 1, __ATOMIC_RELEASE);
+	first_touch(&t->w[0]);
+	while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) < t->nthreads - 1)
+		cpu_relax();
+	t->touch = 0;
+}
+
 static void *worker_main(void *v)
 {
 	struct worker *w = v;
@@ -183,9 +250,7 @@ static void *worker_main(void *v)
 		w->err = errno ? errno : EINVAL;
 	/* First touch by the owner thread: the slice lands where the policy says, and the
 	 * page tables are populated before timing. */
-	for (int a = 0; a < t->k->arrays && !w->err; a++)
-		for (size_t i = 0; i < w->n; i++)
-			w->arr[a][i] = 1.0 + a;
+	first_touch(w);
 	if (w == &t->w[0]) {
 		/* The driver: once every worker is at the gate, a warm-up pass, the samples,
 		 * then release the others. */
@@ -208,6 +273,11 @@ static void *worker_main(void *v)
 		seen = g;
 		if (t->stop)
 			break;
+		if (t->touch) {
+			first_touch(w);
+			__atomic_add_fetch(&t->done, 1, __ATOMIC_RELEASE);
+			continue;
+		}
 		w->t0 = nb_now_ns();
 		if (!w->err)
 			t->k->fn(w->arr[0], w->arr[1], w->arr[2], w->n, 3.0);
@@ -256,23 +326,17 @@ static int team_run(struct team *t, struct nb_buf *bufs, const int *cpus)
 	return rc ? -1 : 0;
 }
 
-static enum nb_status verify(struct nb_buf *bufs, int arrays, int node, json_t *cell)
+static enum nb_status verify(struct team *t, json_t *cell)
 {
-	struct nb_placement pl, sum;
-	memset(&sum, 0, sizeof(sum));
-	for (int a = 0; a < arrays; a++) {
-		if (nb_placement_query(bufs[a].p, bufs[a].len, node, &pl)) {
-			nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
-			return NB_UNTRUSTWORTHY;
-		}
-		sum.pages_total += pl.pages_total;
-		sum.pages_sampled += pl.pages_sampled;
-		sum.not_present += pl.not_present;
-		for (int n = 0; n < NB_MAX_NODE_ID; n++)
-			sum.per_node[n] += pl.per_node[n];
+	placement_add(t);
+	if (t->pl_err) {
+		nb_run_reason(cell, "placement could not be verified: %s", strerror(t->pl_err));
+		return NB_UNTRUSTWORTHY;
 	}
-	sum.on_intended = sum.pages_sampled ? (double)sum.per_node[node] / sum.pages_sampled : 0;
-	return nb_cell_placement(cell, &sum, node, NB_OK);
+	struct nb_placement *sum = &t->pl;
+	sum->on_intended =
+	    sum->pages_sampled ? (double)sum->per_node[t->mem_node] / sum->pages_sampled : 0;
+	return nb_cell_placement(cell, sum, t->mem_node, NB_OK);
 }
 
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_key c,
@@ -298,9 +362,14 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 		}
 	}
 	t.w = nb_xcalloc((size_t)c.threads, sizeof(*t.w));
+	t.bufs = bufs;
+	t.mem_node = c.mem_node;
+	t.allocations = 1;
 	/* Opened before the workers exist so they inherit the counters. */
 	struct nb_counters *cc = nb_crosscheck_begin(ctx);
 	nb_rule_for(&t.rule, ctx, p);
+	t.rule.refresh = refresh;
+	t.rule.refresh_every = NB_REFRESH_EVERY;
 	if (nb_class_is_check(cell))
 		nb_class_rule(ctx, &t.rule);
 	if (team_run(&t, bufs, cpus)) {
@@ -318,18 +387,25 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	/* Declared traffic of the timed passes and the warm-up pass, plus the first touch
 	 * (a store with its write-allocate read: 16 B per element of every array). */
 	double elems = (double)(t.per_array / sizeof(double));
-	double declared = (n + 1) * traffic_of(c.k) * elems + 16.0 * c.k->arrays * elems;
+	double declared =
+	    (n + 1) * traffic_of(c.k) * elems + 16.0 * c.k->arrays * elems * t.allocations;
 	json_object_set_new(cell, "crosscheck",
 			    nb_crosscheck_end(cc, c.cpu_node != c.mem_node, declared));
 	enum nb_status st = NB_OK;
-	for (int i = 0; i < c.threads; i++)
+	json_object_set_new(cell, "allocations", json_integer(t.allocations));
+	if (t.refresh_err) {
+		nb_run_reason(cell, "a fresh allocation on node %d failed after %d: %s", c.mem_node,
+			      t.allocations, strerror(t.refresh_err));
+		st = NB_FAILED;
+	}
+	for (int i = 0; i < c.threads && st == NB_OK; i++)
 		if (t.w[i].err) {
 			nb_run_reason(cell, "thread could not be pinned to cpu %d: %s", t.w[i].cpu,
 				      strerror(t.w[i].err));
 			st = NB_FAILED;
 		}
 	if (st == NB_OK)
-		st = verify(bufs, c.k->arrays, c.mem_node, cell);
+		st = verify(&t, cell);
 	double traffic[64];
 	for (int i = 0; i < n; i++)
 		traffic[i] = s[i] * traffic_of(c.k) / c.k->bytes;
@@ -366,8 +442,9 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 		st = NB_UNTRUSTWORTHY;
 	}
 	st = nb_wset_judge(cell, st);
-	for (int a = 0; a < c.k->arrays; a++)
-		nb_buf_free(&bufs[a]);
+	if (!t.refresh_err)
+		for (int a = 0; a < c.k->arrays; a++)
+			nb_buf_free(&bufs[a]);
 	free(cpus);
 	free(t.w);
 	t.w = NULL;
@@ -375,12 +452,14 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 }
 
 /* Cost model: the warm-up pass and the rule's minimum samples, each moving the kernel's
- * traffic at 10 GB/s a thread (at most 100 GB/s), plus the first touch at 2 GB/s. */
+ * traffic at 10 GB/s a thread (at most 100 GB/s), plus the first touch at 2 GB/s of each of
+ * the rule's allocations (a fresh one every NB_REFRESH_EVERY samples). */
 static double cell_cost(int samples, const struct nb_stream_kernel *k, uint64_t bytes, int threads)
 {
 	double gbs = threads * 10.0 < 100 ? threads * 10.0 : 100;
 	double pass = (double)bytes / k->bytes * traffic_of(k) / (gbs * 1e9);
-	return (samples + 1) * pass + (double)bytes / 2e9;
+	int allocs = 1 + (samples - 1) / NB_REFRESH_EVERY; /* the rule's fresh allocations */
+	return (samples + 1) * pass + allocs * (double)bytes / 2e9;
 }
 
 static int plan_threads(const struct nb_params *p, int ncores, int npus, int *out)

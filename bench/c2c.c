@@ -56,6 +56,15 @@ struct pair_run {
 	volatile int cmd, seq, done;
 	int holder_cpu, reader_cpu, err;
 	int kind; /* CMD_CLEAN or CMD_MODIFIED while sampling */
+	/* The current allocation, and what the rule's fresh allocations need: the samples come
+	 * from several buffers (new pages, new lines, so on Intel other L3 slices, a new chain),
+	 * each one's placement added up before it is freed. */
+	struct nb_buf b;
+	size_t stride;
+	int home, allocations, refresh_err;
+	uint64_t gen;
+	struct nb_placement pl;
+	int pl_err;
 	struct nb_rule rule;
 	double hit[64], hitm[64], pong[64];
 	int nhit, nhitm, npong;
@@ -109,6 +118,48 @@ static void ask(struct pair_run *r, int cmd)
 	__atomic_store_n(&r->seq, s, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) != s)
 		cpu_relax();
+}
+
+/* Add the current buffer's placement to the cell's (sampled pages, pages per node). */
+static void placement_add(struct pair_run *r)
+{
+	struct nb_placement pl;
+	if (nb_placement_query(r->b.p, r->b.len, r->home, &pl)) {
+		r->pl_err = errno ? errno : EIO;
+		return;
+	}
+	r->pl.pages_total += pl.pages_total;
+	r->pl.pages_sampled += pl.pages_sampled;
+	r->pl.not_present += pl.not_present;
+	for (int n = 0; n < NB_MAX_NODE_ID; n++)
+		r->pl.per_node[n] += pl.per_node[n];
+}
+
+/* The rule's fresh allocation (stats.h), run by the reader between samples while the holder
+ * waits for its next command: a new buffer on the same node and a new chain (another seed),
+ * then the old buffer goes. A failed allocation keeps the old one (the cell says so). */
+static void refresh(void *v)
+{
+	struct pair_run *r = v;
+	struct nb_buf nb;
+	if (nb_buf_alloc(&nb, r->b.len, NB_BIND, r->home, NB_PAGES_4K)) {
+		r->refresh_err = errno ? errno : ENOMEM;
+		return;
+	}
+	void *start = nb_chase_build(nb.p, r->len, r->stride, r->len,
+				     0xc2c ^ (uint64_t)r->holder_cpu ^ (++r->gen << 32));
+	if (!start) {
+		nb_buf_free(&nb);
+		r->refresh_err = ENOMEM;
+		return;
+	}
+	placement_add(r);
+	nb_buf_free(&r->b);
+	r->b = nb;
+	r->buf = nb.p;
+	r->start = start;
+	r->pp = (volatile uint64_t *)(r->buf + ((r->len + 63) & ~(size_t)63));
+	r->allocations++;
 }
 
 static double sample_lines(void *v)
@@ -278,25 +329,29 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 	r.holder_cpu = pr->h;
 	r.reader_cpu = pr->r;
 	r.len = r.lines * stride;
-	struct nb_buf b;
-	if (nb_buf_alloc(&b, r.len + 4096, NB_BIND, pr->home, NB_PAGES_4K)) {
+	r.stride = stride;
+	r.home = pr->home;
+	if (nb_buf_alloc(&r.b, r.len + 4096, NB_BIND, pr->home, NB_PAGES_4K)) {
 		nb_run_reason(cell, "cannot allocate on node %d: %s", pr->home, strerror(errno));
 		return NB_FAILED;
 	}
-	r.buf = b.p;
+	r.allocations = 1;
+	r.buf = r.b.p;
 	r.pp = (volatile uint64_t *)(r.buf + ((r.len + 63) & ~(size_t)63));
 	/* The chain: one line per stride, random order (built here, before either thread). */
 	r.start = nb_chase_build(r.buf, r.len, stride, r.len, 0xc2c ^ (uint64_t)pr->h);
 	if (!r.start) {
-		nb_buf_free(&b);
+		nb_buf_free(&r.b);
 		nb_run_reason(cell, "cannot build the chain");
 		return NB_FAILED;
 	}
 	nb_rule_for(&r.rule, ctx, p);
+	r.rule.refresh = refresh;
+	r.rule.refresh_every = NB_REFRESH_EVERY;
 	pthread_t th;
 	int e = pthread_create(&th, NULL, holder_main, &r);
 	if (e) {
-		nb_buf_free(&b);
+		nb_buf_free(&r.b);
 		nb_run_reason(cell, "cannot start the holder thread: %s", strerror(e));
 		return NB_FAILED;
 	}
@@ -309,7 +364,7 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 	if (rc || r.err) {
 		nb_run_reason(cell, "could not pin to cpu %d: %s", rc ? pr->r : pr->h,
 			      strerror(rc ? rerr : r.err));
-		nb_buf_free(&b);
+		nb_buf_free(&r.b);
 		return NB_FAILED;
 	}
 	json_t *m = json_pack("{s:o,s:o}", "hit_ns", nb_metric("ns", "lower", r.hit, r.nhit),
@@ -317,16 +372,24 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 	if (r.npong)
 		json_object_set_new(m, "pingpong_ns", nb_metric("ns", "lower", r.pong, r.npong));
 	json_object_set_new(cell, "metrics", m);
-	struct nb_placement pl;
-	if (nb_placement_query(b.p, b.len, pr->home, &pl) == 0)
-		st = nb_cell_placement(cell, &pl, pr->home, st);
-	else {
-		nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
+	json_object_set_new(cell, "allocations", json_integer(r.allocations));
+	placement_add(&r);
+	if (r.refresh_err) {
+		nb_run_reason(cell, "a fresh allocation failed (%s): %d allocations",
+			      strerror(r.refresh_err), r.allocations);
+		st = NB_UNTRUSTWORTHY;
+	}
+	if (!r.pl_err) {
+		r.pl.on_intended =
+		    r.pl.pages_sampled ? (double)r.pl.per_node[pr->home] / r.pl.pages_sampled : 0;
+		st = nb_cell_placement(cell, &r.pl, pr->home, st);
+	} else {
+		nb_run_reason(cell, "placement could not be verified: %s", strerror(r.pl_err));
 		st = NB_UNTRUSTWORTHY;
 	}
 	st = nb_cell_spread(cell, &r.rule, r.hitm, r.nhitm, st);
 	st = nb_cell_spread(cell, &r.rule, r.hit, r.nhit, st);
-	nb_buf_free(&b);
+	nb_buf_free(&r.b);
 	return st;
 }
 

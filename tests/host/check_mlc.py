@@ -104,6 +104,17 @@ if cc:
               "c2c %d->%d: home, mem_node and cpus recorded" % (c["holder_cpu"], c["reader_cpu"]))
     check(isinstance(cc.get("summary"), list) and (len(cc["summary"]) > 0 or not meas),
           "c2c: node x node summary")
+    # Fresh allocations (issue 22): a new buffer before samples 4, 8, ... of each of the
+    # pair's sampled metrics (hit, hitm, ping-pong share one rule); every allocation's pages
+    # are in the placement.
+    for c in meas:
+        want = 1 + sum((m["n"] - 1) // 4 for m in c["metrics"].values())
+        pl = c.get("placement", {})
+        check(c.get("allocations") == want and want >= 2 and
+              pl.get("pages_total", 0) % want == 0,
+              "c2c %d->%d: %s allocations for %s samples (want %d), %s pages" % (
+                  c["holder_cpu"], c["reader_cpu"], c.get("allocations"),
+                  [m["n"] for m in c["metrics"].values()], want, pl.get("pages_total")))
 
 mg = runs.get("migrate")
 if mg:
@@ -123,5 +134,21 @@ bw = runs.get("bandwidth")
 if bw and bw["params"].get("mix"):
     check(any(c.get("kernel") == "mix" for c in bw["cells"]), "bandwidth: mix cells")
     check(isinstance(bw.get("peak"), list) and len(bw["peak"]) > 0, "bandwidth: peak summary")
+if bw:
+    # Fresh allocations: new arrays (first-touched again by their owners) before samples 4,
+    # 8, ...; the placement counts every allocation's pages, arrays x bytes_per_array each.
+    for c in bw["cells"]:
+        m = c.get("metrics", {}).get("bandwidth_gbs")
+        if not m:
+            continue
+        want = 1 + (m["n"] - 1) // 4
+        arrays = 1 if c.get("kernel") in ("read", "write", "ntwrite", "mix") else \
+            2 if c.get("kernel") == "copy" else 3
+        pages = want * arrays * c["bytes_per_array"] // 4096
+        check(c.get("allocations") == want and want >= 2 and
+              c.get("placement", {}).get("pages_total") == pages,
+              "bandwidth %s %s thr: %s allocations for %d samples (want %d), %s pages (want %d)"
+              % (c.get("mix") or c.get("kernel"), c.get("threads"), c.get("allocations"),
+                 m["n"], want, c.get("placement", {}).get("pages_total"), pages))
 
 sys.exit(1 if fails else 0)
