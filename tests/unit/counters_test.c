@@ -658,6 +658,8 @@ static int grouped_child(const char *pmu, const char *name, bool watchdog, int w
 			need[n++] = nb_pmu_need(&p, &c->v[i].attr);
 			hw += c->v[i].kind == K_HW;
 		}
+	nb_counters_free(c);
+	pfm_terminate();
 	struct nb_grouping g = nb_pmu_group(&p, need, n, false, group);
 	if (hw != want_hw || check_grouping(&p, need, n, group, g) != 1 ||
 	    g.dropped != want_dropped || need[0] != NB_NEED_CYCLES || need[1] != NB_NEED_INSTR) {
