@@ -112,7 +112,7 @@ struct team {
 	volatile int stop;
 	double *base[3];
 	size_t per_array; /* bytes per array, multiple of 64 * nthreads */
-	/* Fresh allocations (stats.h refresh): the arrays, re-allocated every NB_REFRESH_EVERY
+	/* Fresh allocations (stats.h refresh): the arrays, re-allocated every BW_REFRESH_EVERY
 	 * samples and first-touched again by their owners (a gate round with `touch` set); each
 	 * allocation's placement is added up before it is freed. */
 	struct nb_buf *bufs;
@@ -174,6 +174,13 @@ static double one_sample(void *v)
 	double bytes = (double)t->k->bytes * (double)(t->per_array / sizeof(double));
 	return bytes / (double)(hi - lo); /* bytes per ns = GB/s */
 }
+
+/* Samples per allocation: a first touch costs about ten passes of a stream kernel (4 KiB
+ * faults at ~2 GB/s against 15-30 GB/s a pass), so a fresh allocation every 4 samples as
+ * latency's doubled quick's bandwidth time (31 to 38 s of its 60 s) and starved the benches
+ * after it; every 8, quick (6 samples) keeps one allocation and a full cell of 16-30 samples
+ * gets 2-4. */
+#define BW_REFRESH_EVERY 8
 
 /* The owner's first touch of its slice of every array. */
 static void first_touch(struct worker *w)
@@ -369,7 +376,7 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 	struct nb_counters *cc = nb_crosscheck_begin(ctx);
 	nb_rule_for(&t.rule, ctx, p);
 	t.rule.refresh = refresh;
-	t.rule.refresh_every = NB_REFRESH_EVERY;
+	t.rule.refresh_every = BW_REFRESH_EVERY;
 	if (nb_class_is_check(cell))
 		nb_class_rule(ctx, &t.rule);
 	if (team_run(&t, bufs, cpus)) {
@@ -453,12 +460,12 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 
 /* Cost model: the warm-up pass and the rule's minimum samples, each moving the kernel's
  * traffic at 10 GB/s a thread (at most 100 GB/s), plus the first touch at 2 GB/s of each of
- * the rule's allocations (a fresh one every NB_REFRESH_EVERY samples). */
+ * the rule's allocations (a fresh one every BW_REFRESH_EVERY samples). */
 static double cell_cost(int samples, const struct nb_stream_kernel *k, uint64_t bytes, int threads)
 {
 	double gbs = threads * 10.0 < 100 ? threads * 10.0 : 100;
 	double pass = (double)bytes / k->bytes * traffic_of(k) / (gbs * 1e9);
-	int allocs = 1 + (samples - 1) / NB_REFRESH_EVERY; /* the rule's fresh allocations */
+	int allocs = 1 + (samples - 1) / BW_REFRESH_EVERY; /* the rule's fresh allocations */
 	return (samples + 1) * pass + allocs * (double)bytes / 2e9;
 }
 

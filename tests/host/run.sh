@@ -110,6 +110,23 @@ else
 	bad "loaded/c2c/migrate/bandwidth mixes: $(grep FAIL "$T/mlc.check" | head -3)"
 fi
 
+# --- fresh allocations (issue 22): bandwidth re-allocates its arrays before samples 8, 16, ...
+# (first-touched again by their owners), and the placement counts every allocation's pages ---
+"$BIN" run bandwidth --set bandwidth.size=48M --set bandwidth.kernel=read,copy \
+	--set bandwidth.threads=1 --nodes 0 --repeat 9 -o "$T/fresh.json" >/dev/null 2>&1
+python3 - "$T/fresh.json" <<'PY' && ok "bandwidth: 9 samples from 2 allocations, placement of both" || bad "bandwidth fresh allocations"
+import json, sys
+cells = json.load(open(sys.argv[1]))["runs"][0]["cells"]
+assert len(cells) == 2, len(cells)
+for c in cells:
+    m = c["metrics"]["bandwidth_gbs"]
+    arrays = {"read": 1, "copy": 2}[c["kernel"]]
+    pages = 2 * arrays * c["bytes_per_array"] // 4096
+    assert m["n"] == 9 and c["allocations"] == 2, (c["kernel"], m["n"], c.get("allocations"))
+    assert c["placement"]["pages_total"] == pages, (c["placement"]["pages_total"], pages)
+    assert c["placement"]["verified"] is True
+PY
+
 # --- bad input: one line on stderr naming the value, documented exit code, nothing lost ---
 echo '{"previous": true}' >"$T/prev.json"
 expect_error() { # expect_error CODE PATTERN ARGS...
