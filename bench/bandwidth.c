@@ -192,18 +192,9 @@ static void first_touch(struct worker *w)
 
 static void placement_add(struct team *t)
 {
-	struct nb_placement pl;
-	for (int a = 0; a < t->k->arrays; a++) {
-		if (nb_placement_query(t->bufs[a].p, t->bufs[a].len, t->mem_node, &pl)) {
+	for (int a = 0; a < t->k->arrays && !t->pl_err; a++)
+		if (nb_placement_add(t->bufs[a].p, t->bufs[a].len, t->mem_node, &t->pl))
 			t->pl_err = errno ? errno : EIO;
-			return;
-		}
-		t->pl.pages_total += pl.pages_total;
-		t->pl.pages_sampled += pl.pages_sampled;
-		t->pl.not_present += pl.not_present;
-		for (int n = 0; n < NB_MAX_NODE_ID; n++)
-			t->pl.per_node[n] += pl.per_node[n];
-	}
 }
 
 /* The rule's fresh allocation, run by the driver between samples while the other workers
@@ -340,10 +331,8 @@ static enum nb_status verify(struct team *t, json_t *cell)
 		nb_run_reason(cell, "placement could not be verified: %s", strerror(t->pl_err));
 		return NB_UNTRUSTWORTHY;
 	}
-	struct nb_placement *sum = &t->pl;
-	sum->on_intended =
-	    sum->pages_sampled ? (double)sum->per_node[t->mem_node] / sum->pages_sampled : 0;
-	return nb_cell_placement(cell, sum, t->mem_node, NB_OK);
+	nb_placement_end(&t->pl, t->mem_node);
+	return nb_cell_placement(cell, &t->pl, t->mem_node, NB_OK);
 }
 
 static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, struct cell_key c,

@@ -123,16 +123,8 @@ static void ask(struct pair_run *r, int cmd)
 /* Add the current buffer's placement to the cell's (sampled pages, pages per node). */
 static void placement_add(struct pair_run *r)
 {
-	struct nb_placement pl;
-	if (nb_placement_query(r->b.p, r->b.len, r->home, &pl)) {
+	if (!r->pl_err && nb_placement_add(r->b.p, r->b.len, r->home, &r->pl))
 		r->pl_err = errno ? errno : EIO;
-		return;
-	}
-	r->pl.pages_total += pl.pages_total;
-	r->pl.pages_sampled += pl.pages_sampled;
-	r->pl.not_present += pl.not_present;
-	for (int n = 0; n < NB_MAX_NODE_ID; n++)
-		r->pl.per_node[n] += pl.per_node[n];
 }
 
 /* The rule's fresh allocation (stats.h), run by the reader between samples while the holder
@@ -380,8 +372,7 @@ static enum nb_status run_pair(struct nb_ctx *ctx, const struct nb_params *p, st
 		st = NB_UNTRUSTWORTHY;
 	}
 	if (!r.pl_err) {
-		r.pl.on_intended =
-		    r.pl.pages_sampled ? (double)r.pl.per_node[pr->home] / r.pl.pages_sampled : 0;
+		nb_placement_end(&r.pl, pr->home);
 		st = nb_cell_placement(cell, &r.pl, pr->home, st);
 	} else {
 		nb_run_reason(cell, "placement could not be verified: %s", strerror(r.pl_err));

@@ -185,6 +185,25 @@ static void finish(struct nb_placement *o, int intended)
 	o->on_intended = o->pages_sampled ? (double)on / (double)o->pages_sampled : 0;
 }
 
+int nb_placement_add(const void *p, size_t len, int intended, struct nb_placement *sum)
+{
+	struct nb_placement pl;
+	if (nb_placement_query(p, len, intended, &pl))
+		return -1;
+	sum->pages_total += pl.pages_total;
+	sum->pages_sampled += pl.pages_sampled;
+	sum->not_present += pl.not_present;
+	for (int n = 0; n < NB_MAX_NODE_ID; n++)
+		sum->per_node[n] += pl.per_node[n];
+	return 0;
+}
+
+void nb_placement_end(struct nb_placement *sum, int intended)
+{
+	sum->on_intended =
+	    sum->pages_sampled ? (double)sum->per_node[intended] / sum->pages_sampled : 0;
+}
+
 int nb_placement_query(const void *p, size_t len, int intended, struct nb_placement *o)
 {
 	enum { MAXS = 4096 };

@@ -37,6 +37,11 @@ struct nb_placement {
 	double on_intended;		   /* share of sampled pages on the intended node */
 };
 int nb_placement_query(const void *p, size_t len, int intended, struct nb_placement *out);
+/* A bench whose samples come from several allocations: add [p, p+len)'s placement to *sum
+ * (pages, sampled pages, pages per node); -1 with errno when it cannot be read. Then
+ * nb_placement_end sets sum's on_intended over all of them. */
+int nb_placement_add(const void *p, size_t len, int intended, struct nb_placement *sum);
+void nb_placement_end(struct nb_placement *sum, int intended);
 /* Placement of [p, p+len) of process pid from /proc/PID/numa_maps (never faults). */
 int nb_placement_numa_maps(int pid, const void *p, size_t len, int intended,
 			   struct nb_placement *out);
