@@ -97,10 +97,17 @@ enum nb_status nb_cells_finish(struct nb_cells *c, json_t *run)
 {
 	plan_order(c);
 	if (c->budget && c->skipped == c->total) {
-		nb_run_reason(run,
-			      "budget: the time budget was spent before any cell (%d cells "
-			      "skipped)",
-			      c->total);
+		/* The others cannot run here at all (an absent relation, one node) and say why. */
+		if (c->skipped > c->budget)
+			nb_run_reason(run,
+				      "budget: the time budget was spent before any cell (%d not "
+				      "reached; the other %d cannot run here)",
+				      c->budget, c->skipped - c->budget);
+		else
+			nb_run_reason(run,
+				      "budget: the time budget was spent before any cell (%d cells "
+				      "skipped)",
+				      c->total);
 		return NB_SKIPPED;
 	}
 	if (c->budget && c->worst == NB_OK)

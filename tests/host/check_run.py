@@ -185,7 +185,11 @@ def main():
         cell_states = {c.get("status") for c in cells} - {"skipped"}
         if st == "ok" and cell_states - {"ok"}:
             err(f"{where}: run ok but cells are {cell_states}")
-        if st == "skipped" and cells and not (is_budget(r) and all(map(is_budget, cells))):
+        # A bench skipped for the budget keeps its cells: the ones not reached (reason budget)
+        # and any that cannot run here at all (skipped with their own reason).
+        if st == "skipped" and cells and not (
+                is_budget(r) and any(map(is_budget, cells)) and
+                all(is_budget(c) or c.get("status") == "skipped" for c in cells)):
             err(f"{where}: skipped but has cells")
         # every bench starts on the same main-thread affinity: one that pinned it was undone
         aff = r.get("affinity")
