@@ -106,12 +106,12 @@ if cc:
           "c2c: node x node summary")
     # Fresh allocations (issue 22): a new buffer before samples 4, 8, ... of each of the
     # pair's sampled metrics (hit, hitm, ping-pong share one rule); every allocation's pages
-    # are in the placement.
+    # are in the placement. (On the host quick takes 6 samples each: 4 allocations; a TCG
+    # guest's emulated timings take 3: one.)
     for c in meas:
         want = 1 + sum((m["n"] - 1) // 4 for m in c["metrics"].values())
         pl = c.get("placement", {})
-        check(c.get("allocations") == want and want >= 2 and
-              pl.get("pages_total", 0) % want == 0,
+        check(c.get("allocations") == want and pl.get("pages_total", 0) % want == 0,
               "c2c %d->%d: %s allocations for %s samples (want %d), %s pages" % (
                   c["holder_cpu"], c["reader_cpu"], c.get("allocations"),
                   [m["n"] for m in c["metrics"].values()], want, pl.get("pages_total")))
