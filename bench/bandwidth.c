@@ -201,12 +201,13 @@ static void placement_add(struct team *t)
  * spin at the gate: the old arrays' placement counted and freed (first, so that a working
  * set sized to the node's free memory fits again), new ones allocated on the same node, and
  * every worker first-touches its slice of them. A failed allocation stops every kernel (no
- * worker touches freed memory) and fails the cell. */
-static void refresh(void *v)
+ * worker touches freed memory), ends the sampling (the cell keeps only the samples taken
+ * before it) and fails the cell. */
+static int refresh(void *v)
 {
 	struct team *t = v;
 	if (t->refresh_err)
-		return;
+		return -1;
 	placement_add(t);
 	for (int a = 0; a < t->k->arrays; a++)
 		nb_buf_free(&t->bufs[a]);
@@ -217,7 +218,7 @@ static void refresh(void *v)
 				t->w[i].err = t->refresh_err;
 			while (a--)
 				nb_buf_free(&t->bufs[a]);
-			return;
+			return -1;
 		}
 	size_t slice = t->per_array / (size_t)t->nthreads;
 	for (int i = 0; i < t->nthreads; i++)
@@ -231,6 +232,7 @@ static void refresh(void *v)
 	while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) < t->nthreads - 1)
 		cpu_relax();
 	t->touch = 0;
+	return 0;
 }
 
 static void *worker_main(void *v)

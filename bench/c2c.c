@@ -130,20 +130,20 @@ static void placement_add(struct pair_run *r)
 /* The rule's fresh allocation (stats.h), run by the reader between samples while the holder
  * waits for its next command: a new buffer on the same node and a new chain (another seed),
  * then the old buffer goes. A failed allocation keeps the old one (the cell says so). */
-static void refresh(void *v)
+static int refresh(void *v)
 {
 	struct pair_run *r = v;
 	struct nb_buf nb;
 	if (nb_buf_alloc(&nb, r->b.len, NB_BIND, r->home, NB_PAGES_4K)) {
 		r->refresh_err = errno ? errno : ENOMEM;
-		return;
+		return 0;
 	}
 	void *start = nb_chase_build(nb.p, r->len, r->stride, r->len,
 				     0xc2c ^ (uint64_t)r->holder_cpu ^ (++r->gen << 32));
 	if (!start) {
 		nb_buf_free(&nb);
 		r->refresh_err = ENOMEM;
-		return;
+		return 0;
 	}
 	placement_add(r);
 	nb_buf_free(&r->b);
@@ -152,6 +152,7 @@ static void refresh(void *v)
 	r->start = start;
 	r->pp = (volatile uint64_t *)(r->buf + ((r->len + 63) & ~(size_t)63));
 	r->allocations++;
+	return 0;
 }
 
 static double sample_lines(void *v)

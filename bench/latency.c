@@ -82,8 +82,9 @@ static void measure(void *v)
 }
 
 /* The rule's fresh allocation (stats.h): a new buffer on the same node, a new chain (another
- * seed), first-touched and warmed here, so that the samples cover placement and layout. */
-static void refresh(void *v)
+ * seed), first-touched and warmed here, so that the samples cover placement and layout. A
+ * failure ends the sampling (no sample chases a freed buffer) and fails the cell. */
+static int refresh(void *v)
 {
 	struct cell_arg *a = v;
 	struct nb_buf *b = a->buf;
@@ -92,10 +93,11 @@ static void refresh(void *v)
 	if (nb_buf_alloc(b, len, b->policy, b->node, b->pages) ||
 	    !(a->sink = nb_chase_build(b->p, len, a->stride, a->group, 0x5eed ^ len ^ ++a->gen))) {
 		a->err = errno ? errno : ENOMEM;
-		return;
+		return -1;
 	}
 	uint64_t links = len / a->stride;
 	a->sink = nb_chase_run(a->sink, links < (32u << 20) ? links : (32u << 20));
+	return 0;
 }
 
 static uint64_t default_loads(size_t len, size_t stride)

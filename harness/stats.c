@@ -333,8 +333,9 @@ int nb_rule_sample(const struct nb_rule *r, double (*fn)(void *arg), void *arg, 
 	const struct nb_design *d = &r->design;
 	uint64_t start = nb_now_ns();
 	while (n < max && !nb_interrupted) {
-		if (r->refresh && r->refresh_every > 0 && n > 0 && n % r->refresh_every == 0)
-			r->refresh(arg);
+		if (r->refresh && r->refresh_every > 0 && n > 0 && n % r->refresh_every == 0 &&
+		    r->refresh(arg))
+			break;
 		uint64_t t0 = nb_now_ns();
 		out[n++] = fn(arg);
 		uint64_t last = nb_now_ns() - t0;
@@ -361,6 +362,17 @@ enum nb_status nb_rule_judge(const struct nb_rule *r, const double *v, int n, ch
 		return NB_OK;
 	nb_summarize(v, n, &s);
 	double rel = nb_rel_ci(&s);
+	/* Stopped before its first look (the run's budget ended inside the cell): however narrow
+	 * its range, the CI of so few samples covers far less than the design's level. */
+	if (n < r->min_reps && r->min_reps >= 3) {
+		snprintf(
+		    why, len,
+		    "the run's time budget ended this cell after %d of the %d samples "
+		    "of its first look: its CI [%.4g, %.4g] covers the median with only %.1f%% "
+		    "confidence (median %.4g)",
+		    n, r->min_reps, s.ci95_lo, s.ci95_hi, 100 * s.ci_level, s.median);
+		return NB_UNTRUSTWORTHY;
+	}
 	if (rel <= r->ci_max)
 		return NB_OK;
 	char bi[128];

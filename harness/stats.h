@@ -85,8 +85,10 @@ struct nb_rule {
 	bool emulated;	  /* timings are emulated: min_reps samples, the CI decides nothing */
 	struct nb_design design;
 	/* Fresh allocations: when set, called before samples refresh_every, 2*refresh_every, ...
-	 * so that the samples come from several allocations (new buffer, new first touch). */
-	void (*refresh)(void *arg);
+	 * so that the samples come from several allocations (new buffer, new first touch). A
+	 * nonzero return (the allocation failed and nothing is left to measure) ends the
+	 * sampling there: the samples taken before it are the cell's. */
+	int (*refresh)(void *arg);
 	int refresh_every;
 };
 

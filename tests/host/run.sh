@@ -70,8 +70,12 @@ else
 fi
 
 # --- --budget: the run ends within it (plus one sample's worth), unreached cells are skipped
-# with reason budget and carry no figures ---
-B=(run latency fault migrate --budget 4s --set latency.size=32K,64M,128M --set fault.size=8M)
+# with reason budget and carry no figures. The latency cells' least work must exceed the budget
+# on any machine: six DRAM cells (64M, 128M, 256M at stride 64, 4k and thp) of at least 8
+# samples of max(1M, size/64) loads each are 224M dependent loads, 22 s at 100 ns a load and
+# still 6.7 s at 30 ns (a chain partly held by a very large L3); 32K,64M,128M at stride 256
+# (8M loads at the least) fitted in 4 s on a faster CI host. ---
+B=(run latency fault migrate --budget 4s --set latency.size=32K,64M,128M,256M --set latency.stride=64 --set fault.size=8M)
 "$BIN" "${B[@]}" -o "$T/budget.json" >/dev/null 2>"$T/budget.err"
 rc=$?
 if python3 "$HERE/check_run.py" "$T/budget.json" $rc >/dev/null && python3 - "$T/budget.json" <<'PY'
@@ -82,7 +86,7 @@ assert b["budget_s"] == 4 and b["from"] == "--budget", b
 assert b["elapsed_s"] < 4 * 1.1 + 2, b  # one cell's setup and one sample past the share
 cells = [c for r in d["runs"] for c in r.get("cells", [])]
 cut = [c for c in cells if (c.get("reason") or "").startswith("budget:")]
-assert cut, "4 s is too short for 6 latency cells and 2 fault cells here"
+assert cut, "4 s is too short for 8 latency cells (224M loads at the least) and 2 fault cells"
 assert all(c["status"] == "skipped" and "metrics" not in c for c in cut), cut
 # a bench that cannot run here says why, budget or not: migrate on one memory node
 mem = [n for n in d["topology"]["nodes"] if n.get("memory_bytes")]

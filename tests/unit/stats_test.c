@@ -141,11 +141,12 @@ static double one_spike(void *arg)
 	return ++calls == 1 ? 5000.0 : 100.0 + (calls % 3) * 0.2;
 }
 
-static int refreshes, refresh_at[64];
-static void count_refresh(void *arg)
+static int refreshes, refresh_at[64], fail_at_refresh;
+static int count_refresh(void *arg)
 {
 	(void)arg;
 	refresh_at[refreshes++] = calls;
+	return refreshes == fail_at_refresh; /* a failed fresh allocation, where asked */
 }
 
 static void test_rule(void **state)
@@ -181,6 +182,12 @@ static void test_rule(void **state)
 	assert_int_equal(s.outliers, 1);
 	assert_true(s.sequential);
 	assert_true(s.ci_level >= 0.95);
+	/* Cut by the budget before the first look (8): two close samples are no "ok" figure,
+	 * their [min, max] covers the median with only 50% confidence. */
+	double two[2] = {100.0, 100.1};
+	assert_int_equal(nb_rule_judge(&r, two, 2, why, sizeof(why)), NB_UNTRUSTWORTHY);
+	assert_non_null(strstr(why, "after 2 of the 8 samples of its first look"));
+	assert_non_null(strstr(why, "only 50.0% confidence"));
 	/* Fresh allocations: refresh before samples 4, 8, ... (so 30 samples: 7 refreshes). */
 	r.refresh = count_refresh;
 	r.refresh_every = NB_REFRESH_EVERY;
@@ -189,6 +196,14 @@ static void test_rule(void **state)
 	assert_int_equal(n, 30);
 	assert_int_equal(refreshes, (30 - 1) / NB_REFRESH_EVERY);
 	assert_int_equal(refresh_at[0], NB_REFRESH_EVERY);
+	/* The second fresh allocation fails: sampling ends before it, with the samples of the
+	 * first two allocations only. */
+	calls = refreshes = 0;
+	fail_at_refresh = 2;
+	n = nb_rule_sample(&r, wild, NULL, out);
+	assert_int_equal(n, 2 * NB_REFRESH_EVERY);
+	assert_int_equal(calls, 2 * NB_REFRESH_EVERY);
+	fail_at_refresh = 0;
 	/* --repeat N: exactly N; --quick: a fixed 6. */
 	nb_rule_default(&r, 7, false, 0.05);
 	assert_true(r.min_reps == 7 && r.max_reps == 7);
