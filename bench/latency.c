@@ -47,7 +47,20 @@ struct cell_arg {
 	int err;
 	void *sink;
 	unsigned gen; /* fresh allocations so far (the chain's seed) */
+	/* placement and THP share summed over every allocation the samples came from */
+	struct nb_placement pl;
+	int pl_err;
+	uint64_t thp_bytes, bytes;
 };
+
+static void account(struct cell_arg *a)
+{
+	struct nb_buf *b = a->buf;
+	if (!a->pl_err && nb_placement_add(b->p, b->len, b->node, &a->pl))
+		a->pl_err = errno ? errno : EIO;
+	a->thp_bytes += nb_thp_bytes(b->p, b->len);
+	a->bytes += b->len;
+}
 
 static double one_sample(void *v)
 {
@@ -89,6 +102,7 @@ static int refresh(void *v)
 	struct cell_arg *a = v;
 	struct nb_buf *b = a->buf;
 	size_t len = b->len;
+	account(a);
 	nb_buf_free(b);
 	if (nb_buf_alloc(b, len, b->policy, b->node, b->pages) ||
 	    !(a->sink = nb_chase_build(b->p, len, a->stride, a->group, 0x5eed ^ len ^ ++a->gen))) {
@@ -145,21 +159,25 @@ static enum nb_status run_cell(struct nb_ctx *ctx, const struct nb_params *p, st
 		nb_buf_free(&buf);
 		return NB_FAILED;
 	}
-	struct nb_placement pl;
 	json_t *m = nb_metric("ns", "lower", a.samples, a.n);
 	json_object_set_new(cell, "metrics", json_pack("{s:o}", "latency_ns", m));
 	json_object_set_new(cell, "loads_per_sample", json_integer((json_int_t)a.loads));
 	json_object_set_new(cell, "stride", json_integer((json_int_t)a.stride));
 	json_object_set_new(cell, "tlb_group", json_integer((json_int_t)a.group));
 	json_object_set_new(cell, "crosscheck", a.crosscheck);
-	if (nb_placement_query(buf.p, buf.len, k.mem_node, &pl) == 0) {
-		st = nb_cell_placement(cell, &pl, k.mem_node, st);
+	/* Placement and THP share over every allocation the samples came from (the last one
+	 * here, the earlier ones as refresh freed them). */
+	account(&a);
+	json_object_set_new(cell, "allocations", json_integer((json_int_t)a.gen + 1));
+	if (!a.pl_err) {
+		nb_placement_end(&a.pl, k.mem_node);
+		st = nb_cell_placement(cell, &a.pl, k.mem_node, st);
 	} else {
-		nb_run_reason(cell, "placement could not be verified: %s", strerror(errno));
+		nb_run_reason(cell, "placement could not be verified: %s", strerror(a.pl_err));
 		st = NB_UNTRUSTWORTHY;
 	}
 	if (k.thp)
-		st = nb_cell_thp(cell, (double)nb_thp_bytes(buf.p, buf.len) / (double)buf.len, st);
+		st = nb_cell_thp(cell, (double)a.thp_bytes / (double)a.bytes, st);
 	st = nb_cell_spread(cell, &a.rule, a.samples, a.n, st);
 	st = nb_wset_judge(cell, st);
 	nb_buf_free(&buf);

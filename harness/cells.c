@@ -22,7 +22,16 @@ static bool budget_reason(json_t *cell)
 bool nb_cell_budget(json_t *cell)
 {
 	json_t *q = json_object_get(cell, "order");
-	nb_budget_cell_begin(json_is_integer(q) ? (int)json_integer_value(q) : -1);
+	int at = json_is_integer(q) ? (int)json_integer_value(q) : -1;
+	double left, need;
+	nb_budget_cell_begin(at);
+	if (!nb_budget_spent() && nb_budget_cell_late(at, &left, &need)) {
+		nb_run_reason(cell,
+			      "budget: the run's time budget ends in %.2f s, before this cell's "
+			      "first look (planned at %.2f s)",
+			      left, need);
+		return true;
+	}
 	if (!nb_budget_spent())
 		return false;
 	nb_run_reason(cell, "budget: the run's time budget for this bench was spent before this "

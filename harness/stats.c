@@ -292,6 +292,16 @@ void nb_budget_cell_begin(int q)
 	nb_budget_cell_end_ns = now + (uint64_t)(left * (cell_est[q] / rest));
 }
 
+bool nb_budget_cell_late(int q, double *left_s, double *need_s)
+{
+	if (!nb_budget_end_ns || q < 0 || q >= cell_n || !(cell_est[q] > 0))
+		return false;
+	uint64_t now = nb_now_ns();
+	*left_s = now < nb_budget_end_ns ? (double)(nb_budget_end_ns - now) / 1e9 : 0;
+	*need_s = cell_est[q];
+	return *need_s > *left_s;
+}
+
 /* The end of what the running cell may use: its share, else the bench's. */
 static uint64_t share_end(void)
 {

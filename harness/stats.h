@@ -134,6 +134,11 @@ bool nb_budget_spent(void);
 extern uint64_t nb_budget_cell_end_ns;
 void nb_budget_cells_arm(const double *est, int n);
 void nb_budget_cell_begin(int q);
+/* Whether the cell at place q, started now, could not take its first look before the run's
+ * end even at its planned estimate (a lower bound: the models leave out the page faults and
+ * the chain build): such a cell would end after a sample or two, untrustworthy, in time that
+ * a smaller cell after it can use. Sets the run's time left and the cell's estimate. */
+bool nb_budget_cell_late(int q, double *left_s, double *need_s);
 /* Whether work expected to take est_s seconds, started now, ends within the current bench's
  * share (true without a budget): a bench whose units are long (gup's cells) asks before each. */
 bool nb_budget_fits(double est_s);

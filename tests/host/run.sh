@@ -130,6 +130,19 @@ for c in cells:
     assert c["placement"]["pages_total"] == pages, (c["placement"]["pages_total"], pages)
     assert c["placement"]["verified"] is True
 PY
+# latency: a new buffer and chain before samples 4 and 8 (NB_REFRESH_EVERY), so 9 samples come
+# from 3 allocations, and the placement and THP share count all three
+"$BIN" run latency --set latency.size=4M --set latency.pages=4k,thp --nodes 0 --repeat 9 \
+	-o "$T/fresh-lat.json" >/dev/null 2>&1
+python3 - "$T/fresh-lat.json" <<'PY' && ok "latency: 9 samples from 3 allocations, placement of all three" || bad "latency fresh allocations"
+import json, sys
+cells = json.load(open(sys.argv[1]))["runs"][0]["cells"]
+assert len(cells) == 2, len(cells)
+for c in cells:
+    assert c["metrics"]["latency_ns"]["n"] == 9 and c["allocations"] == 3, (c["pages"], c.get("allocations"))
+    assert c["placement"]["pages_total"] == 3 * (4 << 20) // 4096, c["placement"]
+    assert c["placement"]["verified"] is True
+PY
 
 # --- bad input: one line on stderr naming the value, documented exit code, nothing lost ---
 echo '{"previous": true}' >"$T/prev.json"

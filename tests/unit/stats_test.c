@@ -511,6 +511,21 @@ static void test_budget(void **state)
 		    nb_budget_cell_end_ns <= nb_budget_job_end_ns);
 	nb_budget_cell_begin(3);
 	assert_int_equal(nb_budget_cell_end_ns, 0);
+	/* 1.5 s left in the run: the 2 s cell cannot take its first look (skipped, reason
+	 * budget), the 1 s cells still can; without a run's end nothing is late. */
+	double left, need;
+	nb_budget_end_ns = nb_now_ns() + 1500000000ull;
+	assert_true(nb_budget_cell_late(2, &left, &need));
+	assert_true(left > 1.4 && left <= 1.5 && need == 2);
+	assert_false(nb_budget_cell_late(1, &left, &need));
+	assert_false(nb_budget_cell_late(3, &left, &need)); /* no estimate */
+	json_t *late = json_pack("{s:i}", "order", 2);
+	assert_true(nb_cell_budget(late));
+	assert_non_null(strstr(json_string_value(json_object_get(late, "reason")),
+			       "budget: the run's time budget ends in"));
+	json_decref(late);
+	nb_budget_end_ns = 0;
+	assert_false(nb_budget_cell_late(2, &left, &need));
 	/* a spent cell share stops the rule at its first look although the bench's is not */
 	nb_budget_cell_begin(0);
 	nb_budget_cell_end_ns = nb_now_ns();
