@@ -372,15 +372,15 @@ enum nb_status nb_rule_judge(const struct nb_rule *r, const double *v, int n, ch
 		return NB_OK;
 	nb_summarize(v, n, &s);
 	double rel = nb_rel_ci(&s);
-	/* Stopped before its first look (the run's budget ended inside the cell): however narrow
-	 * its range, the CI of so few samples covers far less than the design's level. */
+	/* Stopped before its first look (the run's end or an interruption came inside the cell):
+	 * however narrow its range, the CI of so few samples covers far less than the design's
+	 * level. */
 	if (n < r->min_reps && r->min_reps >= 3) {
-		snprintf(
-		    why, len,
-		    "the run's time budget ended this cell after %d of the %d samples "
-		    "of its first look: its CI [%.4g, %.4g] covers the median with only %.1f%% "
-		    "confidence (median %.4g)",
-		    n, r->min_reps, s.ci95_lo, s.ci95_hi, 100 * s.ci_level, s.median);
+		snprintf(why, len,
+			 "%s ended this cell after %d of the %d samples of its first look: its CI "
+			 "[%.4g, %.4g] covers the median with only %.1f%% confidence (median %.4g)",
+			 nb_interrupted ? "an interruption" : "the run's time budget", n,
+			 r->min_reps, s.ci95_lo, s.ci95_hi, 100 * s.ci_level, s.median);
 		return NB_UNTRUSTWORTHY;
 	}
 	if (rel <= r->ci_max)
