@@ -25,17 +25,17 @@ bool nb_cell_budget(json_t *cell)
 	int at = json_is_integer(q) ? (int)json_integer_value(q) : -1;
 	double left, need;
 	nb_budget_cell_begin(at);
-	if (!nb_budget_spent() && nb_budget_cell_late(at, &left, &need)) {
-		nb_run_reason(cell,
-			      "budget: the run's time budget ends in %.2f s, before this cell's "
-			      "first look (planned at %.2f s)",
-			      left, need);
+	if (nb_budget_spent()) {
+		nb_run_reason(cell, "budget: the run's time budget for this bench was spent before "
+				    "this cell (--budget)");
 		return true;
 	}
-	if (!nb_budget_spent())
+	if (!nb_budget_cell_late(at, &left, &need))
 		return false;
-	nb_run_reason(cell, "budget: the run's time budget for this bench was spent before this "
-			    "cell (--budget)");
+	nb_run_reason(cell,
+		      "budget: the run's time budget ends in %.2f s, before this cell's first look "
+		      "(planned at %.2f s)",
+		      left, need);
 	return true;
 }
 

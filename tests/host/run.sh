@@ -72,9 +72,9 @@ fi
 # --- --budget: the run ends within it (plus one sample's worth), unreached cells are skipped
 # with reason budget and carry no figures. The latency cells' least work must exceed the budget
 # on any machine: six DRAM cells (64M, 128M, 256M at stride 64, 4k and thp) of at least 8
-# samples of max(1M, size/64) loads each are 224M dependent loads, 22 s at 100 ns a load and
-# still 6.7 s at 30 ns (a chain partly held by a very large L3); 32K,64M,128M at stride 256
-# (8M loads at the least) fitted in 4 s on a faster CI host. ---
+# samples of 2 x size/stride loads each (1M to 8M: 2M, 4M, 8M) are 224M dependent loads, 22 s
+# at 100 ns a load and still 6.7 s at 30 ns (a chain partly held by a very large L3);
+# 32K,64M,128M at stride 256 (32M loads at the least) fitted in 4 s on a faster CI host. ---
 B=(run latency fault migrate --budget 4s --set latency.size=32K,64M,128M,256M --set latency.stride=64 --set fault.size=8M)
 "$BIN" "${B[@]}" -o "$T/budget.json" >/dev/null 2>"$T/budget.err"
 rc=$?
@@ -131,7 +131,7 @@ for c in cells:
     assert c["placement"]["verified"] is True
 PY
 # latency: a new buffer and chain before samples 4 and 8 (NB_REFRESH_EVERY), so 9 samples come
-# from 3 allocations, and the placement and THP share count all three
+# from 3 allocations, and the placement counts the pages of all three
 "$BIN" run latency --set latency.size=4M --set latency.pages=4k,thp --nodes 0 --repeat 9 \
 	-o "$T/fresh-lat.json" >/dev/null 2>&1
 python3 - "$T/fresh-lat.json" <<'PY' && ok "latency: 9 samples from 3 allocations, placement of all three" || bad "latency fresh allocations"
