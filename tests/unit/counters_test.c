@@ -773,9 +773,15 @@ static void test_view_of_run_set(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(rem, "reason")), "run's"));
 	assert_true(json_is_real(json_object_get(entry(j, "page-faults"), "running_fraction")));
 	json_decref(j);
+	int64_t in_view = nb_counters_value(v, "page-faults");
 	nb_counters_free(v);
-	nb_counters_stop(run); /* the run kept counting: both spans */
-	assert_in_range(nb_counters_value(run, "page-faults"), 1500, 1532);
+	nb_counters_stop(run);
+	/* The run kept counting: both spans (500 + the view's 1000), plus what the code between
+	 * them faults in (the view's and the JSON's allocations, and under ASan their shadow
+	 * pages: 33 faults seen once in CI), so the bound on that overhead is loose. */
+	int64_t in_run = nb_counters_value(run, "page-faults");
+	assert_true(in_run >= in_view + 500);
+	assert_in_range(in_run, 1500, 1700);
 	nb_counters_free(run);
 	assert_null(nb_counters_view(NULL, "page-faults", err, sizeof(err)));
 }
